@@ -1,0 +1,59 @@
+import { loadConfig, type Config, type ProviderConfig } from '../config/config.js';
+import { dataDir, namePrefix } from '../config/paths.js';
+import type { Core } from '../core/context.js';
+import { validatePrefix } from '../core/naming.js';
+import { Runner } from '../docker/runner.js';
+import { MngError } from '../errors.js';
+import { makeOutput, type Output } from './output.js';
+
+export interface GlobalArgs {
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export interface Context {
+  core: Core;
+  config: Config;
+  output: Output;
+}
+
+/**
+ * Build what a command handler needs from the global flags. `interruptible` commands (create, destroy) abort
+ * their running docker call on Ctrl-C and clean up; interactive ones (exec, connect) leave Ctrl-C to ssh.
+ */
+export async function makeContext(args: GlobalArgs, opts: { interruptible: boolean }): Promise<Context> {
+  const output = makeOutput({ quiet: Boolean(args.quiet) });
+  let signal: AbortSignal | undefined;
+  if (opts.interruptible) {
+    const controller = new AbortController();
+    signal = controller.signal;
+    process.on('SIGINT', () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+    });
+    process.on('SIGTERM', () => controller.abort());
+  } else {
+    process.on('SIGINT', () => { /* the ssh child handles Ctrl-C */ });
+  }
+  const runner = new Runner({ verbose: Boolean(args.verbose), log: (line) => process.stderr.write(output.err.dim(line) + '\n'), signal });
+  const config = await loadConfig();
+  const core: Core = {
+    runner,
+    prefix: validatePrefix(namePrefix()),
+    dataDir: dataDir(),
+    progress: output.progress,
+    warn: output.warn,
+    stream: output.stream,
+  };
+  return { core, config, output };
+}
+
+/** The providers a command taking NAME searches: the one named by --provider, else all configured ones. */
+export function providersFor(config: Config, provider: string | undefined): ProviderConfig[] {
+  if (provider !== undefined) {
+    const p = config.providers[provider];
+    if (!p) throw new MngError(`unknown provider '${provider}' (configured: ${Object.keys(config.providers).join(', ')})`);
+    return [p];
+  }
+  return Object.values(config.providers);
+}

@@ -1,0 +1,79 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { GlobalArgs } from './context.js';
+
+interface CreateArgs extends GlobalArgs {
+  name?: string;
+  agent?: string;
+  in: string;
+  'agent-cmd'?: string;
+  connect?: boolean;
+  format: 'human' | 'json';
+  '--'?: (string | number)[];
+}
+
+export const command = 'create [name] [agent]';
+export const describe = 'Create a host (a container with sshd) and start an agent in tmux inside it';
+
+export function builder(y: Argv): Argv<CreateArgs> {
+  return y
+    .positional('name', { type: 'string', describe: "agent name: letters, digits, '-', '_' (generated when omitted)" })
+    .positional('agent', { type: 'string', describe: "program on the image's PATH to run as the agent (default: a shell); its arguments go after --" })
+    .option('in', { type: 'string', default: 'docker', describe: 'provider instance ([providers.NAME] in the config)' })
+    .option('agent-cmd', { type: 'string', describe: 'the agent as a whole shell command line (instead of AGENT)' })
+    .option('connect', { type: 'boolean', describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)' })
+    .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' })
+    .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
+    .example('$0 create my-agent claude -- --model opus', 'run a program with arguments') as unknown as Argv<CreateArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<void> {
+  const { makeContext } = await import('./context.js');
+  const { validateName, generateName } = await import('../core/naming.js');
+  const { resolveProvider } = await import('../config/config.js');
+  const { createHost } = await import('../core/create.js');
+  const { agentJson, agentStateJson } = await import('./format.js');
+  const { sshFilesOf } = await import('../core/hosts.js');
+
+  const rest = (argv['--'] ?? []).map(String);
+  if (argv.agentCmd !== undefined && argv.agent !== undefined) {
+    throw new UsageError('give the agent either as AGENT or with --agent-cmd, not both');
+  }
+  if (rest.length > 0 && argv.agent === undefined) {
+    throw new UsageError('arguments after -- are for AGENT, but no AGENT was given');
+  }
+  const name = validateName(argv.name ?? generateName());
+  const agent = argv.agentCmd !== undefined
+    ? { kind: 'command' as const, command: argv.agentCmd }
+    : argv.agent !== undefined
+      ? { kind: 'program' as const, program: argv.agent, args: rest }
+      : { kind: 'shell' as const };
+  if (agent.kind === 'command' && agent.command.trim() === '') throw new UsageError('--agent-cmd must not be empty');
+
+  const ctx = await makeContext(argv, { interruptible: true });
+  const provider = resolveProvider(ctx.config, argv.in);
+  const timeout = Number(process.env.MNG_SSH_TIMEOUT ?? 60);
+  const result = await createHost(ctx.core, {
+    name,
+    provider,
+    agent,
+    startArgs: [],
+    tags: {},
+    sshTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+  });
+  const files = sshFilesOf(ctx.core.dataDir);
+  if (result.agent.state === 'exited') {
+    ctx.output.warn(`the agent exited at once (status ${result.agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`);
+  }
+  if (argv.format === 'json') {
+    ctx.output.result(JSON.stringify({ ...agentJson(result.host, files), agent: agentStateJson(result.agent) }));
+  } else {
+    ctx.output.result(name);
+    ctx.output.progress(`Agent '${name}' is ready: mng connect ${name}  (or: ssh -F ${files.configFile} ${result.host.containerName})`);
+  }
+  const connect = argv.connect ?? (Boolean(process.stdin.isTTY && process.stdout.isTTY) && argv.format !== 'json');
+  if (connect) {
+    const { connectToHost } = await import('../core/session.js');
+    process.exitCode = await connectToHost(ctx.core, result.host);
+  }
+}

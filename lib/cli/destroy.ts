@@ -1,0 +1,52 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { MngError, UsageError } from '../errors.js';
+import type { GlobalArgs } from './context.js';
+
+interface DestroyArgs extends GlobalArgs {
+  names: string[];
+  force?: boolean;
+  provider?: string;
+}
+
+export const command = 'destroy <names..>';
+export const aliases = ['rm'];
+export const describe = 'Remove agents: their containers and everything mng made only for them';
+
+export function builder(y: Argv): Argv<DestroyArgs> {
+  return y
+    .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
+    .option('force', { alias: 'f', type: 'boolean', describe: 'do not ask for confirmation' })
+    .option('provider', { type: 'string', describe: 'provider instance holding the agents' }) as unknown as Argv<DestroyArgs>;
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
+  const { makeContext, providersFor } = await import('./context.js');
+  const { locateHost, destroyHost } = await import('../core/hosts.js');
+  const names = [...new Set(argv.names.map(String))];
+  if (!argv.force && !process.stdin.isTTY) {
+    throw new UsageError(`refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`, 'pass --force');
+  }
+  const ctx = await makeContext(argv, { interruptible: true });
+  const providers = providersFor(ctx.config, argv.provider);
+  // Resolve every name first: a typo destroys nothing.
+  const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
+  if (!argv.force) {
+    const ok = await confirm(`Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `);
+    if (!ok) throw new MngError('not destroyed');
+  }
+  for (const { provider, host } of targets) {
+    await destroyHost(ctx.core, provider, host);
+    ctx.output.result(host.name);
+  }
+}

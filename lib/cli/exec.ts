@@ -1,0 +1,31 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { UsageError } from '../errors.js';
+import type { GlobalArgs } from './context.js';
+
+interface ExecArgs extends GlobalArgs {
+  name: string;
+  provider?: string;
+  '--'?: (string | number)[];
+}
+
+export const command = 'exec <name>';
+export const describe = 'Run a command in an agent\'s host over ssh: mng exec NAME -- CMD [ARGS...]';
+
+export function builder(y: Argv): Argv<ExecArgs> {
+  return y
+    .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
+    .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
+    .example('$0 exec my-agent -- make test', 'the exit code is the command\'s') as unknown as Argv<ExecArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void> {
+  const command = (argv['--'] ?? []).map(String);
+  if (command.length === 0) throw new UsageError('no command given: mng exec NAME -- CMD [ARGS...]');
+  const { makeContext, providersFor } = await import('./context.js');
+  const { locateHost } = await import('../core/hosts.js');
+  const { execInHost } = await import('../core/session.js');
+  const ctx = await makeContext(argv, { interruptible: false });
+  const { host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  process.exitCode = await execInHost(ctx.core, host, command, { tty });
+}

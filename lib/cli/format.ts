@@ -1,0 +1,81 @@
+import type { ChalkInstance } from 'chalk';
+import type { AgentState } from '../core/container-files.js';
+import { pasteableSshCommand, type Host } from '../core/hosts.js';
+import type { SshFiles } from '../ssh/args.js';
+
+/** The stable JSON shape of one agent (documented in the README). */
+export interface AgentJson {
+  name: string;
+  state: string;
+  provider: string;
+  image: string;
+  tags: Record<string, string>;
+  created_at: string;
+  container_id: string;
+  container_name: string;
+  exit_code: number | null;
+  idle_timeout_seconds: number;
+  agent_command: string;
+  ssh: { user: string; host: string; port: number | null; command: string | null };
+}
+
+export function agentJson(host: Host, files: SshFiles): AgentJson {
+  return {
+    name: host.name,
+    state: host.state,
+    provider: host.provider,
+    image: host.image,
+    tags: host.tags,
+    created_at: host.createdAt,
+    container_id: host.containerId,
+    container_name: host.containerName,
+    exit_code: host.exitCode,
+    idle_timeout_seconds: host.idleTimeout,
+    agent_command: host.agentCommand,
+    ssh: { user: host.ssh.user, host: host.ssh.host, port: host.ssh.port, command: pasteableSshCommand(host, files) },
+  };
+}
+
+export function agentStateJson(agent: AgentState): { state: string; exit_code?: number | null } {
+  return agent.state === 'exited' ? { state: 'exited', exit_code: agent.exitCode } : { state: agent.state };
+}
+
+/** "3m ago", "2h ago", "5d ago" relative to `now`. */
+export function ago(iso: string, now: number = Date.now()): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '-';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+/** Left-aligned columns separated by two spaces; colour is applied after padding so widths stay right. */
+export function renderTable(header: string[], rows: string[][], paint: (col: number, cell: string) => string = (_c, s) => s): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[], p: (c: number, s: string) => string) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? p(i, cell) : p(i, cell) + ' '.repeat(widths[i] - cell.length))).join('  ');
+  return [line(header, (_c, s) => s), ...rows.map((r) => line(r, paint))].join('\n');
+}
+
+export function stateColor(c: ChalkInstance, state: string): string {
+  if (state === 'running') return c.green(state);
+  if (state === 'stopped') return c.yellow(state);
+  if (state === 'error') return c.red(state);
+  return state;
+}
+
+export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.now()): string {
+  const header = ['NAME', 'STATE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
+  const rows = hosts.map((h) => [
+    h.name,
+    h.state,
+    h.provider,
+    h.image,
+    h.ssh.port === null ? '-' : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+    ago(h.createdAt, now),
+    Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
+  ]);
+  return renderTable(header, rows, (col, cell) => (col === 1 ? stateColor(c, cell) : col === 0 ? c.bold(cell) : cell));
+}

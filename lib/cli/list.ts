@@ -1,0 +1,51 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { GlobalArgs } from './context.js';
+
+interface ListArgs extends GlobalArgs {
+  format: 'human' | 'json' | 'jsonl';
+  provider?: string;
+}
+
+export const command = 'list';
+export const aliases = ['ls'];
+export const describe = 'List the agents on every configured provider';
+
+export function builder(y: Argv): Argv<ListArgs> {
+  return y
+    .option('format', { choices: ['human', 'json', 'jsonl'] as const, default: 'human' as const, describe: 'output format' })
+    .option('provider', { type: 'string', describe: 'only this provider instance' }) as unknown as Argv<ListArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
+  const { makeContext, providersFor } = await import('./context.js');
+  const { listHosts, sshFilesOf } = await import('../core/hosts.js');
+  const { agentJson, listTable } = await import('./format.js');
+  const { MngError } = await import('../errors.js');
+
+  const ctx = await makeContext(argv, { interruptible: false });
+  const providers = providersFor(ctx.config, argv.provider);
+  const results = await Promise.allSettled(providers.map((p) => listHosts(ctx.core, p)));
+  const hosts = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  const errors = results.flatMap((r, i) => (r.status === 'rejected'
+    ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
+    : []));
+  const files = sshFilesOf(ctx.core.dataDir);
+
+  if (argv.format === 'json') {
+    ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, files)), errors }, null, 2));
+  } else if (argv.format === 'jsonl') {
+    for (const h of hosts) ctx.output.result(JSON.stringify(agentJson(h, files)));
+  } else if (hosts.length === 0 && errors.length === 0) {
+    ctx.output.result('No agents yet. Create one with: mng create NAME --in docker');
+  } else if (hosts.length > 0) {
+    ctx.output.result(listTable(hosts, ctx.output.out));
+  }
+  if (argv.format !== 'json') {
+    for (const e of errors) ctx.output.warn(`provider '${e.provider}': ${e.error}`);
+  }
+  // Every provider failed: that is a failure. Some failed: the others' agents are shown, and the exit code says it was partial.
+  if (errors.length > 0) {
+    if (errors.length === providers.length && providers.length === 1) throw new MngError(errors[0].error);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,55 @@
+import yargs, { type Argv } from 'yargs';
+import { MngError, UsageError } from '../errors.js';
+import { version } from '../version.js';
+import * as connect from './connect.js';
+import * as create from './create.js';
+import * as destroy from './destroy.js';
+import * as exec from './exec.js';
+import * as list from './list.js';
+import { formatError } from './output.js';
+
+/**
+ * The yargs parser for mng's whole command line. Command modules are small (builder + a handler that
+ * imports the core lazily), so `mng --version` and `mng --help` load almost nothing.
+ */
+export function parser(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('mng')
+    .usage('mng: run coding agents in Docker containers you can reach over SSH\n\nUsage: $0 <command> [options]')
+    .parserConfiguration({ 'nargs-eats-options': true, 'populate--': true })
+    .command(create)
+    .command(list)
+    .command(exec)
+    .command(connect)
+    .command(destroy)
+    .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
+    .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
+    .demandCommand(1, 'a command is required')
+    .strict()
+    .version(version())
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await parser(argv).parseAsync();
+  } catch (e) {
+    if (e instanceof MngError) {
+      const hint = e.hint ?? (e instanceof UsageError ? "see 'mng --help'" : undefined);
+      process.stderr.write(formatError(e.message, hint) + '\n');
+      process.exitCode = e.exitCode;
+    } else {
+      // A bug, not a user error: still one line, with MNG_DEBUG=1 for the stack.
+      const err = e as Error;
+      process.stderr.write(formatError(`internal error: ${err?.message ?? String(e)}`, 'set MNG_DEBUG=1 for details') + '\n');
+      if (process.env.MNG_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+      process.exitCode = 1;
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { quoteArgv } from '../shell.js';
+import { MNG_DIR } from '../docker/args.js';
+
+/**
+ * The files mng puts in every container's /mng before its first start. They are plain POSIX sh so that
+ * any image with a shell works (Debian, Alpine/busybox, Fedora).
+ */
+
+/** tmux session that holds the agent. */
+export const AGENT_SESSION = 'agent';
+
+/** PID 1's child (under docker-init): starts the agent and sshd; exits 0 on SIGTERM so `docker stop` is quick. */
+export const INIT_SCRIPT = `# mng init: the container's main process (under docker-init).
+# Starts the agent's tmux session, then sshd in the foreground. Exits 0 on SIGTERM: docker stop is quick and clean.
+trap 'exit 0' TERM INT
+umask 022
+mkdir -p /run/mng /run/sshd
+pwd > /run/mng/workdir
+rm -f /run/mng/agent-status
+ssh_dir="\${HOME:-/root}/.ssh"
+mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
+# ssh sessions see the container's environment (docker run -e, the image's ENV), like the agent does.
+env | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' | grep -vE '^(HOME|PWD|OLDPWD|SHLVL|_|TERM)=' > "$ssh_dir/environment"
+sh ${MNG_DIR}/start-agent
+sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
+"$sshd" -D -e -f ${MNG_DIR}/sshd_config &
+wait $!
+status=$?
+echo "mng: sshd exited with status $status" >&2
+exit $status
+`;
+
+/** Start the agent's tmux session unless it runs already. Used at boot and before `mng connect` attaches. */
+export const START_AGENT_SCRIPT = `# mng: start the agent's tmux session unless it is already there.
+tmux has-session -t ${AGENT_SESSION} 2>/dev/null && exit 0
+bin=$(cat ${MNG_DIR}/agent-bin 2>/dev/null)
+if [ -n "$bin" ] && ! command -v "$bin" >/dev/null 2>&1; then
+  echo "missing $bin" > /run/mng/agent-status
+  echo "mng: agent command '$bin' is not on the PATH" >&2
+  exit 127
+fi
+dir=$(cat /run/mng/workdir 2>/dev/null || echo /)
+tmux -f ${MNG_DIR}/tmux.conf new-session -d -s ${AGENT_SESSION} -x 200 -y 50 -c "$dir" "sh ${MNG_DIR}/agent" || exit 1
+echo started > /run/mng/agent-status
+`;
+
+export const SSHD_CONFIG = `# sshd configuration written by mng. The image's own /etc/ssh/sshd_config is not used.
+Port 22
+HostKey ${MNG_DIR}/ssh_host_ed25519_key
+AuthorizedKeysFile ${MNG_DIR}/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+ChallengeResponseAuthentication no
+PermitUserEnvironment yes
+UsePAM no
+PidFile /run/mng/sshd.pid
+PrintMotd no
+AcceptEnv LANG LC_* COLORTERM
+AllowTcpForwarding yes
+X11Forwarding no
+ClientAliveInterval 30
+Subsystem sftp internal-sftp
+`;
+
+export const TMUX_CONF = `# tmux configuration for the agent's server, written by mng.
+# Keep a pane whose program exited, so its last output and exit status stay visible to mng connect.
+set -g remain-on-exit on
+set -g history-limit 50000
+`;
+
+/** How the agent is started: a program on the image's PATH with arguments, a whole shell command line, or a shell. */
+export type AgentSpec =
+  | { kind: 'program'; program: string; args: string[] }
+  | { kind: 'command'; command: string }
+  | { kind: 'shell' };
+
+/** The shell command line that runs the agent (also stored in a label, for `list` and for replaying the host). */
+export function agentCommandLine(agent: AgentSpec): string {
+  switch (agent.kind) {
+    case 'program':
+      return quoteArgv([agent.program, ...agent.args]);
+    case 'command':
+      return agent.command;
+    case 'shell':
+      return 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi';
+  }
+}
+
+export interface ContainerFile {
+  /** path relative to /mng */
+  path: string;
+  content: string;
+  mode: number;
+}
+
+export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
+  const agentLine = agentCommandLine(opts.agent);
+  const agentScript = opts.agent.kind === 'program'
+    ? `# the agent, started by mng in tmux\nexec ${agentLine}\n`
+    : `# the agent, started by mng in tmux\n${agentLine}\n`;
+  return [
+    { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
+    { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
+    { path: 'agent', content: agentScript, mode: 0o755 },
+    { path: 'agent-bin', content: opts.agent.kind === 'program' ? opts.agent.program : '', mode: 0o644 },
+    { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
+    { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
+    { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 },
+    { path: 'ssh_host_ed25519_key', content: opts.hostPrivateKey, mode: 0o600 },
+  ];
+}
+
+/** What `mng create` runs over ssh once sshd answers: the agent's state, read in the same round trip. */
+export const AGENT_PROBE = `cat /run/mng/agent-status 2>/dev/null; tmux list-panes -t ${AGENT_SESSION} -F 'pane #{pane_dead} #{pane_dead_status}' 2>/dev/null; true`;
+
+export type AgentState = { state: 'running' } | { state: 'exited'; exitCode: number | null } | { state: 'missing'; program: string } | { state: 'unknown' };
+
+/** Parse the output of AGENT_PROBE. */
+export function parseAgentProbe(out: string): AgentState {
+  const lines = out.split('\n').map((l) => l.trim());
+  const missing = lines.find((l) => l.startsWith('missing '));
+  if (missing) return { state: 'missing', program: missing.slice('missing '.length) };
+  const pane = lines.find((l) => l.startsWith('pane '));
+  if (!pane) return lines.includes('started') ? { state: 'exited', exitCode: null } : { state: 'unknown' };
+  const [, dead, status] = pane.split(' ');
+  if (dead === '1') return { state: 'exited', exitCode: status === undefined || status === '' ? null : Number(status) };
+  return { state: 'running' };
+}
+
+/** The remote command `mng connect` runs: make sure the agent's session exists, then attach to it. */
+export const CONNECT_COMMAND = `sh ${MNG_DIR}/start-agent; exec tmux attach-session -t ${AGENT_SESSION}`;
+
+/** Run a command (argv) in the agent's working directory, as `docker exec` would. */
+export function execCommandLine(argv: readonly string[]): string {
+  return `cd "$(cat /run/mng/workdir 2>/dev/null || echo ~)" 2>/dev/null; exec ${quoteArgv(argv)}`;
+}

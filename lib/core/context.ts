@@ -1,0 +1,23 @@
+import type { ProviderConfig } from '../config/config.js';
+import type { DaemonRef } from '../docker/errors.js';
+import type { Runner } from '../docker/runner.js';
+
+/** What every core function is handed: the process runner, naming, where mng keeps its files, and narration. */
+export interface Core {
+  runner: Runner;
+  /** container name prefix (MNG_PREFIX) */
+  prefix: string;
+  /** mng's data directory (keys, known_hosts, ssh config) */
+  dataDir: string;
+  /** progress narration, for stderr (silenced by -q) */
+  progress: (message: string) => void;
+  /** warnings, for stderr (never silenced) */
+  warn: (message: string) => void;
+  /** raw output of long work (docker build), for stderr (silenced by -q) */
+  stream: (line: string) => void;
+}
+
+/** The daemon a provider instance talks to. */
+export function daemonOf(provider: ProviderConfig): DaemonRef {
+  return { provider: provider.name, host: provider.host };
+}

@@ -1,0 +1,140 @@
+import type { ProviderConfig } from '../config/config.js';
+import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs } from '../docker/args.js';
+import { isNoSuchObject } from '../docker/errors.js';
+import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
+import { MngError } from '../errors.js';
+import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
+import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
+import { quoteArgv } from '../shell.js';
+import { daemonOf, type Core } from './context.js';
+import { decodeLabels, LABEL, type HostLabels } from './labels.js';
+import { containerName } from './naming.js';
+import { join } from 'node:path';
+
+/** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
+export type HostState = 'running' | 'stopped' | 'created' | 'paused' | 'restarting' | 'removing' | 'dead';
+
+export function hostState(dockerStatus: string): HostState {
+  switch (dockerStatus) {
+    case 'running': return 'running';
+    case 'exited': return 'stopped';
+    case 'created': return 'created';
+    case 'paused': return 'paused';
+    case 'restarting': return 'restarting';
+    case 'removing': return 'removing';
+    default: return 'dead';
+  }
+}
+
+/** One agent's host, as read from its container. */
+export interface Host extends HostLabels {
+  containerName: string;
+  containerId: string;
+  state: HostState;
+  /** the container's exit code, when stopped */
+  exitCode: number | null;
+  /** the SSH endpoint; port is null while the container is not running */
+  ssh: { user: string; host: string; port: number | null };
+  mounts: { type: string; source: string; destination: string }[];
+}
+
+export function hostFromInspect(c: ContainerInspect): Host | undefined {
+  const labels = decodeLabels(c.Config?.Labels);
+  if (!labels) return undefined;
+  const published = c.State.Running ? publishedPort(c) : undefined;
+  return {
+    ...labels,
+    containerName: c.Name.replace(/^\//, ''),
+    containerId: c.Id,
+    state: hostState(c.State.Status),
+    exitCode: c.State.Status === 'exited' ? c.State.ExitCode : null,
+    ssh: {
+      user: labels.sshUser,
+      host: published && published.host !== '0.0.0.0' ? published.host : '127.0.0.1',
+      port: published?.port ?? null,
+    },
+    mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, destination: m.Destination })),
+  };
+}
+
+/** Every host of this prefix on one provider's daemon: one `docker ps`, one batched `docker inspect`. */
+export async function listHosts(core: Core, provider: ProviderConfig): Promise<Host[]> {
+  const daemon = daemonOf(provider);
+  const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
+  const ids = parseIdLines(ps.stdout);
+  if (ids.length === 0) return [];
+  // A container removed between the two calls makes inspect fail for it alone; the rest still come back.
+  const res = await core.runner.docker(daemon, buildInspectArgs(ids), { check: false });
+  if (res.exitCode !== 0 && !isNoSuchObject(res.stderr)) {
+    await core.runner.docker(daemon, buildInspectArgs(ids));
+  }
+  return parseContainerInspect(res.stdout)
+    .map(hostFromInspect)
+    .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The host called NAME on this provider, or a clear error. */
+export async function findHost(core: Core, provider: ProviderConfig, name: string): Promise<Host> {
+  const container = containerName(core.prefix, name);
+  const res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { check: false });
+  if (res.exitCode !== 0) {
+    if (isNoSuchObject(res.stderr)) {
+      throw new MngError(`no agent named '${name}' on provider '${provider.name}'`, { hint: 'mng list shows the agents' });
+    }
+    await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
+  }
+  const [c] = parseContainerInspect(res.stdout);
+  const host = c && hostFromInspect(c);
+  if (!host || host.prefix !== core.prefix) {
+    throw new MngError(`container '${container}' exists but is not an mng agent`);
+  }
+  return host;
+}
+
+/** Remove a host's container (and its anonymous volumes) and its ssh config entry. */
+export async function destroyHost(core: Core, provider: ProviderConfig, host: Host): Promise<void> {
+  await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
+  await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
+}
+
+/** The SSH endpoint of a running host, or an error saying it is not running. */
+export function endpointOf(host: Host): SshEndpoint {
+  if (host.ssh.port === null) {
+    throw new MngError(`agent '${host.name}' is not running (state: ${host.state})`, { hint: `start it with: mng start ${host.name}` });
+  }
+  return { user: host.ssh.user, host: host.ssh.host, port: host.ssh.port };
+}
+
+/** A command a user can paste to reach the host with plain ssh (no dependency on mng's ssh config file). */
+export function pasteableSshCommand(host: Host, files: SshFiles): string | null {
+  if (host.ssh.port === null) return null;
+  const args = buildSshArgs(endpointOf(host), files, undefined, {}).filter((a) => a !== '-T');
+  return quoteArgv(['ssh', ...args]);
+}
+
+/** Paths of mng's ssh files, without creating anything (for list and JSON output). */
+export function sshFilesOf(dataDir: string): SshFiles & { configFile: string } {
+  return {
+    identityFile: join(dataDir, 'keys', 'client', 'id_ed25519'),
+    knownHostsFile: join(dataDir, 'known_hosts'),
+    configFile: sshConfigPath(dataDir),
+  };
+}
+
+/**
+ * Find NAME across provider instances (concurrently). Names are unique per instance; a name on two
+ * instances needs --provider. An unreachable daemon only matters when the name is found nowhere else.
+ */
+export async function locateHost(core: Core, providers: ProviderConfig[], name: string): Promise<{ provider: ProviderConfig; host: Host }> {
+  const results = await Promise.allSettled(providers.map((p) => findHost(core, p, name)));
+  const found = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ provider: providers[i], host: r.value }] : []));
+  if (found.length === 1) return found[0];
+  if (found.length > 1) {
+    throw new MngError(`agent '${name}' exists on several providers (${found.map((f) => f.provider.name).join(', ')}); choose one with --provider NAME`);
+  }
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  const real = failures.find((e) => !(e instanceof MngError && /^no agent named/.test(e.message)));
+  if (real) throw real;
+  throw failures[0] ?? new MngError(`no agent named '${name}'`);
+}

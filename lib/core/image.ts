@@ -1,0 +1,98 @@
+import type { ProviderConfig } from '../config/config.js';
+import { buildImageInspectArgs, buildPrepareArgs, buildPullArgs, buildTagArgs, buildToolProbeArgs } from '../docker/args.js';
+import { dockerReason, isNoSuchObject, meaningfulLines } from '../docker/errors.js';
+import { parseImageInspect } from '../docker/inspect.js';
+import { MngError } from '../errors.js';
+import { daemonOf, type Core } from './context.js';
+
+/** Repository of mng's prepared images, tagged by the base image's id. */
+export const PREPARED_REPO = 'mng-prepared';
+export const PREPARED_FROM_LABEL = 'mng.prepared-from';
+
+/** Installs sshd and tmux with whatever package manager the image has. */
+export function preparedDockerfile(baseImage: string): string {
+  return `FROM ${baseImage}
+RUN set -e; \\
+    if command -v apt-get >/dev/null 2>&1; then \\
+      export DEBIAN_FRONTEND=noninteractive; \\
+      apt-get update -qq; \\
+      apt-get install -y -qq --no-install-recommends openssh-server tmux; \\
+      rm -rf /var/lib/apt/lists/*; \\
+    elif command -v apk >/dev/null 2>&1; then \\
+      apk add --no-cache openssh-server tmux; \\
+    elif command -v dnf >/dev/null 2>&1; then \\
+      dnf install -y openssh-server tmux; dnf clean all; \\
+    elif command -v microdnf >/dev/null 2>&1; then \\
+      microdnf install -y openssh-server tmux; microdnf clean all; \\
+    elif command -v yum >/dev/null 2>&1; then \\
+      yum install -y openssh-server tmux; yum clean all; \\
+    else \\
+      echo "mng: cannot install openssh-server and tmux: the image has no apt-get, apk, dnf or yum" >&2; exit 1; \\
+    fi
+`;
+}
+
+export function preparedTag(baseImageId: string): string {
+  return `${PREPARED_REPO}:${baseImageId.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
+/** The image's id; pulls it when it is not there locally. */
+async function imageId(core: Core, provider: ProviderConfig, image: string): Promise<string> {
+  const daemon = daemonOf(provider);
+  const inspect = async () => core.runner.docker(daemon, buildImageInspectArgs([image]), { check: false });
+  let res = await inspect();
+  if (res.exitCode !== 0) {
+    if (!isNoSuchObject(res.stderr)) await core.runner.docker(daemon, buildImageInspectArgs([image]));
+    core.progress(`Image ${image} is not here; pulling it`);
+    const pull = await core.runner.docker(daemon, buildPullArgs(image), { check: false });
+    if (pull.exitCode !== 0) {
+      throw new MngError(`image '${image}' is not on the daemon of provider '${provider.name}' and could not be pulled: ${dockerReason(pull.stderr)}`, {
+        hint: 'build or load the image there first, or name another one',
+      });
+    }
+    res = await core.runner.docker(daemon, buildImageInspectArgs([image]));
+  }
+  const [img] = parseImageInspect(res.stdout);
+  return img.Id;
+}
+
+/**
+ * The image a host runs: `image` itself when it already has sshd and tmux, else a thin derived image that
+ * installs them. Either way the answer is cached as `mng-prepared:<base id>`, so only the first create
+ * from a given image pays for the check or the build.
+ */
+export async function prepareImage(core: Core, provider: ProviderConfig, image: string): Promise<string> {
+  const daemon = daemonOf(provider);
+  const baseId = await imageId(core, provider, image);
+  const tag = preparedTag(baseId);
+  const cached = await core.runner.docker(daemon, buildImageInspectArgs([tag]), { check: false });
+  if (cached.exitCode === 0) return tag;
+
+  const probe = await core.runner.docker(daemon, buildToolProbeArgs(baseId), { check: false });
+  if (probe.exitCode === 0) {
+    await core.runner.docker(daemon, buildTagArgs(baseId, tag));
+    return tag;
+  }
+  if (probe.exitCode === 125 || probe.exitCode === 126 || probe.exitCode === 127) {
+    if (/no such file|executable file not found|not found/i.test(probe.stderr)) {
+      throw new MngError(`image '${image}' has no /bin/sh; mng needs a shell in the image to run sshd and the agent`);
+    }
+    if (probe.exitCode === 125) await core.runner.docker(daemon, buildToolProbeArgs(baseId));
+  }
+
+  core.progress(`Preparing image ${image}: installing openssh-server and tmux (once per image)`);
+  const tail: string[] = [];
+  const build = await core.runner.docker(daemon, buildPrepareArgs(tag, { [PREPARED_FROM_LABEL]: baseId }), {
+    input: preparedDockerfile(baseId),
+    check: false,
+    onLine: (line) => core.stream(line),
+  });
+  for (const line of meaningfulLines(`${build.stdout}\n${build.stderr}`)) {
+    tail.push(line);
+    if (tail.length > 5) tail.shift();
+  }
+  if (build.exitCode !== 0) {
+    throw new MngError(`preparing image '${image}' (installing openssh-server and tmux) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`);
+  }
+  return tag;
+}

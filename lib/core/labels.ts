@@ -1,0 +1,83 @@
+/**
+ * A host is described entirely by the labels written at `docker run`: Docker is the database.
+ * All labels live under one namespace, `mng.`.
+ */
+export const LABEL = {
+  id: 'mng.id',
+  name: 'mng.name',
+  prefix: 'mng.prefix',
+  provider: 'mng.provider',
+  tags: 'mng.tags',
+  idleTimeout: 'mng.idle-timeout',
+  agentCommand: 'mng.agent-command',
+  createdAt: 'mng.created-at',
+  version: 'mng.version',
+  image: 'mng.image',
+  startArgs: 'mng.start-args',
+  sshUser: 'mng.ssh-user',
+} as const;
+
+export interface HostLabels {
+  id: string;
+  name: string;
+  prefix: string;
+  provider: string;
+  tags: Record<string, string>;
+  /** seconds, 0 = disabled */
+  idleTimeout: number;
+  agentCommand: string;
+  createdAt: string;
+  version: string;
+  /** the image the user asked for (before mng's preparation) */
+  image: string;
+  /** default_start_args then -s values, as passed to docker, to replay the host later */
+  startArgs: string[];
+  sshUser: string;
+}
+
+export function encodeLabels(h: HostLabels): Record<string, string> {
+  return {
+    [LABEL.id]: h.id,
+    [LABEL.name]: h.name,
+    [LABEL.prefix]: h.prefix,
+    [LABEL.provider]: h.provider,
+    [LABEL.tags]: JSON.stringify(h.tags),
+    [LABEL.idleTimeout]: String(h.idleTimeout),
+    [LABEL.agentCommand]: h.agentCommand,
+    [LABEL.createdAt]: h.createdAt,
+    [LABEL.version]: h.version,
+    [LABEL.image]: h.image,
+    [LABEL.startArgs]: JSON.stringify(h.startArgs),
+    [LABEL.sshUser]: h.sshUser,
+  };
+}
+
+function parseJson<T>(text: string | undefined, fallback: T, ok: (v: unknown) => boolean): T {
+  if (text === undefined) return fallback;
+  try {
+    const v: unknown = JSON.parse(text);
+    return ok(v) ? (v as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Labels of a container → HostLabels, or undefined when it is not an mng host. Tolerates missing or bad values. */
+export function decodeLabels(labels: Record<string, string> | null | undefined): HostLabels | undefined {
+  if (!labels || !labels[LABEL.id] || !labels[LABEL.name]) return undefined;
+  const idle = Number(labels[LABEL.idleTimeout]);
+  return {
+    id: labels[LABEL.id],
+    name: labels[LABEL.name],
+    prefix: labels[LABEL.prefix] ?? '',
+    provider: labels[LABEL.provider] ?? '',
+    tags: parseJson<Record<string, string>>(labels[LABEL.tags], {}, (v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
+    idleTimeout: Number.isFinite(idle) && idle >= 0 ? idle : 0,
+    agentCommand: labels[LABEL.agentCommand] ?? '',
+    createdAt: labels[LABEL.createdAt] ?? '',
+    version: labels[LABEL.version] ?? '',
+    image: labels[LABEL.image] ?? '',
+    startArgs: parseJson<string[]>(labels[LABEL.startArgs], [], (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
+    sshUser: labels[LABEL.sshUser] || 'root',
+  };
+}

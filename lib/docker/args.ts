@@ -1,0 +1,85 @@
+/**
+ * Pure argument-vector builders: "what docker command would run". No I/O here, so each is tested as a
+ * plain array comparison and `--dry-run` prints exactly what would run.
+ */
+
+/** Where sshd listens inside every container; published on the daemon machine's loopback only. */
+export const SSH_CONTAINER_PORT = 22;
+/** Where mng puts its files inside the container. */
+export const MNG_DIR = '/mng';
+
+/** `--label k=v` pairs, in the order given. */
+export function labelFlags(labels: Record<string, string>): string[] {
+  return Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+}
+
+export interface CreateSpec {
+  containerName: string;
+  image: string;
+  labels: Record<string, string>;
+  /** `default_start_args` of the provider, then the user's `-s` values: verbatim, order kept */
+  startArgs: readonly string[];
+}
+
+/** `docker create`: mng's own flags first, then the user's start args (so they can add, docker taking the last value), then the image. */
+export function buildCreateArgs(spec: CreateSpec): string[] {
+  return [
+    'create',
+    '--name', spec.containerName,
+    '--init',
+    '--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`,
+    ...labelFlags(spec.labels),
+    ...spec.startArgs,
+    '--entrypoint', '/bin/sh',
+    spec.image,
+    `${MNG_DIR}/init`,
+  ];
+}
+
+/** Copy the contents of a local folder into the (created, not yet started) container's /mng. */
+export function buildCopyInArgs(localDir: string, container: string): string[] {
+  return ['cp', `${localDir}/.`, `${container}:${MNG_DIR}`];
+}
+
+export function buildStartArgs(containers: readonly string[]): string[] {
+  return ['start', ...containers];
+}
+
+/** Remove containers with their anonymous volumes (made only for them). */
+export function buildRemoveArgs(containers: readonly string[]): string[] {
+  return ['rm', '--force', '--volumes', ...containers];
+}
+
+/** Every container of this prefix: ids only; details come from one batched inspect. */
+export function buildListIdsArgs(prefixLabel: string, prefix: string): string[] {
+  return ['ps', '--all', '--no-trunc', '--filter', `label=${prefixLabel}=${prefix}`, '--format', '{{.ID}}'];
+}
+
+export function buildInspectArgs(containers: readonly string[]): string[] {
+  return ['container', 'inspect', ...containers];
+}
+
+export function buildImageInspectArgs(images: readonly string[]): string[] {
+  return ['image', 'inspect', ...images];
+}
+
+export function buildPullArgs(image: string): string[] {
+  return ['pull', '--quiet', image];
+}
+
+/** Does this image already have sshd and tmux? Runs a throwaway container with no network. */
+export function buildToolProbeArgs(image: string): string[] {
+  return [
+    'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', image, '-c',
+    'command -v tmux >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
+  ];
+}
+
+/** `docker build` of mng's thin derived image; the Dockerfile comes on stdin. */
+export function buildPrepareArgs(tag: string, labels: Record<string, string>): string[] {
+  return ['build', '--tag', tag, ...labelFlags(labels), '-'];
+}
+
+export function buildTagArgs(source: string, target: string): string[] {
+  return ['tag', source, target];
+}

@@ -1,0 +1,50 @@
+import { MngError } from '../errors.js';
+
+/** The lines docker printed on stderr, minus noise (deprecation banners, blank lines). */
+export function meaningfulLines(stderr: string): string[] {
+  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const noise = /^(DEPRECATED: The legacy builder|\s+Install the buildx component|\s+https:\/\/docs\.docker\.com\/go\/buildx)/;
+  return lines.filter((l) => !noise.test(l));
+}
+
+/** docker's error text without its "docker: Error response from daemon:" wrapping, on one line. */
+export function dockerReason(stderr: string): string {
+  const lines = meaningfulLines(stderr);
+  const errorLine = [...lines].reverse().find((l) => /error|denied|not found|no such|conflict|invalid|unknown|failed|cannot/i.test(l));
+  const line = errorLine ?? lines[lines.length - 1] ?? 'no error output';
+  return line
+    .replace(/^docker: /, '')
+    .replace(/^Error response from daemon: /i, '')
+    .replace(/^Error: /, '')
+    .replace(/\.?\s*See 'docker [a-z ]+--help'\.?$/, '')
+    .trim();
+}
+
+/** Is this stderr docker saying it cannot reach its daemon? */
+export function isDaemonUnreachable(stderr: string): boolean {
+  return /Cannot connect to the Docker daemon|error during connect|dial (tcp|unix)[^\n]*(connection refused|no such file|i\/o timeout|no route)|Is the docker daemon running\?/i.test(stderr);
+}
+
+/** Is this stderr docker saying an object does not exist? */
+export function isNoSuchObject(stderr: string): boolean {
+  return /No such (container|image|object|network|volume)|Error: No such/i.test(stderr);
+}
+
+export interface DaemonRef {
+  /** provider instance name, for messages */
+  provider: string;
+  /** DOCKER_HOST value, '' = environment default */
+  host: string;
+}
+
+/** Map a failed docker call to the one-line error a user sees. */
+export function dockerError(args: readonly string[], exitCode: number, stderr: string, daemon: DaemonRef): MngError {
+  if (isDaemonUnreachable(stderr)) {
+    const where = daemon.host || process.env.DOCKER_HOST || 'the local socket';
+    return new MngError(`cannot reach the Docker daemon of provider '${daemon.provider}' (${where}): ${dockerReason(stderr)}`, {
+      hint: 'start Docker there, or check DOCKER_HOST / the provider\'s host setting in the mng config',
+    });
+  }
+  const sub = args.find((a) => !a.startsWith('-')) ?? 'docker';
+  return new MngError(`docker ${sub} failed (exit ${exitCode}): ${dockerReason(stderr)}`);
+}

@@ -1,0 +1,62 @@
+/** Typed views of the parts of `docker inspect` JSON that mng reads. Parsing never touches human-readable text. */
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Created: string;
+  Image: string;
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    StartedAt?: string;
+    FinishedAt?: string;
+    Error?: string;
+  };
+  Config: {
+    Image: string;
+    Labels: Record<string, string> | null;
+  };
+  HostConfig?: Record<string, unknown>;
+  NetworkSettings: {
+    Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+  };
+  Mounts?: { Type: string; Source: string; Destination: string }[];
+}
+
+export interface ImageInspect {
+  Id: string;
+  RepoTags: string[] | null;
+  Created: string;
+  Size: number;
+  Config: { Labels: Record<string, string> | null } | null;
+}
+
+function parseArray<T>(json: string, what: string): T[] {
+  const trimmed = json.trim();
+  if (trimmed === '') return [];
+  const value: unknown = JSON.parse(trimmed);
+  if (!Array.isArray(value)) throw new Error(`docker ${what} did not return a JSON array`);
+  return value as T[];
+}
+
+export function parseContainerInspect(json: string): ContainerInspect[] {
+  return parseArray<ContainerInspect>(json, 'inspect');
+}
+
+export function parseImageInspect(json: string): ImageInspect[] {
+  return parseArray<ImageInspect>(json, 'image inspect');
+}
+
+/** The host address and port that container port `port/tcp` is published on, if it is. */
+export function publishedPort(c: ContainerInspect, port = 22): { host: string; port: number } | undefined {
+  const bindings = c.NetworkSettings?.Ports?.[`${port}/tcp`];
+  const b = bindings?.[0];
+  if (!b || !b.HostPort) return undefined;
+  return { host: b.HostIp || '0.0.0.0', port: Number(b.HostPort) };
+}
+
+/** `docker ps --format '{{.ID}}'` output → ids. */
+export function parseIdLines(out: string): string[] {
+  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Idempotent test bed: make sure a Docker daemon answers and the test base image exists.
+#  - no daemon, root on Debian: apt-get install docker.io, start dockerd in the background, wait for `docker info`
+#  - base image debian:bookworm-slim: `docker pull` where a registry answers, else debootstrap + docker import
+# The test base image deliberately has neither openssh-server nor tmux: mng's image preparation must add them.
+set -euo pipefail
+
+BASE_IMAGE="${MNG_TEST_BASE_IMAGE:-debian:bookworm-slim}"
+STATE_DIR="${MNG_TESTBED_DIR:-/var/tmp/mng-testbed}"
+log() { printf 'testbed: %s\n' "$*" >&2; }
+die() { printf 'testbed: error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" = 0 ]; }
+is_debian() { [ -f /etc/debian_version ]; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+daemon_up() { timeout 10 docker info >/dev/null 2>&1; }
+
+ensure_daemon() {
+  if command -v docker >/dev/null 2>&1 && daemon_up; then
+    log "docker daemon answers"
+    return
+  fi
+  if ! is_root || ! is_debian; then
+    die "no Docker daemon answers (docker info failed) and this is not root on Debian, so it cannot be installed here: install and start Docker, then run again"
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "installing docker.io with apt-get"
+    apt_install docker.io iptables ca-certificates
+  fi
+  if ! command -v docker >/dev/null 2>&1; then
+    die "docker client still missing after installing docker.io"
+  fi
+  mkdir -p "$STATE_DIR"
+  if [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    log "dockerd is running but does not answer yet; waiting"
+  else
+    rm -f /var/run/docker.pid
+    log "starting dockerd (log: $STATE_DIR/dockerd.log)"
+    # setsid: the daemon must outlive this script and the test run that called it.
+    setsid nohup dockerd >"$STATE_DIR/dockerd.log" 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 120); do
+    daemon_up && { log "docker daemon is up"; return; }
+    sleep 0.5
+  done
+  tail -n 20 "$STATE_DIR/dockerd.log" >&2 || true
+  die "dockerd did not answer within 60s"
+}
+
+ensure_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image $BASE_IMAGE present"
+    return
+  fi
+  if timeout 60 docker pull "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "pulled $BASE_IMAGE"
+    return
+  fi
+  log "no registry answers: building $BASE_IMAGE with debootstrap (about a minute)"
+  is_root || die "building the base image needs root (debootstrap)"
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  local root="$STATE_DIR/rootfs"
+  rm -rf "$root"
+  mkdir -p "$root"
+  debootstrap --variant=minbase bookworm "$root" >"$STATE_DIR/debootstrap.log" 2>&1 \
+    || { tail -n 20 "$STATE_DIR/debootstrap.log" >&2; die "debootstrap failed"; }
+  # Keep the image close to the real slim image: no apt lists, no caches.
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
+  tar -C "$root" -c . | docker import -c 'CMD ["bash"]' - "$BASE_IMAGE" >/dev/null
+  rm -rf "$root"
+  log "imported $BASE_IMAGE"
+}
+
+check_base_image_is_bare() {
+  # The suite tests mng's own preparation step, so sshd and tmux must not already be in the base image.
+  if docker run --rm --network=none --entrypoint sh "$BASE_IMAGE" -c 'command -v sshd || test -x /usr/sbin/sshd || command -v tmux' >/dev/null 2>&1; then
+    die "$BASE_IMAGE already contains sshd or tmux; the tests need a bare base image (remove it and run again)"
+  fi
+}
+
+ensure_client_tools() {
+  local missing=()
+  command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
+  command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    is_root && is_debian || die "missing: ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
+}
+
+ensure_client_tools
+ensure_daemon
+ensure_base_image
+check_base_image_is_bare
+log "ready"
