@@ -15,11 +15,14 @@ is_debian() { [ -f /etc/debian_version ]; }
 
 apt_updated=
 apt_install() {
+  mkdir -p "$STATE_DIR"
+  log "installing $* with apt-get (log: $STATE_DIR/apt.log)"
   if [ -z "$apt_updated" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$STATE_DIR/apt.log" 2>&1 || { tail -n 20 "$STATE_DIR/apt.log" >&2; die "apt-get update failed"; }
     apt_updated=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$STATE_DIR/apt.log" 2>&1 \
+    || { tail -n 20 "$STATE_DIR/apt.log" >&2; die "apt-get install $* failed"; }
 }
 
 daemon_up() { timeout 10 docker info >/dev/null 2>&1; }
@@ -33,7 +36,6 @@ ensure_daemon() {
     die "no Docker daemon answers (docker info failed) and this is not root on Debian, so it cannot be installed here: install and start Docker, then run again"
   fi
   if ! command -v dockerd >/dev/null 2>&1; then
-    log "installing docker.io with apt-get"
     apt_install docker.io iptables ca-certificates
   fi
   if ! command -v docker >/dev/null 2>&1; then
@@ -100,5 +102,5 @@ ensure_client_tools() {
 ensure_client_tools
 ensure_daemon
 ensure_base_image
-check_base_image_is_bare
+[ "${MNG_TESTBED_CHECK_BARE:-}" = 1 ] && check_base_image_is_bare
 log "ready"

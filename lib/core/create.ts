@@ -90,9 +90,9 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
   const { provider } = req;
   const daemon = daemonOf(provider);
   const container = containerName(core.prefix, req.name);
-  const keys = await ensureKeys(core.runner, core.dataDir);
   const image = req.image ?? provider.default_image;
   const runImage = await prepareImage(core, provider, image);
+  const keys = await ensureKeys(core.runner, core.dataDir);
 
   const id = generateId();
   const labels = encodeLabels({

@@ -1,0 +1,108 @@
+import { execa, type ResultPromise } from 'execa';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
+import { removeTestObjects } from './docker.js';
+
+export const MNG_BIN = resolve(import.meta.dirname, '../../bin/mng.js');
+
+export interface MngResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A throwaway user of the built `mng` binary: its own HOME, XDG dirs, config file and MNG_PREFIX, so tests
+ * never see each other's agents or the developer's. `cleanup()` removes its containers even when a test failed.
+ */
+export class Sandbox {
+  readonly dir: string;
+  readonly prefix: string;
+  readonly env: Record<string, string>;
+  readonly baseImage: string;
+  readonly runId: string;
+
+  constructor(tag: string) {
+    this.runId = inject('runId');
+    this.baseImage = inject('baseImage');
+    this.dir = mkdtempSync(join(tmpdir(), `mngtest-${tag}-`));
+    this.prefix = `mngtest-${this.runId}-${tag}-`;
+    for (const d of ['home', 'data', 'config', 'config/mng']) mkdirSync(join(this.dir, d), { recursive: true });
+    this.env = {
+      HOME: join(this.dir, 'home'),
+      XDG_DATA_HOME: join(this.dir, 'data'),
+      XDG_CONFIG_HOME: join(this.dir, 'config'),
+      MNG_PREFIX: this.prefix,
+      NO_COLOR: '1',
+      MNG_SSH_TIMEOUT: '60',
+    };
+    this.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${this.baseImage}"\n`);
+  }
+
+  get configFile(): string {
+    return join(this.dir, 'config', 'mng', 'config.toml');
+  }
+
+  get dataDir(): string {
+    return join(this.dir, 'data', 'mng');
+  }
+
+  /** The container name of agent NAME. */
+  container(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  writeConfig(toml: string): void {
+    writeFileSync(this.configFile, toml);
+  }
+
+  /** Run `mng ARGS` to completion (never throws on a non-zero exit). */
+  async mng(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<MngResult> {
+    const r = await execa('node', [MNG_BIN, ...args], {
+      env: { ...this.env, ...opts.env },
+      extendEnv: true,
+      reject: false,
+      input: opts.input,
+      stdin: opts.input === undefined ? 'ignore' : 'pipe',
+      timeout: opts.timeoutMs ?? 180_000,
+      stripFinalNewline: false,
+    });
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
+  /** Start `mng ARGS` and return the running process (for signals). */
+  spawn(args: string[], opts: { env?: Record<string, string> } = {}): ResultPromise {
+    return execa('node', [MNG_BIN, ...args], { env: { ...this.env, ...opts.env }, extendEnv: true, reject: false, stdin: 'ignore' });
+  }
+
+  /** `mng create NAME --no-connect ...` that must succeed. */
+  async create(name: string, extra: string[] = []): Promise<MngResult> {
+    const r = await this.mng(['create', name, '--no-connect', ...extra]);
+    if (r.exitCode !== 0) throw new Error(`mng create ${name} failed (${r.exitCode}): ${r.stderr}`);
+    return r;
+  }
+
+  /** ssh argv reaching agent NAME with mng's key and pinned host key, through mng's own ssh config file. */
+  sshArgs(name: string, command: string[]): string[] {
+    return ['-F', join(this.dataDir, 'ssh_config'), '-o', 'BatchMode=yes', this.container(name), ...command];
+  }
+
+  async cleanup(): Promise<void> {
+    await removeTestObjects(this.prefix);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A failed mng run as a user sees it: the given exit code, exactly one `mng: error:` line matching `pattern`,
+ * and no stack trace anywhere on stderr.
+ */
+export function expectFailure(r: MngResult, exitCode: number, pattern: RegExp): void {
+  const lines = r.stderr.split('\n').filter(Boolean);
+  const errors = lines.filter((l) => l.startsWith('mng: error: '));
+  if (r.exitCode !== exitCode || errors.length !== 1 || !pattern.test(errors[0]) || lines.some((l) => /^\s+at \S+/.test(l))) {
+    throw new Error(`expected exit ${exitCode} and one error line matching ${pattern}; got exit ${r.exitCode}, stderr:\n${r.stderr}`);
+  }
+}
