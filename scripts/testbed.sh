@@ -93,6 +93,8 @@ ensure_client_tools() {
   local missing=()
   command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+  # the tests play a user's terminal with a local tmux
+  command -v tmux >/dev/null 2>&1 || missing+=(tmux)
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root && is_debian || die "missing: ${missing[*]}"
     apt_install "${missing[@]}"

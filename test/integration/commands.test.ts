@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { containerExists, inspectContainer } from '../helpers/docker.js';
+import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
+
+const sb = new Sandbox('cmds');
+afterAll(() => sb.cleanup());
+
+describe('list', () => {
+  it('says so when there are no agents, in human and JSON form', async () => {
+    const human = await sb.mng(['list']);
+    expect(human.exitCode, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/No agents yet/);
+    const json = await sb.mng(['list', '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual({ agents: [], errors: [] });
+    const jsonl = await sb.mng(['list', '--format', 'jsonl']);
+    expect(jsonl.stdout).toBe('');
+  });
+
+  describe('with agents', () => {
+    beforeAll(async () => {
+      await sb.create('one');
+      await sb.create('two', ['sleep', '--', '100000']);
+    });
+
+    it('shows a table with name, state, provider, image and ssh endpoint', async () => {
+      const r = await sb.mng(['list']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^NAME\s+STATE\s+PROVIDER\s+IMAGE\s+SSH\s+CREATED\s+TAGS$/);
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(new RegExp(`^one\\s+running\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+root@127\\.0\\.0\\.1:\\d+\\s+\\d+s ago\\s+-$`));
+      expect(r.stdout).not.toMatch(/\x1b\[/); // no colour when not on a terminal
+    });
+
+    it('gives every field in JSON, with an ssh command that works when pasted', async () => {
+      const r = await sb.mng(['list', '--format', 'json']);
+      const { agents, errors } = JSON.parse(r.stdout);
+      expect(errors).toEqual([]);
+      expect(agents.map((a: any) => a.name)).toEqual(['one', 'two']);
+      const two = agents[1];
+      const c = await inspectContainer(sb.container('two'));
+      expect(two).toMatchObject({
+        state: 'running', provider: 'docker', image: sb.baseImage, tags: {}, container_id: c.Id,
+        container_name: sb.container('two'), agent_command: 'sleep 100000', exit_code: null,
+      });
+      expect(Date.parse(two.created_at)).toBeGreaterThan(Date.now() - 600_000);
+      expect(two.ssh.port).toBe(Number(c.NetworkSettings.Ports['22/tcp'][0].HostPort));
+      const pasted = await execa('sh', ['-c', `${two.ssh.command} -o BatchMode=yes cat /proc/1/comm`], { reject: false });
+      expect(pasted.exitCode, pasted.stderr).toBe(0);
+      expect(pasted.stdout.trim()).toBe('docker-init');
+    });
+
+    it('prints one agent per line with --format jsonl', async () => {
+      const r = await sb.mng(['list', '--format', 'jsonl']);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.map((l) => JSON.parse(l).name)).toEqual(['one', 'two']);
+    });
+
+    it('reports a stopped agent as stopped, without an ssh port', async () => {
+      await execa('docker', ['stop', sb.container('two')]);
+      const { agents } = JSON.parse((await sb.mng(['list', '--format', 'json'])).stdout);
+      const two = agents.find((a: any) => a.name === 'two');
+      expect(two).toMatchObject({ state: 'stopped', exit_code: 0, ssh: { port: null, command: null } });
+      const r = await sb.mng(['exec', 'two', '--', 'true']);
+      expectFailure(r, 1, /agent 'two' is not running \(state: stopped\)/);
+    });
+
+    it('does not see agents of another MNG_PREFIX', async () => {
+      const r = await sb.mng(['list', '--format', 'json'], { env: { MNG_PREFIX: `${sb.prefix}other-` } });
+      expect(JSON.parse(r.stdout).agents).toEqual([]);
+    });
+  });
+});
+
+describe('exec', () => {
+  beforeAll(() => sb.create('ex'));
+
+  it('streams stdout and stderr separately and passes the exit code through', async () => {
+    const r = await sb.mng(['exec', 'ex', '--', 'sh', '-c', 'echo hi; echo oops >&2; exit 3']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toBe('hi\n');
+    expect(r.stderr).toBe('oops\n');
+  });
+
+  it('passes piped stdin and keeps each argument whole', async () => {
+    const r = await sb.mng(['exec', 'ex', '--', 'sh', '-c', 'tr a-z A-Z; printf "[%s]" "$0" "$1"', 'a b', "it's $HOME"], { input: 'piped text\n' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe("PIPED TEXT\n[a b][it's $HOME]");
+  });
+
+  it('reports a missing command with the shell\'s exit code', async () => {
+    const r = await sb.mng(['exec', 'ex', '--', 'no-such-program']);
+    expect(r.exitCode).toBe(127);
+  });
+
+  it('needs a command', async () => {
+    expectFailure(await sb.mng(['exec', 'ex']), 2, /no command given/);
+  });
+});
+
+describe('connect', () => {
+  beforeAll(() => sb.create('con'));
+
+  it('attaches to the agent\'s tmux session on a terminal, and detaching returns with exit 0', async () => {
+    // A local tmux plays the user's terminal.
+    const session = `${sb.prefix}term`;
+    const socket = join(sb.dir, 'tmux.sock');
+    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const status = join(sb.dir, 'connect-status');
+    await execa('tmux', ['-S', socket, 'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
+      `env ${envs} node ${MNG_BIN} connect con; echo $? > ${status}; sleep 60`]);
+    try {
+      let clients = '';
+      for (let i = 0; i < 100 && !clients.trim(); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        clients = (await sb.mng(['exec', 'con', '--', 'tmux', 'list-clients', '-t', 'agent', '-F', '#{client_termname}'])).stdout;
+      }
+      expect(clients.trim()).toBe('xterm-256color');
+      // Type into the agent's shell through the whole chain, then detach with the tmux prefix key.
+      await execa('tmux', ['-S', socket, 'send-keys', '-t', session, 'echo typed-through > /tmp/typed', 'Enter']);
+      let typed = '';
+      for (let i = 0; i < 50 && typed !== 'typed-through'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        typed = (await sb.mng(['exec', 'con', '--', 'cat', '/tmp/typed'])).stdout.trim();
+      }
+      expect(typed).toBe('typed-through');
+      await execa('tmux', ['-S', socket, 'send-keys', '-t', session, 'C-b', 'd']);
+      let code = '';
+      for (let i = 0; i < 50 && !code; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        code = (() => { try { return readFileSync(status, 'utf8').trim(); } catch { return ''; } })();
+      }
+      expect(code).toBe('0');
+      const after = await sb.mng(['exec', 'con', '--', 'tmux', 'list-clients', '-t', 'agent']);
+      expect(after.stdout.trim()).toBe('');
+    } finally {
+      await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+    }
+  });
+
+  it('refuses without a terminal, pointing to exec', async () => {
+    expectFailure(await sb.mng(['connect', 'con']), 1, /needs a terminal.*mng exec con/);
+  });
+});
+
+describe('destroy', () => {
+  it('removes the container and its ssh config entry', async () => {
+    await sb.create('gone1');
+    await sb.create('gone2');
+    expect(readFileSync(join(sb.dataDir, 'ssh_config'), 'utf8')).toContain(`Host ${sb.container('gone1')}`);
+    const r = await sb.mng(['destroy', 'gone1', 'gone2', '--force']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('gone1\ngone2\n');
+    expect(await containerExists(sb.container('gone1'))).toBe(false);
+    expect(await containerExists(sb.container('gone2'))).toBe(false);
+    expect(readFileSync(join(sb.dataDir, 'ssh_config'), 'utf8')).not.toContain(sb.container('gone1'));
+  });
+
+  it('refuses without --force when not on a terminal, and removes nothing', async () => {
+    await sb.create('kept');
+    expectFailure(await sb.mng(['destroy', 'kept']), 2, /refusing to destroy kept without confirmation.*--force/);
+    expect(await containerExists(sb.container('kept'))).toBe(true);
+  });
+
+  it('destroys nothing when one of the names does not exist', async () => {
+    expectFailure(await sb.mng(['destroy', 'kept', 'nope', '--force']), 1, /no agent named 'nope'/);
+    expect(await containerExists(sb.container('kept'))).toBe(true);
+  });
+});
+
+describe('names that do not exist', () => {
+  for (const cmd of [['exec', 'ghost', '--', 'true'], ['destroy', 'ghost', '--force'], ['connect', 'ghost']]) {
+    it(`mng ${cmd[0]} says there is no such agent`, async () => {
+      expectFailure(await sb.mng(cmd), 1, /no agent named 'ghost'.*mng list/);
+    });
+  }
+});
