@@ -16,7 +16,7 @@ trap 'exit 0' TERM INT
 umask 022
 mkdir -p /run/mng /run/sshd
 pwd > /run/mng/workdir
-rm -f /run/mng/agent-status
+rm -f /run/mng/agent-status /run/mng/agent-exit
 ssh_dir="\${HOME:-/root}/.ssh"
 mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
 # ssh sessions see the container's environment (docker run -e, the image's ENV), like the agent does.
@@ -86,6 +86,17 @@ export function agentCommandLine(agent: AgentSpec): string {
   }
 }
 
+/** The tmux pane's program: runs the agent's command and records how it ended (tmux's own pane status is not reliable). */
+export const AGENT_WRAPPER = `# mng: the agent's tmux pane runs this.
+rm -f /run/mng/agent-exit
+sh ${MNG_DIR}/agent-cmd
+status=$?
+echo "$status" > /run/mng/agent-exit
+# Let tmux read the agent's last output before the pane's terminal closes (else it can be lost).
+sleep 1
+exit "$status"
+`;
+
 export interface ContainerFile {
   /** path relative to /mng */
   path: string;
@@ -95,13 +106,12 @@ export interface ContainerFile {
 
 export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
   const agentLine = agentCommandLine(opts.agent);
-  const agentScript = opts.agent.kind === 'program'
-    ? `# the agent, started by mng in tmux\nexec ${agentLine}\n`
-    : `# the agent, started by mng in tmux\n${agentLine}\n`;
+  const agentCmd = opts.agent.kind === 'program' ? `exec ${agentLine}\n` : `${agentLine}\n`;
   return [
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
-    { path: 'agent', content: agentScript, mode: 0o755 },
+    { path: 'agent', content: AGENT_WRAPPER, mode: 0o755 },
+    { path: 'agent-cmd', content: agentCmd, mode: 0o755 },
     { path: 'agent-bin', content: opts.agent.kind === 'program' ? opts.agent.program : '', mode: 0o644 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
@@ -111,7 +121,7 @@ export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; 
 }
 
 /** What `mng create` runs over ssh once sshd answers: the agent's state, read in the same round trip. */
-export const AGENT_PROBE = `cat /run/mng/agent-status 2>/dev/null; tmux list-panes -t ${AGENT_SESSION} -F 'pane #{pane_dead} #{pane_dead_status}' 2>/dev/null; true`;
+export const AGENT_PROBE = `cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;
 
 export type AgentState = { state: 'running' } | { state: 'exited'; exitCode: number | null } | { state: 'missing'; program: string } | { state: 'unknown' };
 
@@ -120,11 +130,13 @@ export function parseAgentProbe(out: string): AgentState {
   const lines = out.split('\n').map((l) => l.trim());
   const missing = lines.find((l) => l.startsWith('missing '));
   if (missing) return { state: 'missing', program: missing.slice('missing '.length) };
-  const pane = lines.find((l) => l.startsWith('pane '));
-  if (!pane) return lines.includes('started') ? { state: 'exited', exitCode: null } : { state: 'unknown' };
-  const [, dead, status] = pane.split(' ');
-  if (dead === '1') return { state: 'exited', exitCode: status === undefined || status === '' ? null : Number(status) };
-  return { state: 'running' };
+  const exit = lines.find((l) => l.startsWith('exit '));
+  if (exit) {
+    const code = Number(exit.slice('exit '.length));
+    return { state: 'exited', exitCode: Number.isInteger(code) ? code : null };
+  }
+  if (lines.includes('session')) return { state: 'running' };
+  return lines.includes('started') ? { state: 'exited', exitCode: null } : { state: 'unknown' };
 }
 
 /** The remote command `mng connect` runs: make sure the agent's session exists, then attach to it. */

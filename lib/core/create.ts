@@ -6,7 +6,7 @@ import {
   buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs,
 } from '../docker/args.js';
 import { dockerReason } from '../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort } from '../docker/inspect.js';
+import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { InterruptedError, MngError } from '../errors.js';
 import { buildSshArgs, type SshEndpoint } from '../ssh/args.js';
 import { updateSshConfig } from '../ssh/config.js';
@@ -59,14 +59,18 @@ async function waitForSsh(core: Core, provider: ProviderConfig, container: strin
       lastStateCheck = now;
       const inspect = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
       const [c] = parseContainerInspect(inspect.stdout);
-      if (c && !c.State.Running) {
-        const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', container], { check: false });
-        const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
-        throw new MngError(`sshd did not start in container '${container}' (step: wait for ssh): the container exited with code ${c.State.ExitCode}${last ? `: ${last}` : ''}`);
-      }
+      if (c && !c.State.Running) throw await exitedError(core, provider, c);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The error for a container that stopped before sshd answered: its exit code and the last line it logged. */
+async function exitedError(core: Core, provider: ProviderConfig, c: ContainerInspect): Promise<MngError> {
+  const container = c.Name.replace(/^\//, '');
+  const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', c.Id], { check: false });
+  const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
+  return new MngError(`sshd did not start in container '${container}' (step: wait for ssh): the container exited with code ${c.State.ExitCode}${last ? `: ${last}` : ''}`);
 }
 
 /** Remove whatever this create attempt made: found by its unique id label, so an existing host of the same name is never touched. */
@@ -141,6 +145,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
 
     const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
     const [c] = parseContainerInspect(inspect.stdout);
+    if (!c.State.Running) throw await exitedError(core, provider, c);
     const published = publishedPort(c);
     if (!published) {
       throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);

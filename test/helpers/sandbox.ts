@@ -38,7 +38,7 @@ export class Sandbox {
       NO_COLOR: '1',
       MNG_SSH_TIMEOUT: '60',
     };
-    this.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${this.baseImage}"\n`);
+    this.useImage();
   }
 
   get configFile(): string {
@@ -54,13 +54,18 @@ export class Sandbox {
     return `${this.prefix}${name}`;
   }
 
+  /** The default config: one `docker` provider whose default image is this run's base image (or `image`). */
+  useImage(image: string = this.baseImage): void {
+    this.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${image}"\n`);
+  }
+
   writeConfig(toml: string): void {
     writeFileSync(this.configFile, toml);
   }
 
   /** Run `mng ARGS` to completion (never throws on a non-zero exit). */
   async mng(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<MngResult> {
-    const r = await execa('node', [MNG_BIN, ...args], {
+    const r = await execa(process.execPath, [MNG_BIN, ...args], {
       env: { ...this.env, ...opts.env },
       extendEnv: true,
       reject: false,
@@ -74,7 +79,7 @@ export class Sandbox {
 
   /** Start `mng ARGS` and return the running process (for signals). */
   spawn(args: string[], opts: { env?: Record<string, string> } = {}): ResultPromise {
-    return execa('node', [MNG_BIN, ...args], { env: { ...this.env, ...opts.env }, extendEnv: true, reject: false, stdin: 'ignore' });
+    return execa(process.execPath, [MNG_BIN, ...args], { env: { ...this.env, ...opts.env }, extendEnv: true, reject: false, stdin: 'ignore' });
   }
 
   /** `mng create NAME --no-connect ...` that must succeed. */
