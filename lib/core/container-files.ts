@@ -92,8 +92,6 @@ rm -f /run/mng/agent-exit
 sh ${MNG_DIR}/agent-cmd
 status=$?
 echo "$status" > /run/mng/agent-exit
-# Let tmux read the agent's last output before the pane's terminal closes (else it can be lost).
-sleep 1
 exit "$status"
 `;
 

@@ -145,7 +145,7 @@ describe('agent commands', () => {
     expect(JSON.parse(r.stdout).agent).toEqual({ state: 'exited', exit_code: 3 });
     expect(r.stderr).toMatch(/the agent exited at once \(status 3\)/);
     // The pane is kept, so its output can still be seen.
-    const pane = await sb.mng(['exec', 'quick', '--', 'tmux', 'capture-pane', '-p', '-t', 'agent']);
+    const pane = await sb.mng(['exec', 'quick', '--', 'tmux', 'capture-pane', '-p', '-S', '-', '-t', 'agent']);
     expect(pane.stdout).toContain('bye');
   });
 
