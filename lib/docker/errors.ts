@@ -20,9 +20,12 @@ export function dockerReason(stderr: string): string {
     .trim();
 }
 
-/** Is this stderr docker saying it cannot reach its daemon? */
+/**
+ * Is this stderr docker saying it cannot reach its daemon? A bare `dial tcp …: connection refused` is not enough:
+ * the daemon prints that too when *it* cannot reach a registry (`docker pull`, a build's FROM), and then it answered.
+ */
 export function isDaemonUnreachable(stderr: string): boolean {
-  return /Cannot connect to the Docker daemon|error during connect|dial (tcp|unix)[^\n]*(connection refused|no such file|i\/o timeout|no route)|Is the docker daemon running\?/i.test(stderr);
+  return /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running\?/i.test(stderr);
 }
 
 /** Is this stderr docker saying an object does not exist? */

@@ -29,8 +29,9 @@ export function sshOptions(files: SshFiles): Record<string, string> {
   };
 }
 
+/** ssh splits an -o value into words like a config line: a value with whitespace (a path) is double-quoted to stay one. */
 function optionFlags(opts: Record<string, string>): string[] {
-  return Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
+  return Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${/\s/.test(v) ? `"${v}"` : v}`]);
 }
 
 export interface SshCallOptions {

@@ -14,7 +14,18 @@ export function sshConfigPath(dataDir: string): string {
 
 async function load(file: string): Promise<SSHConfig> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return SSHConfig.parse(text);
+  const config = SSHConfig.parse(text);
+  // ssh-config drops the quotes of a one-path UserKnownHostsFile when parsing, so a rewrite would split a path
+  // with spaces into several files: quote it again.
+  for (const section of config) {
+    if (!('config' in section)) continue;
+    for (const line of section.config) {
+      if (line.type === SSHConfig.DIRECTIVE && /^UserKnownHostsFile$/i.test(line.param) && typeof line.value === 'string' && /\s/.test(line.value)) {
+        line.quoted = true;
+      }
+    }
+  }
+  return config;
 }
 
 async function save(file: string, config: SSHConfig): Promise<void> {
@@ -27,7 +38,7 @@ async function save(file: string, config: SSHConfig): Promise<void> {
 }
 
 /** The Host entry for one host, as a directive map. */
-export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles): Record<string, string> {
+export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles): Record<string, string | string[]> {
   const { LogLevel: _quiet, ...opts } = sshOptions(files);
   return {
     Host: alias,
@@ -35,6 +46,8 @@ export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles)
     Port: String(endpoint.port),
     User: endpoint.user,
     ...opts,
+    // UserKnownHostsFile takes a list of files: as a one-element list, ssh-config quotes a path with spaces.
+    UserKnownHostsFile: [files.knownHostsFile],
   };
 }
 

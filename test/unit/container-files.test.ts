@@ -1,0 +1,183 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  AGENT_PROBE,
+  AGENT_SESSION,
+  agentCommandLine,
+  CONNECT_COMMAND,
+  containerFiles,
+  execCommandLine,
+  INIT_SCRIPT,
+  parseAgentProbe,
+  SSHD_CONFIG,
+  START_AGENT_SCRIPT,
+  TMUX_CONF,
+  type ContainerFile,
+} from '../../lib/core/container-files.js';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyDummyDummyDummyDummyDummyDummyDumm mng-client';
+const HOST_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+
+function byPath(files: ContainerFile[]): Record<string, ContainerFile> {
+  return Object.fromEntries(files.map((f) => [f.path, f]));
+}
+
+/** Run a shell script line with a local sh, return stdout split on NUL (the words printf got). */
+function runSh(line: string): string[] {
+  const out = execFileSync('sh', ['-c', line], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' } });
+  return out.split('\0').slice(0, -1);
+}
+
+describe('agentCommandLine', () => {
+  it('quotes a program and its arguments', () => {
+    expect(agentCommandLine({ kind: 'program', program: 'claude', args: [] })).toBe('claude');
+    expect(agentCommandLine({ kind: 'program', program: 'claude', args: ['--model', 'opus', 'say "hi"; rm -rf /'] })).toBe(
+      `claude --model opus 'say "hi"; rm -rf /'`,
+    );
+  });
+
+  it('uses a whole command line as given', () => {
+    expect(agentCommandLine({ kind: 'command', command: 'cd /src && npm run dev | tee log' })).toBe('cd /src && npm run dev | tee log');
+  });
+
+  it('starts bash when there is one, else sh, for a shell agent', () => {
+    expect(agentCommandLine({ kind: 'shell' })).toBe('if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi');
+  });
+
+  it('gives program arguments back unchanged through a real sh', () => {
+    const args = ['a b', "it's", '$HOME', 'x;y', ''];
+    expect(runSh(agentCommandLine({ kind: 'program', program: 'printf', args: ['%s\\0', ...args] }))).toEqual(args);
+  });
+});
+
+describe('containerFiles', () => {
+  it('writes the eight files with their modes; keys are 0600, scripts 0755', () => {
+    const files = containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY });
+    expect(files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
+      ['init', '755'],
+      ['start-agent', '755'],
+      ['agent', '755'],
+      ['agent-bin', '644'],
+      ['sshd_config', '644'],
+      ['tmux.conf', '644'],
+      ['authorized_keys', '600'],
+      ['ssh_host_ed25519_key', '600'],
+    ]);
+  });
+
+  it('puts the fixed scripts and configs in as they are', () => {
+    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    expect(f.init.content).toBe(INIT_SCRIPT);
+    expect(f['start-agent'].content).toBe(START_AGENT_SCRIPT);
+    expect(f.sshd_config.content).toBe(SSHD_CONFIG);
+    expect(f['tmux.conf'].content).toBe(TMUX_CONF);
+  });
+
+  it('writes the authorized key trimmed, with one final newline, and the host key verbatim', () => {
+    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: `\n  ${KEY}  \n\n`, hostPrivateKey: HOST_KEY }));
+    expect(f.authorized_keys.content).toBe(`${KEY}\n`);
+    expect(f.ssh_host_ed25519_key.content).toBe(HOST_KEY);
+  });
+
+  it('execs a program agent and records the program for the PATH check', () => {
+    const f = byPath(containerFiles({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    expect(f.agent.content).toBe("# the agent, started by mng in tmux\nexec claude --model 'opus max'\n");
+    expect(f['agent-bin'].content).toBe('claude');
+  });
+
+  it('runs a command agent as a script line, with no program to check', () => {
+    const f = byPath(containerFiles({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    expect(f.agent.content).toBe('# the agent, started by mng in tmux\nnpm start; bash\n');
+    expect(f['agent-bin'].content).toBe('');
+  });
+
+  it('runs a shell agent with no program to check', () => {
+    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    expect(f.agent.content).toBe('# the agent, started by mng in tmux\nif command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi\n');
+    expect(f['agent-bin'].content).toBe('');
+  });
+
+  it('uses relative paths only (they go under /mng)', () => {
+    for (const f of containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY })) {
+      expect(f.path).not.toMatch(/^\/|\.\./);
+    }
+  });
+});
+
+describe('the fixed scripts', () => {
+  it('are valid POSIX sh (sh -n)', () => {
+    for (const script of [INIT_SCRIPT, START_AGENT_SCRIPT, CONNECT_COMMAND, AGENT_PROBE, execCommandLine(['ls'])]) {
+      expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
+    }
+  });
+
+  it('point at /mng and the agent tmux session', () => {
+    expect(AGENT_SESSION).toBe('agent');
+    expect(INIT_SCRIPT).toContain('sh /mng/start-agent');
+    expect(INIT_SCRIPT).toContain('-f /mng/sshd_config');
+    expect(INIT_SCRIPT).toMatch(/^trap 'exit 0' TERM INT$/m);
+    expect(START_AGENT_SCRIPT).toContain('tmux has-session -t agent');
+    expect(SSHD_CONFIG).toMatch(/^HostKey \/mng\/ssh_host_ed25519_key$/m);
+    expect(SSHD_CONFIG).toMatch(/^AuthorizedKeysFile \/mng\/authorized_keys$/m);
+    expect(SSHD_CONFIG).toMatch(/^PasswordAuthentication no$/m);
+    expect(CONNECT_COMMAND).toBe('sh /mng/start-agent; exec tmux attach-session -t agent');
+  });
+});
+
+describe('parseAgentProbe', () => {
+  it('running: a live pane', () => {
+    expect(parseAgentProbe('started\npane 0 \n')).toEqual({ state: 'running' });
+    expect(parseAgentProbe('started\npane 0')).toEqual({ state: 'running' });
+  });
+
+  it('exited with a status: a dead pane', () => {
+    expect(parseAgentProbe('started\npane 1 3\n')).toEqual({ state: 'exited', exitCode: 3 });
+    expect(parseAgentProbe('started\npane 1 0\n')).toEqual({ state: 'exited', exitCode: 0 });
+  });
+
+  it('exited without a status: dead pane with an empty status, or started but no session left', () => {
+    expect(parseAgentProbe('started\npane 1 \n')).toEqual({ state: 'exited', exitCode: null });
+    expect(parseAgentProbe('started\n')).toEqual({ state: 'exited', exitCode: null });
+  });
+
+  it('missing program: the PATH check failed', () => {
+    expect(parseAgentProbe('missing claude\n')).toEqual({ state: 'missing', program: 'claude' });
+    expect(parseAgentProbe('missing /opt/my tool/bin\n')).toEqual({ state: 'missing', program: '/opt/my tool/bin' });
+  });
+
+  it('unknown: nothing useful came back', () => {
+    expect(parseAgentProbe('')).toEqual({ state: 'unknown' });
+    expect(parseAgentProbe('\n\n')).toEqual({ state: 'unknown' });
+    expect(parseAgentProbe('garbage\n')).toEqual({ state: 'unknown' });
+  });
+
+  it('uses the first pane when there are several', () => {
+    expect(parseAgentProbe('started\npane 0 \npane 1 2\n')).toEqual({ state: 'running' });
+    expect(parseAgentProbe('started\npane 1 2\npane 0 \n')).toEqual({ state: 'exited', exitCode: 2 });
+  });
+
+  it('reads the lines AGENT_PROBE asks for', () => {
+    expect(AGENT_PROBE).toContain('cat /run/mng/agent-status');
+    expect(AGENT_PROBE).toContain("-F 'pane #{pane_dead} #{pane_dead_status}'");
+  });
+});
+
+describe('execCommandLine', () => {
+  it('changes to the agent workdir, then execs the quoted argv', () => {
+    expect(execCommandLine(['make', 'test'])).toBe('cd "$(cat /run/mng/workdir 2>/dev/null || echo ~)" 2>/dev/null; exec make test');
+    expect(execCommandLine(['sh', '-c', 'echo $HOME; ls'])).toBe(
+      `cd "$(cat /run/mng/workdir 2>/dev/null || echo ~)" 2>/dev/null; exec sh -c 'echo $HOME; ls'`,
+    );
+  });
+
+  it('quotes awkward arguments so a real sh passes them through unchanged', () => {
+    const args = ['two words', "it's", '"dq"', '$HOME', '$(id)', 'a;b', 'a && b', '*', '', 'new\nline'];
+    expect(runSh(execCommandLine(['printf', '%s\\0', ...args]))).toEqual(args);
+  });
+
+  it.skipIf(existsSync('/run/mng/workdir'))('falls back to the home directory when there is no workdir file', () => {
+    // locally /run/mng/workdir does not exist, so the command runs in $HOME (/tmp here)
+    expect(runSh(execCommandLine(['sh', '-c', 'printf "%s\\0" "$PWD"']))).toEqual(['/tmp']);
+  });
+});

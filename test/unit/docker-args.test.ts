@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildCopyInArgs,
+  buildCreateArgs,
+  buildImageInspectArgs,
+  buildInspectArgs,
+  buildListIdsArgs,
+  buildPrepareArgs,
+  buildPullArgs,
+  buildRemoveArgs,
+  buildStartArgs,
+  buildTagArgs,
+  buildToolProbeArgs,
+  labelFlags,
+  MNG_DIR,
+  SSH_CONTAINER_PORT,
+} from '../../lib/docker/args.js';
+
+describe('constants', () => {
+  it('sshd listens on 22 and mng files live in /mng', () => {
+    expect(SSH_CONTAINER_PORT).toBe(22);
+    expect(MNG_DIR).toBe('/mng');
+  });
+});
+
+describe('labelFlags', () => {
+  it('emits one --label k=v pair per label, in insertion order', () => {
+    expect(labelFlags({ 'mng.id': 'abc', 'mng.name': 'x', 'mng.tags': '{"a":"b"}' })).toEqual([
+      '--label', 'mng.id=abc',
+      '--label', 'mng.name=x',
+      '--label', 'mng.tags={"a":"b"}',
+    ]);
+  });
+
+  it('keeps values with spaces, "=" and empty values as single tokens', () => {
+    expect(labelFlags({ 'mng.agent-command': 'claude --model opus', 'k': 'a=b=c', 'e': '' })).toEqual([
+      '--label', 'mng.agent-command=claude --model opus',
+      '--label', 'k=a=b=c',
+      '--label', 'e=',
+    ]);
+  });
+
+  it('is empty for no labels', () => {
+    expect(labelFlags({})).toEqual([]);
+  });
+});
+
+describe('buildCreateArgs', () => {
+  it('puts mng flags, then labels, then start args verbatim, then the entrypoint, image and /mng/init', () => {
+    const args = buildCreateArgs({
+      containerName: 'mng-alpha',
+      image: 'debian:bookworm-slim',
+      labels: { 'mng.id': '0123456789abcdef', 'mng.name': 'alpha' },
+      startArgs: ['--cpus=4', '--memory=16g', '-v=/host/data:/data', '-p=8080:80'],
+    });
+    expect(args).toEqual([
+      'create',
+      '--name', 'mng-alpha',
+      '--init',
+      '--publish', '127.0.0.1::22',
+      '--label', 'mng.id=0123456789abcdef',
+      '--label', 'mng.name=alpha',
+      '--cpus=4', '--memory=16g', '-v=/host/data:/data', '-p=8080:80',
+      '--entrypoint', '/bin/sh',
+      'debian:bookworm-slim',
+      '/mng/init',
+    ]);
+  });
+
+  it('passes start args through untouched, even ones that look like mng flags or contain spaces', () => {
+    const startArgs = ['--name', 'other', '--entrypoint', '/bin/bash', '-e', 'A=b c', '--label', 'x=y'];
+    const args = buildCreateArgs({ containerName: 'mng-b', image: 'img', labels: {}, startArgs });
+    // the user's values sit between mng's own flags and the trailing entrypoint/image, in order
+    expect(args.slice(6, 6 + startArgs.length)).toEqual(startArgs);
+    expect(args).toEqual([
+      'create', '--name', 'mng-b', '--init', '--publish', '127.0.0.1::22',
+      ...startArgs,
+      '--entrypoint', '/bin/sh', 'img', '/mng/init',
+    ]);
+  });
+
+  it('with no labels and no start args is just mng flags and the image', () => {
+    expect(buildCreateArgs({ containerName: 'c', image: 'alpine:3', labels: {}, startArgs: [] })).toEqual([
+      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--entrypoint', '/bin/sh', 'alpine:3', '/mng/init',
+    ]);
+  });
+
+  it('publishes sshd on the loopback only, never all interfaces', () => {
+    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] });
+    const i = args.indexOf('--publish');
+    expect(args[i + 1]).toBe('127.0.0.1::22');
+    expect(args.filter((a) => a === '--publish' || a === '-p')).toHaveLength(1);
+  });
+});
+
+describe('small builders', () => {
+  it('buildCopyInArgs copies the folder contents (trailing /.) into /mng', () => {
+    expect(buildCopyInArgs('/tmp/mng-files', 'mng-alpha')).toEqual(['cp', '/tmp/mng-files/.', 'mng-alpha:/mng']);
+  });
+
+  it('buildStartArgs', () => {
+    expect(buildStartArgs(['a'])).toEqual(['start', 'a']);
+    expect(buildStartArgs(['a', 'b'])).toEqual(['start', 'a', 'b']);
+  });
+
+  it('buildRemoveArgs forces and removes anonymous volumes', () => {
+    expect(buildRemoveArgs(['mng-a', 'mng-b'])).toEqual(['rm', '--force', '--volumes', 'mng-a', 'mng-b']);
+  });
+
+  it('buildListIdsArgs filters on the prefix label and prints full ids only', () => {
+    expect(buildListIdsArgs('mng.prefix', 'mng-')).toEqual([
+      'ps', '--all', '--no-trunc', '--filter', 'label=mng.prefix=mng-', '--format', '{{.ID}}',
+    ]);
+  });
+
+  it('buildInspectArgs / buildImageInspectArgs batch every name in one call', () => {
+    expect(buildInspectArgs(['a', 'b', 'c'])).toEqual(['container', 'inspect', 'a', 'b', 'c']);
+    expect(buildImageInspectArgs(['debian:bookworm-slim'])).toEqual(['image', 'inspect', 'debian:bookworm-slim']);
+  });
+
+  it('buildPullArgs', () => {
+    expect(buildPullArgs('alpine:3.20')).toEqual(['pull', '--quiet', 'alpine:3.20']);
+  });
+
+  it('buildToolProbeArgs runs a throwaway container without network that checks tmux and sshd', () => {
+    expect(buildToolProbeArgs('img:1')).toEqual([
+      'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', 'img:1', '-c',
+      'command -v tmux >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
+    ]);
+  });
+
+  it('buildPrepareArgs reads the Dockerfile from stdin ("-" last), labels before it', () => {
+    expect(buildPrepareArgs('mng-prepared:abc', { 'mng.base-image': 'sha256:1' })).toEqual([
+      'build', '--tag', 'mng-prepared:abc', '--label', 'mng.base-image=sha256:1', '-',
+    ]);
+    expect(buildPrepareArgs('t', {})).toEqual(['build', '--tag', 't', '-']);
+  });
+
+  it('buildTagArgs', () => {
+    expect(buildTagArgs('sha256:abc', 'mng-prepared:x')).toEqual(['tag', 'sha256:abc', 'mng-prepared:x']);
+  });
+});
+
+describe('builders are pure', () => {
+  it('do not modify their inputs and return fresh arrays', () => {
+    const startArgs = Object.freeze(['--cpus=2']);
+    const labels = Object.freeze({ k: 'v' });
+    const spec = Object.freeze({ containerName: 'c', image: 'i', labels, startArgs });
+    const a = buildCreateArgs(spec);
+    const b = buildCreateArgs(spec);
+    expect(a).toEqual(b);
+    expect(a).not.toBe(b);
+    expect(startArgs).toEqual(['--cpus=2']);
+  });
+});

@@ -1,0 +1,178 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { agentJson, agentStateJson, ago, listTable, renderTable, stateColor } from '../../lib/cli/format.js';
+import type { Host } from '../../lib/core/hosts.js';
+
+const FILES = { identityFile: '/d/mng/keys/client/id_ed25519', knownHostsFile: '/d/mng/known_hosts' };
+const NOW = Date.parse('2025-11-27T12:00:00Z');
+
+function host(over: Partial<Host> = {}): Host {
+  return {
+    id: '0123456789abcdef',
+    name: 'alpha',
+    prefix: 'mng-',
+    provider: 'docker',
+    tags: { env: 'test' },
+    idleTimeout: 800,
+    agentCommand: 'claude --model opus',
+    createdAt: '2025-11-27T11:57:00Z',
+    version: '0.1.0',
+    image: 'debian:bookworm-slim',
+    startArgs: [],
+    sshUser: 'root',
+    containerName: 'mng-alpha',
+    containerId: 'c'.repeat(64),
+    state: 'running',
+    exitCode: null,
+    ssh: { user: 'root', host: '127.0.0.1', port: 49153 },
+    mounts: [],
+    ...over,
+  };
+}
+
+describe('agentJson', () => {
+  it('has the documented, stable shape', () => {
+    expect(agentJson(host(), FILES)).toEqual({
+      name: 'alpha',
+      state: 'running',
+      provider: 'docker',
+      image: 'debian:bookworm-slim',
+      tags: { env: 'test' },
+      created_at: '2025-11-27T11:57:00Z',
+      container_id: 'c'.repeat(64),
+      container_name: 'mng-alpha',
+      exit_code: null,
+      idle_timeout_seconds: 800,
+      agent_command: 'claude --model opus',
+      ssh: {
+        user: 'root',
+        host: '127.0.0.1',
+        port: 49153,
+        command:
+          'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/known_hosts'
+          + ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-host -o LogLevel=ERROR -p 49153 root@127.0.0.1',
+      },
+    });
+  });
+
+  it('has no ssh port or command for a stopped host, and its exit code', () => {
+    const j = agentJson(host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }), FILES);
+    expect(j.state).toBe('stopped');
+    expect(j.exit_code).toBe(137);
+    expect(j.ssh).toEqual({ user: 'root', host: '127.0.0.1', port: null, command: null });
+  });
+
+  it('does not leak internal fields (labels, mounts) and survives JSON', () => {
+    const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), FILES);
+    expect(Object.keys(j).sort()).toEqual([
+      'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'name', 'provider', 'ssh', 'state', 'tags',
+    ]);
+    expect(JSON.parse(JSON.stringify(j))).toEqual(j);
+  });
+});
+
+describe('agentStateJson', () => {
+  it('adds exit_code only for an exited agent', () => {
+    expect(agentStateJson({ state: 'running' })).toEqual({ state: 'running' });
+    expect(agentStateJson({ state: 'exited', exitCode: 3 })).toEqual({ state: 'exited', exit_code: 3 });
+    expect(agentStateJson({ state: 'exited', exitCode: null })).toEqual({ state: 'exited', exit_code: null });
+    expect(agentStateJson({ state: 'missing', program: 'claude' })).toEqual({ state: 'missing' });
+    expect(agentStateJson({ state: 'unknown' })).toEqual({ state: 'unknown' });
+  });
+});
+
+describe('ago', () => {
+  it.each([
+    ['2025-11-27T12:00:00Z', '0s ago'],
+    ['2025-11-27T11:59:59Z', '1s ago'],
+    ['2025-11-27T11:59:01Z', '59s ago'],
+    ['2025-11-27T11:59:00Z', '1m ago'],
+    ['2025-11-27T11:00:01Z', '59m ago'],
+    ['2025-11-27T11:00:00Z', '1h ago'],
+    ['2025-11-26T12:00:01Z', '23h ago'],
+    ['2025-11-26T12:00:00Z', '1d ago'],
+    ['2025-10-28T12:00:00Z', '30d ago'],
+  ])('%s → %s', (iso, text) => {
+    expect(ago(iso, NOW)).toBe(text);
+  });
+
+  it('says 0s for a time in the future (clock skew with a remote daemon)', () => {
+    expect(ago('2025-11-27T12:05:00Z', NOW)).toBe('0s ago');
+  });
+
+  it('is "-" for a missing or bad time', () => {
+    expect(ago('', NOW)).toBe('-');
+    expect(ago('not a date', NOW)).toBe('-');
+  });
+});
+
+describe('renderTable', () => {
+  it('left-aligns columns to the widest cell, two spaces apart, last column unpadded', () => {
+    const out = renderTable(['NAME', 'STATE', 'X'], [
+      ['a', 'running', 'short'],
+      ['longer-name', 'stopped', 'x'],
+    ]);
+    expect(out).toBe([
+      'NAME         STATE    X',
+      'a            running  short',
+      'longer-name  stopped  x',
+    ].join('\n'));
+  });
+
+  it('a header wider than every cell sets the width', () => {
+    expect(renderTable(['LONG-HEADER', 'B'], [['x', 'y']])).toBe('LONG-HEADER  B\nx            y');
+  });
+
+  it('is only the header without rows', () => {
+    expect(renderTable(['A', 'B'], [])).toBe('A  B');
+  });
+
+  it('pads by the visible width: colour codes added by paint do not shift columns', () => {
+    const red = new Chalk({ level: 1 }).red;
+    const out = renderTable(['A', 'B'], [['xx', '1'], ['y', '2']], (col, cell) => (col === 0 ? red(cell) : cell));
+    const plain = out.replace(/\u001b\[\d+m/g, '');
+    expect(plain).toBe('A   B\nxx  1\ny   2');
+    expect(out).toContain('\u001b[31mxx\u001b[39m  1');
+    // the header is never painted
+    expect(out.split('\n')[0]).toBe('A   B');
+  });
+});
+
+describe('stateColor', () => {
+  it('colours running green, stopped yellow, error red, others not at all', () => {
+    const c = new Chalk({ level: 1 });
+    expect(stateColor(c, 'running')).toBe('\u001b[32mrunning\u001b[39m');
+    expect(stateColor(c, 'stopped')).toBe('\u001b[33mstopped\u001b[39m');
+    expect(stateColor(c, 'error')).toBe('\u001b[31merror\u001b[39m');
+    expect(stateColor(c, 'created')).toBe('created');
+  });
+});
+
+describe('listTable', () => {
+  const plain = new Chalk({ level: 0 });
+
+  it('renders one aligned row per host without colour at level 0', () => {
+    const hosts = [
+      host(),
+      host({
+        name: 'beta-with-long-name', provider: 'remote', image: 'alpine:3', state: 'stopped', exitCode: 0,
+        ssh: { user: 'dev', host: '127.0.0.1', port: null }, createdAt: '2025-11-25T12:00:00Z', tags: { a: '1', b: '2' },
+      }),
+      host({ name: 'g', tags: {}, createdAt: 'garbage', ssh: { user: 'root', host: '10.0.0.9', port: 2222 } }),
+    ];
+    expect(listTable(hosts, plain, NOW)).toBe([
+      'NAME                 STATE    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
+      'alpha                running  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
+      'beta-with-long-name  stopped  remote    alpine:3              -                     2d ago   a=1,b=2',
+      'g                    running  docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
+    ].join('\n'));
+  });
+
+  it('has no escape codes at level 0, and bold names and coloured states at level 1', () => {
+    expect(listTable([host()], plain, NOW)).not.toMatch(/\u001b/);
+    const coloured = listTable([host()], new Chalk({ level: 1 }), NOW);
+    expect(coloured).toContain('\u001b[1malpha\u001b[22m');
+    expect(coloured).toContain('\u001b[32mrunning\u001b[39m');
+    expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(listTable([host()], plain, NOW));
+  });
+});

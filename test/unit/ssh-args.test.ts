@@ -1,0 +1,122 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildSshArgs, HOST_KEY_ALIAS, knownHostsLine, sshOptions } from '../../lib/ssh/args.js';
+
+const FILES = { identityFile: '/data/mng/keys/client/id_ed25519', knownHostsFile: '/data/mng/known_hosts' };
+const EP = { user: 'root', host: '127.0.0.1', port: 49153 };
+
+const COMMON = [
+  '-F', '/dev/null',
+  '-o', 'IdentityFile=/data/mng/keys/client/id_ed25519',
+  '-o', 'IdentitiesOnly=yes',
+  '-o', 'UserKnownHostsFile=/data/mng/known_hosts',
+  '-o', 'StrictHostKeyChecking=yes',
+  '-o', 'HostKeyAlias=mng-host',
+  '-o', 'LogLevel=ERROR',
+];
+
+const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+
+/** `ssh -G` resolves the options without connecting: what ssh would really use. */
+function sshResolved(args: string[]): Map<string, string> {
+  const out = execFileSync('ssh', ['-G', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const m = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const i = line.indexOf(' ');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
+
+describe('sshOptions', () => {
+  it('pins mng\'s own key and known_hosts, strictly', () => {
+    expect(sshOptions(FILES)).toEqual({
+      IdentityFile: '/data/mng/keys/client/id_ed25519',
+      IdentitiesOnly: 'yes',
+      UserKnownHostsFile: '/data/mng/known_hosts',
+      StrictHostKeyChecking: 'yes',
+      HostKeyAlias: 'mng-host',
+      LogLevel: 'ERROR',
+    });
+    expect(HOST_KEY_ALIAS).toBe('mng-host');
+  });
+});
+
+describe('buildSshArgs', () => {
+  it('defaults: no tty (-T), no batch mode, no timeout, no remote command', () => {
+    expect(buildSshArgs(EP, FILES, undefined)).toEqual([...COMMON, '-T', '-p', '49153', 'root@127.0.0.1']);
+  });
+
+  it('tty: -t and the remote command after --', () => {
+    expect(buildSshArgs(EP, FILES, 'sh /mng/start-agent; exec tmux attach-session -t agent', { tty: true })).toEqual([
+      ...COMMON, '-t', '-p', '49153', 'root@127.0.0.1', '--', 'sh /mng/start-agent; exec tmux attach-session -t agent',
+    ]);
+  });
+
+  it('batch: BatchMode=yes after the shared options', () => {
+    expect(buildSshArgs(EP, FILES, 'true', { batch: true })).toEqual([
+      ...COMMON, '-o', 'BatchMode=yes', '-T', '-p', '49153', 'root@127.0.0.1', '--', 'true',
+    ]);
+  });
+
+  it('timeout: ConnectTimeout in seconds', () => {
+    expect(buildSshArgs(EP, FILES, 'true', { connectTimeoutSeconds: 5 })).toEqual([
+      ...COMMON, '-o', 'ConnectTimeout=5', '-T', '-p', '49153', 'root@127.0.0.1', '--', 'true',
+    ]);
+  });
+
+  it('batch and timeout together, batch first', () => {
+    expect(buildSshArgs({ user: 'dev', host: '10.0.0.7', port: 2222 }, FILES, 'echo ok', { batch: true, connectTimeoutSeconds: 10, tty: false })).toEqual([
+      ...COMMON, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-T', '-p', '2222', 'dev@10.0.0.7', '--', 'echo ok',
+    ]);
+  });
+
+  it('a zero timeout means none', () => {
+    expect(buildSshArgs(EP, FILES, undefined, { connectTimeoutSeconds: 0 })).not.toContain('ConnectTimeout=0');
+  });
+
+  it('an empty remote command is still passed (after --)', () => {
+    expect(buildSshArgs(EP, FILES, '').slice(-2)).toEqual(['--', '']);
+  });
+
+  it('double-quotes option values with spaces so ssh reads one path, not several words', () => {
+    const files = { identityFile: '/home/Jo Doe/.local/share/mng/keys/client/id_ed25519', knownHostsFile: '/home/Jo Doe/.local/share/mng/known_hosts' };
+    const args = buildSshArgs(EP, files, undefined);
+    expect(args).toContain('IdentityFile="/home/Jo Doe/.local/share/mng/keys/client/id_ed25519"');
+    expect(args).toContain('UserKnownHostsFile="/home/Jo Doe/.local/share/mng/known_hosts"');
+  });
+
+  describe.skipIf(!hasSsh)('as read by the real ssh (ssh -G, no connection)', () => {
+    it('resolves to mng\'s files, port, user and strict checking', () => {
+      const cfg = sshResolved(buildSshArgs(EP, FILES, 'true', { batch: true, connectTimeoutSeconds: 7 }));
+      expect(cfg.get('user')).toBe('root');
+      expect(cfg.get('hostname')).toBe('127.0.0.1');
+      expect(cfg.get('port')).toBe('49153');
+      expect(cfg.get('identityfile')).toBe(FILES.identityFile);
+      expect(cfg.get('userknownhostsfile')).toBe(FILES.knownHostsFile);
+      expect(cfg.get('stricthostkeychecking')).toBe('true');
+      expect(cfg.get('hostkeyalias')).toBe('mng-host');
+      expect(cfg.get('batchmode')).toBe('yes');
+      expect(cfg.get('connecttimeout')).toBe('7');
+    });
+
+    it('accepts paths with spaces', () => {
+      const files = { identityFile: '/tmp/Jo Doe/id_ed25519', knownHostsFile: '/tmp/Jo Doe/known_hosts' };
+      const cfg = sshResolved(buildSshArgs(EP, files, undefined));
+      expect(cfg.get('identityfile')).toBe('/tmp/Jo Doe/id_ed25519');
+      expect(cfg.get('userknownhostsfile')).toBe('/tmp/Jo Doe/known_hosts');
+    });
+  });
+});
+
+describe('knownHostsLine', () => {
+  it('pins the key type and key under the alias, dropping the comment', () => {
+    expect(knownHostsLine('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0 mng-host-key@machine\n')).toBe(
+      'mng-host ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0\n',
+    );
+  });
+
+  it('works without a comment and with extra whitespace', () => {
+    expect(knownHostsLine('  ssh-ed25519\tAAAAKEY  ')).toBe('mng-host ssh-ed25519 AAAAKEY\n');
+  });
+});
