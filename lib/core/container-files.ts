@@ -128,9 +128,10 @@ export function parseAgentProbe(out: string): AgentState {
   const lines = out.split('\n').map((l) => l.trim());
   const missing = lines.find((l) => l.startsWith('missing '));
   if (missing) return { state: 'missing', program: missing.slice('missing '.length) };
-  const exit = lines.find((l) => l.startsWith('exit '));
+  const exit = lines.find((l) => /^exit\b/.test(l));
   if (exit) {
-    const code = Number(exit.slice('exit '.length));
+    const text = exit.slice('exit'.length).trim();
+    const code = text === '' ? NaN : Number(text);
     return { state: 'exited', exitCode: Number.isInteger(code) ? code : null };
   }
   if (lines.includes('session')) return { state: 'running' };

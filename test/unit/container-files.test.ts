@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AGENT_PROBE,
   AGENT_SESSION,
+  AGENT_WRAPPER,
   agentCommandLine,
   CONNECT_COMMAND,
   containerFiles,
@@ -52,12 +53,13 @@ describe('agentCommandLine', () => {
 });
 
 describe('containerFiles', () => {
-  it('writes the eight files with their modes; keys are 0600, scripts 0755', () => {
+  it('writes the nine files with their modes; keys are 0600, scripts 0755', () => {
     const files = containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY });
     expect(files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
       ['init', '755'],
       ['start-agent', '755'],
       ['agent', '755'],
+      ['agent-cmd', '755'],
       ['agent-bin', '644'],
       ['sshd_config', '644'],
       ['tmux.conf', '644'],
@@ -72,6 +74,7 @@ describe('containerFiles', () => {
     expect(f['start-agent'].content).toBe(START_AGENT_SCRIPT);
     expect(f.sshd_config.content).toBe(SSHD_CONFIG);
     expect(f['tmux.conf'].content).toBe(TMUX_CONF);
+    expect(f.agent.content).toBe(AGENT_WRAPPER);
   });
 
   it('writes the authorized key trimmed, with one final newline, and the host key verbatim', () => {
@@ -82,19 +85,19 @@ describe('containerFiles', () => {
 
   it('execs a program agent and records the program for the PATH check', () => {
     const f = byPath(containerFiles({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
-    expect(f.agent.content).toBe("# the agent, started by mng in tmux\nexec claude --model 'opus max'\n");
+    expect(f['agent-cmd'].content).toBe("exec claude --model 'opus max'\n");
     expect(f['agent-bin'].content).toBe('claude');
   });
 
   it('runs a command agent as a script line, with no program to check', () => {
     const f = byPath(containerFiles({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
-    expect(f.agent.content).toBe('# the agent, started by mng in tmux\nnpm start; bash\n');
+    expect(f['agent-cmd'].content).toBe('npm start; bash\n');
     expect(f['agent-bin'].content).toBe('');
   });
 
   it('runs a shell agent with no program to check', () => {
     const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
-    expect(f.agent.content).toBe('# the agent, started by mng in tmux\nif command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi\n');
+    expect(f['agent-cmd'].content).toBe('if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi\n');
     expect(f['agent-bin'].content).toBe('');
   });
 
@@ -107,7 +110,7 @@ describe('containerFiles', () => {
 
 describe('the fixed scripts', () => {
   it('are valid POSIX sh (sh -n)', () => {
-    for (const script of [INIT_SCRIPT, START_AGENT_SCRIPT, CONNECT_COMMAND, AGENT_PROBE, execCommandLine(['ls'])]) {
+    for (const script of [INIT_SCRIPT, START_AGENT_SCRIPT, AGENT_WRAPPER, CONNECT_COMMAND, AGENT_PROBE, execCommandLine(['ls'])]) {
       expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
     }
   });
@@ -126,18 +129,18 @@ describe('the fixed scripts', () => {
 });
 
 describe('parseAgentProbe', () => {
-  it('running: a live pane', () => {
-    expect(parseAgentProbe('started\npane 0 \n')).toEqual({ state: 'running' });
-    expect(parseAgentProbe('started\npane 0')).toEqual({ state: 'running' });
+  it('running: the session is there and no exit was recorded', () => {
+    expect(parseAgentProbe('started\nsession\n')).toEqual({ state: 'running' });
+    expect(parseAgentProbe('started\nsession')).toEqual({ state: 'running' });
   });
 
-  it('exited with a status: a dead pane', () => {
-    expect(parseAgentProbe('started\npane 1 3\n')).toEqual({ state: 'exited', exitCode: 3 });
-    expect(parseAgentProbe('started\npane 1 0\n')).toEqual({ state: 'exited', exitCode: 0 });
+  it('exited with a status: the wrapper recorded it', () => {
+    expect(parseAgentProbe('started\nexit 3\nsession\n')).toEqual({ state: 'exited', exitCode: 3 });
+    expect(parseAgentProbe('started\nexit 0\n')).toEqual({ state: 'exited', exitCode: 0 });
   });
 
-  it('exited without a status: dead pane with an empty status, or started but no session left', () => {
-    expect(parseAgentProbe('started\npane 1 \n')).toEqual({ state: 'exited', exitCode: null });
+  it('exited without a status: a garbled exit file, or started but no session left', () => {
+    expect(parseAgentProbe('started\nexit \nsession\n')).toEqual({ state: 'exited', exitCode: null });
     expect(parseAgentProbe('started\n')).toEqual({ state: 'exited', exitCode: null });
   });
 
@@ -152,14 +155,15 @@ describe('parseAgentProbe', () => {
     expect(parseAgentProbe('garbage\n')).toEqual({ state: 'unknown' });
   });
 
-  it('uses the first pane when there are several', () => {
-    expect(parseAgentProbe('started\npane 0 \npane 1 2\n')).toEqual({ state: 'running' });
-    expect(parseAgentProbe('started\npane 1 2\npane 0 \n')).toEqual({ state: 'exited', exitCode: 2 });
-  });
-
   it('reads the lines AGENT_PROBE asks for', () => {
     expect(AGENT_PROBE).toContain('cat /run/mng/agent-status');
-    expect(AGENT_PROBE).toContain("-F 'pane #{pane_dead} #{pane_dead_status}'");
+    expect(AGENT_PROBE).toContain('echo "exit $(cat /run/mng/agent-exit)"');
+    expect(AGENT_PROBE).toContain('tmux has-session -t agent 2>/dev/null && echo session');
+  });
+
+  it('parses what the real probe prints, run by a local sh against fake files', () => {
+    const out = execFileSync('sh', ['-c', 'echo started; echo "exit $(echo 7)"; echo session'], { encoding: 'utf8' });
+    expect(parseAgentProbe(out)).toEqual({ state: 'exited', exitCode: 7 });
   });
 });
 
