@@ -48,6 +48,7 @@ export function dockerError(args: readonly string[], exitCode: number, stderr: s
       hint: 'start Docker there, or check DOCKER_HOST / the provider\'s host setting in the mng config',
     });
   }
-  const sub = args.find((a) => !a.startsWith('-')) ?? 'docker';
-  return new MngError(`docker ${sub} failed (exit ${exitCode}): ${dockerReason(stderr)}`);
+  const words = args.filter((a) => !a.startsWith('-'));
+  const sub = ['container', 'image', 'network', 'volume'].includes(words[0]) ? words.slice(0, 2).join(' ') : (words[0] ?? '');
+  return new MngError(`docker ${sub || 'command'} failed (exit ${exitCode}): ${dockerReason(stderr)}`);
 }
