@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MNG_TEST_BASE_IMAGE="${MNG_TEST_BASE_IMAGE:-debian:bookworm-slim}"
-export MNG_TESTBED_CHECK_BARE=1
+export MNG_TESTBED_CHECK_BARE=1 MNG_TESTBED_SECOND_DAEMON=1
 bash scripts/setup.sh
 results="$(mktemp -t mng-vitest-XXXXXX.json)"
 status=0

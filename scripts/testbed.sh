@@ -93,16 +93,56 @@ ensure_client_tools() {
   local missing=()
   command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
   command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
-  # the tests play a user's terminal with a local tmux
-  command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+  # the tests play a user's terminal with a local tmux, and an ssh:// Docker host with a local sshd
+  if [ "${MNG_TESTBED_CHECK_BARE:-}" = 1 ]; then
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  fi
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root && is_debian || die "missing: ${missing[*]}"
     apt_install "${missing[@]}"
   fi
 }
 
+# A second, separate Docker daemon on a loopback TCP port, for the remote-daemon tests (MNG_TESTBED_SECOND_DAEMON=1).
+# Its own data-root, exec-root, pidfile and bridge; no iptables rules, so it does not fight the first daemon.
+DAEMON2_PORT="${MNG_TEST_DAEMON2_PORT:-23750}"
+DAEMON2_BRIDGE=mngtest-br0
+ensure_second_daemon() {
+  local d="$STATE_DIR/daemon2" h="tcp://127.0.0.1:$DAEMON2_PORT"
+  if ! DOCKER_HOST="$h" timeout 10 docker info >/dev/null 2>&1; then
+    is_root || die "starting a second dockerd needs root"
+    if ! ip link show "$DAEMON2_BRIDGE" >/dev/null 2>&1; then
+      ip link add "$DAEMON2_BRIDGE" type bridge
+      ip addr add 172.31.213.1/24 dev "$DAEMON2_BRIDGE"
+      ip link set "$DAEMON2_BRIDGE" up
+    fi
+    mkdir -p "$d"
+    if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then
+      log "second dockerd is running but does not answer yet; waiting"
+    else
+      rm -f "$d/pid"
+      log "starting a second dockerd on $h (log: $d/dockerd.log)"
+      setsid nohup dockerd --data-root "$d/root" --exec-root "$d/exec" --pidfile "$d/pid" -H "$h" \
+        -b "$DAEMON2_BRIDGE" --iptables=false --ip-masq=false >"$d/dockerd.log" 2>&1 </dev/null &
+    fi
+    local up=
+    for _ in $(seq 1 120); do
+      DOCKER_HOST="$h" docker info >/dev/null 2>&1 && { up=1; break; }
+      sleep 0.5
+    done
+    [ -n "$up" ] || { tail -n 20 "$d/dockerd.log" >&2; die "the second dockerd did not answer within 60s"; }
+  fi
+  if ! DOCKER_HOST="$h" docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "loading $BASE_IMAGE into the second daemon"
+    docker save "$BASE_IMAGE" | DOCKER_HOST="$h" docker load >/dev/null
+  fi
+  log "second daemon ready on $h"
+}
+
 ensure_client_tools
 ensure_daemon
 ensure_base_image
+[ "${MNG_TESTBED_SECOND_DAEMON:-}" = 1 ] && ensure_second_daemon
 [ "${MNG_TESTBED_CHECK_BARE:-}" = 1 ] && check_base_image_is_bare
 log "ready"

@@ -9,6 +9,7 @@ interface CreateArgs extends GlobalArgs {
   'agent-cmd'?: string;
   connect?: boolean;
   format: 'human' | 'json';
+  tag?: string | string[];
   '--'?: (string | number)[];
 }
 
@@ -23,6 +24,7 @@ export function builder(y: Argv): Argv<CreateArgs> {
     .option('agent-cmd', { type: 'string', describe: 'the agent as a whole shell command line (instead of AGENT)' })
     .option('connect', { type: 'boolean', describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)' })
     .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' })
+    .option('tag', { type: 'string', nargs: 1, describe: 'KEY=VALUE tag (repeatable); stored as a container label, fixed at creation' })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments') as unknown as Argv<CreateArgs>;
 }
@@ -42,6 +44,8 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   if (rest.length > 0 && argv.agent === undefined) {
     throw new UsageError('arguments after -- are for AGENT, but no AGENT was given');
   }
+  const { parseTags, asList } = await import('../core/tags.js');
+  const tags = parseTags(asList(argv.tag));
   const name = validateName(argv.name ?? generateName());
   const agent = argv.agentCmd !== undefined
     ? { kind: 'command' as const, command: argv.agentCmd }
@@ -58,7 +62,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     provider,
     agent,
     startArgs: [],
-    tags: {},
+    tags,
     sshTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
   });
   const files = sshFilesOf(ctx.core.dataDir);

@@ -16,7 +16,7 @@ export interface AgentJson {
   exit_code: number | null;
   idle_timeout_seconds: number;
   agent_command: string;
-  ssh: { user: string; host: string; port: number | null; command: string | null };
+  ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
 }
 
 export function agentJson(host: Host, files: SshFiles): AgentJson {
@@ -32,7 +32,13 @@ export function agentJson(host: Host, files: SshFiles): AgentJson {
     exit_code: host.exitCode,
     idle_timeout_seconds: host.idleTimeout,
     agent_command: host.agentCommand,
-    ssh: { user: host.ssh.user, host: host.ssh.host, port: host.ssh.port, command: pasteableSshCommand(host, files) },
+    ssh: {
+      user: host.ssh.user,
+      host: host.ssh.host,
+      port: host.ssh.port,
+      proxy_command: host.ssh.proxyCommand ?? null,
+      command: pasteableSshCommand(host, files),
+    },
   };
 }
 
@@ -73,7 +79,7 @@ export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.no
     h.state,
     h.provider,
     h.image,
-    h.ssh.port === null ? '-' : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+    h.ssh.port === null ? '-' : h.ssh.proxyCommand ? `${h.ssh.user}@${h.containerName} (docker exec)` : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
     ago(h.createdAt, now),
     Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
   ]);

@@ -4,6 +4,7 @@ import type { GlobalArgs } from './context.js';
 interface ListArgs extends GlobalArgs {
   format: 'human' | 'json' | 'jsonl';
   provider?: string;
+  tag?: string | string[];
 }
 
 export const command = 'list';
@@ -13,7 +14,8 @@ export const describe = 'List the agents on every configured provider';
 export function builder(y: Argv): Argv<ListArgs> {
   return y
     .option('format', { choices: ['human', 'json', 'jsonl'] as const, default: 'human' as const, describe: 'output format' })
-    .option('provider', { type: 'string', describe: 'only this provider instance' }) as unknown as Argv<ListArgs>;
+    .option('provider', { type: 'string', describe: 'only this provider instance' })
+    .option('tag', { type: 'string', nargs: 1, describe: 'only agents with this tag: KEY=VALUE, or KEY for any value (repeatable: all must match)' }) as unknown as Argv<ListArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
@@ -22,10 +24,13 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const { agentJson, listTable } = await import('./format.js');
   const { MngError } = await import('../errors.js');
 
+  const { parseTagFilters, matchesTags, asList } = await import('../core/tags.js');
+  const filters = parseTagFilters(asList(argv.tag));
   const ctx = await makeContext(argv, { interruptible: false });
   const providers = providersFor(ctx.config, argv.provider);
+  // Every daemon is asked at once; one that does not answer is reported without hiding the others.
   const results = await Promise.allSettled(providers.map((p) => listHosts(ctx.core, p)));
-  const hosts = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  const hosts = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).filter((h) => matchesTags(h.tags, filters));
   const errors = results.flatMap((r, i) => (r.status === 'rejected'
     ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
     : []));

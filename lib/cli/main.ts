@@ -1,11 +1,13 @@
 import yargs, { type Argv } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
 import { version } from '../version.js';
+import * as config from './config.js';
 import * as connect from './connect.js';
 import * as create from './create.js';
 import * as destroy from './destroy.js';
 import * as exec from './exec.js';
 import * as list from './list.js';
+import * as tag from './tag.js';
 import { formatError } from './output.js';
 
 /**
@@ -22,6 +24,8 @@ export function parser(argv: string[]): Argv {
     .command(exec)
     .command(connect)
     .command(destroy)
+    .command(tag)
+    .command(config)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .demandCommand(1, 'a command is required')

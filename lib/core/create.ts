@@ -14,7 +14,7 @@ import { ensureKeys, type SshKeys } from '../ssh/keys.js';
 import { version } from '../version.js';
 import { AGENT_PROBE, agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
-import { hostFromInspect, type Host } from './hosts.js';
+import { hostFromInspect, sshRoute, type Host } from './hosts.js';
 import { prepareImage } from './image.js';
 import { encodeLabels, LABEL } from './labels.js';
 import { containerName, generateId } from './naming.js';
@@ -140,19 +140,22 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
     await rm(staging, { recursive: true, force: true });
     staging = undefined;
 
-    const start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+    // Two daemons on one machine hand out host ports from the same range without knowing of each other:
+    // a collision fails the start, and the next start gets the next port.
+    let start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+    for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
+      start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+    }
     if (start.exitCode !== 0) throw new MngError(`docker start failed: ${dockerReason(start.stderr)}`);
 
     const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
     const [c] = parseContainerInspect(inspect.stdout);
     if (!c.State.Running) throw await exitedError(core, provider, c);
-    const published = publishedPort(c);
-    if (!published) {
+    const endpoint = sshRoute(provider, container, publishedPort(c), 'root');
+    if (!endpoint) {
       throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
     }
-    const endpoint: SshEndpoint = { user: 'root', host: published.host === '0.0.0.0' ? '127.0.0.1' : published.host, port: published.port };
-
-    core.progress(`Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
+    core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
     const probe = await waitForSsh(core, provider, container, endpoint, keys, req.sshTimeoutSeconds);
     const agent = parseAgentProbe(probe);
     if (agent.state === 'missing') {
@@ -161,7 +164,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       });
     }
     await updateSshConfig(core.dataDir, [{ alias: container, endpoint }], keys);
-    const host = hostFromInspect(c);
+    const host = hostFromInspect(c, provider);
     if (!host) throw new MngError(`container '${container}' lost its mng labels`);
     return { host: { ...host, ssh: { ...endpoint } }, agent };
   } catch (e) {

@@ -1,11 +1,11 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs } from '../docker/args.js';
+import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { isNoSuchObject } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
-import { quoteArgv } from '../shell.js';
+import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
 import { decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
@@ -34,25 +34,46 @@ export interface Host extends HostLabels {
   /** the container's exit code, when stopped */
   exitCode: number | null;
   /** the SSH endpoint; port is null while the container is not running */
-  ssh: { user: string; host: string; port: number | null };
+  ssh: { user: string; host: string; port: number | null; proxyCommand?: string };
   mounts: { type: string; source: string; destination: string }[];
 }
 
-export function hostFromInspect(c: ContainerInspect): Host | undefined {
+/**
+ * Is this provider's daemon on another machine? Then the published port is on that machine's loopback, and mng
+ * reaches sshd through `docker exec` instead (works for ssh:// and tcp:// alike, and never needs a public port).
+ */
+export function isRemoteDaemon(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): boolean {
+  const host = provider.host || env.DOCKER_HOST || '';
+  return host !== '' && !/^(unix|npipe|fd):\/\//.test(host);
+}
+
+/** ssh's ProxyCommand for a remote daemon: sshd in inetd mode inside the container, over `docker exec -i`. */
+export function dockerExecProxyCommand(provider: ProviderConfig, container: string): string {
+  const env = provider.host ? `env DOCKER_HOST=${quote(provider.host)} ` : '';
+  return `${env}docker exec -i ${quote(container)} /bin/sh -c 'exec $(command -v sshd || echo /usr/sbin/sshd) -i -f ${MNG_DIR}/sshd_config'`;
+}
+
+/** How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon. */
+export function sshRoute(provider: ProviderConfig, container: string, published: { host: string; port: number } | undefined, user: string): SshEndpoint | undefined {
+  if (!published) return undefined;
+  if (isRemoteDaemon(provider)) {
+    return { user, host: container, port: SSH_CONTAINER_PORT, proxyCommand: dockerExecProxyCommand(provider, container) };
+  }
+  return { user, host: published.host === '0.0.0.0' ? '127.0.0.1' : published.host, port: published.port };
+}
+
+export function hostFromInspect(c: ContainerInspect, provider: ProviderConfig): Host | undefined {
   const labels = decodeLabels(c.Config?.Labels);
   if (!labels) return undefined;
-  const published = c.State.Running ? publishedPort(c) : undefined;
+  const name = c.Name.replace(/^\//, '');
+  const route = c.State.Running ? sshRoute(provider, name, publishedPort(c), labels.sshUser) : undefined;
   return {
     ...labels,
-    containerName: c.Name.replace(/^\//, ''),
+    containerName: name,
     containerId: c.Id,
     state: hostState(c.State.Status),
     exitCode: c.State.Status === 'exited' ? c.State.ExitCode : null,
-    ssh: {
-      user: labels.sshUser,
-      host: published && published.host !== '0.0.0.0' ? published.host : '127.0.0.1',
-      port: published?.port ?? null,
-    },
+    ssh: route ? { ...route } : { user: labels.sshUser, host: '127.0.0.1', port: null },
     mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, destination: m.Destination })),
   };
 }
@@ -69,7 +90,7 @@ export async function listHosts(core: Core, provider: ProviderConfig): Promise<H
     await core.runner.docker(daemon, buildInspectArgs(ids));
   }
   return parseContainerInspect(res.stdout)
-    .map(hostFromInspect)
+    .map((c) => hostFromInspect(c, provider))
     .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -85,9 +106,13 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
     await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
   }
   const [c] = parseContainerInspect(res.stdout);
-  const host = c && hostFromInspect(c);
+  const host = c && hostFromInspect(c, provider);
   if (!host || host.prefix !== core.prefix) {
     throw new MngError(`container '${container}' exists but is not an mng agent`);
+  }
+  // Two provider instances may share a daemon: a host belongs to the one that created it.
+  if (host.provider !== provider.name) {
+    throw new MngError(`no agent named '${name}' on provider '${provider.name}'`, { hint: 'mng list shows the agents' });
   }
   return host;
 }
@@ -103,7 +128,7 @@ export function endpointOf(host: Host): SshEndpoint {
   if (host.ssh.port === null) {
     throw new MngError(`agent '${host.name}' is not running (state: ${host.state})`, { hint: `start it with: mng start ${host.name}` });
   }
-  return { user: host.ssh.user, host: host.ssh.host, port: host.ssh.port };
+  return { user: host.ssh.user, host: host.ssh.host, port: host.ssh.port, proxyCommand: host.ssh.proxyCommand };
 }
 
 /** A command a user can paste to reach the host with plain ssh (no dependency on mng's ssh config file). */

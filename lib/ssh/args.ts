@@ -15,6 +15,8 @@ export interface SshEndpoint {
   user: string;
   host: string;
   port: number;
+  /** reach sshd through this command's stdin/stdout instead of TCP (remote daemons) */
+  proxyCommand?: string;
 }
 
 /** The options shared by every connection (and written into the ssh config file). */
@@ -31,7 +33,8 @@ export function sshOptions(files: SshFiles): Record<string, string> {
 
 /** ssh splits an -o value into words like a config line: a value with whitespace (a path) is double-quoted to stay one. */
 function optionFlags(opts: Record<string, string>): string[] {
-  return Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${/\s/.test(v) ? `"${v}"` : v}`]);
+  // ssh splits option values into words, so paths with spaces are quoted; ProxyCommand takes the rest of the line as it is.
+  return Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`]);
 }
 
 export interface SshCallOptions {
@@ -47,6 +50,7 @@ export function buildSshArgs(endpoint: SshEndpoint, files: SshFiles, remoteComma
   const extra: Record<string, string> = {};
   if (call.batch) extra.BatchMode = 'yes';
   if (call.connectTimeoutSeconds) extra.ConnectTimeout = String(call.connectTimeoutSeconds);
+  if (endpoint.proxyCommand) extra.ProxyCommand = endpoint.proxyCommand;
   return [
     '-F', '/dev/null',
     ...optionFlags({ ...sshOptions(files), ...extra }),

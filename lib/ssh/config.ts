@@ -48,6 +48,7 @@ export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles)
     ...opts,
     // UserKnownHostsFile takes a list of files: as a one-element list, ssh-config quotes a path with spaces.
     UserKnownHostsFile: [files.knownHostsFile],
+    ...(endpoint.proxyCommand ? { ProxyCommand: endpoint.proxyCommand } : {}),
   };
 }
 
