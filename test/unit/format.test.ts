@@ -48,6 +48,7 @@ describe('agentJson', () => {
         user: 'root',
         host: '127.0.0.1',
         port: 49153,
+        proxy_command: null,
         command:
           'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/known_hosts'
           + ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-host -o LogLevel=ERROR -p 49153 root@127.0.0.1',
@@ -55,11 +56,19 @@ describe('agentJson', () => {
     });
   });
 
+  it('gives the proxy command of a host on a remote daemon, inside a pasteable ssh command', () => {
+    const proxy = "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-alpha /bin/sh -c 'exec sshd -i'";
+    const j = agentJson(host({ ssh: { user: 'root', host: 'mng-alpha', port: 22, proxyCommand: proxy } }), FILES);
+    expect(j.ssh.proxy_command).toBe(proxy);
+    expect(j.ssh.command).toContain(`-o 'ProxyCommand=${proxy.replace(/'/g, "'\\''")}'`);
+    expect(j.ssh.command).toMatch(/-p 22 root@mng-alpha$/);
+  });
+
   it('has no ssh port or command for a stopped host, and its exit code', () => {
     const j = agentJson(host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }), FILES);
     expect(j.state).toBe('stopped');
     expect(j.exit_code).toBe(137);
-    expect(j.ssh).toEqual({ user: 'root', host: '127.0.0.1', port: null, command: null });
+    expect(j.ssh).toEqual({ user: 'root', host: '127.0.0.1', port: null, proxy_command: null, command: null });
   });
 
   it('does not leak internal fields (labels, mounts) and survives JSON', () => {
