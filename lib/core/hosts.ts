@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs } from '../docker/args.js';
+import { buildImagesByLabelArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRemoveImagesArgs } from '../docker/args.js';
 import { isNoSuchObject } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
@@ -7,7 +7,7 @@ import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
 import { quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
-import { decodeLabels, LABEL, type HostLabels } from './labels.js';
+import { BUILT_FOR_LABEL, decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
 import { join } from 'node:path';
 
@@ -92,10 +92,28 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
   return host;
 }
 
-/** Remove a host's container (and its anonymous volumes) and its ssh config entry. */
+/**
+ * Remove the images mng built for host `id` (from --dockerfile, and the prepared image made from that): one
+ * `docker images` call, then one `docker rmi` of them all, newest first so a child goes before its parent.
+ * Returns the ids removed.
+ */
+export async function removeBuiltImages(core: Core, provider: ProviderConfig, id: string): Promise<string[]> {
+  const daemon = daemonOf(provider);
+  const listed = await core.runner.docker(daemon, buildImagesByLabelArgs(BUILT_FOR_LABEL, id));
+  const ids = [...new Set(parseIdLines(listed.stdout))];
+  if (ids.length > 0) await core.runner.docker(daemon, buildRemoveImagesArgs(ids));
+  return ids;
+}
+
+/** Remove a host's container (and its anonymous volumes), the images built for it, and its ssh config entry. */
 export async function destroyHost(core: Core, provider: ProviderConfig, host: Host): Promise<void> {
   await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
   await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
+  try {
+    await removeBuiltImages(core, provider, host.id);
+  } catch (e) {
+    core.warn(`agent '${host.name}' is gone, but the image built for it was not removed (label ${BUILT_FOR_LABEL}=${host.id}): ${(e as Error).message}`);
+  }
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */

@@ -83,3 +83,40 @@ export function buildPrepareArgs(tag: string, labels: Record<string, string>): s
 export function buildTagArgs(source: string, target: string): string[] {
   return ['tag', source, target];
 }
+
+export interface BuildSpec {
+  /** path of the Dockerfile */
+  dockerfile: string;
+  /** the build context folder */
+  context: string;
+  tag: string;
+  labels: Record<string, string>;
+  /** the user's `-b` values: verbatim, order kept */
+  buildArgs: readonly string[];
+}
+
+/**
+ * `docker build` of the user's Dockerfile: mng's flags first, then the user's -b values (so they can add to
+ * mng's flags, docker taking the last value), then the context. `--force-rm` so a failed step leaves no container.
+ */
+export function buildBuildArgs(spec: BuildSpec): string[] {
+  return [
+    'build',
+    '--file', spec.dockerfile,
+    '--tag', spec.tag,
+    '--force-rm',
+    ...labelFlags(spec.labels),
+    ...spec.buildArgs,
+    spec.context,
+  ];
+}
+
+/** Full ids of the images carrying label `key=value`, newest first (children before their parents). */
+export function buildImagesByLabelArgs(key: string, value: string): string[] {
+  return ['images', '--all', '--no-trunc', '--quiet', '--filter', `label=${key}=${value}`];
+}
+
+/** Remove images by id, with every tag they have (an image can be tagged both by its build and as a prepared image). */
+export function buildRemoveImagesArgs(ids: readonly string[]): string[] {
+  return ['rmi', '--force', ...ids];
+}
