@@ -1,5 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
+import type { CreateRequest } from '../core/create.js';
 import type { GlobalArgs } from './context.js';
 
 interface CreateArgs extends GlobalArgs {
@@ -9,7 +10,18 @@ interface CreateArgs extends GlobalArgs {
   'agent-cmd'?: string;
   connect?: boolean;
   format: 'human' | 'json';
+  'build-arg'?: string | string[];
+  'start-arg'?: string | string[];
+  dockerfile?: string;
+  'dockerfile-context'?: string;
+  'dry-run'?: boolean;
   '--'?: (string | number)[];
+}
+
+/** A repeatable one-token option as yargs hands it over (absent, one value, or several) → the values in order. */
+export function tokens(value: string | number | (string | number)[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
 }
 
 export const command = 'create [name] [agent]';
@@ -23,7 +35,20 @@ export function builder(y: Argv): Argv<CreateArgs> {
     .option('agent-cmd', { type: 'string', describe: 'the agent as a whole shell command line (instead of AGENT)' })
     .option('connect', { type: 'boolean', describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)' })
     .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' })
+    .option('dockerfile', { type: 'string', describe: 'build the image from this Dockerfile (instead of the provider\'s default_image)' })
+    .option('dockerfile-context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+    .option('build-arg', {
+      alias: 'b', type: 'string', nargs: 1,
+      describe: 'docker build option, as is, repeatable (docker build --help)',
+    })
+    .option('start-arg', {
+      alias: 's', type: 'string', nargs: 1,
+      describe: 'docker run option, as is, repeatable (docker run --help)',
+    })
+    .option('dry-run', { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
+    .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
+    .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments') as unknown as Argv<CreateArgs>;
 }
 
@@ -31,7 +56,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const { makeContext } = await import('./context.js');
   const { validateName, generateName } = await import('../core/naming.js');
   const { resolveProvider } = await import('../config/config.js');
-  const { createHost } = await import('../core/create.js');
+  const { createHost, dryRunCreate, resolveBuildSource } = await import('../core/create.js');
   const { agentJson, agentStateJson } = await import('./format.js');
   const { sshFilesOf } = await import('../core/hosts.js');
 
@@ -50,17 +75,28 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
       : { kind: 'shell' as const };
   if (agent.kind === 'command' && agent.command.trim() === '') throw new UsageError('--agent-cmd must not be empty');
 
+  if (argv.dockerfileContext !== undefined && argv.dockerfile === undefined) {
+    throw new UsageError('--dockerfile-context needs --dockerfile');
+  }
+
   const ctx = await makeContext(argv, { interruptible: true });
   const provider = resolveProvider(ctx.config, argv.in);
   const timeout = Number(process.env.MNG_SSH_TIMEOUT ?? 60);
-  const result = await createHost(ctx.core, {
+  const request: CreateRequest = {
     name,
     provider,
     agent,
-    startArgs: [],
+    build: argv.dockerfile === undefined ? undefined : await resolveBuildSource(argv.dockerfile, argv.dockerfileContext),
+    buildArgs: tokens(argv.buildArg),
+    startArgs: tokens(argv.startArg),
     tags: {},
     sshTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
-  });
+  };
+  if (argv.dryRun) {
+    for (const line of dryRunCreate(ctx.core, request)) ctx.output.result(line);
+    return;
+  }
+  const result = await createHost(ctx.core, request);
   const files = sshFilesOf(ctx.core.dataDir);
   if (result.agent.state === 'exited') {
     ctx.output.warn(`the agent exited at once (status ${result.agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`);
