@@ -210,14 +210,16 @@ async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: C
   const tail: string[] = [];
   const res = await core.runner.docker(daemonOf(provider), args, {
     check: false,
-    onLine: (line) => {
+    onLine: (raw) => {
+      const [line] = meaningfulLines(raw);
+      if (line === undefined) return;
       core.stream(line);
       const m = /^Step (\d+\/\d+) : (.*)$/.exec(line) ?? /^#\d+ \[[^\]]*?(\d+\/\d+)\] (.*)$/.exec(line);
       if (m) {
         step = `step ${m[1]} (${m[2].trim()})`;
         tail.length = 0;
       } else if (!/^\s*---> |^Removing intermediate container |^Sending build context /.test(line)) {
-        tail.push(...meaningfulLines(line));
+        tail.push(line);
         if (tail.length > 3) tail.splice(0, tail.length - 3);
       }
     },

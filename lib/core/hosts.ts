@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildImagesByLabelArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRemoveImagesArgs } from '../docker/args.js';
+import { buildImageInspectArgs, buildImagesByLabelArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRemoveImagesArgs } from '../docker/args.js';
 import { isNoSuchObject } from '../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
+import { newestFirst, parseContainerInspect, parseIdLines, parseImageInspect, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
@@ -94,13 +94,15 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
 
 /**
  * Remove the images mng built for host `id` (from --dockerfile, and the prepared image made from that): one
- * `docker images` call, then one `docker rmi` of them all, newest first so a child goes before its parent.
+ * `docker images` call, then (for more than one image) one `docker image inspect` to order them newest first,
+ * so a child goes before its parent, then one `docker rmi`, which also removes their untagged layers.
  * Returns the ids removed.
  */
 export async function removeBuiltImages(core: Core, provider: ProviderConfig, id: string): Promise<string[]> {
   const daemon = daemonOf(provider);
   const listed = await core.runner.docker(daemon, buildImagesByLabelArgs(BUILT_FOR_LABEL, id));
-  const ids = [...new Set(parseIdLines(listed.stdout))];
+  let ids = [...new Set(parseIdLines(listed.stdout))];
+  if (ids.length > 1) ids = newestFirst(parseImageInspect((await core.runner.docker(daemon, buildImageInspectArgs(ids))).stdout));
   if (ids.length > 0) await core.runner.docker(daemon, buildRemoveImagesArgs(ids));
   return ids;
 }

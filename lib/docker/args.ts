@@ -111,9 +111,9 @@ export function buildBuildArgs(spec: BuildSpec): string[] {
   ];
 }
 
-/** Full ids of the images carrying label `key=value`, newest first (children before their parents). */
+/** Full ids of the (top-level) images carrying label `key=value`; an id appears once per tag. */
 export function buildImagesByLabelArgs(key: string, value: string): string[] {
-  return ['images', '--all', '--no-trunc', '--quiet', '--filter', `label=${key}=${value}`];
+  return ['images', '--no-trunc', '--quiet', '--filter', `label=${key}=${value}`];
 }
 
 /** Remove images by id, with every tag they have (an image can be tagged both by its build and as a prepared image). */

@@ -60,3 +60,17 @@ export function publishedPort(c: ContainerInspect, port = 22): { host: string; p
 export function parseIdLines(out: string): string[] {
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
+
+/** `Created` (RFC 3339 with up to nine fraction digits) as a string that sorts in time order. */
+function createdKey(created: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?/.exec(created);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}` : created;
+}
+
+/**
+ * Image ids, newest first. An image built from another is always newer than it, so this removes children
+ * before their parents (`docker images` sorts by whole seconds only, which ties within one build).
+ */
+export function newestFirst(images: readonly ImageInspect[]): string[] {
+  return [...images].sort((a, b) => createdKey(b.Created).localeCompare(createdKey(a.Created))).map((i) => i.Id);
+}

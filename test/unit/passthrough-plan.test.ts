@@ -6,6 +6,7 @@ import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.
 import type { Core } from '../../lib/core/context.js';
 import { dryRunCreate, passthroughWarnings, planCreate, resolveBuildSource, type CreateRequest } from '../../lib/core/create.js';
 import { buildBuildArgs, buildImagesByLabelArgs, buildRemoveImagesArgs } from '../../lib/docker/args.js';
+import { newestFirst } from '../../lib/docker/inspect.js';
 import { Runner } from '../../lib/docker/runner.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 import { quoteArgv } from '../../lib/shell.js';
@@ -37,8 +38,20 @@ describe('buildBuildArgs', () => {
   });
 
   it('image clean-up: one listing by label, one removal', () => {
-    expect(buildImagesByLabelArgs('mng.built-for', ID)).toEqual(['images', '--all', '--no-trunc', '--quiet', '--filter', `label=mng.built-for=${ID}`]);
+    expect(buildImagesByLabelArgs('mng.built-for', ID)).toEqual(['images', '--no-trunc', '--quiet', '--filter', `label=mng.built-for=${ID}`]);
     expect(buildRemoveImagesArgs(['sha256:a', 'sha256:b'])).toEqual(['rmi', '--force', 'sha256:a', 'sha256:b']);
+  });
+});
+
+describe('newestFirst', () => {
+  it('orders by the full-precision creation time, children (newer) first', () => {
+    const img = (Id: string, Created: string) => ({ Id, Created, RepoTags: null, Size: 0, Config: null });
+    expect(newestFirst([
+      img('parent', '2025-01-01T10:00:05.9Z'),
+      img('child', '2025-01-01T10:00:05.95Z'),
+      img('older', '2025-01-01T10:00:04.123456789Z'),
+      img('grandchild', '2025-01-01T10:00:05.950000001Z'),
+    ])).toEqual(['grandchild', 'child', 'parent', 'older']);
   });
 });
 
@@ -179,5 +192,14 @@ describe('resolveBuildSource', () => {
     await expect(resolveBuildSource('nope/Dockerfile', undefined, dir)).rejects.toThrow(/--dockerfile nope\/Dockerfile: no such file/);
     await expect(resolveBuildSource('docker', undefined, dir)).rejects.toThrow(/no such file/);
     await expect(resolveBuildSource('docker/Dockerfile', 'missing', dir)).rejects.toThrow(/--dockerfile-context missing: no such folder/);
+  });
+});
+
+describe('dockerReason', () => {
+  it("prefers the daemon's reason over the CLI's summary line after it", async () => {
+    const { dockerReason } = await import('../../lib/docker/errors.js');
+    expect(dockerReason('Error response from daemon: could not select device driver "" with capabilities: [[gpu]]\nError: failed to start containers: c1'))
+      .toBe('could not select device driver "" with capabilities: [[gpu]]');
+    expect(dockerReason("unknown flag: --bogus\nSee 'docker run --help'.")).toBe('unknown flag: --bogus');
   });
 });
