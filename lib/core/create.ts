@@ -52,6 +52,12 @@ export interface CreateResult {
   agent: AgentState;
 }
 
+/** The container's last line of output, for an error message ('' when there is none). */
+async function lastLogLine(core: Core, provider: ProviderConfig, container: string): Promise<string> {
+  const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', container], { check: false });
+  return `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
 /** Bounded wait for an SSH handshake with the pinned host key; returns the probe's output. */
 async function waitForSsh(core: Core, provider: ProviderConfig, container: string, endpoint: SshEndpoint, keys: SshKeys, timeoutSeconds: number): Promise<string> {
   const started = Date.now();
@@ -73,8 +79,7 @@ async function waitForSsh(core: Core, provider: ProviderConfig, container: strin
       const inspect = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
       const [c] = parseContainerInspect(inspect.stdout);
       if (c && !c.State.Running) {
-        const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', container], { check: false });
-        const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
+        const last = await lastLogLine(core, provider, container);
         throw new MngError(`sshd did not start in container '${container}' (step: wait for ssh): the container exited with code ${c.State.ExitCode}${last ? `: ${last}` : ''}`);
       }
     }
@@ -303,6 +308,11 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
     const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
     const [c] = parseContainerInspect(inspect.stdout);
     const published = publishedPort(c);
+    if (!published && !c.State.Running) {
+      // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
+      const last = await lastLogLine(core, provider, container);
+      throw new MngError(`container '${container}' stopped right after it started (exit code ${c.State.ExitCode})${last ? `: ${last}` : ''}`);
+    }
     if (!published) {
       throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
     }

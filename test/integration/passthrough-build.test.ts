@@ -111,6 +111,31 @@ describe('mng create --dockerfile', () => {
     expect(await buildLeftovers()).toEqual([]);
   });
 
+  it('Ctrl-C during the build: exit 130, the build stops, nothing is left', async () => {
+    const before = await builtImages();
+    const child = sb.spawn(['create', 'interrupted', '--no-connect', '--dockerfile', `${FIXTURES}/slow/Dockerfile`, ...base(ready)]);
+    let stderr = '';
+    await new Promise<void>((resolveStarted, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the slow step did not start: ${stderr}`)), 60_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('| mng-fixture: slow step started')) {
+          clearTimeout(timer);
+          resolveStarted();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(130);
+    expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+    expect(await containersNamed(sb.container('interrupted'))).toEqual([]);
+    expect(await builtImages()).toEqual(before);
+    // the daemon removes the cancelled step's container on its own, shortly after
+    for (let i = 0; i < 40 && (await buildLeftovers()).length > 0; i++) await new Promise((w) => setTimeout(w, 250));
+    expect(await buildLeftovers()).toEqual([]);
+  });
+
   it('a failure after the build (docker start refuses --gpus=all here) removes the container and the built image', async () => {
     const before = await builtImages();
     const r = await sb.mng(['create', 'gpu', '--no-connect', '--dockerfile', `${FIXTURES}/basic/Dockerfile`, ...base(ready), '-s', '--gpus=all']);

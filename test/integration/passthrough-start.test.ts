@@ -95,6 +95,17 @@ describe('mng create -s: each value goes to docker create as one token', () => {
   });
 });
 
+describe('mng create -s: values docker takes but the host cannot work with fail clearly, leaving nothing', () => {
+  it.each([
+    [['-s', '--user=nobody'], /container '\S+' stopped right after it started \(exit code 2\): .*\/mng\/init: Permission denied/],
+    [['-s', '--read-only'], /docker cp failed .*read-only/],
+  ])('%j', async (args, message) => {
+    const r = await sb.mng(['create', 'unusable', '--no-connect', ...args]);
+    expectFailure(r, 1, message);
+    expect(await containersNamed(sb.container('unusable'))).toEqual([]);
+  });
+});
+
 describe('mng create -s: values that would break the host are usage errors, and nothing is made', () => {
   it.each([
     [['-s', '--name', '-s', 'other'], /-s --name other: mng names the container itself/],
