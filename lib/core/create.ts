@@ -260,8 +260,9 @@ async function removeAttempt(core: Core, provider: ProviderConfig, id: string, m
 }
 
 /**
- * Create a host: prepared image → docker create → copy mng's files in → docker start → SSH handshake with the
- * pinned host key → agent state → ssh config entry. Any failure (or Ctrl-C) after the container exists removes it.
+ * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → docker create → copy
+ * mng's files in → docker start → SSH handshake with the pinned host key → agent state → ssh config entry.
+ * Any failure (or Ctrl-C) after the build or the container exists removes them (found by this attempt's id label).
  */
 export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
   const { provider } = req;
