@@ -1,6 +1,8 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
+import type { CreateRequest } from '../core/create.js';
 import type { GlobalArgs } from './context.js';
+import { tokens } from './options.js';
 
 interface CreateArgs extends GlobalArgs {
   name?: string;
@@ -10,6 +12,11 @@ interface CreateArgs extends GlobalArgs {
   connect?: boolean;
   format: 'human' | 'json';
   tag?: string | string[];
+  'build-arg'?: string | string[];
+  'start-arg'?: string | string[];
+  dockerfile?: string;
+  'dockerfile-context'?: string;
+  'dry-run'?: boolean;
   '--'?: (string | number)[];
 }
 
@@ -25,7 +32,20 @@ export function builder(y: Argv): Argv<CreateArgs> {
     .option('connect', { type: 'boolean', describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)' })
     .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' })
     .option('tag', { type: 'string', nargs: 1, describe: 'KEY=VALUE tag (repeatable); stored as a container label, fixed at creation' })
+    .option('dockerfile', { type: 'string', describe: 'build the image from this Dockerfile (instead of the provider\'s default_image)' })
+    .option('dockerfile-context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+    .option('build-arg', {
+      alias: 'b', type: 'string', nargs: 1,
+      describe: 'docker build option, as is, repeatable (docker build --help)',
+    })
+    .option('start-arg', {
+      alias: 's', type: 'string', nargs: 1,
+      describe: 'docker run option, as is, repeatable (docker run --help)',
+    })
+    .option('dry-run', { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
+    .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
+    .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments') as unknown as Argv<CreateArgs>;
 }
 
@@ -33,7 +53,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const { makeContext } = await import('./context.js');
   const { validateName, generateName } = await import('../core/naming.js');
   const { resolveProvider } = await import('../config/config.js');
-  const { createHost } = await import('../core/create.js');
+  const { createHost, dryRunCreate, resolveBuildSource } = await import('../core/create.js');
   const { agentJson, agentStateJson } = await import('./format.js');
   const { sshFilesOf } = await import('../core/hosts.js');
 
@@ -44,8 +64,8 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   if (rest.length > 0 && argv.agent === undefined) {
     throw new UsageError('arguments after -- are for AGENT, but no AGENT was given');
   }
-  const { parseTags, asList } = await import('../core/tags.js');
-  const tags = parseTags(asList(argv.tag));
+  const { parseTags } = await import('../core/tags.js');
+  const tags = parseTags(tokens(argv.tag));
   const name = validateName(argv.name ?? generateName());
   const agent = argv.agentCmd !== undefined
     ? { kind: 'command' as const, command: argv.agentCmd }
@@ -54,17 +74,28 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
       : { kind: 'shell' as const };
   if (agent.kind === 'command' && agent.command.trim() === '') throw new UsageError('--agent-cmd must not be empty');
 
+  if (argv.dockerfileContext !== undefined && argv.dockerfile === undefined) {
+    throw new UsageError('--dockerfile-context needs --dockerfile');
+  }
+
   const ctx = await makeContext(argv, { interruptible: true });
   const provider = resolveProvider(ctx.config, argv.in);
   const timeout = Number(process.env.MNG_SSH_TIMEOUT ?? 60);
-  const result = await createHost(ctx.core, {
+  const request: CreateRequest = {
     name,
     provider,
     agent,
-    startArgs: [],
+    build: argv.dockerfile === undefined ? undefined : await resolveBuildSource(argv.dockerfile, argv.dockerfileContext),
+    buildArgs: tokens(argv.buildArg),
+    startArgs: tokens(argv.startArg),
     tags,
     sshTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
-  });
+  };
+  if (argv.dryRun) {
+    for (const line of dryRunCreate(ctx.core, request)) ctx.output.result(line);
+    return;
+  }
+  const result = await createHost(ctx.core, request);
   const files = sshFilesOf(ctx.core.dataDir);
   if (result.agent.state === 'exited') {
     ctx.output.warn(`the agent exited at once (status ${result.agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`);

@@ -1,5 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { GlobalArgs } from './context.js';
+import { tokens } from './options.js';
 
 interface ListArgs extends GlobalArgs {
   format: 'human' | 'json' | 'jsonl';
@@ -24,8 +25,8 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const { agentJson, listTable } = await import('./format.js');
   const { MngError } = await import('../errors.js');
 
-  const { parseTagFilters, matchesTags, asList } = await import('../core/tags.js');
-  const filters = parseTagFilters(asList(argv.tag));
+  const { parseTagFilters, matchesTags } = await import('../core/tags.js');
+  const filters = parseTagFilters(tokens(argv.tag));
   const ctx = await makeContext(argv, { interruptible: false });
   const providers = providersFor(ctx.config, argv.provider);
   // Every daemon is asked at once; one that does not answer is reported without hiding the others.

@@ -1,23 +1,32 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
 import {
-  buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs,
+  buildBuildArgs, buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs,
 } from '../docker/args.js';
-import { dockerReason } from '../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
-import { InterruptedError, MngError } from '../errors.js';
+import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
+import { parseContainerInspect, parseIdLines, publishedPort } from '../docker/inspect.js';
+import { InterruptedError, MngError, UsageError } from '../errors.js';
+import { quote, quoteArgv } from '../shell.js';
 import { buildSshArgs, type SshEndpoint } from '../ssh/args.js';
 import { updateSshConfig } from '../ssh/config.js';
 import { ensureKeys, type SshKeys } from '../ssh/keys.js';
 import { version } from '../version.js';
 import { AGENT_PROBE, agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
-import { hostFromInspect, sshRoute, type Host } from './hosts.js';
-import { prepareImage } from './image.js';
-import { encodeLabels, LABEL } from './labels.js';
+import { hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
+import { PREPARED_REPO, prepareImage } from './image.js';
+import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { containerName, generateId } from './naming.js';
+import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+
+/** A Dockerfile to build the host's image from, both paths absolute. */
+export interface BuildSource {
+  dockerfile: string;
+  /** the build context folder */
+  context: string;
+}
 
 export interface CreateRequest {
   name: string;
@@ -25,7 +34,11 @@ export interface CreateRequest {
   /** image to run; the provider's default_image when absent */
   image?: string;
   agent: AgentSpec;
-  /** the user's -s values, verbatim */
+  /** build the image from this Dockerfile (instead of `image` / default_image) */
+  build?: BuildSource;
+  /** the user's -b values, verbatim: appended to docker build (only with `build`) */
+  buildArgs?: string[];
+  /** the user's -s values, verbatim: appended to docker create after the provider's default_start_args */
   startArgs: string[];
   tags: Record<string, string>;
   /** seconds; the provider's default_idle_timeout when absent */
@@ -37,6 +50,18 @@ export interface CreateRequest {
 export interface CreateResult {
   host: Host;
   agent: AgentState;
+}
+
+/** The container's last line of output, for an error message ('' when there is none). */
+async function lastLogLine(core: Core, provider: ProviderConfig, container: string): Promise<string> {
+  const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', container], { check: false });
+  return `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
+/** The error for a container that stopped before sshd answered: its exit code and the last line it logged. */
+async function exitedError(core: Core, provider: ProviderConfig, container: string, exitCode: number, step: string): Promise<MngError> {
+  const last = await lastLogLine(core, provider, container);
+  return new MngError(`sshd did not start in container '${container}' (step: ${step}): the container exited with code ${exitCode}${last ? `: ${last}` : ''}`);
 }
 
 /** Bounded wait for an SSH handshake with the pinned host key; returns the probe's output. */
@@ -59,70 +84,210 @@ async function waitForSsh(core: Core, provider: ProviderConfig, container: strin
       lastStateCheck = now;
       const inspect = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
       const [c] = parseContainerInspect(inspect.stdout);
-      if (c && !c.State.Running) throw await exitedError(core, provider, c);
+      if (c && !c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'wait for ssh');
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-/** The error for a container that stopped before sshd answered: its exit code and the last line it logged. */
-async function exitedError(core: Core, provider: ProviderConfig, c: ContainerInspect): Promise<MngError> {
-  const container = c.Name.replace(/^\//, '');
-  const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', c.Id], { check: false });
-  const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
-  return new MngError(`sshd did not start in container '${container}' (step: wait for ssh): the container exited with code ${c.State.ExitCode}${last ? `: ${last}` : ''}`);
+/**
+ * `--dockerfile F [--dockerfile-context DIR]` → absolute paths, the context defaulting to F's folder. A missing
+ * file or folder is a usage error: nothing has been made yet.
+ */
+export async function resolveBuildSource(dockerfile: string, context: string | undefined, cwd: string = process.cwd()): Promise<BuildSource> {
+  const file = resolve(cwd, dockerfile);
+  const dir = context === undefined ? dirname(file) : resolve(cwd, context);
+  const isFile = await stat(file).then((st) => st.isFile(), () => false);
+  if (!isFile) throw new UsageError(`--dockerfile ${dockerfile}: no such file`);
+  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--dockerfile-context ${context ?? dir}: no such folder`);
+  return { dockerfile: file, context: dir };
 }
 
-/** Remove whatever this create attempt made: found by its unique id label, so an existing host of the same name is never touched. */
-async function removeAttempt(core: Core, provider: ProviderConfig, id: string): Promise<void> {
-  const runner = core.runner.detached();
-  const daemon = daemonOf(provider);
-  try {
-    const ps = await runner.docker(daemon, buildListIdsArgs(LABEL.id, id));
-    const ids = parseIdLines(ps.stdout);
-    if (ids.length > 0) await runner.docker(daemon, buildRemoveArgs(ids));
-  } catch (e) {
-    core.warn(`could not remove the container of the failed create (label ${LABEL.id}=${id}): ${(e as Error).message}`);
-  }
+/** Everything a create will run, decided up front and without I/O: the one source of the argv for both a real run and --dry-run. */
+export interface CreatePlan {
+  id: string;
+  container: string;
+  /** the image asked for: the given one or default_image, or the tag of the image built from the Dockerfile */
+  image: string;
+  labels: Record<string, string>;
+  /** default_start_args, then the -s values */
+  startArgs: string[];
+  /** `docker build` argv, with --dockerfile */
+  buildArgv?: string[];
+  /** `docker create` argv for the image that will really run (the prepared one when mng had to add sshd/tmux) */
+  createArgv: (runImage: string) => string[];
+  copyArgv: (stagingDir: string) => string[];
+  startArgv: string[];
 }
 
 /**
- * Create a host: prepared image → docker create → copy mng's files in → docker start → SSH handshake with the
- * pinned host key → agent state → ssh config entry. Any failure (or Ctrl-C) after the container exists removes it.
+ * Check the pass-through arguments and lay out the docker commands. Throws a usage error (exit 2) for a -s / -b
+ * value that would break the host (see checkStartArgs), before anything exists.
  */
-export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
+export function planCreate(prefix: string, req: CreateRequest, id: string, createdAt: string): CreatePlan {
   const { provider } = req;
-  const daemon = daemonOf(provider);
-  const container = containerName(core.prefix, req.name);
-  const image = req.image ?? provider.default_image;
-  const runImage = await prepareImage(core, provider, image);
-  const keys = await ensureKeys(core.runner, core.dataDir);
-
-  const id = generateId();
+  const startArgs = [...provider.default_start_args, ...req.startArgs];
+  const startProblem = checkStartArgs(startArgs);
+  if (startProblem) {
+    const fromConfig = startProblem.index < provider.default_start_args.length;
+    const where = fromConfig ? `default_start_args of provider '${provider.name}': ` : '-s ';
+    throw new UsageError(`${where}${startProblem.text}: ${startProblem.message}`, 'see docker run --help for what can be passed');
+  }
+  const buildArgs = req.buildArgs ?? [];
+  const buildProblem = checkBuildArgs(buildArgs);
+  if (buildProblem) {
+    throw new UsageError(`-b ${buildProblem.text}: ${buildProblem.message}`, 'see docker build --help for what can be passed');
+  }
+  const container = containerName(prefix, req.name);
+  const image = req.build ? builtImageTag(id) : req.image ?? provider.default_image;
   const labels = encodeLabels({
     id,
     name: req.name,
-    prefix: core.prefix,
+    prefix,
     provider: provider.name,
     tags: req.tags,
     idleTimeout: req.idleTimeout ?? provider.default_idle_timeout,
     agentCommand: agentCommandLine(req.agent),
-    createdAt: new Date().toISOString(),
+    createdAt,
     version: version(),
     image,
-    startArgs: [...provider.default_start_args, ...req.startArgs],
+    startArgs,
     sshUser: 'root',
   });
+  return {
+    id,
+    container,
+    image,
+    labels,
+    startArgs,
+    buildArgv: req.build && buildBuildArgs({
+      dockerfile: req.build.dockerfile,
+      context: req.build.context,
+      tag: image,
+      buildArgs,
+    }),
+    createArgv: (runImage) => buildCreateArgs({ containerName: container, image: runImage, labels, startArgs }),
+    copyArgv: (stagingDir) => buildCopyInArgs(stagingDir, container),
+    startArgv: buildStartArgs([container]),
+  };
+}
+
+/** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
+export function passthroughWarnings(req: CreateRequest): string[] {
+  const out: string[] = [];
+  if (!req.build && (req.buildArgs ?? []).length > 0) {
+    out.push(`-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`);
+  }
+  if (req.provider.host !== '') {
+    for (const source of bindMountSources([...req.provider.default_start_args, ...req.startArgs])) {
+      out.push(`the bind mount source ${source} is a path on the machine of provider '${req.provider.name}' (${req.provider.host}), not on this one`);
+    }
+  }
+  return out;
+}
+
+/**
+ * `mng create --dry-run`: the shell-quoted docker command lines a create would run, with `#` comments where the
+ * real run decides something on the daemon. Needs no daemon, makes no keys, creates nothing.
+ */
+export function dryRunCreate(core: Core, req: CreateRequest): string[] {
+  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  for (const w of passthroughWarnings(req)) core.warn(w);
+  const env = req.provider.host ? `DOCKER_HOST=${quote(req.provider.host)} ` : '';
+  const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
+  const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id, and its own temporary folder)`];
+  if (plan.buildArgv) lines.push(line(plan.buildArgv));
+  lines.push(
+    plan.buildArgv
+      ? `# if the built image lacks sshd or tmux, mng builds ${PREPARED_REPO}:<image id> from it (adding openssh-server and tmux) and creates the container from that image instead`
+      : `# if ${plan.image} lacks sshd or tmux, mng builds ${PREPARED_REPO}:<image id> from it once (adding openssh-server and tmux; kept for later creates) and creates the container from that image instead`,
+    line(plan.createArgv(plan.image)),
+    `# the folder holds mng's files for /mng: init script, sshd config, authorized key, host key`,
+    line(plan.copyArgv(join(tmpdir(), 'mng-files-XXXXXX'))),
+    line(plan.startArgv),
+  );
+  return lines;
+}
+
+/** docker build of the user's Dockerfile, its output streamed; a failure names the step and shows docker's last lines. */
+async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: CreatePlan, args: string[], source: BuildSource): Promise<void> {
+  core.progress(`Building image ${plan.image} from ${source.dockerfile}`);
+  let step: string | undefined;
+  const tail: string[] = [];
+  const res = await core.runner.docker(daemonOf(provider), args, {
+    check: false,
+    onLine: (raw) => {
+      const [line] = meaningfulLines(raw);
+      if (line === undefined) return;
+      core.stream(line);
+      const m = /^Step (\d+\/\d+) : (.*)$/.exec(line) ?? /^#\d+ \[[^\]]*?(\d+\/\d+)\] (.*)$/.exec(line);
+      if (m) {
+        step = `step ${m[1]} (${m[2].trim()})`;
+        tail.length = 0;
+      } else if (!/^\s*---> |^Removing intermediate container |^Sending build context /.test(line)) {
+        tail.push(line);
+        if (tail.length > 3) tail.splice(0, tail.length - 3);
+      }
+    },
+  });
+  if (res.exitCode === 0) return;
+  if (isDaemonUnreachable(res.stderr)) throw dockerError(args, res.exitCode, res.stderr, daemonOf(provider));
+  const shown = tail.length > 0 ? tail.join(' | ') : dockerReason(res.stderr);
+  throw new MngError(`docker build of ${source.dockerfile} failed${step ? ` at ${step}` : ''}: ${shown}`);
+}
+
+/**
+ * Remove whatever this create attempt made, found by its unique id label (so an existing host of the same name is
+ * never touched): the container, then the images built for it.
+ */
+async function removeAttempt(core: Core, provider: ProviderConfig, id: string, made: { container: boolean; images: boolean }): Promise<void> {
+  const runner = core.runner.detached();
+  const daemon = daemonOf(provider);
+  if (made.container) {
+    try {
+      const ps = await runner.docker(daemon, buildListIdsArgs(LABEL.id, id));
+      const ids = parseIdLines(ps.stdout);
+      if (ids.length > 0) await runner.docker(daemon, buildRemoveArgs(ids));
+    } catch (e) {
+      core.warn(`could not remove the container of the failed create (label ${LABEL.id}=${id}): ${(e as Error).message}`);
+    }
+  }
+  if (!made.images) return;
+  try {
+    await removeBuiltImages({ ...core, runner }, provider, id);
+  } catch (e) {
+    core.warn(`could not remove the image built for the failed create (${builtImageTag(id)}): ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → docker create → copy
+ * mng's files in → docker start → SSH handshake with the pinned host key → agent state → ssh config entry.
+ * Any failure (or Ctrl-C) after the build or the container exists removes them (found by this attempt's id label).
+ */
+export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
+  const { provider } = req;
+  const daemon = daemonOf(provider);
+  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  for (const w of passthroughWarnings(req)) core.warn(w);
+  const { id, container, image } = plan;
 
   let staging: string | undefined;
+  // What exists so far, for the clean-up: the image built from the Dockerfile, then the container.
+  let built = false;
+  let creating = false;
   try {
+    if (req.build && plan.buildArgv) {
+      await buildFromDockerfile(core, provider, plan, plan.buildArgv, req.build);
+      built = true;
+    }
+    const runImage = await prepareImage(core, provider, image);
+    const keys = await ensureKeys(core.runner, core.dataDir);
+
     core.progress(`Creating container ${container}`);
-    const created = await core.runner.docker(daemon, buildCreateArgs({
-      containerName: container,
-      image: runImage,
-      labels,
-      startArgs: [...provider.default_start_args, ...req.startArgs],
-    }), { check: false });
+    creating = true;
+    const created = await core.runner.docker(daemon, plan.createArgv(runImage), { check: false });
     if (created.exitCode !== 0) {
       if (/is already in use/.test(created.stderr)) {
         throw new MngError(`an agent named '${req.name}' already exists on provider '${provider.name}' (container ${container})`, {
@@ -136,21 +301,22 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
     for (const f of containerFiles({ agent: req.agent, authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey })) {
       await writeFile(join(staging, f.path), f.content, { mode: f.mode });
     }
-    await core.runner.docker(daemon, buildCopyInArgs(staging, container));
+    await core.runner.docker(daemon, plan.copyArgv(staging));
     await rm(staging, { recursive: true, force: true });
     staging = undefined;
 
     // Two daemons on one machine hand out host ports from the same range without knowing of each other:
     // a collision fails the start, and the next start gets the next port.
-    let start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+    let start = await core.runner.docker(daemon, plan.startArgv, { check: false });
     for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
-      start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+      start = await core.runner.docker(daemon, plan.startArgv, { check: false });
     }
     if (start.exitCode !== 0) throw new MngError(`docker start failed: ${dockerReason(start.stderr)}`);
 
     const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
     const [c] = parseContainerInspect(inspect.stdout);
-    if (!c.State.Running) throw await exitedError(core, provider, c);
+    // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
+    if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
     const endpoint = sshRoute(provider, container, publishedPort(c), 'root');
     if (!endpoint) {
       throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
@@ -169,8 +335,11 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
     return { host: { ...host, ssh: { ...endpoint } }, agent };
   } catch (e) {
     if (staging) await rm(staging, { recursive: true, force: true });
-    if (e instanceof InterruptedError) core.warn('interrupted: removing the half-made container');
-    await removeAttempt(core, provider, id);
+    const interrupted = e instanceof InterruptedError;
+    // An interrupted build may still have finished on the daemon: look for its image too.
+    const made = { container: creating, images: built || (Boolean(req.build) && interrupted) };
+    if (interrupted && (made.container || made.images)) core.warn('interrupted: removing what this create made');
+    await removeAttempt(core, provider, id, made);
     throw e;
   }
 }

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
+import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildUntagArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { isNoSuchObject } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
@@ -7,7 +7,7 @@ import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
 import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
-import { decodeLabels, LABEL, type HostLabels } from './labels.js';
+import { builtImageTag, decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
 import { join } from 'node:path';
 
@@ -117,10 +117,25 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
   return host;
 }
 
-/** Remove a host's container (and its anonymous volumes) and its ssh config entry. */
+/**
+ * Drop the host's claim on the image built from its Dockerfile (the tag `mng-built:<id>`). The image itself goes
+ * with its last tag, unless mng's prepared image was made from it: then it stays, as that cache's parent.
+ */
+export async function removeBuiltImages(core: Core, provider: ProviderConfig, id: string): Promise<void> {
+  const res = await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]), { check: false });
+  if (res.exitCode !== 0 && !isNoSuchObject(res.stderr)) await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]));
+}
+
+/** Remove a host's container (and its anonymous volumes), the images built for it, and its ssh config entry. */
 export async function destroyHost(core: Core, provider: ProviderConfig, host: Host): Promise<void> {
   await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
   await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
+  if (host.image !== builtImageTag(host.id)) return;
+  try {
+    await removeBuiltImages(core, provider, host.id);
+  } catch (e) {
+    core.warn(`agent '${host.name}' is gone, but its image ${builtImageTag(host.id)} was not removed: ${(e as Error).message}`);
+  }
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */

@@ -17,6 +17,15 @@ export const LABEL = {
   sshUser: 'mng.ssh-user',
 } as const;
 
+/**
+ * On an image mng built from the user's Dockerfile (and so on the prepared image made from it): the id of the
+ * host it was built for. Create's clean-up and `mng destroy` remove these images.
+ */
+/** The tag of the image built from the user's Dockerfile for host `id`. */
+export function builtImageTag(id: string): string {
+  return `mng-built:${id}`;
+}
+
 export interface HostLabels {
   id: string;
   name: string;

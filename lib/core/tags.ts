@@ -41,9 +41,3 @@ export function parseTagFilters(values: readonly string[]): TagFilter[] {
 export function matchesTags(tags: Record<string, string>, filters: readonly TagFilter[]): boolean {
   return filters.every((f) => Object.hasOwn(tags, f.key) && (f.value === undefined || tags[f.key] === f.value));
 }
-
-/** A repeatable string option's value(s) → string[] (yargs gives a string for one, an array for several). */
-export function asList(value: unknown): string[] {
-  if (value === undefined || value === null) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}

@@ -83,3 +83,37 @@ export function buildPrepareArgs(tag: string, labels: Record<string, string>): s
 export function buildTagArgs(source: string, target: string): string[] {
   return ['tag', source, target];
 }
+
+export interface BuildSpec {
+  /** path of the Dockerfile */
+  dockerfile: string;
+  /** the build context folder */
+  context: string;
+  /** `mng-built:<host id>`: the host's claim on the image. No label: the same Dockerfile gives the same image id, so mng's prepared-image cache works */
+  tag: string;
+  /** the user's `-b` values: verbatim, order kept */
+  buildArgs: readonly string[];
+}
+
+/**
+ * `docker build` of the user's Dockerfile: mng's flags first, then the user's -b values (so they can add to
+ * mng's flags, docker taking the last value), then the context. `--force-rm` so a failed step leaves no container.
+ */
+export function buildBuildArgs(spec: BuildSpec): string[] {
+  return [
+    'build',
+    '--file', spec.dockerfile,
+    '--tag', spec.tag,
+    '--force-rm',
+    ...spec.buildArgs,
+    spec.context,
+  ];
+}
+
+/**
+ * Remove image tags. Without --force an image still used by a container or as the parent of another image is only
+ * untagged, so removing a host's tag never breaks another host or mng's prepared-image cache.
+ */
+export function buildUntagArgs(tags: readonly string[]): string[] {
+  return ['rmi', ...tags];
+}

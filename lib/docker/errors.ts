@@ -10,7 +10,9 @@ export function meaningfulLines(stderr: string): string[] {
 /** docker's error text without its "docker: Error response from daemon:" wrapping, on one line. */
 export function dockerReason(stderr: string): string {
   const lines = meaningfulLines(stderr);
-  const errorLine = [...lines].reverse().find((l) => /error|denied|not found|no such|conflict|invalid|unknown|failed|cannot/i.test(l));
+  // The daemon's own reason beats the CLI's summary after it ("Error: failed to start containers: NAME").
+  const daemonLine = [...lines].reverse().find((l) => /Error response from daemon: /i.test(l));
+  const errorLine = daemonLine ?? [...lines].reverse().find((l) => /error|denied|not found|no such|conflict|invalid|unknown|failed|cannot/i.test(l));
   const line = errorLine ?? lines[lines.length - 1] ?? 'no error output';
   return line
     .replace(/^docker: /, '')

@@ -60,3 +60,4 @@ export function publishedPort(c: ContainerInspect, port = 22): { host: string; p
 export function parseIdLines(out: string): string[] {
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
+

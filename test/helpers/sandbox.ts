@@ -64,8 +64,9 @@ export class Sandbox {
   }
 
   /** Run `mng ARGS` to completion (never throws on a non-zero exit). */
-  async mng(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<MngResult> {
+  async mng(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<MngResult> {
     const r = await execa(process.execPath, [MNG_BIN, ...args], {
+      cwd: opts.cwd,
       env: { ...this.env, ...opts.env },
       extendEnv: true,
       reject: false,

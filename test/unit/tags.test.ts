@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asList, matchesTags, parseTagFilters, parseTags } from '../../lib/core/tags.js';
+import { matchesTags, parseTagFilters, parseTags } from '../../lib/core/tags.js';
+import { tokens } from '../../lib/cli/options.js';
 import { UsageError } from '../../lib/errors.js';
 
 describe('parseTags', () => {
@@ -40,10 +41,10 @@ describe('tag filters', () => {
   });
 });
 
-describe('asList', () => {
+describe('tokens', () => {
   it('normalises yargs repeatable values', () => {
-    expect(asList(undefined)).toEqual([]);
-    expect(asList('a')).toEqual(['a']);
-    expect(asList(['a', 'b'])).toEqual(['a', 'b']);
+    expect(tokens(undefined)).toEqual([]);
+    expect(tokens('a')).toEqual(['a']);
+    expect(tokens(['a', 'b'])).toEqual(['a', 'b']);
   });
 });

@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { containersNamed, docker } from '../helpers/docker.js';
+import { expectFailure, Sandbox } from '../helpers/sandbox.js';
+
+const sb = new Sandbox('pt-dry');
+afterAll(() => sb.cleanup());
+
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/passthrough');
+/** No daemon answers here: a dry run must not need one. */
+const NO_DAEMON = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
+
+describe('mng create --dry-run', () => {
+  it('prints the docker build, create, cp and start lines, needing no daemon and making nothing', async () => {
+    const r = await sb.mng([
+      'create', 'dry', '--no-connect', '--dry-run', '--dockerfile', `${FIXTURES}/stamp/Dockerfile`,
+      '-b', '--no-cache', '-b', '--build-arg=BASE=some image', '-s', '--cpus=2', '-s', '-e=FOO=bar baz', 'sh', '--', '-c', 'echo hi',
+    ], { env: NO_DAEMON });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    const commands = lines.filter((l) => !l.startsWith('#'));
+    expect(commands).toHaveLength(4);
+    const id = /--tag mng-built:([0-9a-f]{16})/.exec(commands[0])![1];
+    expect(commands[0]).toBe(`docker build --file ${FIXTURES}/stamp/Dockerfile --tag mng-built:${id} --force-rm --no-cache '--build-arg=BASE=some image' ${FIXTURES}/stamp`);
+    expect(commands[1]).toMatch(new RegExp(`^docker create --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --label mng\\.id=${id} `));
+    expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
+    expect(commands[1]).toMatch(new RegExp(` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init$`));
+    expect(commands[2]).toMatch(new RegExp(`^docker cp \\S+/mng-files-XXXXXX/\\. ${sb.container('dry')}:/mng$`));
+    expect(commands[3]).toBe(`docker start ${sb.container('dry')}`);
+    expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(/lacks sshd or tmux, mng builds mng-prepared:<image id>/);
+
+    expect(existsSync(join(sb.dataDir, 'keys'))).toBe(false);
+    expect(existsSync(join(sb.dataDir, 'ssh_config'))).toBe(false);
+    expect(await containersNamed(sb.container('dry'))).toEqual([]);
+    expect((await docker(['image', 'inspect', `mng-built:${id}`], { reject: false })).exitCode).not.toBe(0);
+  });
+
+  it('without --dockerfile: the image named in the create line is the one asked for, with a comment about preparation', async () => {
+    const r = await sb.mng(['create', 'dry2', '--dry-run'], { env: NO_DAEMON });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.some((l) => l.startsWith('docker build'))).toBe(false);
+    const create = lines.find((l) => l.startsWith('docker create'))!;
+    expect(create.endsWith(` --entrypoint /bin/sh ${sb.baseImage} /mng/init`)).toBe(true);
+    expect(lines).toContain(`# if ${sb.baseImage} lacks sshd or tmux, mng builds mng-prepared:<image id> from it once (adding openssh-server and tmux; kept for later creates) and creates the container from that image instead`);
+  });
+
+  it('refuses what a real create refuses (exit 2)', async () => {
+    const r = await sb.mng(['create', 'dry3', '--dry-run', '-s', '--rm'], { env: NO_DAEMON });
+    expectFailure(r, 2, /-s --rm:/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a remote provider: DOCKER_HOST on each line, and a warning for a bind mount whose path is on the daemon machine', async () => {
+    sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n\n[providers.far]\nbackend = "docker"\nhost = "tcp://127.0.0.1:1"\n`);
+    const r = await sb.mng(['create', 'dry4', '--in', 'far', '--dry-run', '-s', '-v=/srv/data:/data', '-s', '--mount=type=bind,src=/srv/x,dst=/x', '-s', '-v=named:/n']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      "mng: warning: the bind mount source /srv/data is a path on the machine of provider 'far' (tcp://127.0.0.1:1), not on this one",
+      "mng: warning: the bind mount source /srv/x is a path on the machine of provider 'far' (tcp://127.0.0.1:1), not on this one",
+    ]);
+    for (const l of r.stdout.trimEnd().split('\n').filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 docker /);
+  });
+});

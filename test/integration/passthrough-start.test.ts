@@ -1,0 +1,142 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
+import { expectFailure, Sandbox } from '../helpers/sandbox.js';
+
+const sb = new Sandbox('pt-start');
+const hostDir = mkdtempSync(join(tmpdir(), 'mngtest-pt-volume-'));
+afterAll(async () => {
+  await sb.cleanup();
+  rmSync(hostDir, { recursive: true, force: true });
+});
+
+async function sh(name: string, command: string): Promise<string> {
+  const r = await sb.mng(['exec', name, '--', 'sh', '-c', command]);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+describe('mng create -s: each value goes to docker create as one token', () => {
+  it('-s --cpus=1 -s --memory=256m', async () => {
+    await sb.create('limits', ['-s', '--cpus=1', '-s', '--memory=256m']);
+    const c = await inspectContainer(sb.container('limits'));
+    expect(c.HostConfig.NanoCpus).toBe(1e9);
+    expect(c.HostConfig.Memory).toBe(256 * 1024 * 1024);
+    expect(JSON.parse(c.Config.Labels['mng.start-args'])).toEqual(['--cpus=1', '--memory=256m']);
+  });
+
+  it('-s -e=FOO=bar: mng exec and the agent both see it', async () => {
+    await sb.create('env', ['-s', '-e=FOO=bar', '--agent-cmd', 'printenv FOO > /tmp/foo; exec sleep 100000']);
+    const exec = await sb.mng(['exec', 'env', '--', 'printenv', 'FOO']);
+    expect(exec.exitCode, exec.stderr).toBe(0);
+    expect(exec.stdout).toBe('bar\n');
+    expect(await sh('env', 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/foo ] && break; sleep 0.2; done; cat /tmp/foo')).toBe('bar');
+  });
+
+  it('-s -v=<dir>:/data: a file written on the host is visible inside', async () => {
+    await sb.create('vol', ['-s', `-v=${hostDir}:/data`]);
+    writeFileSync(join(hostDir, 'from-host.txt'), 'written on the host\n');
+    expect(await sh('vol', 'cat /data/from-host.txt')).toBe('written on the host');
+  });
+
+  it('-s -p=127.0.0.1::80: published, and sshd stays on its own loopback port', async () => {
+    await sb.create('pub', ['-s', '-p=127.0.0.1::80']);
+    const ports = (await inspectContainer(sb.container('pub'))).NetworkSettings.Ports;
+    expect(ports['80/tcp']).toHaveLength(1);
+    expect(ports['80/tcp'][0].HostIp).toBe('127.0.0.1');
+    expect(Number(ports['80/tcp'][0].HostPort)).toBeGreaterThan(0);
+    expect(ports['22/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: expect.stringMatching(/^\d+$/) }]);
+    expect(await sh('pub', 'echo ok')).toBe('ok');
+  });
+
+  it('-s --network=<a network>: attached, and ssh still works', async () => {
+    const net = `${sb.prefix}net`;
+    await docker(['network', 'create', net]);
+    await sb.create('net', ['-s', `--network=${net}`]);
+    const c = await inspectContainer(sb.container('net'));
+    expect(Object.keys(c.NetworkSettings.Networks)).toEqual([net]);
+    expect(await sh('net', 'echo ok')).toBe('ok');
+  });
+
+  it('-s --network -s NAME (two tokens) and -s --init (a harmless repeat of mng\'s own flag)', async () => {
+    const net = `${sb.prefix}net2`;
+    await docker(['network', 'create', net]);
+    await sb.create('net2', ['-s', '--network', '-s', net, '-s', '--init']);
+    const c = await inspectContainer(sb.container('net2'));
+    expect(Object.keys(c.NetworkSettings.Networks)).toEqual([net]);
+    expect(c.HostConfig.Init).toBe(true);
+    expect(await sh('net2', 'echo ok')).toBe('ok');
+  });
+
+  it('-s=--cpus=2 -b=--no-cache without --dockerfile: -s applies, -b is ignored with a warning', async () => {
+    const r = await sb.create('eq', ['-s=--cpus=2', '-b=--no-cache']);
+    expect(r.stderr).toMatch(/^mng: warning: -b values go to docker build, which runs only with --dockerfile; ignored: --no-cache$/m);
+    expect((await inspectContainer(sb.container('eq'))).HostConfig.NanoCpus).toBe(2e9);
+  });
+
+  it('default_start_args come before -s, so -s overrides them', async () => {
+    sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\ndefault_start_args = ["--cpus=1", "-e=FROM_CONFIG=yes"]\n`);
+    try {
+      await sb.create('defaults', ['-s', '--cpus=2']);
+    } finally {
+      sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n`);
+    }
+    const c = await inspectContainer(sb.container('defaults'));
+    expect(c.HostConfig.NanoCpus).toBe(2e9);
+    expect(c.Config.Env).toContain('FROM_CONFIG=yes');
+  });
+
+  it("-s --gpus=all with no GPU: docker's own error, exit 1, no container left", async () => {
+    const r = await sb.mng(['create', 'gpu', '--no-connect', '-s', '--gpus=all']);
+    expectFailure(r, 1, /docker start failed: could not select device driver "" with capabilities: \[\[gpu\]\]/);
+    expect(await containersNamed(sb.container('gpu'))).toEqual([]);
+  });
+});
+
+describe('mng create -s: values docker takes but the host cannot work with fail clearly, leaving nothing', () => {
+  it.each([
+    [['-s', '--user=nobody'], /sshd did not start in container '\S+' \(step: start\): the container exited with code 2: .*\/mng\/init: Permission denied/],
+    [['-s', '--read-only'], /docker cp failed .*read-only/],
+  ])('%j', async (args, message) => {
+    const r = await sb.mng(['create', 'unusable', '--no-connect', ...args]);
+    expectFailure(r, 1, message);
+    expect(await containersNamed(sb.container('unusable'))).toEqual([]);
+  });
+});
+
+describe('mng create -s: values that would break the host are usage errors, and nothing is made', () => {
+  it.each([
+    [['-s', '--name', '-s', 'other'], /-s --name other: mng names the container itself/],
+    [['-s', '--name=other'], /-s --name=other: mng names the container itself/],
+    [['-s', '--entrypoint=/bin/bash'], /-s --entrypoint=\/bin\/bash: mng runs its own entrypoint/],
+    [['-s', '--rm'], /-s --rm: docker would delete the container when it stops/],
+    [['-s', '-d'], /-s -d: mng always runs the container in the background/],
+    [['-s', '--detach'], /-s --detach: mng always runs the container in the background/],
+    [['-s', '--network=none'], /-s --network=none: sshd would be unreachable/],
+    [['-s', '--network', '-s', 'host'], /-s --network host: docker ignores published ports on the host network/],
+    [['-s', '-p=2222:22'], /-s -p=2222:22: mng publishes sshd \(container port 22\) on 127.0.0.1 itself/],
+    [['-s', '--publish', '-s', '0.0.0.0::22'], /-s --publish 0.0.0.0::22: mng publishes sshd/],
+    [['-s', '--init=false'], /-s --init=false: mng needs docker's init as PID 1/],
+    [['-s', '--label=mng.name=x'], /-s --label=mng.name=x: labels under mng\.\* are mng's record/],
+    [['-s', 'alpine'], /-s alpine: is not a docker create option: docker would take it as the image/],
+    [['--dockerfile', 'Dockerfile.nope', '-b', 'MY_VAR=1'], /--dockerfile Dockerfile.nope: no such file/],
+  ])('%j', async (args, message) => {
+    const r = await sb.mng(['create', 'refused', '--no-connect', ...args]);
+    expectFailure(r, 2, message);
+    expect(await containersNamed(sb.container('refused'))).toEqual([]);
+  });
+
+  it('a stray -b word is refused with a hint, before any build', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mngtest-pt-df-'));
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${sb.baseImage}\n`);
+      const r = await sb.mng(['create', 'refused', '--no-connect', '--dockerfile', join(dir, 'Dockerfile'), '-b', 'MY_VAR=value']);
+      expectFailure(r, 2, /-b MY_VAR=value: is not a docker build option.*did you mean -b --build-arg=MY_VAR=value\?/);
+      expect(r.stderr).not.toMatch(/Building image/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

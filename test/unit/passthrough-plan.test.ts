@@ -1,0 +1,191 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
+import type { Core } from '../../lib/core/context.js';
+import { dryRunCreate, passthroughWarnings, planCreate, resolveBuildSource, type CreateRequest } from '../../lib/core/create.js';
+import { buildBuildArgs, buildUntagArgs } from '../../lib/docker/args.js';
+import { Runner } from '../../lib/docker/runner.js';
+import { MngError, UsageError } from '../../lib/errors.js';
+import { quoteArgv } from '../../lib/shell.js';
+
+const provider = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({ name: 'docker', ...PROVIDER_DEFAULTS, default_start_args: [], ...over });
+
+function request(over: Partial<CreateRequest> = {}): CreateRequest {
+  return { name: 'demo', provider: provider(), agent: { kind: 'shell' }, startArgs: [], tags: {}, sshTimeoutSeconds: 60, ...over };
+}
+
+const ID = '0123456789abcdef';
+const plan = (over: Partial<CreateRequest> = {}) => planCreate('mng-', request(over), ID, '2025-01-01T00:00:00.000Z');
+
+/** What comes between mng's --publish/--label flags and its --entrypoint: exactly the pass-through tokens. */
+function passedToCreate(argv: string[]): string[] {
+  const lastLabel = argv.lastIndexOf('--label');
+  return argv.slice(lastLabel + 2, argv.indexOf('--entrypoint'));
+}
+
+describe('buildBuildArgs', () => {
+  it("mng's flags, then the -b values verbatim and in order, then the context", () => {
+    expect(buildBuildArgs({
+      dockerfile: '/w/docker/Dockerfile', context: '/w', tag: 'mng-built:1',
+      buildArgs: ['--no-cache', '--build-arg=MY_VAR=value', '--target=dev', '--build-arg', 'A=b'],
+    })).toEqual([
+      'build', '--file', '/w/docker/Dockerfile', '--tag', 'mng-built:1', '--force-rm',
+      '--no-cache', '--build-arg=MY_VAR=value', '--target=dev', '--build-arg', 'A=b', '/w',
+    ]);
+  });
+
+  it('image clean-up: untag without --force, so a parent of a cached prepared image stays', () => {
+    expect(buildUntagArgs([`mng-built:${ID}`])).toEqual(['rmi', `mng-built:${ID}`]);
+  });
+});
+
+describe('planCreate: the argv of every command line of the issue', () => {
+  it.each([
+    [['--cpus=4', '--memory=16g']],
+    [['--gpus=all']],
+    [['-v=/host/data:/container/data']],
+    [['--network=my-network']],
+    [['--network', 'my-network']],
+    [['-p=8080:80']],
+    [['--cpus=2']],
+    [['-e=FOO=bar']],
+    [['-p=127.0.0.1::80']],
+  ])('-s %j goes to docker create verbatim, after mng\'s flags, before the image', (startArgs) => {
+    const argv = plan({ startArgs }).createArgv('IMAGE');
+    expect(argv.slice(0, 6)).toEqual(['create', '--name', 'mng-demo', '--init', '--publish', '127.0.0.1::22']);
+    expect(passedToCreate(argv)).toEqual(startArgs);
+    expect(argv.slice(-4)).toEqual(['--entrypoint', '/bin/sh', 'IMAGE', '/mng/init']);
+  });
+
+  it('default_start_args come first, then the -s values, so a -s value can override a default', () => {
+    const p = plan({ provider: provider({ default_start_args: ['--cpus=1', '--memory=1g'] }), startArgs: ['--cpus=2'] });
+    expect(p.startArgs).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
+    expect(passedToCreate(p.createArgv('IMAGE'))).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
+    expect(p.labels['mng.start-args']).toBe(JSON.stringify(['--cpus=1', '--memory=1g', '--cpus=2']));
+  });
+
+  it('without --dockerfile: no build, the image is default_image (or the one asked for)', () => {
+    expect(plan().buildArgv).toBeUndefined();
+    expect(plan().image).toBe(PROVIDER_DEFAULTS.default_image);
+    expect(plan({ image: 'mine:1' }).image).toBe('mine:1');
+  });
+
+  it('with --dockerfile: docker build tagged and labelled for this host; the container runs what was built', () => {
+    const p = plan({ build: { dockerfile: '/w/Dockerfile', context: '/w' }, buildArgs: ['--no-cache'], startArgs: ['--cpus=2'] });
+    expect(p.image).toBe(`mng-built:${ID}`);
+    expect(p.buildArgv).toEqual(['build', '--file', '/w/Dockerfile', '--tag', `mng-built:${ID}`, '--force-rm', '--no-cache', '/w']);
+    expect(p.labels['mng.image']).toBe(`mng-built:${ID}`);
+    expect(p.createArgv(p.image).slice(-2)).toEqual([`mng-built:${ID}`, '/mng/init']);
+  });
+
+  it('copy and start', () => {
+    expect(plan().copyArgv('/tmp/x')).toEqual(['cp', '/tmp/x/.', 'mng-demo:/mng']);
+    expect(plan().startArgv).toEqual(['start', 'mng-demo']);
+  });
+
+  it('a -s value that would break the host is a usage error (exit 2) naming it', () => {
+    const attempt = () => plan({ startArgs: ['--cpus=1', '--name', 'other'] });
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(/^-s --name other: mng names the container itself/);
+    try { attempt(); } catch (e) { expect((e as MngError).exitCode).toBe(2); }
+  });
+
+  it('a bad default_start_args entry is named as such', () => {
+    expect(() => plan({ provider: provider({ default_start_args: ['--rm'] }) })).toThrow(/^default_start_args of provider 'docker': --rm:/);
+  });
+
+  it('a -b value that would be a second build context is a usage error', () => {
+    expect(() => plan({ build: { dockerfile: '/w/Dockerfile', context: '/w' }, buildArgs: ['MY_VAR=value'] }))
+      .toThrow(/^-b MY_VAR=value: is not a docker build option.*did you mean -b --build-arg=MY_VAR=value/);
+  });
+});
+
+describe('passthroughWarnings', () => {
+  it('-b without --dockerfile is ignored, with a warning', () => {
+    expect(passthroughWarnings(request({ buildArgs: ['--no-cache'] }))).toEqual([
+      '-b values go to docker build, which runs only with --dockerfile; ignored: --no-cache',
+    ]);
+  });
+
+  it('bind mounts on a remote daemon: the path is on the daemon\'s machine', () => {
+    const remote = provider({ name: 'far', host: 'ssh://me@server', default_start_args: ['--mount=type=bind,src=/d,dst=/d'] });
+    expect(passthroughWarnings(request({ provider: remote, startArgs: ['-v=/host/data:/data', '-v', 'named:/n'] }))).toEqual([
+      "the bind mount source /d is a path on the machine of provider 'far' (ssh://me@server), not on this one",
+      "the bind mount source /host/data is a path on the machine of provider 'far' (ssh://me@server), not on this one",
+    ]);
+  });
+
+  it('no warning for the local daemon', () => {
+    expect(passthroughWarnings(request({ startArgs: ['-v=/host/data:/data'] }))).toEqual([]);
+  });
+});
+
+describe('dryRunCreate', () => {
+  const warnings: string[] = [];
+  const core: Core = {
+    // a runner that must not be used
+    runner: new Proxy(new Runner(), { get: () => { throw new Error('dry run ran something'); } }),
+    prefix: 'mng-',
+    dataDir: '/nonexistent/data',
+    progress: () => {},
+    warn: (m) => warnings.push(m),
+    stream: () => {},
+  };
+
+  it('prints the shell-quoted build, create, cp and start lines of the same plan, with comments', () => {
+    const req = request({ build: { dockerfile: '/w/My Dockerfile', context: '/w' }, buildArgs: ['--build-arg=A=b c'], startArgs: ['-e=FOO=bar baz', '--cpus=2'] });
+    const lines = dryRunCreate(core, req);
+    const commands = lines.filter((l) => !l.startsWith('#'));
+    expect(commands).toHaveLength(4);
+    const id = /--tag mng-built:([0-9a-f]{16}) /.exec(commands[0])![1];
+    const p = planCreate('mng-', req, id, 'X');
+    expect(commands[0]).toBe(quoteArgv(['docker', ...p.buildArgv!]));
+    expect(commands[0]).toContain(`'--build-arg=A=b c' /w`);
+    expect(commands[0]).toContain(`--file '/w/My Dockerfile'`);
+    expect(commands[1]).toMatch(/^docker create --name mng-demo --init --publish 127\.0\.0\.1::22 --label /);
+    expect(commands[1]).toMatch(/ '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init$/);
+    expect(commands[2]).toMatch(/^docker cp \S+mng-files-XXXXXX\/\. mng-demo:\/mng$/);
+    expect(commands[3]).toBe('docker start mng-demo');
+    expect(lines.some((l) => /^# .*lacks sshd or tmux.*mng-prepared:<image id>/.test(l))).toBe(true);
+  });
+
+  it('prefixes DOCKER_HOST for a provider with its own daemon, and warns about bind mounts there', () => {
+    warnings.length = 0;
+    const lines = dryRunCreate(core, request({ provider: provider({ host: 'tcp://10.0.0.1:2375' }), startArgs: ['-v=/data:/data'] }));
+    for (const l of lines.filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/10\.0\.0\.1:2375 docker /);
+    expect(warnings).toEqual([expect.stringMatching(/bind mount source \/data is a path on the machine of provider/)]);
+  });
+
+  it('refuses what a real create refuses', () => {
+    expect(() => dryRunCreate(core, request({ startArgs: ['--network=none'] }))).toThrow(UsageError);
+  });
+});
+
+describe('resolveBuildSource', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mng-unit-build-'));
+  mkdirSync(join(dir, 'docker'));
+  writeFileSync(join(dir, 'docker', 'Dockerfile'), 'FROM scratch\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("the context is the Dockerfile's folder unless given; paths become absolute", async () => {
+    expect(await resolveBuildSource('docker/Dockerfile', undefined, dir)).toEqual({ dockerfile: join(dir, 'docker', 'Dockerfile'), context: join(dir, 'docker') });
+    expect(await resolveBuildSource('./docker/Dockerfile', '.', dir)).toEqual({ dockerfile: join(dir, 'docker', 'Dockerfile'), context: dir });
+  });
+
+  it('a missing Dockerfile or context is a usage error', async () => {
+    await expect(resolveBuildSource('nope/Dockerfile', undefined, dir)).rejects.toThrow(/--dockerfile nope\/Dockerfile: no such file/);
+    await expect(resolveBuildSource('docker', undefined, dir)).rejects.toThrow(/no such file/);
+    await expect(resolveBuildSource('docker/Dockerfile', 'missing', dir)).rejects.toThrow(/--dockerfile-context missing: no such folder/);
+  });
+});
+
+describe('dockerReason', () => {
+  it("prefers the daemon's reason over the CLI's summary line after it", async () => {
+    const { dockerReason } = await import('../../lib/docker/errors.js');
+    expect(dockerReason('Error response from daemon: could not select device driver "" with capabilities: [[gpu]]\nError: failed to start containers: c1'))
+      .toBe('could not select device driver "" with capabilities: [[gpu]]');
+    expect(dockerReason("unknown flag: --bogus\nSee 'docker run --help'.")).toBe('unknown flag: --bogus');
+  });
+});
