@@ -8,16 +8,17 @@ import {
 import { dockerReason } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort } from '../docker/inspect.js';
 import { InterruptedError, MngError } from '../errors.js';
-import { buildSshArgs, type SshEndpoint } from '../ssh/args.js';
+import type { SshEndpoint } from '../ssh/args.js';
 import { updateSshConfig } from '../ssh/config.js';
-import { ensureKeys, type SshKeys } from '../ssh/keys.js';
+import { ensureKeys } from '../ssh/keys.js';
 import { version } from '../version.js';
-import { AGENT_PROBE, agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState } from './container-files.js';
+import { agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { hostFromInspect, type Host } from './hosts.js';
 import { prepareImage } from './image.js';
 import { encodeLabels, LABEL } from './labels.js';
 import { containerName, generateId } from './naming.js';
+import { waitForSsh } from './ssh-wait.js';
 
 export interface CreateRequest {
   name: string;
@@ -37,36 +38,6 @@ export interface CreateRequest {
 export interface CreateResult {
   host: Host;
   agent: AgentState;
-}
-
-/** Bounded wait for an SSH handshake with the pinned host key; returns the probe's output. */
-async function waitForSsh(core: Core, provider: ProviderConfig, container: string, endpoint: SshEndpoint, keys: SshKeys, timeoutSeconds: number): Promise<string> {
-  const started = Date.now();
-  const deadline = started + timeoutSeconds * 1000;
-  const args = buildSshArgs(endpoint, keys, AGENT_PROBE, { batch: true, connectTimeoutSeconds: 5 });
-  let lastError = '';
-  let lastStateCheck = started;
-  for (;;) {
-    const res = await core.runner.run('ssh', args, { timeoutMs: 15_000 });
-    if (res.exitCode === 0) return res.stdout;
-    lastError = res.stderr.trim().split('\n').pop() ?? `ssh exit ${res.exitCode}`;
-    const now = Date.now();
-    if (now >= deadline) {
-      throw new MngError(`timed out after ${timeoutSeconds}s waiting for sshd in container '${container}' (step: wait for ssh): ${lastError}`);
-    }
-    // sshd may have died, taking the container with it: say so at once instead of waiting out the timeout.
-    if (now - lastStateCheck >= 1000) {
-      lastStateCheck = now;
-      const inspect = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
-      const [c] = parseContainerInspect(inspect.stdout);
-      if (c && !c.State.Running) {
-        const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', container], { check: false });
-        const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
-        throw new MngError(`sshd did not start in container '${container}' (step: wait for ssh): the container exited with code ${c.State.ExitCode}${last ? `: ${last}` : ''}`);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Remove whatever this create attempt made: found by its unique id label, so an existing host of the same name is never touched. */

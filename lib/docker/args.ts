@@ -59,6 +59,11 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
   return ['container', 'inspect', ...containers];
 }
 
+/** The last `lines` lines a container wrote (why it died). */
+export function buildLogsTailArgs(container: string, lines: number): string[] {
+  return ['logs', '--tail', String(lines), container];
+}
+
 export function buildImageInspectArgs(images: readonly string[]): string[] {
   return ['image', 'inspect', ...images];
 }
