@@ -9,10 +9,21 @@ import { MNG_DIR } from '../docker/args.js';
 /** tmux session that holds the agent. */
 export const AGENT_SESSION = 'agent';
 
+/**
+ * How the init script exits tells `mng list` why a host stopped (see core/stop-reason.ts), since labels cannot change:
+ * 0 on SIGTERM/SIGINT (docker stop / mng stop: quick and clean), IDLE_STOP_EXIT_CODE on IDLE_STOP_SIGNAL (the host
+ * stopped itself: the hook for the idle watcher, which runs `kill -USR1 1`; docker-init forwards the signal to the init
+ * script), and non-zero otherwise (sshd died on its own).
+ */
+export const IDLE_STOP_SIGNAL = 'USR1';
+export const IDLE_STOP_EXIT_CODE = 81;
+
 /** PID 1's child (under docker-init): starts the agent and sshd; exits 0 on SIGTERM so `docker stop` is quick. */
 export const INIT_SCRIPT = `# mng init: the container's main process (under docker-init).
 # Starts the agent's tmux session, then sshd in the foreground. Exits 0 on SIGTERM: docker stop is quick and clean.
+# Exits ${IDLE_STOP_EXIT_CODE} on SIG${IDLE_STOP_SIGNAL}: the host stopped itself (kill -${IDLE_STOP_SIGNAL} 1, for example when idle).
 trap 'exit 0' TERM INT
+trap 'exit ${IDLE_STOP_EXIT_CODE}' ${IDLE_STOP_SIGNAL}
 umask 022
 mkdir -p /run/mng /run/sshd
 pwd > /run/mng/workdir
@@ -27,6 +38,8 @@ sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
 wait $!
 status=$?
 echo "mng: sshd exited with status $status" >&2
+# Exit 0 means "asked to stop"; sshd ending by itself is never that.
+[ "$status" -ne 0 ] || status=1
 exit $status
 `;
 

@@ -9,6 +9,7 @@ import { quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
 import { decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
+import { stopReason, type StopReason } from './stop-reason.js';
 import { join } from 'node:path';
 
 /** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
@@ -33,6 +34,12 @@ export interface Host extends HostLabels {
   state: HostState;
   /** the container's exit code, when stopped */
   exitCode: number | null;
+  /** why it stopped, when stopped (see core/stop-reason.ts) */
+  stopReason: StopReason | null;
+  /** when it stopped (docker's FinishedAt), when stopped */
+  stoppedAt: string | null;
+  /** the id of the image the container runs (a snapshot's, after start --snapshot) */
+  imageId: string;
   /** the SSH endpoint; port is null while the container is not running */
   ssh: { user: string; host: string; port: number | null };
   mounts: { type: string; source: string; destination: string }[];
@@ -48,6 +55,9 @@ export function hostFromInspect(c: ContainerInspect): Host | undefined {
     containerId: c.Id,
     state: hostState(c.State.Status),
     exitCode: c.State.Status === 'exited' ? c.State.ExitCode : null,
+    stopReason: stopReason(c.State),
+    stoppedAt: c.State.Status === 'exited' && c.State.FinishedAt ? c.State.FinishedAt : null,
+    imageId: c.Image,
     ssh: {
       user: labels.sshUser,
       host: published && published.host !== '0.0.0.0' ? published.host : '127.0.0.1',

@@ -9,6 +9,7 @@ export interface ContainerInspect {
     Status: string;
     Running: boolean;
     ExitCode: number;
+    OOMKilled?: boolean;
     StartedAt?: string;
     FinishedAt?: string;
     Error?: string;
