@@ -106,21 +106,32 @@ export interface ContainerFile {
   mode: number;
 }
 
-export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
-  const agentLine = agentCommandLine(opts.agent);
-  const agentScript = opts.agent.kind === 'program'
-    ? `# the agent, started by mng in tmux\nexec ${agentLine}\n`
-    : `# the agent, started by mng in tmux\n${agentLine}\n`;
+/** mng's own files: the init script, sshd and tmux configuration, and the ssh keys. The same for every host of a user. */
+export function systemFiles(opts: { authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
   return [
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
-    { path: 'agent', content: agentScript, mode: 0o755 },
-    { path: 'agent-bin', content: opts.agent.kind === 'program' ? opts.agent.program : '', mode: 0o644 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
     { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 },
     { path: 'ssh_host_ed25519_key', content: opts.hostPrivateKey, mode: 0o600 },
   ];
+}
+
+/** The agent's own files: how to start it. A snapshot keeps them, so start --snapshot copies only the system files. */
+export function agentFiles(agent: AgentSpec): ContainerFile[] {
+  const agentLine = agentCommandLine(agent);
+  const agentScript = agent.kind === 'program'
+    ? `# the agent, started by mng in tmux\nexec ${agentLine}\n`
+    : `# the agent, started by mng in tmux\n${agentLine}\n`;
+  return [
+    { path: 'agent', content: agentScript, mode: 0o755 },
+    { path: 'agent-bin', content: agent.kind === 'program' ? agent.program : '', mode: 0o644 },
+  ];
+}
+
+export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
+  return [...systemFiles(opts), ...agentFiles(opts.agent)];
 }
 
 /** What `mng create` runs over ssh once sshd answers: the agent's state, read in the same round trip. */
