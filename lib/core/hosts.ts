@@ -9,6 +9,7 @@ import { quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
 import { decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
+import { listSnapshots, removeSnapshots } from './snapshots.js';
 import { stopReason, type StopReason } from './stop-reason.js';
 import { join } from 'node:path';
 
@@ -102,10 +103,25 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
   return host;
 }
 
-/** Remove a host's container (and its anonymous volumes) and its ssh config entry. */
-export async function destroyHost(core: Core, provider: ProviderConfig, host: Host): Promise<void> {
+/**
+ * Remove a host's container (and its anonymous volumes), its ssh config entry and, unless `keepSnapshots`, its
+ * snapshot images. The snapshots are listed before anything is removed, and removed after the container (which may
+ * run from one of them).
+ */
+export async function destroyHost(core: Core, provider: ProviderConfig, host: Host, opts: { keepSnapshots?: boolean } = {}): Promise<{ snapshotsRemoved: number }> {
+  const snapshots = opts.keepSnapshots ? [] : await listSnapshots(core, provider, host);
   await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
   await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
+  if (snapshots.length > 0) {
+    try {
+      await removeSnapshots(core, provider, snapshots);
+    } catch (e) {
+      throw new MngError(`agent '${host.name}' is destroyed, but removing its snapshot images failed: ${(e as Error).message}`, {
+        hint: `remove them with: docker rmi ${snapshots.map((s) => s.ref).join(' ')}`,
+      });
+    }
+  }
+  return { snapshotsRemoved: snapshots.length };
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */
