@@ -6,6 +6,9 @@ import * as create from './create.js';
 import * as destroy from './destroy.js';
 import * as exec from './exec.js';
 import * as list from './list.js';
+import * as snapshot from './snapshot.js';
+import * as start from './start.js';
+import * as stop from './stop.js';
 import { formatError } from './output.js';
 
 /**
@@ -22,6 +25,9 @@ export function parser(argv: string[]): Argv {
     .command(exec)
     .command(connect)
     .command(destroy)
+    .command(stop)
+    .command(start)
+    .command(snapshot)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .demandCommand(1, 'a command is required')
