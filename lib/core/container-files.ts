@@ -38,8 +38,8 @@ sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
 wait $!
 status=$?
 echo "mng: sshd exited with status $status" >&2
-# Exit 0 means "asked to stop"; sshd ending by itself is never that.
-[ "$status" -ne 0 ] || status=1
+# sshd ending by itself is a crash: never exit with a code that reads as another stop reason (0 asked, ${IDLE_STOP_EXIT_CODE} idle, 137 killed).
+case $status in 0|${IDLE_STOP_EXIT_CODE}|137) status=1 ;; esac
 exit $status
 `;
 
