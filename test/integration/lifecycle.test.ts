@@ -291,3 +291,46 @@ describe('usage errors', () => {
     expectFailure(await sb.mng(['snapshot', 'create', 'ghost']), 1, /no agent named 'ghost'/);
   });
 });
+
+describe('start --snapshot of a host that publishes a fixed host port', () => {
+  // Its own sandbox: every host of it publishes the same fixed port, so it holds one host.
+  const fx = new Sandbox('lifeport');
+  let port: number;
+  afterAll(() => fx.cleanup());
+
+  beforeAll(async () => {
+    const { createServer } = await import('node:net');
+    port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    fx.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${fx.baseImage}"\ndefault_start_args = ["--publish=127.0.0.1:${port}:8080"]\n`);
+    await fx.create('fixed');
+  });
+
+  it('stops the old container first (two cannot hold the port), and starts it again when the replacement fails', async () => {
+    expect((await fx.mng(['exec', 'fixed', '--', 'mv', '/usr/sbin/sshd', '/usr/sbin/sshd.off'])).exitCode).toBe(0);
+    const broken = (await fx.mng(['snapshot', 'create', 'fixed', '--name', 'broken'])).stdout.trim();
+    expect((await fx.mng(['exec', 'fixed', '--', 'mv', '/usr/sbin/sshd.off', '/usr/sbin/sshd'])).exitCode).toBe(0);
+    const good = (await fx.mng(['snapshot', 'create', 'fixed', '--name', 'good'])).stdout.trim();
+    const before = await inspectContainer(fx.container('fixed'));
+
+    const failed = await fx.mng(['start', 'fixed', '--snapshot', broken]);
+    expectFailure(failed, 1, /sshd did not start/);
+    expect(failed.stderr).toMatch(/Stopping .* first: it publishes fixed host ports \(\d+->8080\/tcp\)/);
+    const restored = await inspectContainer(fx.container('fixed'));
+    expect(restored.Id).toBe(before.Id);
+    expect(restored.State.Running).toBe(true);
+    const ok = await execa('ssh', fx.sshArgs('fixed', ['true']), { reject: false, stdin: 'ignore', timeout: 30_000 });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+
+    const r = await fx.mng(['start', 'fixed', '--snapshot', good]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const after = await inspectContainer(fx.container('fixed'));
+    expect(after.Id).not.toBe(before.Id);
+    expect(after.NetworkSettings.Ports['8080/tcp'][0].HostPort).toBe(String(port));
+    expect(await containersNamed(fx.container('fixed'))).toEqual([fx.container('fixed')]);
+  });
+});
