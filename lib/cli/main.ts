@@ -37,8 +37,9 @@ export function parser(argv: string[]): Argv {
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
+      // yargs' own validation errors (YError: an option without its value...) are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
 }
 

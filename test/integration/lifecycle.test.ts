@@ -281,6 +281,12 @@ describe('usage errors', () => {
     expectFailure(await sb.mng(['snapshot', 'destroy', 'nobody', '--all', '--snapshot', 'x']), 2, /either --snapshot or --all/);
   });
 
+  it('an option without its value, or a bad snapshot name: exit 2', async () => {
+    expectFailure(await sb.mng(['start', 'nobody', '--snapshot']), 2, /Not enough arguments following: snapshot/);
+    expectFailure(await sb.mng(['snapshot', 'create', 'nobody', '--name']), 2, /Not enough arguments following: name/);
+    expectFailure(await sb.mng(['snapshot', 'create', 'nobody', '--name', '']), 2, /invalid snapshot name ""/);
+  });
+
   it('start --snapshot with several names: exit 2', async () => {
     expectFailure(await sb.mng(['start', 'a', 'b', '--snapshot', 'x']), 2, /--snapshot starts one agent/);
   });
