@@ -131,7 +131,7 @@ export async function createSnapshot(core: Core, provider: ProviderConfig, host:
   const snapName = name === undefined ? defaultSnapshotName(now) : validateSnapshotName(name);
   if (host.mounts.length > 0) {
     const list = host.mounts.map((m) => `${m.destination} (${m.type}${m.type === 'bind' ? ` from ${m.source}` : ''})`).join(', ');
-    core.warn(`mounts are not captured in snapshots: ${list}; start --snapshot mounts them again from the host's start arguments`);
+    core.warn(`mounts are not captured in snapshots: ${list}; start --snapshot mounts bind mounts and named volumes again (from the host's start arguments), anonymous volumes start empty`);
   }
   const ref = `${snapshotRepo(host.containerName)}:${snapshotTag(now, randomBytes(3).toString('hex'))}`;
   const createdAt = now.toISOString();
