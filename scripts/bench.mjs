@@ -4,6 +4,7 @@
 //
 //   npm run bench                 # all cases, 5 rounds each
 //   npm run bench -- create 9     # one case, 9 rounds
+//   npm run bench -- stop 5       # also: start, snapshot, exec, list, version
 //
 // Needs the build (npm run build) and a Docker daemon with the base image (scripts/testbed.sh).
 import { execa } from 'execa';
@@ -67,7 +68,17 @@ async function rawRun(name) {
   return port;
 }
 
-/** Cases: each has mng() and raw() doing the same user-visible work; setup/teardown are not timed. */
+/** Wait until a raw container's sshd answers again after a start: the published port may have changed. */
+async function rawSshUp(name) {
+  const port = (await docker('port', `${prefix}${name}`, '22/tcp')).split('\n')[0].split(':').pop();
+  await sshUntilUp(port);
+}
+const rawImageRepo = `mngbench-raw-${id}`;
+
+/**
+ * Cases: each has mng() and raw() doing the same user-visible work; setup and the optional per-round
+ * beforeMng()/beforeRaw() (putting the host back in the state the timed step needs) are not timed.
+ */
 export const cases = {
   create: {
     what: 'second create (image prepared) vs docker run + first ssh true',
@@ -84,6 +95,28 @@ export const cases = {
     what: 'mng list --format json (few hosts) vs docker ps -a',
     mng: async () => { await mng('list', '--format', 'json'); },
     raw: async () => { await docker('ps', '-a', '--filter', `name=${prefix}`); },
+  },
+  stop: {
+    what: 'mng stop NAME vs docker stop (both: sshd under docker-init)',
+    setup: async () => { await mng('create', 'stopbench', '--no-connect', '-q'); await rawRun('rawstop'); },
+    beforeMng: async () => { await mng('start', 'stopbench', '-q'); },
+    mng: async () => { await mng('stop', 'stopbench', '-q'); },
+    beforeRaw: async () => { await docker('start', `${prefix}rawstop`); await rawSshUp('rawstop'); },
+    raw: async () => { await docker('stop', `${prefix}rawstop`); },
+  },
+  start: {
+    what: 'mng start NAME vs docker start + docker port + first ssh true',
+    setup: async () => { await mng('create', 'startbench', '--no-connect', '-q'); await rawRun('rawstart'); },
+    beforeMng: async () => { await mng('stop', 'startbench', '-q'); },
+    mng: async () => { await mng('start', 'startbench', '-q'); },
+    beforeRaw: async () => { await docker('stop', `${prefix}rawstart`); },
+    raw: async () => { await docker('start', `${prefix}rawstart`); await rawSshUp('rawstart'); },
+  },
+  snapshot: {
+    what: 'mng snapshot create NAME vs docker commit (running hosts)',
+    setup: async () => { await mng('create', 'snapbench', '--no-connect', '-q'); await rawRun('rawsnap'); },
+    mng: async () => { await mng('snapshot', 'create', 'snapbench', '-q'); },
+    raw: async () => { await docker('commit', `${prefix}rawsnap`, `${rawImageRepo}:${next('s')}`); },
   },
   version: {
     what: 'mng --version (cold start) vs docker --version',
@@ -109,7 +142,9 @@ async function main() {
     if (c.setup) await c.setup(state);
     const m = [], r = [];
     for (let i = 0; i < rounds; i++) { // interleaved, so drift in machine load hits both sides alike
+      if (c.beforeMng) await c.beforeMng(state);
       m.push(await time(c.mng, state));
+      if (c.beforeRaw) await c.beforeRaw(state);
       r.push(await time(c.raw, state));
     }
     rows.push({ name, what: c.what, mng: median(m), raw: median(r) });
@@ -127,5 +162,10 @@ try {
 } finally {
   const ids = (await execa('docker', ['ps', '-aq', '--filter', `name=${prefix}`], { reject: false })).stdout.split('\n').filter(Boolean);
   if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
+  // Snapshot images: mng's (repository mng-snapshot/<container name>) and the raw commits.
+  for (const ref of [`mng-snapshot/${prefix}*`, rawImageRepo]) {
+    const imgs = (await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${ref}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (imgs.length) await execa('docker', ['rmi', ...imgs], { reject: false });
+  }
   rmSync(dir, { recursive: true, force: true });
 }

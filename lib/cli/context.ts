@@ -57,3 +57,9 @@ export function providersFor(config: Config, provider: string | undefined): Prov
   }
   return Object.values(config.providers);
 }
+
+/** How long to wait for sshd after a start: `MNG_SSH_TIMEOUT` seconds, default 60. */
+export function sshTimeoutSeconds(env: Record<string, string | undefined> = process.env): number {
+  const t = Number(env.MNG_SSH_TIMEOUT ?? 60);
+  return Number.isFinite(t) && t > 0 ? t : 60;
+}

@@ -50,7 +50,7 @@ export function builder(y: Argv): Argv<CreateArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<void> {
-  const { makeContext } = await import('./context.js');
+  const { makeContext, sshTimeoutSeconds } = await import('./context.js');
   const { validateName, generateName } = await import('../core/naming.js');
   const { resolveProvider } = await import('../config/config.js');
   const { createHost, dryRunCreate, resolveBuildSource } = await import('../core/create.js');
@@ -80,7 +80,6 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
 
   const ctx = await makeContext(argv, { interruptible: true });
   const provider = resolveProvider(ctx.config, argv.in);
-  const timeout = Number(process.env.MNG_SSH_TIMEOUT ?? 60);
   const request: CreateRequest = {
     name,
     provider,
@@ -89,7 +88,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     buildArgs: tokens(argv.buildArg),
     startArgs: tokens(argv.startArg),
     tags,
-    sshTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+    sshTimeoutSeconds: sshTimeoutSeconds(),
   };
   if (argv.dryRun) {
     for (const line of dryRunCreate(ctx.core, request)) ctx.output.result(line);

@@ -5,17 +5,19 @@ import type { GlobalArgs } from './context.js';
 interface DestroyArgs extends GlobalArgs {
   names: string[];
   force?: boolean;
+  'keep-snapshots'?: boolean;
   provider?: string;
 }
 
 export const command = 'destroy <names..>';
 export const aliases = ['rm'];
-export const describe = 'Remove agents: their containers and everything mng made only for them';
+export const describe = 'Remove agents: their containers, snapshots and everything mng made only for them';
 
 export function builder(y: Argv): Argv<DestroyArgs> {
   return y
     .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'do not ask for confirmation' })
+    .option('keep-snapshots', { type: 'boolean', describe: 'keep the agents\' snapshot images (removed by default)' })
     .option('provider', { type: 'string', describe: 'provider instance holding the agents' }) as unknown as Argv<DestroyArgs>;
 }
 
@@ -46,7 +48,8 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     if (!ok) throw new MngError('not destroyed');
   }
   for (const { provider, host } of targets) {
-    await destroyHost(ctx.core, provider, host);
+    const { snapshotsRemoved } = await destroyHost(ctx.core, provider, host, { keepSnapshots: Boolean(argv.keepSnapshots) });
+    if (snapshotsRemoved > 0) ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
   }
 }

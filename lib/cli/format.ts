@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AgentState } from '../core/container-files.js';
 import { pasteableSshCommand, type Host } from '../core/hosts.js';
+import { describeStopReason } from '../core/stop-reason.js';
 import type { SshFiles } from '../ssh/args.js';
 
 /** The stable JSON shape of one agent (documented in the README). */
@@ -14,6 +15,9 @@ export interface AgentJson {
   container_id: string;
   container_name: string;
   exit_code: number | null;
+  /** why it stopped: user, idle, killed, oom, crashed; null unless stopped */
+  stop_reason: string | null;
+  stopped_at: string | null;
   idle_timeout_seconds: number;
   agent_command: string;
   ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
@@ -30,6 +34,8 @@ export function agentJson(host: Host, files: SshFiles): AgentJson {
     container_id: host.containerId,
     container_name: host.containerName,
     exit_code: host.exitCode,
+    stop_reason: host.stopReason,
+    stopped_at: host.stoppedAt,
     idle_timeout_seconds: host.idleTimeout,
     agent_command: host.agentCommand,
     ssh: {
@@ -65,9 +71,15 @@ export function renderTable(header: string[], rows: string[][], paint: (col: num
   return [line(header, (_c, s) => s), ...rows.map((r) => line(r, paint))].join('\n');
 }
 
+/** The STATE column: the state, and why a stopped host stopped: `stopped (user)`, `stopped (crashed: exit 1)`. */
+export function stateCell(h: Pick<Host, 'state' | 'stopReason' | 'exitCode'>): string {
+  return h.state === 'stopped' && h.stopReason ? `stopped (${describeStopReason(h.stopReason, h.exitCode)})` : h.state;
+}
+
 export function stateColor(c: ChalkInstance, state: string): string {
   if (state === 'running') return c.green(state);
-  if (state === 'stopped') return c.yellow(state);
+  if (state === 'stopped' || state === 'stopped (user)' || state === 'stopped (idle)') return c.yellow(state);
+  if (state.startsWith('stopped')) return c.red(state);
   if (state === 'error') return c.red(state);
   return state;
 }
@@ -76,7 +88,7 @@ export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.no
   const header = ['NAME', 'STATE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
   const rows = hosts.map((h) => [
     h.name,
-    h.state,
+    stateCell(h),
     h.provider,
     h.image,
     h.ssh.port === null ? '-' : h.ssh.proxyCommand ? `${h.ssh.user}@${h.containerName} (docker exec)` : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,

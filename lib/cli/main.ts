@@ -8,6 +8,9 @@ import * as destroy from './destroy.js';
 import * as exec from './exec.js';
 import * as list from './list.js';
 import * as tag from './tag.js';
+import * as snapshot from './snapshot.js';
+import * as start from './start.js';
+import * as stop from './stop.js';
 import { formatError } from './output.js';
 
 /**
@@ -26,6 +29,9 @@ export function parser(argv: string[]): Argv {
     .command(destroy)
     .command(tag)
     .command(config)
+    .command(stop)
+    .command(start)
+    .command(snapshot)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .demandCommand(1, 'a command is required')
@@ -35,8 +41,9 @@ export function parser(argv: string[]): Argv {
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg);
+      // yargs' own validation errors (YError: an option without its value...) are usage errors too.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
 }
 

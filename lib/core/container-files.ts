@@ -9,10 +9,21 @@ import { MNG_DIR } from '../docker/args.js';
 /** tmux session that holds the agent. */
 export const AGENT_SESSION = 'agent';
 
+/**
+ * How the init script exits tells `mng list` why a host stopped (see core/stop-reason.ts), since labels cannot change:
+ * 0 on SIGTERM/SIGINT (docker stop / mng stop: quick and clean), IDLE_STOP_EXIT_CODE on IDLE_STOP_SIGNAL (the host
+ * stopped itself: the hook for the idle watcher, which runs `kill -USR1 1`; docker-init forwards the signal to the init
+ * script), and non-zero otherwise (sshd died on its own).
+ */
+export const IDLE_STOP_SIGNAL = 'USR1';
+export const IDLE_STOP_EXIT_CODE = 81;
+
 /** PID 1's child (under docker-init): starts the agent and sshd; exits 0 on SIGTERM so `docker stop` is quick. */
 export const INIT_SCRIPT = `# mng init: the container's main process (under docker-init).
 # Starts the agent's tmux session, then sshd in the foreground. Exits 0 on SIGTERM: docker stop is quick and clean.
+# Exits ${IDLE_STOP_EXIT_CODE} on SIG${IDLE_STOP_SIGNAL}: the host stopped itself (kill -${IDLE_STOP_SIGNAL} 1, for example when idle).
 trap 'exit 0' TERM INT
+trap 'exit ${IDLE_STOP_EXIT_CODE}' ${IDLE_STOP_SIGNAL}
 umask 022
 mkdir -p /run/mng /run/sshd
 pwd > /run/mng/workdir
@@ -27,6 +38,8 @@ sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
 wait $!
 status=$?
 echo "mng: sshd exited with status $status" >&2
+# sshd ending by itself is a crash: never exit with a code that reads as another stop reason (0 asked, ${IDLE_STOP_EXIT_CODE} idle, 137 killed).
+case $status in 0|${IDLE_STOP_EXIT_CODE}|137) status=1 ;; esac
 exit $status
 `;
 
@@ -102,20 +115,31 @@ export interface ContainerFile {
   mode: number;
 }
 
-export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
-  const agentLine = agentCommandLine(opts.agent);
-  const agentCmd = opts.agent.kind === 'program' ? `exec ${agentLine}\n` : `${agentLine}\n`;
+/** mng's own files: the init script, sshd and tmux configuration, and the ssh keys. The same for every host of a user. */
+export function systemFiles(opts: { authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
   return [
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
     { path: 'agent', content: AGENT_WRAPPER, mode: 0o755 },
-    { path: 'agent-cmd', content: agentCmd, mode: 0o755 },
-    { path: 'agent-bin', content: opts.agent.kind === 'program' ? opts.agent.program : '', mode: 0o644 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
     { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 },
     { path: 'ssh_host_ed25519_key', content: opts.hostPrivateKey, mode: 0o600 },
   ];
+}
+
+/** The agent's own files: how to start it. A snapshot keeps them, so start --snapshot copies only the system files. */
+export function agentFiles(agent: AgentSpec): ContainerFile[] {
+  const agentLine = agentCommandLine(agent);
+  const agentCmd = agent.kind === 'program' ? `exec ${agentLine}\n` : `${agentLine}\n`;
+  return [
+    { path: 'agent-cmd', content: agentCmd, mode: 0o755 },
+    { path: 'agent-bin', content: agent.kind === 'program' ? agent.program : '', mode: 0o644 },
+  ];
+}
+
+export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
+  return [...systemFiles(opts), ...agentFiles(opts.agent)];
 }
 
 /** What `mng create` runs over ssh once sshd answers: the agent's state, read in the same round trip. */

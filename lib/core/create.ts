@@ -5,21 +5,22 @@ import type { ProviderConfig } from '../config/config.js';
 import {
   buildBuildArgs, buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs,
 } from '../docker/args.js';
-import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort } from '../docker/inspect.js';
+import { dockerError, dockerReason, isDaemonUnreachable, isNoSuchObject, meaningfulLines } from '../docker/errors.js';
+import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { InterruptedError, MngError, UsageError } from '../errors.js';
 import { quote, quoteArgv } from '../shell.js';
-import { buildSshArgs, type SshEndpoint } from '../ssh/args.js';
+import type { SshEndpoint } from '../ssh/args.js';
 import { updateSshConfig } from '../ssh/config.js';
 import { ensureKeys, type SshKeys } from '../ssh/keys.js';
 import { version } from '../version.js';
-import { AGENT_PROBE, agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState } from './container-files.js';
+import { agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState, type ContainerFile } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
 import { PREPARED_REPO, prepareImage } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { containerName, generateId } from './naming.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+import { exitedError, waitForSsh } from './ssh-wait.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -52,41 +53,135 @@ export interface CreateResult {
   agent: AgentState;
 }
 
-/** The container's last line of output, for an error message ('' when there is none). */
-async function lastLogLine(core: Core, provider: ProviderConfig, container: string): Promise<string> {
-  const logs = await core.runner.docker(daemonOf(provider), ['logs', '--tail', '5', container], { check: false });
-  return `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
+/**
+ * How to find what one launch attempt made, to remove it when the launch fails: by its unique id label (create:
+ * an existing host of the same name is never touched), or by its unique temporary name (start --snapshot, whose
+ * new container shares the host's id with the old one).
+ */
+export type LaunchAttempt = { label: string; value: string } | { name: string };
+
+/** Remove whatever this launch attempt made. Runs after Ctrl-C too (detached runner); never throws. */
+async function removeAttempt(core: Core, provider: ProviderConfig, attempt: LaunchAttempt): Promise<void> {
+  const runner = core.runner.detached();
+  const daemon = daemonOf(provider);
+  try {
+    if ('name' in attempt) {
+      const r = await runner.docker(daemon, buildRemoveArgs([attempt.name]), { check: false });
+      if (r.exitCode !== 0 && !isNoSuchObject(r.stderr)) await runner.docker(daemon, buildRemoveArgs([attempt.name]));
+      return;
+    }
+    const ps = await runner.docker(daemon, buildListIdsArgs(attempt.label, attempt.value));
+    const ids = parseIdLines(ps.stdout);
+    if (ids.length > 0) await runner.docker(daemon, buildRemoveArgs(ids));
+  } catch (e) {
+    const what = 'name' in attempt ? `container ${attempt.name}` : `label ${attempt.label}=${attempt.value}`;
+    core.warn(`could not remove the half-made container (${what}): ${(e as Error).message}`);
+  }
 }
 
-/** The error for a container that stopped before sshd answered: its exit code and the last line it logged. */
-async function exitedError(core: Core, provider: ProviderConfig, container: string, exitCode: number, step: string): Promise<MngError> {
-  const last = await lastLogLine(core, provider, container);
-  return new MngError(`sshd did not start in container '${container}' (step: ${step}): the container exited with code ${exitCode}${last ? `: ${last}` : ''}`);
+/** What a booted container looks like: its inspect (after start), its SSH endpoint and the agent's state. */
+export interface Booted {
+  container: ContainerInspect;
+  endpoint: SshEndpoint;
+  agent: AgentState;
 }
 
-/** Bounded wait for an SSH handshake with the pinned host key; returns the probe's output. */
-async function waitForSsh(core: Core, provider: ProviderConfig, container: string, endpoint: SshEndpoint, keys: SshKeys, timeoutSeconds: number): Promise<string> {
-  const started = Date.now();
-  const deadline = started + timeoutSeconds * 1000;
-  const args = buildSshArgs(endpoint, keys, AGENT_PROBE, { batch: true, connectTimeoutSeconds: 5 });
-  let lastError = '';
-  let lastStateCheck = started;
-  for (;;) {
-    const res = await core.runner.run('ssh', args, { timeoutMs: 15_000 });
-    if (res.exitCode === 0) return res.stdout;
-    lastError = res.stderr.trim().split('\n').pop() ?? `ssh exit ${res.exitCode}`;
-    const now = Date.now();
-    if (now >= deadline) {
-      throw new MngError(`timed out after ${timeoutSeconds}s waiting for sshd in container '${container}' (step: wait for ssh): ${lastError}`);
+/**
+ * docker start → the published SSH port (it may change at every start) → SSH handshake with the pinned host key →
+ * the agent's state. Shared by create, start and start --snapshot.
+ */
+export async function bootContainer(core: Core, provider: ProviderConfig, container: string, keys: SshKeys, opts: { sshUser: string; sshTimeoutSeconds: number }): Promise<Booted> {
+  const daemon = daemonOf(provider);
+  // Two daemons on one machine hand out host ports from the same range without knowing of each other:
+  // a collision fails the start, and the next start gets the next port.
+  let start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+  for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
+    start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
+  }
+  if (start.exitCode !== 0) {
+    if (isDaemonUnreachable(start.stderr)) throw dockerError(['start'], start.exitCode, start.stderr, daemon);
+    throw new MngError(`docker start failed: ${dockerReason(start.stderr)}`);
+  }
+
+  const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
+  const [c] = parseContainerInspect(inspect.stdout);
+  // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
+  if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
+  const endpoint = sshRoute(provider, container, publishedPort(c), opts.sshUser);
+  if (!endpoint) {
+    throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
+  }
+  core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
+  const probe = await waitForSsh(core, provider, container, endpoint, keys, opts.sshTimeoutSeconds);
+  return { container: c, endpoint, agent: parseAgentProbe(probe) };
+}
+
+export interface LaunchSpec {
+  provider: ProviderConfig;
+  /** the agent's name, for messages */
+  name: string;
+  containerName: string;
+  /** the image to run: a prepared image, or a snapshot */
+  image: string;
+  /** the image as the user knows it, for messages */
+  imageForMessages: string;
+  labels: Record<string, string>;
+  /** default_start_args then the -s values, verbatim */
+  startArgs: readonly string[];
+  /** what goes into the container's /mng before its first start */
+  files: ContainerFile[];
+  sshUser: string;
+  sshTimeoutSeconds: number;
+  attempt: LaunchAttempt;
+}
+
+/**
+ * docker create → copy mng's files into /mng → boot (start, SSH handshake, agent state) → `finish`. Any failure (or
+ * Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
+ */
+export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: SshKeys, finish: (booted: Booted) => Promise<T>): Promise<T> {
+  const { provider } = spec;
+  const daemon = daemonOf(provider);
+  const container = spec.containerName;
+  let staging: string | undefined;
+  try {
+    core.progress(`Creating container ${container}`);
+    const created = await core.runner.docker(daemon, buildCreateArgs({
+      containerName: container,
+      image: spec.image,
+      labels: spec.labels,
+      startArgs: spec.startArgs,
+    }), { check: false });
+    if (created.exitCode !== 0) {
+      if (/is already in use/.test(created.stderr)) {
+        throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
+          hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
+        });
+      }
+      if (isDaemonUnreachable(created.stderr)) throw dockerError(['create'], created.exitCode, created.stderr, daemon);
+      throw new MngError(`docker create failed: ${dockerReason(created.stderr)}`);
     }
-    // sshd may have died, taking the container with it: say so at once instead of waiting out the timeout.
-    if (now - lastStateCheck >= 1000) {
-      lastStateCheck = now;
-      const inspect = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
-      const [c] = parseContainerInspect(inspect.stdout);
-      if (c && !c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'wait for ssh');
+
+    staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
+    for (const f of spec.files) {
+      await writeFile(join(staging, f.path), f.content, { mode: f.mode });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await core.runner.docker(daemon, buildCopyInArgs(staging, container));
+    await rm(staging, { recursive: true, force: true });
+    staging = undefined;
+
+    const booted = await bootContainer(core, provider, container, keys, { sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds });
+    if (booted.agent.state === 'missing') {
+      throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {
+        hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
+      });
+    }
+    return await finish(booted);
+  } catch (e) {
+    if (staging) await rm(staging, { recursive: true, force: true });
+    if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
+    await removeAttempt(core, provider, spec.attempt);
+    throw e;
   }
 }
 
@@ -238,45 +333,17 @@ async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: C
 }
 
 /**
- * Remove whatever this create attempt made, found by its unique id label (so an existing host of the same name is
- * never touched): the container, then the images built for it.
- */
-async function removeAttempt(core: Core, provider: ProviderConfig, id: string, made: { container: boolean; images: boolean }): Promise<void> {
-  const runner = core.runner.detached();
-  const daemon = daemonOf(provider);
-  if (made.container) {
-    try {
-      const ps = await runner.docker(daemon, buildListIdsArgs(LABEL.id, id));
-      const ids = parseIdLines(ps.stdout);
-      if (ids.length > 0) await runner.docker(daemon, buildRemoveArgs(ids));
-    } catch (e) {
-      core.warn(`could not remove the container of the failed create (label ${LABEL.id}=${id}): ${(e as Error).message}`);
-    }
-  }
-  if (!made.images) return;
-  try {
-    await removeBuiltImages({ ...core, runner }, provider, id);
-  } catch (e) {
-    core.warn(`could not remove the image built for the failed create (${builtImageTag(id)}): ${(e as Error).message}`);
-  }
-}
-
-/**
- * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → docker create → copy
- * mng's files in → docker start → SSH handshake with the pinned host key → agent state → ssh config entry.
- * Any failure (or Ctrl-C) after the build or the container exists removes them (found by this attempt's id label).
+ * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → launch (docker create,
+ * copy mng's files in, docker start, SSH handshake with the pinned host key, agent state) → ssh config entry.
+ * Any failure (or Ctrl-C) removes what this attempt made: the container (found by its unique id label) and the image
+ * built for it.
  */
 export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
   const { provider } = req;
-  const daemon = daemonOf(provider);
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
   for (const w of passthroughWarnings(req)) core.warn(w);
   const { id, container, image } = plan;
-
-  let staging: string | undefined;
-  // What exists so far, for the clean-up: the image built from the Dockerfile, then the container.
   let built = false;
-  let creating = false;
   try {
     if (req.build && plan.buildArgv) {
       await buildFromDockerfile(core, provider, plan, plan.buildArgv, req.build);
@@ -284,62 +351,33 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
     }
     const runImage = await prepareImage(core, provider, image);
     const keys = await ensureKeys(core.runner, core.dataDir);
-
-    core.progress(`Creating container ${container}`);
-    creating = true;
-    const created = await core.runner.docker(daemon, plan.createArgv(runImage), { check: false });
-    if (created.exitCode !== 0) {
-      if (/is already in use/.test(created.stderr)) {
-        throw new MngError(`an agent named '${req.name}' already exists on provider '${provider.name}' (container ${container})`, {
-          hint: 'pick another name, or remove it with: mng destroy ' + req.name,
-        });
-      }
-      throw new MngError(`docker create failed: ${dockerReason(created.stderr)}`);
-    }
-
-    staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
-    for (const f of containerFiles({ agent: req.agent, authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey })) {
-      await writeFile(join(staging, f.path), f.content, { mode: f.mode });
-    }
-    await core.runner.docker(daemon, plan.copyArgv(staging));
-    await rm(staging, { recursive: true, force: true });
-    staging = undefined;
-
-    // Two daemons on one machine hand out host ports from the same range without knowing of each other:
-    // a collision fails the start, and the next start gets the next port.
-    let start = await core.runner.docker(daemon, plan.startArgv, { check: false });
-    for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
-      start = await core.runner.docker(daemon, plan.startArgv, { check: false });
-    }
-    if (start.exitCode !== 0) throw new MngError(`docker start failed: ${dockerReason(start.stderr)}`);
-
-    const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
-    const [c] = parseContainerInspect(inspect.stdout);
-    // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
-    if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
-    const endpoint = sshRoute(provider, container, publishedPort(c), 'root');
-    if (!endpoint) {
-      throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
-    }
-    core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
-    const probe = await waitForSsh(core, provider, container, endpoint, keys, req.sshTimeoutSeconds);
-    const agent = parseAgentProbe(probe);
-    if (agent.state === 'missing') {
-      throw new MngError(`agent command '${agent.program}' is not on the PATH of image '${image}'`, {
-        hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
-      });
-    }
-    await updateSshConfig(core.dataDir, [{ alias: container, endpoint }], keys);
-    const host = hostFromInspect(c, provider);
-    if (!host) throw new MngError(`container '${container}' lost its mng labels`);
-    return { host: { ...host, ssh: { ...endpoint } }, agent };
+    return await launchContainer(core, {
+      provider,
+      name: req.name,
+      containerName: container,
+      image: runImage,
+      imageForMessages: image,
+      labels: plan.labels,
+      startArgs: plan.startArgs,
+      files: containerFiles({ agent: req.agent, authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
+      sshUser: 'root',
+      sshTimeoutSeconds: req.sshTimeoutSeconds,
+      attempt: { label: LABEL.id, value: id },
+    }, keys, async ({ container: c, endpoint, agent }) => {
+      await updateSshConfig(core.dataDir, [{ alias: container, endpoint }], keys);
+      const host = hostFromInspect(c, provider);
+      if (!host) throw new MngError(`container '${container}' lost its mng labels`);
+      return { host: { ...host, ssh: { ...endpoint } }, agent };
+    });
   } catch (e) {
-    if (staging) await rm(staging, { recursive: true, force: true });
-    const interrupted = e instanceof InterruptedError;
-    // An interrupted build may still have finished on the daemon: look for its image too.
-    const made = { container: creating, images: built || (Boolean(req.build) && interrupted) };
-    if (interrupted && (made.container || made.images)) core.warn('interrupted: removing what this create made');
-    await removeAttempt(core, provider, id, made);
+    // An interrupted build may still have finished on the daemon: drop its tag too.
+    if (built || (req.build && e instanceof InterruptedError)) {
+      try {
+        await removeBuiltImages({ ...core, runner: core.runner.detached() }, provider, id);
+      } catch (err) {
+        core.warn(`could not remove the image built for the failed create (${builtImageTag(id)}): ${(err as Error).message}`);
+      }
+    }
     throw e;
   }
 }

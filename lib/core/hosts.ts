@@ -9,6 +9,8 @@ import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
 import { builtImageTag, decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
+import { listSnapshots, removeSnapshots } from './snapshots.js';
+import { stopReason, type StopReason } from './stop-reason.js';
 import { join } from 'node:path';
 
 /** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
@@ -33,6 +35,12 @@ export interface Host extends HostLabels {
   state: HostState;
   /** the container's exit code, when stopped */
   exitCode: number | null;
+  /** why it stopped, when stopped (see core/stop-reason.ts) */
+  stopReason: StopReason | null;
+  /** when it stopped (docker's FinishedAt), when stopped */
+  stoppedAt: string | null;
+  /** the id of the image the container runs (a snapshot's, after start --snapshot) */
+  imageId: string;
   /** the SSH endpoint; port is null while the container is not running */
   ssh: { user: string; host: string; port: number | null; proxyCommand?: string };
   mounts: { type: string; source: string; destination: string }[];
@@ -73,6 +81,9 @@ export function hostFromInspect(c: ContainerInspect, provider: ProviderConfig): 
     containerId: c.Id,
     state: hostState(c.State.Status),
     exitCode: c.State.Status === 'exited' ? c.State.ExitCode : null,
+    stopReason: stopReason(c.State),
+    stoppedAt: c.State.Status === 'exited' && c.State.FinishedAt ? c.State.FinishedAt : null,
+    imageId: c.Image,
     ssh: route ? { ...route } : { user: labels.sshUser, host: '127.0.0.1', port: null },
     mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, destination: m.Destination })),
   };
@@ -126,16 +137,32 @@ export async function removeBuiltImages(core: Core, provider: ProviderConfig, id
   if (res.exitCode !== 0 && !isNoSuchObject(res.stderr)) await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]));
 }
 
-/** Remove a host's container (and its anonymous volumes), the images built for it, and its ssh config entry. */
-export async function destroyHost(core: Core, provider: ProviderConfig, host: Host): Promise<void> {
+/**
+ * Remove a host's container (and its anonymous volumes), its ssh config entry, the image built for it from its
+ * Dockerfile and, unless `keepSnapshots`, its snapshot images. The snapshots are listed before anything is removed,
+ * and removed after the container (which may run from one of them).
+ */
+export async function destroyHost(core: Core, provider: ProviderConfig, host: Host, opts: { keepSnapshots?: boolean } = {}): Promise<{ snapshotsRemoved: number }> {
+  const snapshots = opts.keepSnapshots ? [] : await listSnapshots(core, provider, host);
   await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
   await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
-  if (host.image !== builtImageTag(host.id)) return;
-  try {
-    await removeBuiltImages(core, provider, host.id);
-  } catch (e) {
-    core.warn(`agent '${host.name}' is gone, but its image ${builtImageTag(host.id)} was not removed: ${(e as Error).message}`);
+  if (host.image === builtImageTag(host.id)) {
+    try {
+      await removeBuiltImages(core, provider, host.id);
+    } catch (e) {
+      core.warn(`agent '${host.name}' is gone, but its image ${builtImageTag(host.id)} was not removed: ${(e as Error).message}`);
+    }
   }
+  if (snapshots.length > 0) {
+    try {
+      await removeSnapshots(core, provider, snapshots);
+    } catch (e) {
+      throw new MngError(`agent '${host.name}' is destroyed, but removing its snapshot images failed: ${(e as Error).message}`, {
+        hint: `remove them with: docker rmi ${snapshots.map((s) => s.ref).join(' ')}`,
+      });
+    }
+  }
+  return { snapshotsRemoved: snapshots.length };
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */

@@ -45,6 +45,39 @@ export function buildStartArgs(containers: readonly string[]): string[] {
   return ['start', ...containers];
 }
 
+/** `docker stop`: PID 1 exits at once on SIGTERM, so docker's own grace period is never waited out. */
+export function buildStopArgs(containers: readonly string[]): string[] {
+  return ['stop', ...containers];
+}
+
+export function buildRenameArgs(container: string, newName: string): string[] {
+  return ['rename', container, newName];
+}
+
+/**
+ * A Dockerfile `LABEL` instruction for `docker commit --change`: every key and value double-quoted, with `\`, `"`
+ * and `$` escaped (the instruction goes through the Dockerfile parser, which would otherwise expand variables).
+ */
+export function labelInstruction(labels: Record<string, string>): string {
+  const q = (s: string) => `"${s.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
+  return `LABEL ${Object.entries(labels).map(([k, v]) => `${q(k)}=${q(v)}`).join(' ')}`;
+}
+
+/** `docker commit` of a container (running: paused for the copy, docker's default) into `ref`, adding labels. */
+export function buildCommitArgs(container: string, ref: string, labels: Record<string, string>): string[] {
+  return ['commit', '--change', labelInstruction(labels), container, ref];
+}
+
+/** Full ids of the images carrying label `key=value` (one line per tag, so ids may repeat). */
+export function buildImageIdsByLabelArgs(key: string, value: string): string[] {
+  return ['images', '--quiet', '--no-trunc', '--filter', `label=${key}=${value}`];
+}
+
+/** Remove images by reference. By tag, not id: an image with children (a snapshot of a host started from it) is only untagged. */
+export function buildRemoveImagesArgs(refs: readonly string[]): string[] {
+  return ['rmi', ...refs];
+}
+
 /** Remove containers with their anonymous volumes (made only for them). */
 export function buildRemoveArgs(containers: readonly string[]): string[] {
   return ['rm', '--force', '--volumes', ...containers];
@@ -57,6 +90,11 @@ export function buildListIdsArgs(prefixLabel: string, prefix: string): string[] 
 
 export function buildInspectArgs(containers: readonly string[]): string[] {
   return ['container', 'inspect', ...containers];
+}
+
+/** The last `lines` lines a container wrote (why it died). */
+export function buildLogsTailArgs(container: string, lines: number): string[] {
+  return ['logs', '--tail', String(lines), container];
 }
 
 export function buildImageInspectArgs(images: readonly string[]): string[] {

@@ -9,6 +9,7 @@ export interface ContainerInspect {
     Status: string;
     Running: boolean;
     ExitCode: number;
+    OOMKilled?: boolean;
     StartedAt?: string;
     FinishedAt?: string;
     Error?: string;
@@ -17,7 +18,10 @@ export interface ContainerInspect {
     Image: string;
     Labels: Record<string, string> | null;
   };
-  HostConfig?: Record<string, unknown>;
+  HostConfig?: {
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
+    [key: string]: unknown;
+  };
   NetworkSettings: {
     Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null;
   };
@@ -54,6 +58,15 @@ export function publishedPort(c: ContainerInspect, port = 22): { host: string; p
   const b = bindings?.[0];
   if (!b || !b.HostPort) return undefined;
   return { host: b.HostIp || '0.0.0.0', port: Number(b.HostPort) };
+}
+
+/**
+ * Container ports published on a fixed host port (`-p 8080:80`), as `8080->80/tcp`. Two containers cannot hold one,
+ * so start --snapshot stops the old container before starting its replacement when there are any.
+ */
+export function fixedHostPorts(c: ContainerInspect): string[] {
+  return Object.entries(c.HostConfig?.PortBindings ?? {}).flatMap(([port, bindings]) =>
+    (bindings ?? []).filter((b) => b.HostPort !== '' && b.HostPort !== '0').map((b) => `${b.HostPort}->${port}`));
 }
 
 /** `docker ps --format '{{.ID}}'` output → ids. */

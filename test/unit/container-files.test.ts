@@ -59,12 +59,12 @@ describe('containerFiles', () => {
       ['init', '755'],
       ['start-agent', '755'],
       ['agent', '755'],
-      ['agent-cmd', '755'],
-      ['agent-bin', '644'],
       ['sshd_config', '644'],
       ['tmux.conf', '644'],
       ['authorized_keys', '600'],
       ['ssh_host_ed25519_key', '600'],
+      ['agent-cmd', '755'],
+      ['agent-bin', '644'],
     ]);
   });
 

@@ -74,7 +74,8 @@ describe('agentJson', () => {
   it('does not leak internal fields (labels, mounts) and survives JSON', () => {
     const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), FILES);
     expect(Object.keys(j).sort()).toEqual([
-      'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'name', 'provider', 'ssh', 'state', 'tags',
+      'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'name', 'provider', 'ssh', 'state',
+      'stop_reason', 'stopped_at', 'tags',
     ]);
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
   });

@@ -1,0 +1,32 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { GlobalArgs } from './context.js';
+
+interface StopArgs extends GlobalArgs {
+  names: string[];
+  provider?: string;
+}
+
+export const command = 'stop <names..>';
+export const describe = 'Stop agents\' hosts (docker stop): files are kept, mng start brings them back';
+
+export function builder(y: Argv): Argv<StopArgs> {
+  return y
+    .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
+    .option('provider', { type: 'string', describe: 'provider instance holding the agents' }) as unknown as Argv<StopArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<StopArgs>): Promise<void> {
+  const { makeContext, providersFor } = await import('./context.js');
+  const { locateHost } = await import('../core/hosts.js');
+  const { stopHosts } = await import('../core/lifecycle.js');
+  const names = [...new Set(argv.names.map(String))];
+  const ctx = await makeContext(argv, { interruptible: true });
+  const providers = providersFor(ctx.config, argv.provider);
+  // Resolve every name first: a typo stops nothing.
+  const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
+  const { stopped, notRunning } = await stopHosts(ctx.core, targets);
+  for (const h of notRunning) {
+    ctx.output.progress(h.state === 'stopped' ? `agent '${h.name}' is already stopped: nothing to stop` : `agent '${h.name}' is not running (state: ${h.state}): nothing to stop`);
+  }
+  for (const h of stopped) ctx.output.result(h.name);
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import type { ProviderConfig } from '../config/config.js';
+import { buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
+import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/inspect.js';
+import { MngError } from '../errors.js';
+import type { SshEndpoint } from '../ssh/args.js';
+import { updateSshConfig } from '../ssh/config.js';
+import { ensureKeys } from '../ssh/keys.js';
+import { systemFiles, type AgentState } from './container-files.js';
+import { daemonOf, type Core } from './context.js';
+import { bootContainer, launchContainer } from './create.js';
+import { hostFromInspect, sshRoute, type Host } from './hosts.js';
+import { resolveSnapshot, type Snapshot } from './snapshots.js';
+
+export interface Target {
+  provider: ProviderConfig;
+  host: Host;
+}
+
+/** States in which there is nothing to stop. */
+const NOT_RUNNING = new Set(['stopped', 'created', 'dead', 'removing']);
+
+/**
+ * Stop hosts with a real `docker stop` (one call per provider); it returns once each container has exited. The init
+ * script exits 0 on SIGTERM, which `mng list` shows as stop reason `user`. Hosts that are not running are left alone.
+ */
+export async function stopHosts(core: Core, targets: Target[]): Promise<{ stopped: Host[]; notRunning: Host[] }> {
+  const notRunning = targets.filter((t) => NOT_RUNNING.has(t.host.state)).map((t) => t.host);
+  const running = targets.filter((t) => !NOT_RUNNING.has(t.host.state));
+  const byProvider = new Map<ProviderConfig, Host[]>();
+  for (const t of running) byProvider.set(t.provider, [...(byProvider.get(t.provider) ?? []), t.host]);
+  await Promise.all([...byProvider].map(async ([provider, hosts]) => {
+    core.progress(`Stopping ${hosts.map((h) => h.containerName).join(', ')}`);
+    await core.runner.docker(daemonOf(provider), buildStopArgs(hosts.map((h) => h.containerId)));
+  }));
+  return { stopped: running.map((t) => t.host), notRunning };
+}
+
+export type StartOutcome =
+  | { host: Host; status: 'started'; agent: AgentState }
+  | { host: Host; status: 'running' }
+  | { host: Host; status: 'failed'; error: Error };
+
+/**
+ * Start stopped hosts: `docker start`, then wait for sshd with the pinned host key (the init script starts the agent's
+ * tmux session again at every boot). The published port may change, so the ssh config entries are rewritten, in one
+ * write for all hosts. Hosts that run already are left alone. One host failing does not keep the others from starting.
+ */
+export async function startHosts(core: Core, targets: Target[], opts: { sshTimeoutSeconds: number }): Promise<StartOutcome[]> {
+  const keys = await ensureKeys(core.runner, core.dataDir);
+  const outcomes = await Promise.all(targets.map(async ({ provider, host }): Promise<StartOutcome & { endpoint?: SshEndpoint }> => {
+    if (host.state === 'running') return { host, status: 'running' };
+    if (host.state === 'paused') {
+      return { host, status: 'failed', error: new MngError(`agent '${host.name}' is paused (docker unpause ${host.containerName})`) };
+    }
+    try {
+      core.progress(`Starting ${host.containerName}`);
+      const booted = await bootContainer(core, provider, host.containerId, keys, { sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
+      const fresh = hostFromInspect(booted.container, provider) ?? host;
+      return { host: { ...fresh, ssh: { ...booted.endpoint } }, status: 'started', agent: booted.agent, endpoint: booted.endpoint };
+    } catch (e) {
+      return { host, status: 'failed', error: e as Error };
+    }
+  }));
+  const entries = outcomes.flatMap((o) => (o.endpoint ? [{ alias: o.host.containerName, endpoint: o.endpoint }] : []));
+  if (entries.length > 0) await updateSshConfig(core.dataDir, entries, keys);
+  return outcomes.map(({ endpoint: _e, ...o }) => o as StartOutcome);
+}
+
+/**
+ * The labels a replacement container gets: the old container's `mng.*` labels exactly (id, name, tags, start args...,
+ * and any label a later mng version adds), without the `mng.snapshot.*` ones a snapshot image carries.
+ */
+export function replayLabels(labels: Record<string, string> | null | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => k.startsWith('mng.') && !k.startsWith('mng.snapshot.')));
+}
+
+/** A unique temporary container name for a replacement: `<container>.new-<6 hex>` (names allow `.`; mng's never contain one). */
+export function replacementName(containerName: string, random: string = randomBytes(3).toString('hex')): string {
+  return `${containerName}.new-${random}`;
+}
+
+/**
+ * Replace a host's container with a new one from one of its snapshots, re-applying the host's run configuration: the
+ * same labels (so the same id, name and tags), the same start arguments (default_start_args and -s values as recorded
+ * at create), the same ssh identity and alias.
+ *
+ * The new container is made under a temporary name next to the old one. Only once it answers ssh is the old container
+ * removed and the new one renamed into its place. Until then any failure (or Ctrl-C) removes the new container and
+ * leaves the old one as it was. The one exception: when the host publishes fixed host ports (`-s -p 8080:80`), which
+ * two containers cannot share, a running old container is stopped first and started again if the replacement fails.
+ */
+export async function startFromSnapshot(core: Core, provider: ProviderConfig, host: Host, snapshotRef: string, opts: { sshTimeoutSeconds: number }): Promise<{ host: Host; agent: AgentState; snapshot: Snapshot }> {
+  const daemon = daemonOf(provider);
+  const snapshot = await resolveSnapshot(core, provider, host, snapshotRef);
+  const keys = await ensureKeys(core.runner, core.dataDir);
+  const [old] = parseContainerInspect((await core.runner.docker(daemon, buildInspectArgs([host.containerId]))).stdout);
+  const tmpName = replacementName(host.containerName);
+
+  const fixed = fixedHostPorts(old);
+  const stopOldFirst = old.State.Running && fixed.length > 0;
+  if (stopOldFirst) {
+    core.progress(`Stopping ${host.containerName} first: it publishes fixed host ports (${fixed.join(', ')})`);
+    await core.runner.docker(daemon, buildStopArgs([host.containerId]));
+  }
+
+  core.progress(`Replacing ${host.containerName} with a container from snapshot ${snapshot.id} (${snapshot.name})`);
+  let booted;
+  try {
+    booted = await launchContainer(core, {
+      provider,
+      name: host.name,
+      containerName: tmpName,
+      image: snapshot.imageId,
+      imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
+      labels: replayLabels(old.Config.Labels),
+      startArgs: host.startArgs,
+      // The snapshot keeps /mng/agent; mng's own files (init script, keys) are written afresh.
+      files: systemFiles({ authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
+      sshUser: host.sshUser,
+      sshTimeoutSeconds: opts.sshTimeoutSeconds,
+      attempt: { name: tmpName },
+    }, keys, async (b) => {
+      // The new container answers ssh: now the old one goes. Not interruptible: half of a swap is worse than either side.
+      await core.runner.detached().docker(daemon, buildRemoveArgs([host.containerId]));
+      return b;
+    });
+  } catch (e) {
+    if (stopOldFirst) {
+      core.warn(`starting ${host.containerName} again as it was`);
+      try {
+        const again = await bootContainer({ ...core, runner: core.runner.detached() }, provider, host.containerId, keys, { sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
+        await updateSshConfig(core.dataDir, [{ alias: host.containerName, endpoint: again.endpoint }], keys);
+      } catch (e2) {
+        core.warn(`could not start ${host.containerName} again: ${(e2 as Error).message}`);
+      }
+    }
+    throw e;
+  }
+
+  const rename = await core.runner.detached().docker(daemon, buildRenameArgs(tmpName, host.containerName), { check: false });
+  if (rename.exitCode !== 0) {
+    throw new MngError(`the old container of agent '${host.name}' is removed, but renaming its replacement ${tmpName} to ${host.containerName} failed: ${rename.stderr.trim().split('\n').pop()}`, {
+      hint: `rename it yourself: docker rename ${tmpName} ${host.containerName}`,
+    });
+  }
+  // The route was worked out under the temporary name (a remote daemon's ProxyCommand names the container): redo it.
+  const endpoint = sshRoute(provider, host.containerName, publishedPort(booted.container), host.sshUser) ?? booted.endpoint;
+  await updateSshConfig(core.dataDir, [{ alias: host.containerName, endpoint }], keys);
+  const fresh = hostFromInspect(booted.container, provider);
+  if (!fresh) throw new MngError(`container '${host.containerName}' lost its mng labels`);
+  return { host: { ...fresh, containerName: host.containerName, ssh: { ...endpoint } }, agent: booted.agent, snapshot };
+}
