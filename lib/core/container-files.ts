@@ -105,6 +105,9 @@ rm -f /run/mng/agent-exit
 sh ${MNG_DIR}/agent-cmd
 status=$?
 echo "$status" > /run/mng/agent-exit
+# Keep the pane's terminal open a moment: tmux can handle the exit before it has read the agent's last output,
+# and would lose it (seen with output printed just before exit).
+sleep 0.3 2>/dev/null || sleep 1
 exit "$status"
 `;
 
