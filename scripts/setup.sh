@@ -13,7 +13,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 if [ ! -f dist/cli/main.js ] || [ -n "$(find lib package.json tsconfig.json -newer dist/cli/main.js -print -quit)" ]; then
-  log "building (tsc)"
-  npx tsc -p tsconfig.json
-  touch dist/cli/main.js
+  log "building (tsc type check, esbuild bundle)"
+  node scripts/build.mjs
 fi
