@@ -54,7 +54,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const { validateName, generateName } = await import('../core/naming.js');
   const { resolveProvider } = await import('../config/config.js');
   const { createHost, dryRunCreate, resolveBuildSource } = await import('../core/create.js');
-  const { agentJson, agentStateJson } = await import('./format.js');
+  const { agentJson, agentStateJson, agentWarning } = await import('./format.js');
   const { sshFilesOf } = await import('../core/hosts.js');
 
   const rest = (argv['--'] ?? []).map(String);
@@ -96,9 +96,8 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   }
   const result = await createHost(ctx.core, request);
   const files = sshFilesOf(ctx.core.dataDir);
-  if (result.agent.state === 'exited') {
-    ctx.output.warn(`the agent exited at once (status ${result.agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`);
-  }
+  const warning = agentWarning(name, result.agent);
+  if (warning) ctx.output.warn(warning);
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify({ ...agentJson(result.host, files), agent: agentStateJson(result.agent) }));
   } else {

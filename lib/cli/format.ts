@@ -52,6 +52,13 @@ export function agentStateJson(agent: AgentState): { state: string; exit_code?: 
   return agent.state === 'exited' ? { state: 'exited', exit_code: agent.exitCode } : { state: agent.state };
 }
 
+/** The warning for an agent that is not running after its host came up, if any. */
+export function agentWarning(name: string, agent: AgentState): string | undefined {
+  if (agent.state === 'exited') return `the agent of '${name}' exited at once (status ${agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`;
+  if (agent.state === 'missing') return `the agent of '${name}' did not start: '${agent.program}' is not on the PATH`;
+  return undefined;
+}
+
 /** "3m ago", "2h ago", "5d ago" relative to `now`. */
 export function ago(iso: string, now: number = Date.now()): string {
   const t = Date.parse(iso);

@@ -35,9 +35,10 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
   const timeout = sshTimeoutSeconds();
 
+  const { agentWarning } = await import('./format.js');
   const agentNote = (name: string, agent: AgentState) => {
-    if (agent.state === 'exited') ctx.output.warn(`the agent of '${name}' exited at once (status ${agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`);
-    if (agent.state === 'missing') ctx.output.warn(`the agent of '${name}' did not start: '${agent.program}' is not on the PATH`);
+    const warning = agentWarning(name, agent);
+    if (warning) ctx.output.warn(warning);
   };
 
   if (argv.snapshot !== undefined) {

@@ -143,7 +143,7 @@ describe('agent commands', () => {
     const r = await sb.mng(['create', 'quick', '--agent-cmd', 'echo bye; exit 3', '--no-connect', '--format', 'json']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).agent).toEqual({ state: 'exited', exit_code: 3 });
-    expect(r.stderr).toMatch(/the agent exited at once \(status 3\)/);
+    expect(r.stderr).toMatch(/the agent of 'quick' exited at once \(status 3\)/);
     // The pane is kept, so its output can still be seen.
     const pane = await sb.mng(['exec', 'quick', '--', 'tmux', 'capture-pane', '-p', '-S', '-', '-t', 'agent']);
     expect(pane.stdout).toContain('bye');

@@ -186,3 +186,13 @@ describe('listTable', () => {
     expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(listTable([host()], plain, NOW));
   });
 });
+
+describe('agentWarning', () => {
+  it('warns about an agent that exited or never started, and is silent for a running one', async () => {
+    const { agentWarning } = await import('../../lib/cli/format.js');
+    expect(agentWarning('a', { state: 'running' })).toBeUndefined();
+    expect(agentWarning('a', { state: 'exited', exitCode: 3 })).toBe("the agent of 'a' exited at once (status 3); its output stays in the tmux pane: mng connect a");
+    expect(agentWarning('a', { state: 'exited', exitCode: null })).toMatch(/status unknown/);
+    expect(agentWarning('a', { state: 'missing', program: 'claude' })).toBe("the agent of 'a' did not start: 'claude' is not on the PATH");
+  });
+});
