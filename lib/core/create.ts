@@ -5,7 +5,7 @@ import type { ProviderConfig } from '../config/config.js';
 import {
   buildBuildArgs, buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs,
 } from '../docker/args.js';
-import { dockerError, dockerReason, isDaemonUnreachable, isNoSuchObject, meaningfulLines } from '../docker/errors.js';
+import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { InterruptedError, MngError, UsageError } from '../errors.js';
 import { quote, quoteArgv } from '../shell.js';
@@ -66,8 +66,7 @@ async function removeAttempt(core: Core, provider: ProviderConfig, attempt: Laun
   const daemon = daemonOf(provider);
   try {
     if ('name' in attempt) {
-      const r = await runner.docker(daemon, buildRemoveArgs([attempt.name]), { check: false });
-      if (r.exitCode !== 0 && !isNoSuchObject(r.stderr)) await runner.docker(daemon, buildRemoveArgs([attempt.name]));
+      await runner.docker(daemon, buildRemoveArgs([attempt.name]), { allowMissing: true });
       return;
     }
     const ps = await runner.docker(daemon, buildListIdsArgs(attempt.label, attempt.value));
@@ -121,13 +120,10 @@ export interface LaunchSpec {
   /** the agent's name, for messages */
   name: string;
   containerName: string;
-  /** the image to run: a prepared image, or a snapshot */
-  image: string;
+  /** `docker create` argv (buildCreateArgs): the prepared image or a snapshot, the labels, the start args */
+  createArgv: string[];
   /** the image as the user knows it, for messages */
   imageForMessages: string;
-  labels: Record<string, string>;
-  /** default_start_args then the -s values, verbatim */
-  startArgs: readonly string[];
   /** what goes into the container's /mng before its first start */
   files: ContainerFile[];
   sshUser: string;
@@ -146,12 +142,7 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: Ssh
   let staging: string | undefined;
   try {
     core.progress(`Creating container ${container}`);
-    const created = await core.runner.docker(daemon, buildCreateArgs({
-      containerName: container,
-      image: spec.image,
-      labels: spec.labels,
-      startArgs: spec.startArgs,
-    }), { check: false });
+    const created = await core.runner.docker(daemon, spec.createArgv, { check: false });
     if (created.exitCode !== 0) {
       if (/is already in use/.test(created.stderr)) {
         throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
@@ -355,10 +346,8 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       provider,
       name: req.name,
       containerName: container,
-      image: runImage,
+      createArgv: plan.createArgv(runImage),
       imageForMessages: image,
-      labels: plan.labels,
-      startArgs: plan.startArgs,
       files: containerFiles({ agent: req.agent, authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
       sshUser: 'root',
       sshTimeoutSeconds: req.sshTimeoutSeconds,

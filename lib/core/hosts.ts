@@ -1,6 +1,5 @@
 import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildUntagArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
-import { isNoSuchObject } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
@@ -96,10 +95,7 @@ export async function listHosts(core: Core, provider: ProviderConfig): Promise<H
   const ids = parseIdLines(ps.stdout);
   if (ids.length === 0) return [];
   // A container removed between the two calls makes inspect fail for it alone; the rest still come back.
-  const res = await core.runner.docker(daemon, buildInspectArgs(ids), { check: false });
-  if (res.exitCode !== 0 && !isNoSuchObject(res.stderr)) {
-    await core.runner.docker(daemon, buildInspectArgs(ids));
-  }
+  const res = await core.runner.docker(daemon, buildInspectArgs(ids), { allowMissing: true });
   return parseContainerInspect(res.stdout)
     .map((c) => hostFromInspect(c, provider))
     .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
@@ -109,12 +105,9 @@ export async function listHosts(core: Core, provider: ProviderConfig): Promise<H
 /** The host called NAME on this provider, or a clear error. */
 export async function findHost(core: Core, provider: ProviderConfig, name: string): Promise<Host> {
   const container = containerName(core.prefix, name);
-  const res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { check: false });
+  const res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
   if (res.exitCode !== 0) {
-    if (isNoSuchObject(res.stderr)) {
-      throw new MngError(`no agent named '${name}' on provider '${provider.name}'`, { hint: 'mng list shows the agents' });
-    }
-    await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
+    throw new MngError(`no agent named '${name}' on provider '${provider.name}'`, { hint: 'mng list shows the agents' });
   }
   const [c] = parseContainerInspect(res.stdout);
   const host = c && hostFromInspect(c, provider);
@@ -133,8 +126,7 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
  * with its last tag, unless mng's prepared image was made from it: then it stays, as that cache's parent.
  */
 export async function removeBuiltImages(core: Core, provider: ProviderConfig, id: string): Promise<void> {
-  const res = await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]), { check: false });
-  if (res.exitCode !== 0 && !isNoSuchObject(res.stderr)) await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]));
+  await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]), { allowMissing: true });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../config/config.js';
 import { buildImageInspectArgs, buildPrepareArgs, buildPullArgs, buildTagArgs, buildToolProbeArgs } from '../docker/args.js';
-import { dockerReason, isNoSuchObject, meaningfulLines } from '../docker/errors.js';
+import { dockerReason, meaningfulLines } from '../docker/errors.js';
 import { parseImageInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import { daemonOf, type Core } from './context.js';
@@ -39,10 +39,8 @@ export function preparedTag(baseImageId: string): string {
 /** The image's id; pulls it when it is not there locally. */
 async function imageId(core: Core, provider: ProviderConfig, image: string): Promise<string> {
   const daemon = daemonOf(provider);
-  const inspect = async () => core.runner.docker(daemon, buildImageInspectArgs([image]), { check: false });
-  let res = await inspect();
+  let res = await core.runner.docker(daemon, buildImageInspectArgs([image]), { allowMissing: true });
   if (res.exitCode !== 0) {
-    if (!isNoSuchObject(res.stderr)) await core.runner.docker(daemon, buildImageInspectArgs([image]));
     core.progress(`Image ${image} is not here; pulling it`);
     const pull = await core.runner.docker(daemon, buildPullArgs(image), { check: false });
     if (pull.exitCode !== 0) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
+import { buildCreateArgs, buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
 import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import type { SshEndpoint } from '../ssh/args.js';
@@ -111,10 +111,8 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       provider,
       name: host.name,
       containerName: tmpName,
-      image: snapshot.imageId,
+      createArgv: buildCreateArgs({ containerName: tmpName, image: snapshot.imageId, labels: replayLabels(old.Config.Labels), startArgs: host.startArgs }),
       imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
-      labels: replayLabels(old.Config.Labels),
-      startArgs: host.startArgs,
       // The snapshot keeps /mng/agent; mng's own files (init script, keys) are written afresh.
       files: systemFiles({ authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
       sshUser: host.sshUser,

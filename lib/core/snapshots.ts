@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
 import { buildCommitArgs, buildImageIdsByLabelArgs, buildImageInspectArgs, buildRemoveImagesArgs } from '../docker/args.js';
-import { isNoSuchObject } from '../docker/errors.js';
 import { parseIdLines, parseImageInspect, type ImageInspect } from '../docker/inspect.js';
 import { MngError, UsageError } from '../errors.js';
 import { daemonOf, type Core } from './context.js';
@@ -117,8 +116,7 @@ export async function listSnapshots(core: Core, provider: ProviderConfig, host: 
   const ids = [...new Set(parseIdLines((await core.runner.docker(daemon, buildImageIdsByLabelArgs(SNAPSHOT_LABEL.hostId, host.id))).stdout))];
   if (ids.length === 0) return [];
   // An image removed between the two calls makes inspect fail for it alone; the rest still come back.
-  const res = await core.runner.docker(daemon, buildImageInspectArgs(ids), { check: false });
-  if (res.exitCode !== 0 && !isNoSuchObject(res.stderr)) await core.runner.docker(daemon, buildImageInspectArgs(ids));
+  const res = await core.runner.docker(daemon, buildImageInspectArgs(ids), { allowMissing: true });
   const snaps = parseImageInspect(res.stdout)
     .map(snapshotFromImage)
     .filter((s): s is Snapshot => s !== undefined && s.hostId === host.id);

@@ -1,7 +1,7 @@
 import { execa, type Options } from 'execa';
 import { InterruptedError, MngError } from '../errors.js';
 import { quoteArgv } from '../shell.js';
-import { dockerError, type DaemonRef } from './errors.js';
+import { dockerError, isNoSuchObject, type DaemonRef } from './errors.js';
 
 export interface RunOptions {
   /** text written to the child's stdin */
@@ -12,6 +12,8 @@ export interface RunOptions {
   stderr?: 'pipe' | 'inherit';
   /** throw a mapped MngError on a non-zero exit (default true) */
   check?: boolean;
+  /** docker only: "No such container/image" is an answer, returned with its exit code, not thrown; other failures still throw */
+  allowMissing?: boolean;
   /** kill the child after this many milliseconds */
   timeoutMs?: number;
   /** called with each output line (stdout and stderr) as it arrives: build progress */
@@ -58,7 +60,7 @@ export class Runner {
     const env: Record<string, string> = {};
     if (daemon.host) env.DOCKER_HOST = daemon.host;
     const result = await this.run('docker', args, { ...opts, check: false }, env);
-    if (result.exitCode !== 0 && opts.check !== false) {
+    if (result.exitCode !== 0 && opts.check !== false && !(opts.allowMissing && isNoSuchObject(result.stderr))) {
       throw dockerError(args, result.exitCode, result.stderr, daemon);
     }
     return result;
