@@ -97,10 +97,7 @@ export async function bootContainer(core: Core, provider: ProviderConfig, contai
   for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
     start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
   }
-  if (start.exitCode !== 0) {
-    if (isDaemonUnreachable(start.stderr)) throw dockerError(['start'], start.exitCode, start.stderr, daemon);
-    throw new MngError(`docker start failed: ${dockerReason(start.stderr)}`);
-  }
+  if (start.exitCode !== 0) throw dockerError(buildStartArgs([container]), start.exitCode, start.stderr, daemon);
 
   const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
   const [c] = parseContainerInspect(inspect.stdout);
@@ -149,8 +146,7 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: Ssh
           hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
         });
       }
-      if (isDaemonUnreachable(created.stderr)) throw dockerError(['create'], created.exitCode, created.stderr, daemon);
-      throw new MngError(`docker create failed: ${dockerReason(created.stderr)}`);
+      throw dockerError(spec.createArgv, created.exitCode, created.stderr, daemon);
     }
 
     staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
@@ -318,9 +314,12 @@ async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: C
     },
   });
   if (res.exitCode === 0) return;
-  if (isDaemonUnreachable(res.stderr)) throw dockerError(args, res.exitCode, res.stderr, daemonOf(provider));
+  // The specific case: a step failed, and its last lines say why. Anything else (no daemon, a bad flag) is docker's.
+  if (!step || isDaemonUnreachable(res.stderr)) throw dockerError(args, res.exitCode, res.stderr, daemonOf(provider));
   const shown = tail.length > 0 ? tail.join(' | ') : dockerReason(res.stderr);
-  throw new MngError(`docker build of ${source.dockerfile} failed${step ? ` at ${step}` : ''}: ${shown}`);
+  throw new MngError(`docker build of ${source.dockerfile} failed at ${step}: ${shown}`, {
+    failed: { command: quoteArgv(['docker', ...args]), exitCode: res.exitCode, stderr: res.stderr },
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildUntagArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
-import { MngError } from '../errors.js';
+import { MngError, NotFoundError } from '../errors.js';
 import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
 import { quote, quoteArgv } from '../shell.js';
@@ -107,7 +107,7 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
   const container = containerName(core.prefix, name);
   const res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
   if (res.exitCode !== 0) {
-    throw new MngError(`no agent named '${name}' on provider '${provider.name}'`, { hint: 'mng list shows the agents' });
+    throw new NotFoundError(`no agent named '${name}' on provider '${provider.name}'`, 'mng list shows the agents');
   }
   const [c] = parseContainerInspect(res.stdout);
   const host = c && hostFromInspect(c, provider);
@@ -116,7 +116,7 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
   }
   // Two provider instances may share a daemon: a host belongs to the one that created it.
   if (host.provider !== provider.name) {
-    throw new MngError(`no agent named '${name}' on provider '${provider.name}'`, { hint: 'mng list shows the agents' });
+    throw new NotFoundError(`no agent named '${name}' on provider '${provider.name}'`, 'mng list shows the agents');
   }
   return host;
 }
@@ -193,7 +193,7 @@ export async function locateHost(core: Core, providers: ProviderConfig[], name: 
     throw new MngError(`agent '${name}' exists on several providers (${found.map((f) => f.provider.name).join(', ')}); choose one with --provider NAME`);
   }
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
-  const real = failures.find((e) => !(e instanceof MngError && /^no agent named/.test(e.message)));
+  const real = failures.find((e) => !(e instanceof NotFoundError));
   if (real) throw real;
-  throw failures[0] ?? new MngError(`no agent named '${name}'`);
+  throw failures[0] ?? new NotFoundError(`no agent named '${name}'`);
 }

@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../config/config.js';
 import { buildImageInspectArgs, buildPrepareArgs, buildPullArgs, buildTagArgs, buildToolProbeArgs } from '../docker/args.js';
-import { dockerReason, meaningfulLines } from '../docker/errors.js';
+import { dockerError, dockerReason, meaningfulLines } from '../docker/errors.js';
 import { parseImageInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import { daemonOf, type Core } from './context.js';
@@ -75,7 +75,8 @@ export async function prepareImage(core: Core, provider: ProviderConfig, image: 
     if (/no such file|executable file not found|not found/i.test(probe.stderr)) {
       throw new MngError(`image '${image}' has no /bin/sh; mng needs a shell in the image to run sshd and the agent`);
     }
-    if (probe.exitCode === 125) await core.runner.docker(daemon, buildToolProbeArgs(baseId));
+    // 125: docker itself could not run the probe container (not the image's answer)
+    if (probe.exitCode === 125) throw dockerError(buildToolProbeArgs(baseId), probe.exitCode, probe.stderr, daemon);
   }
 
   core.progress(`Preparing image ${image}: installing openssh-server and tmux (once per image)`);

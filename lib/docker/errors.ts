@@ -1,4 +1,5 @@
 import { MngError } from '../errors.js';
+import { quoteArgv } from '../shell.js';
 
 /** The lines docker printed on stderr, minus noise (deprecation banners, blank lines). */
 export function meaningfulLines(stderr: string): string[] {
@@ -42,15 +43,21 @@ export interface DaemonRef {
   host: string;
 }
 
-/** Map a failed docker call to the one-line error a user sees. */
+/**
+ * Map a failed docker call to the one-line error a user sees: the one mapping. Callers that know a specific case
+ * (a name taken, a port to retry, a build step) check for it first and call this for everything else. The error
+ * keeps the command line, its exit code and its stderr, as execa's errors do.
+ */
 export function dockerError(args: readonly string[], exitCode: number, stderr: string, daemon: DaemonRef): MngError {
+  const failed = { command: quoteArgv(['docker', ...args]), exitCode, stderr };
   if (isDaemonUnreachable(stderr)) {
     const where = daemon.host || process.env.DOCKER_HOST || 'the local socket';
     return new MngError(`cannot reach the Docker daemon of provider '${daemon.provider}' (${where}): ${dockerReason(stderr)}`, {
       hint: 'start Docker there, or check DOCKER_HOST / the provider\'s host setting in the mng config',
+      failed,
     });
   }
   const words = args.filter((a) => !a.startsWith('-'));
   const sub = ['container', 'image', 'network', 'volume'].includes(words[0]) ? words.slice(0, 2).join(' ') : (words[0] ?? '');
-  return new MngError(`docker ${sub || 'command'} failed (exit ${exitCode}): ${dockerReason(stderr)}`);
+  return new MngError(`docker ${sub || 'command'} failed (exit ${exitCode}): ${dockerReason(stderr)}`, { failed });
 }

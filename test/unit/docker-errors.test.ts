@@ -178,3 +178,19 @@ describe('dockerError', () => {
     expect(e.message).not.toMatch(/cannot reach the Docker daemon/);
   });
 });
+
+describe('dockerError details', () => {
+  it('keeps the command line, its exit code and stderr, as execa does', () => {
+    const e = dockerError(['start', 'mng-x'], 1, 'Error response from daemon: boom\n', { provider: 'docker', host: '' });
+    expect(e.command).toBe('docker start mng-x');
+    expect(e.commandExitCode).toBe(1);
+    expect(e.stderr).toBe('Error response from daemon: boom\n');
+    expect(e.exitCode).toBe(1);
+  });
+
+  it('keeps them for an unreachable daemon too', () => {
+    const e = dockerError(['ps'], 1, SOCKET_DOWN, { provider: 'docker', host: '' });
+    expect(e.command).toBe('docker ps');
+    expect(e.stderr).toBe(SOCKET_DOWN);
+  });
+});
