@@ -34,7 +34,8 @@ async function confirm(question: string): Promise<boolean> {
 
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost, destroyHost } = await import('../core/hosts.js');
+  const { locateHost } = await import('../core/hosts.js');
+  const { destroyHost } = await import('../core/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
     throw new UsageError(`refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`, 'pass --force');

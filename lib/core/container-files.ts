@@ -1,5 +1,5 @@
 import { quoteArgv } from '../shell.js';
-import { MNG_DIR } from '../docker/args.js';
+import { MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 
 /**
  * The files mng puts in every container's /mng before its first start. They are plain POSIX sh so that
@@ -58,7 +58,7 @@ echo started > /run/mng/agent-status
 `;
 
 export const SSHD_CONFIG = `# sshd configuration written by mng. The image's own /etc/ssh/sshd_config is not used.
-Port 22
+Port ${SSH_CONTAINER_PORT}
 HostKey ${MNG_DIR}/ssh_host_ed25519_key
 AuthorizedKeysFile ${MNG_DIR}/authorized_keys
 PermitRootLogin prohibit-password

@@ -1,26 +1,22 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
-import {
-  buildBuildArgs, buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs,
-} from '../docker/args.js';
+import { buildBuildArgs } from '../docker/args.js';
 import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { InterruptedError, MngError, UsageError } from '../errors.js';
 import { quote, quoteArgv } from '../shell.js';
-import type { SshEndpoint } from '../ssh/args.js';
 import { updateSshConfig } from '../ssh/config.js';
-import { ensureKeys, type SshKeys } from '../ssh/keys.js';
+import { ensureKeys } from '../ssh/keys.js';
 import { version } from '../version.js';
-import { agentCommandLine, containerFiles, parseAgentProbe, type AgentSpec, type AgentState, type ContainerFile } from './container-files.js';
+import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
-import { hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
+import { hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
 import { PREPARED_REPO, prepareImage } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
+import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
 import { containerName, generateId } from './naming.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
-import { exitedError, waitForSsh } from './ssh-wait.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -54,125 +50,6 @@ export interface CreateResult {
 }
 
 /**
- * How to find what one launch attempt made, to remove it when the launch fails: by its unique id label (create:
- * an existing host of the same name is never touched), or by its unique temporary name (start --snapshot, whose
- * new container shares the host's id with the old one).
- */
-export type LaunchAttempt = { label: string; value: string } | { name: string };
-
-/** Remove whatever this launch attempt made. Runs after Ctrl-C too (detached runner); never throws. */
-async function removeAttempt(core: Core, provider: ProviderConfig, attempt: LaunchAttempt): Promise<void> {
-  const runner = core.runner.detached();
-  const daemon = daemonOf(provider);
-  try {
-    if ('name' in attempt) {
-      await runner.docker(daemon, buildRemoveArgs([attempt.name]), { allowMissing: true });
-      return;
-    }
-    const ps = await runner.docker(daemon, buildListIdsArgs(attempt.label, attempt.value));
-    const ids = parseIdLines(ps.stdout);
-    if (ids.length > 0) await runner.docker(daemon, buildRemoveArgs(ids));
-  } catch (e) {
-    const what = 'name' in attempt ? `container ${attempt.name}` : `label ${attempt.label}=${attempt.value}`;
-    core.warn(`could not remove the half-made container (${what}): ${(e as Error).message}`);
-  }
-}
-
-/** What a booted container looks like: its inspect (after start), its SSH endpoint and the agent's state. */
-export interface Booted {
-  container: ContainerInspect;
-  endpoint: SshEndpoint;
-  agent: AgentState;
-}
-
-/**
- * docker start → the published SSH port (it may change at every start) → SSH handshake with the pinned host key →
- * the agent's state. Shared by create, start and start --snapshot.
- */
-export async function bootContainer(core: Core, provider: ProviderConfig, container: string, keys: SshKeys, opts: { sshUser: string; sshTimeoutSeconds: number }): Promise<Booted> {
-  const daemon = daemonOf(provider);
-  // Two daemons on one machine hand out host ports from the same range without knowing of each other:
-  // a collision fails the start, and the next start gets the next port.
-  let start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
-  for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
-    start = await core.runner.docker(daemon, buildStartArgs([container]), { check: false });
-  }
-  if (start.exitCode !== 0) throw dockerError(buildStartArgs([container]), start.exitCode, start.stderr, daemon);
-
-  const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
-  const [c] = parseContainerInspect(inspect.stdout);
-  // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
-  if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
-  const endpoint = sshRoute(provider, container, publishedPort(c), opts.sshUser);
-  if (!endpoint) {
-    throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
-  }
-  core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
-  const probe = await waitForSsh(core, provider, container, endpoint, keys, opts.sshTimeoutSeconds);
-  return { container: c, endpoint, agent: parseAgentProbe(probe) };
-}
-
-export interface LaunchSpec {
-  provider: ProviderConfig;
-  /** the agent's name, for messages */
-  name: string;
-  containerName: string;
-  /** `docker create` argv (buildCreateArgs): the prepared image or a snapshot, the labels, the start args */
-  createArgv: string[];
-  /** the image as the user knows it, for messages */
-  imageForMessages: string;
-  /** what goes into the container's /mng before its first start */
-  files: ContainerFile[];
-  sshUser: string;
-  sshTimeoutSeconds: number;
-  attempt: LaunchAttempt;
-}
-
-/**
- * docker create → copy mng's files into /mng → boot (start, SSH handshake, agent state) → `finish`. Any failure (or
- * Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
- */
-export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: SshKeys, finish: (booted: Booted) => Promise<T>): Promise<T> {
-  const { provider } = spec;
-  const daemon = daemonOf(provider);
-  const container = spec.containerName;
-  let staging: string | undefined;
-  try {
-    core.progress(`Creating container ${container}`);
-    const created = await core.runner.docker(daemon, spec.createArgv, { check: false });
-    if (created.exitCode !== 0) {
-      if (/is already in use/.test(created.stderr)) {
-        throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
-          hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
-        });
-      }
-      throw dockerError(spec.createArgv, created.exitCode, created.stderr, daemon);
-    }
-
-    staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
-    for (const f of spec.files) {
-      await writeFile(join(staging, f.path), f.content, { mode: f.mode });
-    }
-    await core.runner.docker(daemon, buildCopyInArgs(staging, container));
-    await rm(staging, { recursive: true, force: true });
-    staging = undefined;
-
-    const booted = await bootContainer(core, provider, container, keys, { sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds });
-    if (booted.agent.state === 'missing') {
-      throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {
-        hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
-      });
-    }
-    return await finish(booted);
-  } catch (e) {
-    if (staging) await rm(staging, { recursive: true, force: true });
-    if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
-    await removeAttempt(core, provider, spec.attempt);
-    throw e;
-  }
-}
-
-/**
  * `--dockerfile F [--dockerfile-context DIR]` → absolute paths, the context defaulting to F's folder. A missing
  * file or folder is a usage error: nothing has been made yet.
  */
@@ -197,10 +74,8 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** `docker create` argv for the image that will really run (the prepared one when mng had to add sshd/tmux) */
-  createArgv: (runImage: string) => string[];
-  copyArgv: (stagingDir: string) => string[];
-  startArgv: string[];
+  /** create, copy and start argv for the image that will really run (the prepared one when mng had to add sshd/tmux) */
+  launch: (runImage: string) => LaunchArgv;
 }
 
 /**
@@ -249,9 +124,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
       tag: image,
       buildArgs,
     }),
-    createArgv: (runImage) => buildCreateArgs({ containerName: container, image: runImage, labels, startArgs }),
-    copyArgv: (stagingDir) => buildCopyInArgs(stagingDir, container),
-    startArgv: buildStartArgs([container]),
+    launch: (runImage) => planLaunch({ containerName: container, image: runImage, labels, startArgs }),
   };
 }
 
@@ -278,16 +151,17 @@ export function dryRunCreate(core: Core, req: CreateRequest): string[] {
   for (const w of passthroughWarnings(req)) core.warn(w);
   const env = req.provider.host ? `DOCKER_HOST=${quote(req.provider.host)} ` : '';
   const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
+  const launch = plan.launch(plan.image);
   const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id, and its own temporary folder)`];
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
   lines.push(
     plan.buildArgv
       ? `# if the built image lacks sshd or tmux, mng builds ${PREPARED_REPO}:<image id> from it (adding openssh-server and tmux) and creates the container from that image instead`
       : `# if ${plan.image} lacks sshd or tmux, mng builds ${PREPARED_REPO}:<image id> from it once (adding openssh-server and tmux; kept for later creates) and creates the container from that image instead`,
-    line(plan.createArgv(plan.image)),
+    line(launch.create),
     `# the folder holds mng's files for /mng: init script, sshd config, authorized key, host key`,
-    line(plan.copyArgv(join(tmpdir(), 'mng-files-XXXXXX'))),
-    line(plan.startArgv),
+    line(launch.copy(join(tmpdir(), 'mng-files-XXXXXX'))),
+    line(launch.start),
   );
   return lines;
 }
@@ -345,7 +219,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       provider,
       name: req.name,
       containerName: container,
-      createArgv: plan.createArgv(runImage),
+      argv: plan.launch(runImage),
       imageForMessages: image,
       files: containerFiles({ agent: req.agent, authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
       sshUser: 'root',

@@ -1,16 +1,15 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildUntagArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
+import { buildInspectArgs, buildListIdsArgs, buildRemoveImagesArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError, NotFoundError } from '../errors.js';
-import { sshConfigPath, updateSshConfig } from '../ssh/config.js';
+import { sshConfigPath } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
+import { sshFilePaths } from '../ssh/keys.js';
 import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
 import { builtImageTag, decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
-import { listSnapshots, removeSnapshots } from './snapshots.js';
 import { stopReason, type StopReason } from './stop-reason.js';
-import { join } from 'node:path';
 
 /** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
 export type HostState = 'running' | 'stopped' | 'created' | 'paused' | 'restarting' | 'removing' | 'dead';
@@ -126,35 +125,7 @@ export async function findHost(core: Core, provider: ProviderConfig, name: strin
  * with its last tag, unless mng's prepared image was made from it: then it stays, as that cache's parent.
  */
 export async function removeBuiltImages(core: Core, provider: ProviderConfig, id: string): Promise<void> {
-  await core.runner.docker(daemonOf(provider), buildUntagArgs([builtImageTag(id)]), { allowMissing: true });
-}
-
-/**
- * Remove a host's container (and its anonymous volumes), its ssh config entry, the image built for it from its
- * Dockerfile and, unless `keepSnapshots`, its snapshot images. The snapshots are listed before anything is removed,
- * and removed after the container (which may run from one of them).
- */
-export async function destroyHost(core: Core, provider: ProviderConfig, host: Host, opts: { keepSnapshots?: boolean } = {}): Promise<{ snapshotsRemoved: number }> {
-  const snapshots = opts.keepSnapshots ? [] : await listSnapshots(core, provider, host);
-  await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
-  await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
-  if (host.image === builtImageTag(host.id)) {
-    try {
-      await removeBuiltImages(core, provider, host.id);
-    } catch (e) {
-      core.warn(`agent '${host.name}' is gone, but its image ${builtImageTag(host.id)} was not removed: ${(e as Error).message}`);
-    }
-  }
-  if (snapshots.length > 0) {
-    try {
-      await removeSnapshots(core, provider, snapshots);
-    } catch (e) {
-      throw new MngError(`agent '${host.name}' is destroyed, but removing its snapshot images failed: ${(e as Error).message}`, {
-        hint: `remove them with: docker rmi ${snapshots.map((s) => s.ref).join(' ')}`,
-      });
-    }
-  }
-  return { snapshotsRemoved: snapshots.length };
+  await core.runner.docker(daemonOf(provider), buildRemoveImagesArgs([builtImageTag(id)]), { allowMissing: true });
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */
@@ -174,9 +145,10 @@ export function pasteableSshCommand(host: Host, files: SshFiles): string | null 
 
 /** Paths of mng's ssh files, without creating anything (for list and JSON output). */
 export function sshFilesOf(dataDir: string): SshFiles & { configFile: string } {
+  const { identityFile, knownHostsFile } = sshFilePaths(dataDir);
   return {
-    identityFile: join(dataDir, 'keys', 'client', 'id_ed25519'),
-    knownHostsFile: join(dataDir, 'known_hosts'),
+    identityFile,
+    knownHostsFile,
     configFile: sshConfigPath(dataDir),
   };
 }

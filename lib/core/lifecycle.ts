@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
-import { buildCreateArgs, buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
+import { buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
 import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
 import type { SshEndpoint } from '../ssh/args.js';
@@ -8,9 +8,10 @@ import { updateSshConfig } from '../ssh/config.js';
 import { ensureKeys } from '../ssh/keys.js';
 import { systemFiles, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
-import { bootContainer, launchContainer } from './create.js';
-import { hostFromInspect, sshRoute, type Host } from './hosts.js';
-import { resolveSnapshot, type Snapshot } from './snapshots.js';
+import { bootContainer, launchContainer, planLaunch } from './launch.js';
+import { hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
+import { builtImageTag } from './labels.js';
+import { listSnapshots, removeSnapshots, resolveSnapshot, type Snapshot } from './snapshots.js';
 
 export interface Target {
   provider: ProviderConfig;
@@ -34,6 +35,34 @@ export async function stopHosts(core: Core, targets: Target[]): Promise<{ stoppe
     await core.runner.docker(daemonOf(provider), buildStopArgs(hosts.map((h) => h.containerId)));
   }));
   return { stopped: running.map((t) => t.host), notRunning };
+}
+
+/**
+ * Remove a host's container (and its anonymous volumes), its ssh config entry, the image built for it from its
+ * Dockerfile and, unless `keepSnapshots`, its snapshot images. The snapshots are listed before anything is removed,
+ * and removed after the container (which may run from one of them).
+ */
+export async function destroyHost(core: Core, provider: ProviderConfig, host: Host, opts: { keepSnapshots?: boolean } = {}): Promise<{ snapshotsRemoved: number }> {
+  const snapshots = opts.keepSnapshots ? [] : await listSnapshots(core, provider, host);
+  await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
+  await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
+  if (host.image === builtImageTag(host.id)) {
+    try {
+      await removeBuiltImages(core, provider, host.id);
+    } catch (e) {
+      core.warn(`agent '${host.name}' is gone, but its image ${builtImageTag(host.id)} was not removed: ${(e as Error).message}`);
+    }
+  }
+  if (snapshots.length > 0) {
+    try {
+      await removeSnapshots(core, provider, snapshots);
+    } catch (e) {
+      throw new MngError(`agent '${host.name}' is destroyed, but removing its snapshot images failed: ${(e as Error).message}`, {
+        hint: `remove them with: docker rmi ${snapshots.map((s) => s.ref).join(' ')}`,
+      });
+    }
+  }
+  return { snapshotsRemoved: snapshots.length };
 }
 
 export type StartOutcome =
@@ -111,7 +140,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       provider,
       name: host.name,
       containerName: tmpName,
-      createArgv: buildCreateArgs({ containerName: tmpName, image: snapshot.imageId, labels: replayLabels(old.Config.Labels), startArgs: host.startArgs }),
+      argv: planLaunch({ containerName: tmpName, image: snapshot.imageId, labels: replayLabels(old.Config.Labels), startArgs: host.startArgs }),
       imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
       // The snapshot keeps /mng/agent; mng's own files (init script, keys) are written afresh.
       files: systemFiles({ authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),

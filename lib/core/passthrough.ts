@@ -1,3 +1,4 @@
+import { SSH_CONTAINER_PORT } from '../docker/args.js';
 import { BUILD_OPTIONS, flagIsOn, RUN_OPTIONS, scanOptions, type ScannedOption } from '../docker/options.js';
 
 /**
@@ -14,7 +15,6 @@ export interface ArgProblem {
   message: string;
 }
 
-const SSH_PORT = 22;
 
 /** Does a `-p` value (`[ip:][hostPort:]containerPort[-end][/proto]`) publish container port 22/tcp? */
 export function publishesSshPort(spec: string): boolean {
@@ -25,7 +25,7 @@ export function publishesSshPort(spec: string): boolean {
   if (!m) return false;
   const lo = Number(m[1]);
   const hi = m[2] === undefined ? lo : Number(m[2]);
-  return lo <= SSH_PORT && SSH_PORT <= hi;
+  return lo <= SSH_CONTAINER_PORT && SSH_CONTAINER_PORT <= hi;
 }
 
 function startOptionProblem(o: ScannedOption): string | undefined {

@@ -73,7 +73,11 @@ export function buildImageIdsByLabelArgs(key: string, value: string): string[] {
   return ['images', '--quiet', '--no-trunc', '--filter', `label=${key}=${value}`];
 }
 
-/** Remove images by reference. By tag, not id: an image with children (a snapshot of a host started from it) is only untagged. */
+/**
+ * Remove images by reference (snapshots, a host's `mng-built:<id>` tag). By tag, not id, and without --force: an
+ * image still used by a container or the parent of another image (a snapshot of a host started from it, mng's
+ * prepared-image cache) is only untagged, so removing one host's tag never breaks another host or the cache.
+ */
 export function buildRemoveImagesArgs(refs: readonly string[]): string[] {
   return ['rmi', ...refs];
 }
@@ -146,12 +150,4 @@ export function buildBuildArgs(spec: BuildSpec): string[] {
     ...spec.buildArgs,
     spec.context,
   ];
-}
-
-/**
- * Remove image tags. Without --force an image still used by a container or as the parent of another image is only
- * untagged, so removing a host's tag never breaks another host or mng's prepared-image cache.
- */
-export function buildUntagArgs(tags: readonly string[]): string[] {
-  return ['rmi', ...tags];
 }

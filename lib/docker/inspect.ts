@@ -1,3 +1,4 @@
+import { SSH_CONTAINER_PORT } from './args.js';
 /** Typed views of the parts of `docker inspect` JSON that mng reads. Parsing never touches human-readable text. */
 
 export interface ContainerInspect {
@@ -53,7 +54,7 @@ export function parseImageInspect(json: string): ImageInspect[] {
 }
 
 /** The host address and port that container port `port/tcp` is published on, if it is. */
-export function publishedPort(c: ContainerInspect, port = 22): { host: string; port: number } | undefined {
+export function publishedPort(c: ContainerInspect, port = SSH_CONTAINER_PORT): { host: string; port: number } | undefined {
   const bindings = c.NetworkSettings?.Ports?.[`${port}/tcp`];
   const b = bindings?.[0];
   if (!b || !b.HostPort) return undefined;

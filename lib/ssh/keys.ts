@@ -18,6 +18,12 @@ export interface SshKeys extends SshFiles {
 
 const KEY_FILE = 'id_ed25519';
 
+/** Where mng keeps its key pairs and known_hosts under its data directory (nothing is created). */
+export function sshFilePaths(dataDir: string): SshFiles & { keysDir: string } {
+  const keysDir = join(dataDir, 'keys');
+  return { keysDir, identityFile: join(keysDir, 'client', KEY_FILE), knownHostsFile: join(dataDir, 'known_hosts') };
+}
+
 async function readPair(dir: string): Promise<KeyPair | undefined> {
   try {
     const publicKey = await readFile(join(dir, `${KEY_FILE}.pub`), 'utf8');
@@ -54,12 +60,11 @@ async function ensurePair(runner: Runner, parent: string, name: string, comment:
 
 /** The client key, the shared host key and known_hosts pinning it, all under mng's data directory. */
 export async function ensureKeys(runner: Runner, dataDir: string): Promise<SshKeys> {
-  const keysDir = join(dataDir, 'keys');
+  const { keysDir, knownHostsFile } = sshFilePaths(dataDir);
   const [client, host] = await Promise.all([
     ensurePair(runner, keysDir, 'client', 'mng client'),
     ensurePair(runner, keysDir, 'host', 'mng host'),
   ]);
-  const knownHostsFile = join(dataDir, 'known_hosts');
   const line = knownHostsLine(host.publicKey);
   const current = await readFile(knownHostsFile, 'utf8').catch(() => '');
   if (current !== line) await writeFile(knownHostsFile, line, { mode: 0o644 });

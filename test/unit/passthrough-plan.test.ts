@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
 import type { Core } from '../../lib/core/context.js';
 import { dryRunCreate, passthroughWarnings, planCreate, resolveBuildSource, type CreateRequest } from '../../lib/core/create.js';
-import { buildBuildArgs, buildUntagArgs } from '../../lib/docker/args.js';
+import { buildBuildArgs, buildRemoveImagesArgs } from '../../lib/docker/args.js';
 import { Runner } from '../../lib/docker/runner.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 import { quoteArgv } from '../../lib/shell.js';
@@ -37,7 +37,7 @@ describe('buildBuildArgs', () => {
   });
 
   it('image clean-up: untag without --force, so a parent of a cached prepared image stays', () => {
-    expect(buildUntagArgs([`mng-built:${ID}`])).toEqual(['rmi', `mng-built:${ID}`]);
+    expect(buildRemoveImagesArgs([`mng-built:${ID}`])).toEqual(['rmi', `mng-built:${ID}`]);
   });
 });
 
@@ -53,7 +53,7 @@ describe('planCreate: the argv of every command line of the issue', () => {
     [['-e=FOO=bar']],
     [['-p=127.0.0.1::80']],
   ])('-s %j goes to docker create verbatim, after mng\'s flags, before the image', (startArgs) => {
-    const argv = plan({ startArgs }).createArgv('IMAGE');
+    const argv = plan({ startArgs }).launch('IMAGE').create;
     expect(argv.slice(0, 6)).toEqual(['create', '--name', 'mng-demo', '--init', '--publish', '127.0.0.1::22']);
     expect(passedToCreate(argv)).toEqual(startArgs);
     expect(argv.slice(-4)).toEqual(['--entrypoint', '/bin/sh', 'IMAGE', '/mng/init']);
@@ -62,7 +62,7 @@ describe('planCreate: the argv of every command line of the issue', () => {
   it('default_start_args come first, then the -s values, so a -s value can override a default', () => {
     const p = plan({ provider: provider({ default_start_args: ['--cpus=1', '--memory=1g'] }), startArgs: ['--cpus=2'] });
     expect(p.startArgs).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
-    expect(passedToCreate(p.createArgv('IMAGE'))).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
+    expect(passedToCreate(p.launch('IMAGE').create)).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
     expect(p.labels['mng.start-args']).toBe(JSON.stringify(['--cpus=1', '--memory=1g', '--cpus=2']));
   });
 
@@ -77,12 +77,12 @@ describe('planCreate: the argv of every command line of the issue', () => {
     expect(p.image).toBe(`mng-built:${ID}`);
     expect(p.buildArgv).toEqual(['build', '--file', '/w/Dockerfile', '--tag', `mng-built:${ID}`, '--force-rm', '--no-cache', '/w']);
     expect(p.labels['mng.image']).toBe(`mng-built:${ID}`);
-    expect(p.createArgv(p.image).slice(-2)).toEqual([`mng-built:${ID}`, '/mng/init']);
+    expect(p.launch(p.image).create.slice(-2)).toEqual([`mng-built:${ID}`, '/mng/init']);
   });
 
   it('copy and start', () => {
-    expect(plan().copyArgv('/tmp/x')).toEqual(['cp', '/tmp/x/.', 'mng-demo:/mng']);
-    expect(plan().startArgv).toEqual(['start', 'mng-demo']);
+    expect(plan().launch('IMAGE').copy('/tmp/x')).toEqual(['cp', '/tmp/x/.', 'mng-demo:/mng']);
+    expect(plan().launch('IMAGE').start).toEqual(['start', 'mng-demo']);
   });
 
   it('a -s value that would break the host is a usage error (exit 2) naming it', () => {

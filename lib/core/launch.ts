@@ -1,0 +1,158 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProviderConfig } from '../config/config.js';
+import {
+  buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs, type CreateSpec,
+} from '../docker/args.js';
+import { dockerError } from '../docker/errors.js';
+import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
+import { InterruptedError, MngError } from '../errors.js';
+import type { SshEndpoint } from '../ssh/args.js';
+import type { SshKeys } from '../ssh/keys.js';
+import { parseAgentProbe, type AgentState, type ContainerFile } from './container-files.js';
+import { daemonOf, type Core } from './context.js';
+import { sshRoute } from './hosts.js';
+import { exitedError, waitForSsh } from './ssh-wait.js';
+
+/**
+ * Launching a container, shared by create, start and start --snapshot: docker create, mng's files into /mng, docker
+ * start, the SSH handshake with the pinned host key, the agent's state; and removing what a failed attempt made.
+ */
+
+/** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
+export interface LaunchArgv {
+  create: string[];
+  /** `docker cp` of the local staging folder into the container's /mng */
+  copy: (stagingDir: string) => string[];
+  start: string[];
+}
+
+export function planLaunch(spec: CreateSpec): LaunchArgv {
+  return {
+    create: buildCreateArgs(spec),
+    copy: (stagingDir) => buildCopyInArgs(stagingDir, spec.containerName),
+    start: buildStartArgs([spec.containerName]),
+  };
+}
+
+/**
+ * How to find what one launch attempt made, to remove it when the launch fails: by its unique id label (create:
+ * an existing host of the same name is never touched), or by its unique temporary name (start --snapshot, whose
+ * new container shares the host's id with the old one).
+ */
+export type LaunchAttempt = { label: string; value: string } | { name: string };
+
+/** Remove whatever this launch attempt made. Runs after Ctrl-C too (detached runner); never throws. */
+async function removeAttempt(core: Core, provider: ProviderConfig, attempt: LaunchAttempt): Promise<void> {
+  const runner = core.runner.detached();
+  const daemon = daemonOf(provider);
+  try {
+    if ('name' in attempt) {
+      await runner.docker(daemon, buildRemoveArgs([attempt.name]), { allowMissing: true });
+      return;
+    }
+    const ps = await runner.docker(daemon, buildListIdsArgs(attempt.label, attempt.value));
+    const ids = parseIdLines(ps.stdout);
+    if (ids.length > 0) await runner.docker(daemon, buildRemoveArgs(ids));
+  } catch (e) {
+    const what = 'name' in attempt ? `container ${attempt.name}` : `label ${attempt.label}=${attempt.value}`;
+    core.warn(`could not remove the half-made container (${what}): ${(e as Error).message}`);
+  }
+}
+
+/** What a booted container looks like: its inspect (after start), its SSH endpoint and the agent's state. */
+export interface Booted {
+  container: ContainerInspect;
+  endpoint: SshEndpoint;
+  agent: AgentState;
+}
+
+/**
+ * docker start → the published SSH port (it may change at every start) → SSH handshake with the pinned host key →
+ * the agent's state. Shared by create, start and start --snapshot.
+ */
+export async function bootContainer(core: Core, provider: ProviderConfig, container: string, keys: SshKeys, opts: { sshUser: string; sshTimeoutSeconds: number; startArgv?: string[] }): Promise<Booted> {
+  const daemon = daemonOf(provider);
+  const startArgv = opts.startArgv ?? buildStartArgs([container]);
+  // Two daemons on one machine hand out host ports from the same range without knowing of each other:
+  // a collision fails the start, and the next start gets the next port.
+  let start = await core.runner.docker(daemon, startArgv, { check: false });
+  for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
+    start = await core.runner.docker(daemon, startArgv, { check: false });
+  }
+  if (start.exitCode !== 0) throw dockerError(startArgv, start.exitCode, start.stderr, daemon);
+
+  const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
+  const [c] = parseContainerInspect(inspect.stdout);
+  // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
+  if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
+  const endpoint = sshRoute(provider, container, publishedPort(c), opts.sshUser);
+  if (!endpoint) {
+    throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
+  }
+  core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
+  const probe = await waitForSsh(core, provider, container, endpoint, keys, opts.sshTimeoutSeconds);
+  return { container: c, endpoint, agent: parseAgentProbe(probe) };
+}
+
+export interface LaunchSpec {
+  provider: ProviderConfig;
+  /** the agent's name, for messages */
+  name: string;
+  containerName: string;
+  /** the docker commands (planLaunch): create from the prepared image or a snapshot, with the labels and start args */
+  argv: LaunchArgv;
+  /** the image as the user knows it, for messages */
+  imageForMessages: string;
+  /** what goes into the container's /mng before its first start */
+  files: ContainerFile[];
+  sshUser: string;
+  sshTimeoutSeconds: number;
+  attempt: LaunchAttempt;
+}
+
+/**
+ * docker create → copy mng's files into /mng → boot (start, SSH handshake, agent state) → `finish`. Any failure (or
+ * Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
+ */
+export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: SshKeys, finish: (booted: Booted) => Promise<T>): Promise<T> {
+  const { provider } = spec;
+  const daemon = daemonOf(provider);
+  const container = spec.containerName;
+  let staging: string | undefined;
+  try {
+    core.progress(`Creating container ${container}`);
+    const created = await core.runner.docker(daemon, spec.argv.create, { check: false });
+    if (created.exitCode !== 0) {
+      if (/is already in use/.test(created.stderr)) {
+        throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
+          hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
+        });
+      }
+      throw dockerError(spec.argv.create, created.exitCode, created.stderr, daemon);
+    }
+
+    staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
+    for (const f of spec.files) {
+      await writeFile(join(staging, f.path), f.content, { mode: f.mode });
+    }
+    await core.runner.docker(daemon, spec.argv.copy(staging));
+    await rm(staging, { recursive: true, force: true });
+    staging = undefined;
+
+    const booted = await bootContainer(core, provider, container, keys, { sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: spec.argv.start });
+    if (booted.agent.state === 'missing') {
+      throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {
+        hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
+      });
+    }
+    return await finish(booted);
+  } catch (e) {
+    if (staging) await rm(staging, { recursive: true, force: true });
+    if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
+    await removeAttempt(core, provider, spec.attempt);
+    throw e;
+  }
+}
+
