@@ -2,7 +2,7 @@ import { loadConfig, type Config, type ProviderConfig } from '../config/config.j
 import { dataDir, namePrefix } from '../config/paths.js';
 import type { Core } from '../core/context.js';
 import { validatePrefix } from '../core/naming.js';
-import { Runner } from '../docker/runner.js';
+import { DockerRunner } from '../docker/runner.js';
 import { MngError } from '../errors.js';
 import { makeOutput, type Output } from './output.js';
 
@@ -35,7 +35,7 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
   } else {
     process.on('SIGINT', () => { /* the ssh child handles Ctrl-C */ });
   }
-  const runner = new Runner({ verbose: Boolean(args.verbose), log: (line) => process.stderr.write(output.err.dim(line) + '\n'), signal });
+  const runner = new DockerRunner({ verbose: Boolean(args.verbose), log: (line) => process.stderr.write(output.err.dim(line) + '\n'), signal });
   const config = await loadConfig();
   const core: Core = {
     runner,

@@ -1,10 +1,10 @@
 import type { ProviderConfig } from '../config/config.js';
 import type { DaemonRef } from '../docker/errors.js';
-import type { Runner } from '../docker/runner.js';
+import type { DockerRunner } from '../docker/runner.js';
 
 /** What every core function is handed: the process runner, naming, where mng keeps its files, and narration. */
 export interface Core {
-  runner: Runner;
+  runner: DockerRunner;
   /** container name prefix (MNG_PREFIX) */
   prefix: string;
   /** mng's data directory (keys, known_hosts, ssh config) */

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Runner } from '../docker/runner.js';
+import type { Runner } from '../process/runner.js';
 import { MngError } from '../errors.js';
 import { knownHostsLine, type SshFiles } from './args.js';
 

@@ -6,7 +6,7 @@ import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.
 import type { Core } from '../../lib/core/context.js';
 import { dryRunCreate, passthroughWarnings, planCreate, resolveBuildSource, type CreateRequest } from '../../lib/core/create.js';
 import { buildBuildArgs, buildRemoveImagesArgs } from '../../lib/docker/args.js';
-import { Runner } from '../../lib/docker/runner.js';
+import { DockerRunner } from '../../lib/docker/runner.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 import { quoteArgv } from '../../lib/shell.js';
 
@@ -126,7 +126,7 @@ describe('dryRunCreate', () => {
   const warnings: string[] = [];
   const core: Core = {
     // a runner that must not be used
-    runner: new Proxy(new Runner(), { get: () => { throw new Error('dry run ran something'); } }),
+    runner: new Proxy(new DockerRunner(), { get: () => { throw new Error('dry run ran something'); } }),
     prefix: 'mng-',
     dataDir: '/nonexistent/data',
     progress: () => {},

@@ -63,6 +63,13 @@ describe('lib/ structure', () => {
     expect(long).toEqual([]);
   });
 
+  it('keeps the layers: the process runner and ssh/ know nothing of docker/, core/ nothing of cli/', () => {
+    const graph = importGraph(files, (f) => readFileSync(f, 'utf8'));
+    const bad = [...graph].flatMap(([f, deps]) => deps.map((d) => [relative(LIB, f), relative(LIB, d)]))
+      .filter(([f, d]) => (/^(ssh|process)\//.test(f) && d.startsWith('docker/')) || (/^(core|docker|ssh|process|config)\//.test(f) && d.startsWith('cli/')));
+    expect(bad).toEqual([]);
+  });
+
   it('the cycle check sees a cycle, type-only and dynamic imports included', () => {
     const src: Record<string, string> = {
       '/l/a.ts': "import type { B } from './b.js';",

@@ -1,0 +1,117 @@
+import { execa, type Options } from 'execa';
+import { InterruptedError, MngError } from '../errors.js';
+import { quoteArgv } from '../shell.js';
+
+export interface RunOptions {
+  /** text written to the child's stdin */
+  input?: string;
+  /** 'inherit' streams straight to the terminal (exec, connect, build output) */
+  stdin?: 'pipe' | 'inherit' | 'ignore';
+  stdout?: 'pipe' | 'inherit';
+  stderr?: 'pipe' | 'inherit';
+  /** throw a mapped MngError on a non-zero exit (default true) */
+  check?: boolean;
+  /** what to tell the user when the program is not on PATH (default: install it) */
+  missingHint?: string;
+  /** kill the child after this many milliseconds */
+  timeoutMs?: number;
+  /** called with each output line (stdout and stderr) as it arrives: build progress */
+  onLine?: (line: string) => void;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunnerOptions {
+  /** print every command line with its timing (-v) */
+  verbose?: boolean;
+  /** where verbose lines go (stderr) */
+  log?: (line: string) => void;
+  /** aborting this (Ctrl-C) kills the running child and makes every later call fail */
+  signal?: AbortSignal;
+}
+
+/**
+ * The one place mng starts processes (docker, ssh, ssh-keygen), knowing nothing of what they mean: `-v` shows each
+ * command line with its environment and duration, Ctrl-C (the abort signal) kills the child, and a program that is
+ * missing or fails comes out as a one-line MngError. lib/docker/runner.ts adds docker's own error mapping on top.
+ */
+export class Runner {
+  readonly verbose: boolean;
+  protected readonly log: (line: string) => void;
+  readonly signal?: AbortSignal;
+
+  constructor(opts: RunnerOptions = {}) {
+    this.verbose = opts.verbose ?? false;
+    this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.signal = opts.signal;
+  }
+
+  /** The same runner (of the same class) without the abort signal: for clean-up that must still run after Ctrl-C. */
+  detached(): this {
+    const Same = this.constructor as new (opts: RunnerOptions) => this;
+    return new Same({ verbose: this.verbose, log: this.log });
+  }
+
+  /** Run a program with these arguments; `env` is added to the environment (and shown by -v). */
+  async run(file: string, args: readonly string[], opts: RunOptions = {}, env: Record<string, string> = {}): Promise<RunResult> {
+    if (this.signal?.aborted) throw new InterruptedError();
+    const shown = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), quoteArgv([file, ...args])].join(' ');
+    const started = performance.now();
+    if (this.verbose) this.log(`+ ${shown}`);
+    const options: Options = {
+      env,
+      extendEnv: true,
+      reject: false,
+      stdin: opts.input !== undefined ? 'pipe' : (opts.stdin ?? 'ignore'),
+      stdout: opts.stdout ?? 'pipe',
+      stderr: opts.stderr ?? 'pipe',
+      input: opts.input,
+      timeout: opts.timeoutMs,
+      cancelSignal: this.signal,
+      stripFinalNewline: true,
+      encoding: 'utf8',
+    };
+    const child = execa(file, args, options);
+    if (opts.onLine) {
+      for (const stream of [child.stdout, child.stderr]) {
+        if (!stream) continue;
+        let buf = '';
+        stream.on('data', (chunk: Buffer) => {
+          buf += chunk.toString();
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            opts.onLine!(buf.slice(0, i));
+            buf = buf.slice(i + 1);
+          }
+        });
+        stream.on('end', () => buf && opts.onLine!(buf));
+      }
+    }
+    const r = await child;
+    const ms = Math.round(performance.now() - started);
+    if (this.verbose) this.log(`  (${file} exit ${r.exitCode ?? 'signal'} after ${ms} ms)`);
+    if (r.isCanceled || this.signal?.aborted) throw new InterruptedError();
+    if (r.failed && r.exitCode === undefined) {
+      const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ENOENT') {
+        throw new MngError(`'${file}' was not found on PATH`, { hint: opts.missingHint ?? `install ${file} and try again` });
+      }
+      if (r.timedOut) throw new MngError(`${file} did not finish within ${opts.timeoutMs} ms: ${shown}`);
+      throw new MngError(`${file} could not run: ${r.shortMessage}`);
+    }
+    const result: RunResult = {
+      exitCode: r.exitCode ?? 1,
+      stdout: typeof r.stdout === 'string' ? r.stdout : '',
+      stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    };
+    if (result.exitCode !== 0 && opts.check) {
+      const last = result.stderr.trim().split('\n').pop() || `exit ${result.exitCode}`;
+      throw new MngError(`${file} failed: ${last}`, { failed: { command: shown, exitCode: result.exitCode, stderr: result.stderr } });
+    }
+    return result;
+  }
+}
