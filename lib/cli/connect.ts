@@ -17,11 +17,10 @@ export function builder(y: Argv): Argv<ConnectArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ConnectArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { connectToHost } = await import('../core/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
-  const { host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const [{ host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (!process.stdin.isTTY) {
     throw new MngError('mng connect needs a terminal on stdin', { hint: `to run a command without one: mng exec ${argv.name} -- CMD` });
   }

@@ -1,6 +1,7 @@
 import { loadConfig, type Config, type ProviderConfig } from '../config/config.js';
 import { dataDir, namePrefix } from '../config/paths.js';
 import type { Core } from '../core/context.js';
+import type { Host } from '../core/hosts.js';
 import { validatePrefix } from '../core/naming.js';
 import { DockerRunner } from '../docker/runner.js';
 import { MngError } from '../errors.js';
@@ -56,6 +57,16 @@ export function providersFor(config: Config, provider: string | undefined): Prov
     return [p];
   }
   return Object.values(config.providers);
+}
+
+/**
+ * The agents a command names, found across the providers --provider selects (all by default). Every name is
+ * resolved before the command does anything, so a typo acts on nothing.
+ */
+export async function locateAgents(ctx: Context, provider: string | undefined, names: readonly string[]): Promise<{ provider: ProviderConfig; host: Host }[]> {
+  const { locateHost } = await import('../core/hosts.js');
+  const providers = providersFor(ctx.config, provider);
+  return Promise.all([...new Set(names)].map((n) => locateHost(ctx.core, providers, n)));
 }
 
 /** How long to wait for sshd after a start: `MNG_SSH_TIMEOUT` seconds, default 60. */

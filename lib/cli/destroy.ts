@@ -33,17 +33,14 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { destroyHost } = await import('../core/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
     throw new UsageError(`refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`, 'pass --force');
   }
   const ctx = await makeContext(argv, { interruptible: true });
-  const providers = providersFor(ctx.config, argv.provider);
-  // Resolve every name first: a typo destroys nothing.
-  const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
+  const targets = await locateAgents(ctx, argv.provider, names);
   if (!argv.force) {
     const ok = await confirm(`Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `);
     if (!ok) throw new MngError('not destroyed');

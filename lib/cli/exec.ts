@@ -21,11 +21,10 @@ export function builder(y: Argv): Argv<ExecArgs> {
 export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void> {
   const command = (argv['--'] ?? []).map(String);
   if (command.length === 0) throw new UsageError('no command given: mng exec NAME -- CMD [ARGS...]');
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { execInHost } = await import('../core/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
-  const { host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const [{ host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   process.exitCode = await execInHost(ctx.core, host, command, { tty });
 }

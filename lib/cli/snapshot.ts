@@ -26,10 +26,9 @@ const agentPositional = (y: Argv) => y
   .option('provider', { type: 'string', describe: 'provider instance holding the agent' });
 
 async function locate(argv: SnapshotArgs, interruptible: boolean) {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const ctx = await makeContext(argv, { interruptible });
-  const { provider, host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.agent);
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.agent]);
   return { ctx, provider, host };
 }
 

@@ -26,13 +26,10 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   if (argv.snapshot !== undefined && names.length !== 1) {
     throw new UsageError(`--snapshot starts one agent, but ${names.length} were named`);
   }
-  const { makeContext, providersFor, sshTimeoutSeconds } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents, sshTimeoutSeconds } = await import('./context.js');
   const { startHosts, startFromSnapshot } = await import('../core/lifecycle.js');
   const ctx = await makeContext(argv, { interruptible: true });
-  const providers = providersFor(ctx.config, argv.provider);
-  // Resolve every name first: a typo starts nothing.
-  const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
+  const targets = await locateAgents(ctx, argv.provider, names);
   const timeout = sshTimeoutSeconds();
 
   const { agentWarning } = await import('./format.js');

@@ -16,14 +16,11 @@ export function builder(y: Argv): Argv<StopArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<StopArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { stopHosts } = await import('../core/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   const ctx = await makeContext(argv, { interruptible: true });
-  const providers = providersFor(ctx.config, argv.provider);
-  // Resolve every name first: a typo stops nothing.
-  const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
+  const targets = await locateAgents(ctx, argv.provider, names);
   const { stopped, notRunning } = await stopHosts(ctx.core, targets);
   for (const h of notRunning) {
     ctx.output.progress(h.state === 'stopped' ? `agent '${h.name}' is already stopped: nothing to stop` : `agent '${h.name}' is not running (state: ${h.state}): nothing to stop`);

@@ -21,8 +21,7 @@ export function builder(y: Argv): Argv<TagArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   if (argv.changes && argv.changes.length > 0) {
     throw new MngError(
       `tags of '${argv.name}' cannot change: they are Docker labels, which are fixed when the container is created`,
@@ -30,7 +29,7 @@ export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> 
     );
   }
   const ctx = await makeContext(argv, { interruptible: false });
-  const { host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const [{ host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify(host.tags));
   } else {
