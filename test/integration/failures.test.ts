@@ -20,11 +20,10 @@ async function expectNoContainers(...names: string[]) {
 describe('bad input', () => {
   for (const name of ['../x', 'a b', '-x', 'x'.repeat(64), '']) {
     it(`rejects the name ${JSON.stringify(name.length > 20 ? `${name.slice(0, 5)}…(${name.length})` : name)} as a usage error`, async () => {
-      // '-x' would be read as a flag; after -- ... no: pass it as the positional with the = free form yargs sees as a flag
       const r = await sb.mng(name.startsWith('-') ? ['create', '--no-connect', '--', name] : ['create', name, '--no-connect']);
       if (name.startsWith('-')) {
         // `mng create -- -x` gives -x as an agent argument without an agent: still a usage error, nothing created.
-        expectFailure(r, 2, /./);
+        expectFailure(r, 2, /arguments after -- are for AGENT, but no AGENT was given/);
       } else {
         expectFailure(r, 2, /invalid agent name/);
       }

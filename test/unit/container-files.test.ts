@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AGENT_PROBE,
   AGENT_SESSION,
@@ -161,9 +163,32 @@ describe('parseAgentProbe', () => {
     expect(AGENT_PROBE).toContain('tmux has-session -t agent 2>/dev/null && echo session');
   });
 
-  it('parses what the real probe prints, run by a local sh against fake files', () => {
-    const out = execFileSync('sh', ['-c', 'echo started; echo "exit $(echo 7)"; echo session'], { encoding: 'utf8' });
-    expect(parseAgentProbe(out)).toEqual({ state: 'exited', exitCode: 7 });
+  describe('the real AGENT_PROBE, run by a local sh against fake state files and a fake tmux', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'mng-probe-'));
+      mkdirSync(join(dir, 'run'));
+      mkdirSync(join(dir, 'bin'));
+      // tmux has-session succeeds when the file `session` exists
+      writeFileSync(join(dir, 'bin', 'tmux'), `#!/bin/sh\ntest -f ${join(dir, 'session')}\n`, { mode: 0o755 });
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const probe = (state: { status?: string; exit?: string; session?: boolean }) => {
+      if (state.status !== undefined) writeFileSync(join(dir, 'run', 'agent-status'), state.status);
+      if (state.exit !== undefined) writeFileSync(join(dir, 'run', 'agent-exit'), state.exit);
+      if (state.session) writeFileSync(join(dir, 'session'), '');
+      const script = AGENT_PROBE.replaceAll('/run/mng/', `${join(dir, 'run')}/`);
+      expect(script).not.toBe(AGENT_PROBE);
+      const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` } });
+      return parseAgentProbe(out);
+    };
+
+    it('running', () => expect(probe({ status: 'started\n', session: true })).toEqual({ state: 'running' }));
+    it('exited with its status', () => expect(probe({ status: 'started\n', exit: '7\n' })).toEqual({ state: 'exited', exitCode: 7 }));
+    it('exited, the session gone without a status', () => expect(probe({ status: 'started\n' })).toEqual({ state: 'exited', exitCode: null }));
+    it('missing program', () => expect(probe({ status: 'missing claude\n' })).toEqual({ state: 'missing', program: 'claude' }));
+    it('unknown before the agent starts', () => expect(probe({})).toEqual({ state: 'unknown' }));
   });
 });
 

@@ -15,11 +15,21 @@ import {
   MNG_DIR,
   SSH_CONTAINER_PORT,
 } from '../../lib/docker/args.js';
+import { publishedPort, type ContainerInspect } from '../../lib/docker/inspect.js';
+import { SSHD_CONFIG } from '../../lib/core/container-files.js';
 
-describe('constants', () => {
-  it('sshd listens on 22 and mng files live in /mng', () => {
-    expect(SSH_CONTAINER_PORT).toBe(22);
-    expect(MNG_DIR).toBe('/mng');
+describe('the container\'s ssh port and mng\'s folder, each with one home', () => {
+  it('sshd listens on the port docker create publishes on loopback, and publishedPort reads that port', () => {
+    expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] })).toContain(`127.0.0.1::${SSH_CONTAINER_PORT}`);
+    expect(SSHD_CONFIG).toMatch(new RegExp(`^Port ${SSH_CONTAINER_PORT}$`, 'm'));
+    const c = { NetworkSettings: { Ports: { [`${SSH_CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '4000' }] } } } as unknown as ContainerInspect;
+    expect(publishedPort(c)).toEqual({ host: '127.0.0.1', port: 4000 });
+  });
+
+  it('mng\'s files are copied to the folder init runs from and sshd reads', () => {
+    expect(buildCopyInArgs('/tmp/s', 'c').at(-1)).toBe(`c:${MNG_DIR}`);
+    expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] }).at(-1)).toBe(`${MNG_DIR}/init`);
+    expect(SSHD_CONFIG).toMatch(new RegExp(`^HostKey ${MNG_DIR}/`, 'm'));
   });
 });
 

@@ -24,6 +24,9 @@ function host(over: Partial<Host> = {}): Host {
     containerId: 'c'.repeat(64),
     state: 'running',
     exitCode: null,
+    stopReason: null,
+    stoppedAt: null,
+    imageId: `sha256:${'e'.repeat(64)}`,
     ssh: { user: 'root', host: '127.0.0.1', port: 49153 },
     mounts: [],
     ...over,
@@ -32,7 +35,7 @@ function host(over: Partial<Host> = {}): Host {
 
 describe('agentJson', () => {
   it('has the documented, stable shape', () => {
-    expect(agentJson(host(), FILES)).toEqual({
+    expect(agentJson(host(), FILES)).toStrictEqual({
       name: 'alpha',
       state: 'running',
       provider: 'docker',
@@ -42,6 +45,8 @@ describe('agentJson', () => {
       container_id: 'c'.repeat(64),
       container_name: 'mng-alpha',
       exit_code: null,
+      stop_reason: null,
+      stopped_at: null,
       idle_timeout_seconds: 800,
       agent_command: 'claude --model opus',
       ssh: {
