@@ -63,7 +63,7 @@ export async function prepareImage(core: Core, provider: ProviderConfig, image: 
   const daemon = daemonOf(provider);
   const baseId = await imageId(core, provider, image);
   const tag = preparedTag(baseId);
-  const cached = await core.runner.docker(daemon, buildImageInspectArgs([tag]), { check: false });
+  const cached = await core.runner.docker(daemon, buildImageInspectArgs([tag]), { allowMissing: true });
   if (cached.exitCode === 0) return tag;
 
   const probe = await core.runner.docker(daemon, buildToolProbeArgs(baseId), { check: false });

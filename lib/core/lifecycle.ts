@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
 import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/inspect.js';
+import { dockerReason } from '../docker/errors.js';
 import { MngError } from '../errors.js';
 import type { SshEndpoint } from '../ssh/args.js';
 import { updateSshConfig } from '../ssh/config.js';
@@ -167,7 +168,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
 
   const rename = await core.runner.detached().docker(daemon, buildRenameArgs(tmpName, host.containerName), { check: false });
   if (rename.exitCode !== 0) {
-    throw new MngError(`the old container of agent '${host.name}' is removed, but renaming its replacement ${tmpName} to ${host.containerName} failed: ${rename.stderr.trim().split('\n').pop()}`, {
+    throw new MngError(`the old container of agent '${host.name}' is removed, but renaming its replacement ${tmpName} to ${host.containerName} failed: ${dockerReason(rename.stderr)}`, {
       hint: `rename it yourself: docker rename ${tmpName} ${host.containerName}`,
     });
   }

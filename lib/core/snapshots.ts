@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
 import { buildCommitArgs, buildImageIdsByLabelArgs, buildImageInspectArgs, buildRemoveImagesArgs } from '../docker/args.js';
 import { parseIdLines, parseImageInspect, type ImageInspect } from '../docker/inspect.js';
-import { MngError, UsageError } from '../errors.js';
+import { MngError, NotFoundError, UsageError } from '../errors.js';
 import { daemonOf, type Core } from './context.js';
 import type { Host } from './hosts.js';
 
@@ -160,7 +160,7 @@ export async function resolveSnapshot(core: Core, provider: ProviderConfig, host
       throw new MngError(`snapshot '${ref}' belongs to agent '${owner.hostName}', not to '${host.name}'`, { hint: `mng snapshot list ${host.name} shows this agent's snapshots` });
     }
   }
-  throw new MngError(`agent '${host.name}' has no snapshot '${ref}'`, { hint: `mng snapshot list ${host.name} shows its snapshots` });
+  throw new NotFoundError(`agent '${host.name}' has no snapshot '${ref}'`, `mng snapshot list ${host.name} shows its snapshots`);
 }
 
 /** Remove snapshot images (by their mng tag). */
