@@ -1,3 +1,6 @@
+// Launching a container, shared by create, start and start --snapshot: docker create, mng's files into /mng, docker
+// start, the SSH handshake with the pinned host key, the agent's state; and removing what a failed attempt made.
+
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +17,6 @@ import { parseAgentProbe, type AgentState, type ContainerFile } from './containe
 import { daemonOf, type Core } from './context.js';
 import { sshRoute } from './hosts.js';
 import { exitedError, waitForSsh } from './ssh-wait.js';
-
-/**
- * Launching a container, shared by create, start and start --snapshot: docker create, mng's files into /mng, docker
- * start, the SSH handshake with the pinned host key, the agent's state; and removing what a failed attempt made.
- */
 
 /** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
 export interface LaunchArgv {
