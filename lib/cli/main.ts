@@ -9,6 +9,7 @@ import * as exec from './exec.js';
 import * as list from './list.js';
 import * as tag from './tag.js';
 import * as snapshot from './snapshot.js';
+import * as sshConfig from './ssh-config.js';
 import * as start from './start.js';
 import * as stop from './stop.js';
 import { formatError } from './output.js';
@@ -32,6 +33,7 @@ export function parser(argv: string[]): Argv {
     .command(stop)
     .command(start)
     .command(snapshot)
+    .command(sshConfig)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .demandCommand(1, 'a command is required')
