@@ -20,9 +20,9 @@ export async function handler(argv: ArgumentsCamelCase<ConnectArgs>): Promise<vo
   const { makeContext, locateAgents } = await import('./context.js');
   const { connectToHost } = await import('../core/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ host }] = await locateAgents(ctx, argv.provider, [argv.name]);
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (!process.stdin.isTTY) {
     throw new MngError('mng connect needs a terminal on stdin', { hint: `to run a command without one: mng exec ${argv.name} -- CMD` });
   }
-  process.exitCode = await connectToHost(ctx.core, host);
+  process.exitCode = await connectToHost(ctx.core, provider, host);
 }

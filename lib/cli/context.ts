@@ -45,6 +45,7 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     progress: output.progress,
     warn: output.warn,
     stream: output.stream,
+    debug: (line) => { if (args.verbose) process.stderr.write(output.err.dim(`  ${line}`) + '\n'); },
   };
   return { core, config, output };
 }

@@ -55,7 +55,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const { resolveProvider } = await import('../config/config.js');
   const { createHost, dryRunCreate, resolveBuildSource } = await import('../core/create.js');
   const { agentJson, agentStateJson, agentWarning } = await import('./format.js');
-  const { sshFilesOf } = await import('../core/hosts.js');
+  const { sshConfigPath } = await import('../ssh/config.js');
 
   const rest = (argv['--'] ?? []).map(String);
   if (argv.agentCmd !== undefined && argv.agent !== undefined) {
@@ -95,18 +95,17 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     return;
   }
   const result = await createHost(ctx.core, request);
-  const files = sshFilesOf(ctx.core.dataDir);
   const warning = agentWarning(name, result.agent);
   if (warning) ctx.output.warn(warning);
   if (argv.format === 'json') {
-    ctx.output.result(JSON.stringify({ ...agentJson(result.host, files), agent: agentStateJson(result.agent) }));
+    ctx.output.result(JSON.stringify({ ...agentJson(result.host, ctx.core.dataDir), agent: agentStateJson(result.agent) }));
   } else {
     ctx.output.result(name);
-    ctx.output.progress(`Agent '${name}' is ready: mng connect ${name}  (or: ssh -F ${files.configFile} ${result.host.containerName})`);
+    ctx.output.progress(`Agent '${name}' is ready: mng connect ${name}  (or: ssh -F ${sshConfigPath(ctx.core.dataDir)} ${result.host.containerName})`);
   }
   const connect = argv.connect ?? (Boolean(process.stdin.isTTY && process.stdout.isTTY) && argv.format !== 'json');
   if (connect) {
     const { connectToHost } = await import('../core/session.js');
-    process.exitCode = await connectToHost(ctx.core, result.host);
+    process.exitCode = await connectToHost(ctx.core, provider, result.host);
   }
 }

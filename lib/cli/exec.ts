@@ -24,7 +24,7 @@ export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void>
   const { makeContext, locateAgents } = await import('./context.js');
   const { execInHost } = await import('../core/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ host }] = await locateAgents(ctx, argv.provider, [argv.name]);
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  process.exitCode = await execInHost(ctx.core, host, command, { tty });
+  process.exitCode = await execInHost(ctx.core, provider, host, command, { tty });
 }

@@ -1,8 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AgentState } from '../core/container-files.js';
-import { pasteableSshCommand, type Host } from '../core/hosts.js';
+import { pasteableSshCommand, sshFilesOf, type Host } from '../core/hosts.js';
 import { describeStopReason } from '../core/stop-reason.js';
-import type { SshFiles } from '../ssh/args.js';
 
 /** The stable JSON shape of one agent (documented in the README). */
 export interface AgentJson {
@@ -23,7 +22,8 @@ export interface AgentJson {
   ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
 }
 
-export function agentJson(host: Host, files: SshFiles): AgentJson {
+/** `dataDir`: mng's data directory, where the host's ssh files are (for the pasteable ssh command). */
+export function agentJson(host: Host, dataDir: string): AgentJson {
   return {
     name: host.name,
     state: host.state,
@@ -43,7 +43,7 @@ export function agentJson(host: Host, files: SshFiles): AgentJson {
       host: host.ssh.host,
       port: host.ssh.port,
       proxy_command: host.ssh.proxyCommand ?? null,
-      command: pasteableSshCommand(host, files),
+      command: pasteableSshCommand(host, sshFilesOf(dataDir, host.containerName)),
     },
   };
 }

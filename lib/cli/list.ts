@@ -21,7 +21,7 @@ export function builder(y: Argv): Argv<ListArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
   const { makeContext, providersFor } = await import('./context.js');
-  const { listHosts, sshFilesOf } = await import('../core/hosts.js');
+  const { listHosts } = await import('../core/hosts.js');
   const { agentJson, listTable } = await import('./format.js');
   const { MngError } = await import('../errors.js');
 
@@ -35,12 +35,11 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const errors = results.flatMap((r, i) => (r.status === 'rejected'
     ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
     : []));
-  const files = sshFilesOf(ctx.core.dataDir);
 
   if (argv.format === 'json') {
-    ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, files)), errors }, null, 2));
+    ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, ctx.core.dataDir)), errors }, null, 2));
   } else if (argv.format === 'jsonl') {
-    for (const h of hosts) ctx.output.result(JSON.stringify(agentJson(h, files)));
+    for (const h of hosts) ctx.output.result(JSON.stringify(agentJson(h, ctx.core.dataDir)));
   } else if (hosts.length === 0 && errors.length === 0) {
     ctx.output.result('No agents yet. Create one with: mng create NAME --in docker');
   } else if (hosts.length > 0) {

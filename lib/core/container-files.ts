@@ -72,6 +72,10 @@ AcceptEnv LANG LC_* COLORTERM
 AllowTcpForwarding yes
 X11Forwarding no
 ClientAliveInterval 30
+# mng's own parallel use (make -j, scripts fanning out): many sessions share one connection (ControlMaster), and many
+# connections may be opening at once. OpenSSH's defaults (MaxSessions 10, MaxStartups 10:30:100) drop the rest.
+MaxSessions 256
+MaxStartups 256
 Subsystem sftp internal-sftp
 `;
 
@@ -118,8 +122,17 @@ export interface ContainerFile {
   mode: number;
 }
 
-/** mng's own files: the init script, sshd and tmux configuration, and the ssh keys. The same for every host of a user. */
-export function systemFiles(opts: { authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
+/** The host's own ssh host key: made for this host alone, its public half pinned by mng. */
+export interface HostKey {
+  privateKey: string;
+  publicKey: string;
+}
+
+/**
+ * mng's own files: the init script, sshd and tmux configuration, the authorized client key and the host's own host
+ * key. Without `hostKey` (start --snapshot) the key already in the container's /mng is kept.
+ */
+export function systemFiles(opts: { authorizedKey: string; hostKey?: HostKey }): ContainerFile[] {
   return [
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
@@ -127,7 +140,12 @@ export function systemFiles(opts: { authorizedKey: string; hostPrivateKey: strin
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
     { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 },
-    { path: 'ssh_host_ed25519_key', content: opts.hostPrivateKey, mode: 0o600 },
+    ...(opts.hostKey
+      ? [
+        { path: 'ssh_host_ed25519_key', content: opts.hostKey.privateKey, mode: 0o600 },
+        { path: 'ssh_host_ed25519_key.pub', content: opts.hostKey.publicKey.trim() + '\n', mode: 0o644 },
+      ]
+      : []),
   ];
 }
 
@@ -141,9 +159,20 @@ export function agentFiles(agent: AgentSpec): ContainerFile[] {
   ];
 }
 
-export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostPrivateKey: string }): ContainerFile[] {
+export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostKey: HostKey }): ContainerFile[] {
   return [...systemFiles(opts), ...agentFiles(opts.agent)];
 }
+
+/**
+ * Restore a user's access to a host through Docker (`docker exec`, which the daemon authenticates): authorize the
+ * client public key given as \$1 (once), then print the host's public key, for mng to pin. Hosts made before each had
+ * its own key file derive it from the private key.
+ */
+export const REPAIR_ACCESS_SCRIPT = `set -e
+f=${MNG_DIR}/authorized_keys
+touch "$f"; chmod 600 "$f"
+grep -qxF "$1" "$f" || printf '%s\\n' "$1" >> "$f"
+cat ${MNG_DIR}/ssh_host_ed25519_key.pub 2>/dev/null || ssh-keygen -y -f ${MNG_DIR}/ssh_host_ed25519_key`;
 
 /** What `mng create` runs over ssh once sshd answers: the agent's state, read in the same round trip. */
 export const AGENT_PROBE = `cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;

@@ -15,6 +15,8 @@ export interface Core {
   warn: (message: string) => void;
   /** raw output of long work (docker build), for stderr (silenced by -q) */
   stream: (line: string) => void;
+  /** detail for -v only (which connection an ssh call used...), for stderr */
+  debug: (message: string) => void;
 }
 
 /** The daemon a provider instance talks to. */

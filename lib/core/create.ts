@@ -6,8 +6,8 @@ import { buildBuildArgs } from '../docker/args.js';
 import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
 import { InterruptedError, MngError, UsageError } from '../errors.js';
 import { quote, quoteArgv } from '../shell.js';
-import { updateSshConfig } from '../ssh/config.js';
-import { ensureKeys } from '../ssh/keys.js';
+import { writeHostEntry } from '../ssh/config.js';
+import { ensureClientKey, newHostKey } from '../ssh/keys.js';
 import { version } from '../version.js';
 import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
@@ -213,20 +213,26 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       await buildFromDockerfile(core, provider, plan, plan.buildArgv, req.build);
       built = true;
     }
-    const runImage = await prepareImage(core, provider, image);
-    const keys = await ensureKeys(core.runner, core.dataDir);
+    // The host's own host key: its private half goes into this container only, its public half is pinned here.
+    const [runImage, client, hostKey] = await Promise.all([
+      prepareImage(core, provider, image),
+      ensureClientKey(core.runner, core.dataDir),
+      newHostKey(core.runner, `mng host ${container}`),
+    ]);
     return await launchContainer(core, {
       provider,
       name: req.name,
       containerName: container,
+      alias: container,
+      pinPublicKey: hostKey.publicKey,
       argv: plan.launch(runImage),
       imageForMessages: image,
-      files: containerFiles({ agent: req.agent, authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
+      files: containerFiles({ agent: req.agent, authorizedKey: client.publicKey, hostKey }),
       sshUser: 'root',
       sshTimeoutSeconds: req.sshTimeoutSeconds,
       attempt: { label: LABEL.id, value: id },
-    }, keys, async ({ container: c, endpoint, agent }) => {
-      await updateSshConfig(core.dataDir, [{ alias: container, endpoint }], keys);
+    }, async ({ container: c, endpoint, agent }) => {
+      await writeHostEntry(core.dataDir, container, endpoint);
       const host = hostFromInspect(c, provider);
       if (!host) throw new MngError(`container '${container}' lost its mng labels`);
       return { host: { ...host, ssh: { ...endpoint } }, agent };

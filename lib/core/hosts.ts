@@ -2,9 +2,8 @@ import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveImagesArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError, NotFoundError } from '../errors.js';
-import { sshConfigPath } from '../ssh/config.js';
+import { hostSshFiles, sshConfigPath } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
-import { sshFilePaths } from '../ssh/keys.js';
 import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
 import { builtImageTag, decodeLabels, LABEL, type HostLabels } from './labels.js';
@@ -143,14 +142,9 @@ export function pasteableSshCommand(host: Host, files: SshFiles): string | null 
   return quoteArgv(['ssh', ...args]);
 }
 
-/** Paths of mng's ssh files, without creating anything (for list and JSON output). */
-export function sshFilesOf(dataDir: string): SshFiles & { configFile: string } {
-  const { identityFile, knownHostsFile } = sshFilePaths(dataDir);
-  return {
-    identityFile,
-    knownHostsFile,
-    configFile: sshConfigPath(dataDir),
-  };
+/** Paths of mng's ssh files for one host, without creating anything (for list and JSON output). */
+export function sshFilesOf(dataDir: string, alias: string): SshFiles & { configFile: string } {
+  return { ...hostSshFiles(dataDir, alias), configFile: sshConfigPath(dataDir) };
 }
 
 /**

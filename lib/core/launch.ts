@@ -12,8 +12,9 @@ import { dockerError } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { InterruptedError, MngError } from '../errors.js';
 import type { SshEndpoint } from '../ssh/args.js';
-import type { SshKeys } from '../ssh/keys.js';
+import { isPinned, pinHostKey, removeHostFiles } from '../ssh/config.js';
 import { parseAgentProbe, type AgentState, type ContainerFile } from './container-files.js';
+import { repairAccess } from './access.js';
 import { daemonOf, type Core } from './context.js';
 import { sshRoute } from './hosts.js';
 import { exitedError, waitForSsh } from './ssh-wait.js';
@@ -70,7 +71,7 @@ export interface Booted {
  * docker start → the published SSH port (it may change at every start) → SSH handshake with the pinned host key →
  * the agent's state. Shared by create, start and start --snapshot.
  */
-export async function bootContainer(core: Core, provider: ProviderConfig, container: string, keys: SshKeys, opts: { sshUser: string; sshTimeoutSeconds: number; startArgv?: string[] }): Promise<Booted> {
+export async function bootContainer(core: Core, provider: ProviderConfig, container: string, opts: { alias: string; name: string; sshUser: string; sshTimeoutSeconds: number; startArgv?: string[] }): Promise<Booted> {
   const daemon = daemonOf(provider);
   const startArgv = opts.startArgv ?? buildStartArgs([container]);
   // Two daemons on one machine hand out host ports from the same range without knowing of each other:
@@ -89,8 +90,11 @@ export async function bootContainer(core: Core, provider: ProviderConfig, contai
   if (!endpoint) {
     throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
   }
+  const target = { provider, alias: opts.alias, container, name: opts.name, endpoint };
+  // No pinned host key here (a lost data folder, another machine): pin it through Docker before the first handshake.
+  if (!(await isPinned(core.dataDir, opts.alias))) await repairAccess(core, target);
   core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
-  const probe = await waitForSsh(core, provider, container, endpoint, keys, opts.sshTimeoutSeconds);
+  const probe = await waitForSsh(core, target, opts.sshTimeoutSeconds);
   return { container: c, endpoint, agent: parseAgentProbe(probe) };
 }
 
@@ -99,6 +103,10 @@ export interface LaunchSpec {
   /** the agent's name, for messages */
   name: string;
   containerName: string;
+  /** the host's ssh alias (its final container name): its pinned key and Host entry */
+  alias: string;
+  /** a new host's public host key, pinned under `alias` once its container exists (create; start --snapshot keeps the pin) */
+  pinPublicKey?: string;
   /** the docker commands (planLaunch): create from the prepared image or a snapshot, with the labels and start args */
   argv: LaunchArgv;
   /** the image as the user knows it, for messages */
@@ -114,11 +122,12 @@ export interface LaunchSpec {
  * docker create → copy mng's files into /mng → boot (start, SSH handshake, agent state) → `finish`. Any failure (or
  * Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
  */
-export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: SshKeys, finish: (booted: Booted) => Promise<T>): Promise<T> {
+export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (booted: Booted) => Promise<T>): Promise<T> {
   const { provider } = spec;
   const daemon = daemonOf(provider);
   const container = spec.containerName;
   let staging: string | undefined;
+  let pinned = false;
   try {
     core.progress(`Creating container ${container}`);
     const created = await core.runner.docker(daemon, spec.argv.create, { check: false });
@@ -130,6 +139,10 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: Ssh
       }
       throw dockerError(spec.argv.create, created.exitCode, created.stderr, daemon);
     }
+    if (spec.pinPublicKey) {
+      await pinHostKey(core.dataDir, spec.alias, spec.pinPublicKey);
+      pinned = true;
+    }
 
     staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
     for (const f of spec.files) {
@@ -139,7 +152,7 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: Ssh
     await rm(staging, { recursive: true, force: true });
     staging = undefined;
 
-    const booted = await bootContainer(core, provider, container, keys, { sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: spec.argv.start });
+    const booted = await bootContainer(core, provider, container, { alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: spec.argv.start });
     if (booted.agent.state === 'missing') {
       throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {
         hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
@@ -150,6 +163,7 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, keys: Ssh
     if (staging) await rm(staging, { recursive: true, force: true });
     if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
     await removeAttempt(core, provider, spec.attempt);
+    if (pinned) await removeHostFiles(core.dataDir, spec.alias);
     throw e;
   }
 }

@@ -5,8 +5,8 @@ import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/
 import { dockerReason } from '../docker/errors.js';
 import { MngError } from '../errors.js';
 import type { SshEndpoint } from '../ssh/args.js';
-import { updateSshConfig } from '../ssh/config.js';
-import { ensureKeys } from '../ssh/keys.js';
+import { removeHostFiles, writeHostEntry } from '../ssh/config.js';
+import { ensureClientKey } from '../ssh/keys.js';
 import { systemFiles, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { bootContainer, launchContainer, planLaunch } from './launch.js';
@@ -46,7 +46,7 @@ export async function stopHosts(core: Core, targets: Target[]): Promise<{ stoppe
 export async function destroyHost(core: Core, provider: ProviderConfig, host: Host, opts: { keepSnapshots?: boolean } = {}): Promise<{ snapshotsRemoved: number }> {
   const snapshots = opts.keepSnapshots ? [] : await listSnapshots(core, provider, host);
   await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
-  await updateSshConfig(core.dataDir, [], undefined, [host.containerName]);
+  await removeHostFiles(core.dataDir, host.containerName);
   if (host.image === builtImageTag(host.id)) {
     try {
       await removeBuiltImages(core, provider, host.id);
@@ -77,7 +77,6 @@ export type StartOutcome =
  * write for all hosts. Hosts that run already are left alone. One host failing does not keep the others from starting.
  */
 export async function startHosts(core: Core, targets: Target[], opts: { sshTimeoutSeconds: number }): Promise<StartOutcome[]> {
-  const keys = await ensureKeys(core.runner, core.dataDir);
   const outcomes = await Promise.all(targets.map(async ({ provider, host }): Promise<StartOutcome & { endpoint?: SshEndpoint }> => {
     if (host.state === 'running') return { host, status: 'running' };
     if (host.state === 'paused') {
@@ -85,15 +84,14 @@ export async function startHosts(core: Core, targets: Target[], opts: { sshTimeo
     }
     try {
       core.progress(`Starting ${host.containerName}`);
-      const booted = await bootContainer(core, provider, host.containerId, keys, { sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
+      const booted = await bootContainer(core, provider, host.containerId, { alias: host.containerName, name: host.name, sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
       const fresh = hostFromInspect(booted.container, provider) ?? host;
       return { host: { ...fresh, ssh: { ...booted.endpoint } }, status: 'started', agent: booted.agent, endpoint: booted.endpoint };
     } catch (e) {
       return { host, status: 'failed', error: e as Error };
     }
   }));
-  const entries = outcomes.flatMap((o) => (o.endpoint ? [{ alias: o.host.containerName, endpoint: o.endpoint }] : []));
-  if (entries.length > 0) await updateSshConfig(core.dataDir, entries, keys);
+  await Promise.all(outcomes.map((o) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint) : undefined)));
   return outcomes.map(({ endpoint: _e, ...o }) => o as StartOutcome);
 }
 
@@ -123,7 +121,7 @@ export function replacementName(containerName: string, random: string = randomBy
 export async function startFromSnapshot(core: Core, provider: ProviderConfig, host: Host, snapshotRef: string, opts: { sshTimeoutSeconds: number }): Promise<{ host: Host; agent: AgentState; snapshot: Snapshot }> {
   const daemon = daemonOf(provider);
   const snapshot = await resolveSnapshot(core, provider, host, snapshotRef);
-  const keys = await ensureKeys(core.runner, core.dataDir);
+  const client = await ensureClientKey(core.runner, core.dataDir);
   const [old] = parseContainerInspect((await core.runner.docker(daemon, buildInspectArgs([host.containerId]))).stdout);
   const tmpName = replacementName(host.containerName);
 
@@ -141,14 +139,15 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       provider,
       name: host.name,
       containerName: tmpName,
+      alias: host.containerName,
       argv: planLaunch({ containerName: tmpName, image: snapshot.imageId, labels: replayLabels(old.Config.Labels), startArgs: host.startArgs }),
       imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
-      // The snapshot keeps /mng/agent; mng's own files (init script, keys) are written afresh.
-      files: systemFiles({ authorizedKey: keys.client.publicKey, hostPrivateKey: keys.hostPrivateKey }),
+      // The snapshot keeps /mng/agent and the host's own host key (its identity); mng's scripts and the client key are written afresh.
+      files: systemFiles({ authorizedKey: client.publicKey }),
       sshUser: host.sshUser,
       sshTimeoutSeconds: opts.sshTimeoutSeconds,
       attempt: { name: tmpName },
-    }, keys, async (b) => {
+    }, async (b) => {
       // The new container answers ssh: now the old one goes. Not interruptible: half of a swap is worse than either side.
       await core.runner.detached().docker(daemon, buildRemoveArgs([host.containerId]));
       return b;
@@ -157,8 +156,8 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
     if (stopOldFirst) {
       core.warn(`starting ${host.containerName} again as it was`);
       try {
-        const again = await bootContainer({ ...core, runner: core.runner.detached() }, provider, host.containerId, keys, { sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
-        await updateSshConfig(core.dataDir, [{ alias: host.containerName, endpoint: again.endpoint }], keys);
+        const again = await bootContainer({ ...core, runner: core.runner.detached() }, provider, host.containerId, { alias: host.containerName, name: host.name, sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
+        await writeHostEntry(core.dataDir, host.containerName, again.endpoint);
       } catch (e2) {
         core.warn(`could not start ${host.containerName} again: ${(e2 as Error).message}`);
       }
@@ -174,7 +173,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
   }
   // The route was worked out under the temporary name (a remote daemon's ProxyCommand names the container): redo it.
   const endpoint = sshRoute(provider, host.containerName, publishedPort(booted.container), host.sshUser) ?? booted.endpoint;
-  await updateSshConfig(core.dataDir, [{ alias: host.containerName, endpoint }], keys);
+  await writeHostEntry(core.dataDir, host.containerName, endpoint);
   const fresh = hostFromInspect(booted.container, provider);
   if (!fresh) throw new MngError(`container '${host.containerName}' lost its mng labels`);
   return { host: { ...fresh, containerName: host.containerName, ssh: { ...endpoint } }, agent: booted.agent, snapshot };

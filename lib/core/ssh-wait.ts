@@ -2,8 +2,8 @@ import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildLogsTailArgs } from '../docker/args.js';
 import { parseContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
-import { buildSshArgs, type SshEndpoint } from '../ssh/args.js';
-import type { SshKeys } from '../ssh/keys.js';
+import { isAccessMismatch } from '../ssh/args.js';
+import { repairAccess, sharedSshArgs, type SshTarget } from './access.js';
 import { AGENT_PROBE } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 
@@ -16,18 +16,27 @@ export async function exitedError(core: Core, provider: ProviderConfig, containe
 
 /**
  * Bounded wait for an SSH handshake with the pinned host key, running AGENT_PROBE; returns the probe's output.
- * Used after every `docker start` (create, start, start --snapshot). About once a second it also checks that the
- * container still runs, so a container whose sshd died fails at once with its last log line, not at the timeout.
+ * Used after every `docker start` (create, start, start --snapshot). The connection that answers stays open as the
+ * host's shared connection, so the next exec or connect pays no handshake. Keys that no longer match (a lost data
+ * folder) are restored through Docker once. About once a second it also checks that the container still runs, so a
+ * container whose sshd died fails at once with its last log line, not at the timeout.
  */
-export async function waitForSsh(core: Core, provider: ProviderConfig, container: string, endpoint: SshEndpoint, keys: SshKeys, timeoutSeconds: number): Promise<string> {
+export async function waitForSsh(core: Core, target: SshTarget, timeoutSeconds: number): Promise<string> {
+  const { provider, container } = target;
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1000;
-  const args = buildSshArgs(endpoint, keys, AGENT_PROBE, { batch: true, connectTimeoutSeconds: 5 });
+  const args = await sharedSshArgs(core, target, AGENT_PROBE, { batch: true, connectTimeoutSeconds: 5 });
   let lastError = '';
   let lastStateCheck = started;
+  let repaired = false;
   for (;;) {
     const res = await core.runner.run('ssh', args, { timeoutMs: 15_000 });
     if (res.exitCode === 0) return res.stdout;
+    if (isAccessMismatch(res.stderr) && !repaired) {
+      repaired = true;
+      await repairAccess(core, target);
+      continue;
+    }
     lastError = res.stderr.trim().split('\n').pop() ?? `ssh exit ${res.exitCode}`;
     const now = Date.now();
     if (now >= deadline) {

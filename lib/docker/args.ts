@@ -96,6 +96,11 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
   return ['container', 'inspect', ...containers];
 }
 
+/** `docker exec` of a script (sh -c) with arguments, in a running container. */
+export function buildExecScriptArgs(container: string, script: string, args: readonly string[]): string[] {
+  return ['exec', container, '/bin/sh', '-c', script, 'sh', ...args];
+}
+
 /** The last `lines` lines a container wrote (why it died). */
 export function buildLogsTailArgs(container: string, lines: number): string[] {
   return ['logs', '--tail', String(lines), container];

@@ -1,14 +1,15 @@
 /**
  * Pure ssh argument builders. mng's own ssh calls never read the user's ~/.ssh/config (-F /dev/null) and
- * always check the host key strictly against mng's own known_hosts.
+ * always check the host key strictly against the host's own pinned key.
  */
 
-/** Every mng host presents the same host key (made once per user), recorded under this alias in known_hosts. */
-export const HOST_KEY_ALIAS = 'mng-host';
-
+/** The local files one host's ssh connections use: the client key, and the host's own pinned host key. */
 export interface SshFiles {
   identityFile: string;
+  /** a known_hosts file holding only this host's key, under `hostKeyAlias` */
   knownHostsFile: string;
+  /** the name the host key is pinned under (the host's ssh alias), so a new port never matters */
+  hostKeyAlias: string;
 }
 
 export interface SshEndpoint {
@@ -26,7 +27,7 @@ export function sshOptions(files: SshFiles): Record<string, string> {
     IdentitiesOnly: 'yes',
     UserKnownHostsFile: files.knownHostsFile,
     StrictHostKeyChecking: 'yes',
-    HostKeyAlias: HOST_KEY_ALIAS,
+    HostKeyAlias: files.hostKeyAlias,
     LogLevel: 'ERROR',
   };
 }
@@ -37,12 +38,33 @@ function optionFlags(opts: Record<string, string>): string[] {
   return Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`]);
 }
 
+/**
+ * Connection sharing (OpenSSH ControlMaster): `auto` uses a live master at `path` or becomes one, kept
+ * `persistSeconds` after its last session; `no` only ever uses an existing master (or connects on its own).
+ */
+export interface ControlOptions {
+  /** socket path; may hold ssh's %C token */
+  path: string;
+  master: 'auto' | 'no';
+  persistSeconds?: number;
+}
+
 export interface SshCallOptions {
   /** allocate a terminal (-t) or not (-T) */
   tty?: boolean;
   /** never prompt; fail instead (probes, exec) */
   batch?: boolean;
   connectTimeoutSeconds?: number;
+  control?: ControlOptions;
+}
+
+function controlOptions(c: ControlOptions | undefined): Record<string, string> {
+  if (!c) return {};
+  return {
+    ControlMaster: c.master,
+    ControlPath: c.path,
+    ...(c.persistSeconds !== undefined ? { ControlPersist: `${c.persistSeconds}s` } : {}),
+  };
 }
 
 /** `ssh` argv (without the program name) that runs `remoteCommand` on the host. */
@@ -53,7 +75,7 @@ export function buildSshArgs(endpoint: SshEndpoint, files: SshFiles, remoteComma
   if (endpoint.proxyCommand) extra.ProxyCommand = endpoint.proxyCommand;
   return [
     '-F', '/dev/null',
-    ...optionFlags({ ...sshOptions(files), ...extra }),
+    ...optionFlags({ ...sshOptions(files), ...controlOptions(call.control), ...extra }),
     call.tty ? '-t' : '-T',
     '-p', String(endpoint.port),
     `${endpoint.user}@${endpoint.host}`,
@@ -61,8 +83,29 @@ export function buildSshArgs(endpoint: SshEndpoint, files: SshFiles, remoteComma
   ];
 }
 
-/** A known_hosts line pinning the shared host key under HOST_KEY_ALIAS. */
-export function knownHostsLine(hostPublicKey: string): string {
+/** `ssh -O check`: exit 0 when a live master serves this endpoint (no connection is made). */
+export function buildMasterCheckArgs(endpoint: SshEndpoint, controlPath: string): string[] {
+  return ['-F', '/dev/null', '-o', `ControlPath=${controlPath}`, '-O', 'check', '-p', String(endpoint.port), `${endpoint.user}@${endpoint.host}`];
+}
+
+/** A known_hosts line pinning a host's public key under its alias. */
+export function knownHostsLine(alias: string, hostPublicKey: string): string {
   const [type, key] = hostPublicKey.trim().split(/\s+/);
-  return `${HOST_KEY_ALIAS} ${type} ${key}\n`;
+  return `${alias} ${type} ${key}\n`;
+}
+
+/** Does this ssh stderr say the handshake was cut before it began (sshd's MaxStartups, a restart)? Worth a retry. */
+export function isDroppedHandshake(stderr: string): boolean {
+  return /kex_exchange_identification|Connection closed by remote host|Connection reset by peer|ssh_exchange_identification/i.test(stderr);
+}
+
+/** Does this ssh stderr say our keys no longer match the host's (a lost data folder, another machine)? Repairable through Docker. */
+export function isAccessMismatch(stderr: string): boolean {
+  return /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No [A-Z0-9-]+ host key is known|Permission denied \(publickey/i.test(stderr);
+}
+
+/** ssh's last meaningful stderr line: no banners, no warnings. */
+export function sshReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^@+$|^@|^Warning:|^Please contact|^It is also possible|^Someone could be|^IT IS POSSIBLE|^The fingerprint|^SHA256:|^Add correct host key|^Offending|^Host key for .* has changed|^ED25519 host key for|^Control socket connect/.test(l));
+  return lines.pop() ?? 'no error output';
 }

@@ -1,40 +1,50 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
-import { sshOptions, type SshEndpoint, type SshFiles } from './args.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { knownHostsLine, sshOptions, type SshEndpoint, type SshFiles } from './args.js';
 
 /**
- * mng's own ssh config file (in its data directory): one `Host <container name>` entry per host, so
- * `ssh -F FILE mng-NAME` (and scp, rsync -e, VS Code Remote-SSH through an Include) work.
- * The user's ~/.ssh/config is never written here.
+ * mng's local ssh files, all under its data directory:
+ *
+ *   ssh_config                 Include of every host's entry (what `mng ssh-config --install` points ~/.ssh/config at)
+ *   keys/client/id_ed25519     the user's client key (never leaves this machine)
+ *   hosts/ALIAS/ssh_config     one `Host ALIAS` entry, so `ssh ALIAS`, scp, rsync and editors work
+ *   hosts/ALIAS/known_hosts    that host's own public host key, pinned under ALIAS
+ *
+ * One folder per host means every write touches one host's files only, atomically: fifty mng commands running at
+ * once never lose each other's entries. These files are a cache of access; Docker holds the truth (core/access.ts).
  */
 export function sshConfigPath(dataDir: string): string {
   return join(dataDir, 'ssh_config');
 }
 
-async function load(file: string): Promise<SSHConfig> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const config = SSHConfig.parse(text);
-  // ssh-config drops the quotes of a one-path UserKnownHostsFile when parsing, so a rewrite would split a path
-  // with spaces into several files: quote it again.
-  for (const section of config) {
-    if (!('config' in section)) continue;
-    for (const line of section.config) {
-      if (line.type === SSHConfig.DIRECTIVE && /^UserKnownHostsFile$/i.test(line.param) && typeof line.value === 'string' && /\s/.test(line.value)) {
-        line.quoted = true;
-      }
-    }
-  }
-  return config;
+export function hostDir(dataDir: string, alias: string): string {
+  return join(dataDir, 'hosts', alias);
 }
 
-async function save(file: string, config: SSHConfig): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  let text = config.toString();
-  if (!text.startsWith('# ')) text = `# Written by mng: one Host entry per agent. Edits are overwritten.\n${text}`;
-  await writeFile(tmp, text.endsWith('\n') ? text : text + '\n', { mode: 0o644 });
-  await rename(tmp, file);
+export function clientKeyPath(dataDir: string): string {
+  return join(dataDir, 'keys', 'client', 'id_ed25519');
+}
+
+/** The files a connection to host ALIAS uses. Pure: nothing is created. */
+export function hostSshFiles(dataDir: string, alias: string): SshFiles {
+  return { identityFile: clientKeyPath(dataDir), knownHostsFile: join(hostDir(dataDir, alias), 'known_hosts'), hostKeyAlias: alias };
+}
+
+function quoted(path: string): string {
+  return /\s/.test(path) ? `"${path}"` : path;
+}
+
+/** The text of mng's main ssh config file: an Include of every host's entry. */
+export function mainConfigText(dataDir: string): string {
+  return `# Written by mng: every agent's Host entry (hosts/*/ssh_config). Edits are overwritten.\nInclude ${quoted(join(dataDir, 'hosts', '*', 'ssh_config'))}\n`;
+}
+
+async function ensureMainConfig(dataDir: string): Promise<void> {
+  const file = sshConfigPath(dataDir);
+  const want = mainConfigText(dataDir);
+  if ((await readFile(file, 'utf8').catch(() => '')) !== want) await writeFileAtomic(file, want);
 }
 
 /** The Host entry for one host, as a directive map. */
@@ -52,21 +62,26 @@ export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles)
   };
 }
 
-/** Add or replace the entries for these hosts, and remove the entries named in `remove`. One read, one write. */
-export async function updateSshConfig(
-  dataDir: string,
-  upsert: { alias: string; endpoint: SshEndpoint }[],
-  files: SshFiles | undefined,
-  remove: string[] = [],
-): Promise<void> {
-  const file = sshConfigPath(dataDir);
-  const config = await load(file);
-  const before = config.toString();
-  for (const alias of [...remove, ...upsert.map((u) => u.alias)]) {
-    while (config.find({ Host: alias })) config.remove({ Host: alias });
-  }
-  if (files) {
-    for (const u of upsert) config.append(hostEntry(u.alias, u.endpoint, files));
-  }
-  if (config.toString() !== before) await save(file, config);
+/** Write (or rewrite: a new port after start) host ALIAS's Host entry. */
+export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint): Promise<void> {
+  const config = new SSHConfig();
+  config.append(hostEntry(alias, endpoint, hostSshFiles(dataDir, alias)));
+  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n${config.toString()}\n`);
+  await ensureMainConfig(dataDir);
+}
+
+/** Pin host ALIAS's public host key (the only line of its own known_hosts file). */
+export async function pinHostKey(dataDir: string, alias: string, publicKey: string): Promise<void> {
+  await writeFileAtomic(hostSshFiles(dataDir, alias).knownHostsFile, knownHostsLine(alias, publicKey));
+}
+
+/** Is a host key pinned for ALIAS? When not, access is restored through Docker before any ssh. */
+export async function isPinned(dataDir: string, alias: string): Promise<boolean> {
+  const text = await readFile(hostSshFiles(dataDir, alias).knownHostsFile, 'utf8').catch(() => '');
+  return text.startsWith(`${alias} `);
+}
+
+/** Forget host ALIAS: its entry and its pinned key. */
+export async function removeHostFiles(dataDir: string, alias: string): Promise<void> {
+  await rm(hostDir(dataDir, alias), { recursive: true, force: true });
 }

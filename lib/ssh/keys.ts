@@ -1,28 +1,16 @@
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile, chmod } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Runner } from '../process/runner.js';
 import { MngError } from '../errors.js';
-import { knownHostsLine, type SshFiles } from './args.js';
+import { clientKeyPath } from './config.js';
 
 export interface KeyPair {
   privateKeyFile: string;
   publicKey: string;
 }
 
-export interface SshKeys extends SshFiles {
-  client: KeyPair;
-  host: KeyPair;
-  /** the host's private key text, copied into each container */
-  hostPrivateKey: string;
-}
-
 const KEY_FILE = 'id_ed25519';
-
-/** Where mng keeps its key pairs and known_hosts under its data directory (nothing is created). */
-export function sshFilePaths(dataDir: string): SshFiles & { keysDir: string } {
-  const keysDir = join(dataDir, 'keys');
-  return { keysDir, identityFile: join(keysDir, 'client', KEY_FILE), knownHostsFile: join(dataDir, 'known_hosts') };
-}
 
 async function readPair(dir: string): Promise<KeyPair | undefined> {
   try {
@@ -34,17 +22,19 @@ async function readPair(dir: string): Promise<KeyPair | undefined> {
 }
 
 /**
- * One ed25519 key pair in `dir` (mode 0700, private key 0600), made once. It is generated in a temporary
- * folder and renamed into place, so two mng processes racing never leave a mismatched pair.
+ * The user's client key pair (`keys/client`, folder 0700, private key 0600), made once. It is generated in a
+ * temporary folder and renamed into place, so mng processes racing never leave a mismatched pair. The private key
+ * never leaves this machine; containers get the public key only.
  */
-async function ensurePair(runner: Runner, parent: string, name: string, comment: string): Promise<KeyPair> {
-  const dir = join(parent, name);
+export async function ensureClientKey(runner: Runner, dataDir: string): Promise<KeyPair> {
+  const dir = dirname(clientKeyPath(dataDir));
   const existing = await readPair(dir);
   if (existing) return existing;
+  const parent = dirname(dir);
   await mkdir(parent, { recursive: true, mode: 0o700 });
-  const tmp = await mkdtemp(join(parent, `.${name}-`));
+  const tmp = await mkdtemp(join(parent, '.client-'));
   try {
-    await runner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(tmp, KEY_FILE)], { check: true });
+    await runner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'mng client', '-f', join(tmp, KEY_FILE)], { check: true });
     await chmod(join(tmp, KEY_FILE), 0o600);
     await chmod(tmp, 0o700);
     await rename(tmp, dir).catch(async (e: NodeJS.ErrnoException) => {
@@ -58,21 +48,17 @@ async function ensurePair(runner: Runner, parent: string, name: string, comment:
   return pair;
 }
 
-/** The client key, the shared host key and known_hosts pinning it, all under mng's data directory. */
-export async function ensureKeys(runner: Runner, dataDir: string): Promise<SshKeys> {
-  const { keysDir, knownHostsFile } = sshFilePaths(dataDir);
-  const [client, host] = await Promise.all([
-    ensurePair(runner, keysDir, 'client', 'mng client'),
-    ensurePair(runner, keysDir, 'host', 'mng host'),
-  ]);
-  const line = knownHostsLine(host.publicKey);
-  const current = await readFile(knownHostsFile, 'utf8').catch(() => '');
-  if (current !== line) await writeFile(knownHostsFile, line, { mode: 0o644 });
-  return {
-    client,
-    host,
-    hostPrivateKey: await readFile(host.privateKeyFile, 'utf8'),
-    identityFile: client.privateKeyFile,
-    knownHostsFile,
-  };
+/**
+ * A new host key for one host. The private key goes into that host's container only (through Docker) and is not
+ * kept here; mng keeps the public key, pinned under the host's alias.
+ */
+export async function newHostKey(runner: Runner, comment: string): Promise<{ privateKey: string; publicKey: string }> {
+  const tmp = await mkdtemp(join(tmpdir(), 'mng-hostkey-'));
+  try {
+    await runner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(tmp, 'key')], { check: true });
+    const [privateKey, publicKey] = await Promise.all([readFile(join(tmp, 'key'), 'utf8'), readFile(join(tmp, 'key.pub'), 'utf8')]);
+    return { privateKey, publicKey: publicKey.trim() };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }

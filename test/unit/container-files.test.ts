@@ -7,6 +7,7 @@ import {
   AGENT_PROBE,
   AGENT_SESSION,
   AGENT_WRAPPER,
+  REPAIR_ACCESS_SCRIPT,
   agentCommandLine,
   CONNECT_COMMAND,
   containerFiles,
@@ -20,6 +21,7 @@ import {
 } from '../../lib/core/container-files.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyDummyDummyDummyDummyDummyDummyDumm mng-client';
+const HOST_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST mng host';
 const HOST_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
 
 function byPath(files: ContainerFile[]): Record<string, ContainerFile> {
@@ -55,8 +57,8 @@ describe('agentCommandLine', () => {
 });
 
 describe('containerFiles', () => {
-  it('writes the nine files with their modes; keys are 0600, scripts 0755', () => {
-    const files = containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY });
+  it('writes the ten files with their modes; keys are 0600, scripts 0755', () => {
+    const files = containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } });
     expect(files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
       ['init', '755'],
       ['start-agent', '755'],
@@ -65,13 +67,14 @@ describe('containerFiles', () => {
       ['tmux.conf', '644'],
       ['authorized_keys', '600'],
       ['ssh_host_ed25519_key', '600'],
+      ['ssh_host_ed25519_key.pub', '644'],
       ['agent-cmd', '755'],
       ['agent-bin', '644'],
     ]);
   });
 
   it('puts the fixed scripts and configs in as they are', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
     expect(f.init.content).toBe(INIT_SCRIPT);
     expect(f['start-agent'].content).toBe(START_AGENT_SCRIPT);
     expect(f.sshd_config.content).toBe(SSHD_CONFIG);
@@ -79,32 +82,33 @@ describe('containerFiles', () => {
     expect(f.agent.content).toBe(AGENT_WRAPPER);
   });
 
-  it('writes the authorized key trimmed, with one final newline, and the host key verbatim', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: `\n  ${KEY}  \n\n`, hostPrivateKey: HOST_KEY }));
+  it('writes the authorized key trimmed, with one final newline, and the host key pair verbatim', () => {
+    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: `\n  ${KEY}  \n\n`, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
     expect(f.authorized_keys.content).toBe(`${KEY}\n`);
     expect(f.ssh_host_ed25519_key.content).toBe(HOST_KEY);
+    expect(f['ssh_host_ed25519_key.pub'].content).toBe(`${HOST_PUB}\n`);
   });
 
   it('execs a program agent and records the program for the PATH check', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    const f = byPath(containerFiles({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
     expect(f['agent-cmd'].content).toBe("exec claude --model 'opus max'\n");
     expect(f['agent-bin'].content).toBe('claude');
   });
 
   it('runs a command agent as a script line, with no program to check', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    const f = byPath(containerFiles({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
     expect(f['agent-cmd'].content).toBe('npm start; bash\n');
     expect(f['agent-bin'].content).toBe('');
   });
 
   it('runs a shell agent with no program to check', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY }));
+    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
     expect(f['agent-cmd'].content).toBe('if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi\n');
     expect(f['agent-bin'].content).toBe('');
   });
 
   it('uses relative paths only (they go under /mng)', () => {
-    for (const f of containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostPrivateKey: HOST_KEY })) {
+    for (const f of containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } })) {
       expect(f.path).not.toMatch(/^\/|\.\./);
     }
   });
@@ -112,7 +116,7 @@ describe('containerFiles', () => {
 
 describe('the fixed scripts', () => {
   it('are valid POSIX sh (sh -n)', () => {
-    for (const script of [INIT_SCRIPT, START_AGENT_SCRIPT, AGENT_WRAPPER, CONNECT_COMMAND, AGENT_PROBE, execCommandLine(['ls'])]) {
+    for (const script of [INIT_SCRIPT, START_AGENT_SCRIPT, AGENT_WRAPPER, CONNECT_COMMAND, AGENT_PROBE, REPAIR_ACCESS_SCRIPT, execCommandLine(['ls'])]) {
       expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
     }
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { agentJson, agentStateJson, ago, listTable, renderTable, stateColor } from '../../lib/cli/format.js';
 import type { Host } from '../../lib/core/hosts.js';
 
-const FILES = { identityFile: '/d/mng/keys/client/id_ed25519', knownHostsFile: '/d/mng/known_hosts' };
+const DATA = '/d/mng';
 const NOW = Date.parse('2025-11-27T12:00:00Z');
 
 function host(over: Partial<Host> = {}): Host {
@@ -35,7 +35,7 @@ function host(over: Partial<Host> = {}): Host {
 
 describe('agentJson', () => {
   it('has the documented, stable shape', () => {
-    expect(agentJson(host(), FILES)).toStrictEqual({
+    expect(agentJson(host(), DATA)).toStrictEqual({
       name: 'alpha',
       state: 'running',
       provider: 'docker',
@@ -55,29 +55,29 @@ describe('agentJson', () => {
         port: 49153,
         proxy_command: null,
         command:
-          'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/known_hosts'
-          + ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-host -o LogLevel=ERROR -p 49153 root@127.0.0.1',
+          'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/hosts/mng-alpha/known_hosts'
+          + ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-alpha -o LogLevel=ERROR -p 49153 root@127.0.0.1',
       },
     });
   });
 
   it('gives the proxy command of a host on a remote daemon, inside a pasteable ssh command', () => {
     const proxy = "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-alpha /bin/sh -c 'exec sshd -i'";
-    const j = agentJson(host({ ssh: { user: 'root', host: 'mng-alpha', port: 22, proxyCommand: proxy } }), FILES);
+    const j = agentJson(host({ ssh: { user: 'root', host: 'mng-alpha', port: 22, proxyCommand: proxy } }), DATA);
     expect(j.ssh.proxy_command).toBe(proxy);
     expect(j.ssh.command).toContain(`-o 'ProxyCommand=${proxy.replace(/'/g, "'\\''")}'`);
     expect(j.ssh.command).toMatch(/-p 22 root@mng-alpha$/);
   });
 
   it('has no ssh port or command for a stopped host, and its exit code', () => {
-    const j = agentJson(host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }), FILES);
+    const j = agentJson(host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }), DATA);
     expect(j.state).toBe('stopped');
     expect(j.exit_code).toBe(137);
     expect(j.ssh).toEqual({ user: 'root', host: '127.0.0.1', port: null, proxy_command: null, command: null });
   });
 
   it('does not leak internal fields (labels, mounts) and survives JSON', () => {
-    const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), FILES);
+    const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), DATA);
     expect(Object.keys(j).sort()).toEqual([
       'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'name', 'provider', 'ssh', 'state',
       'stop_reason', 'stopped_at', 'tags',

@@ -132,6 +132,7 @@ describe('dryRunCreate', () => {
     progress: () => {},
     warn: (m) => warnings.push(m),
     stream: () => {},
+    debug: () => {},
   };
 
   it('prints the shell-quoted build, create, cp and start lines of the same plan, with comments', () => {

@@ -1,17 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildSshArgs, HOST_KEY_ALIAS, knownHostsLine, sshOptions } from '../../lib/ssh/args.js';
+import { buildMasterCheckArgs, buildSshArgs, isAccessMismatch, isDroppedHandshake, knownHostsLine, sshOptions, sshReason } from '../../lib/ssh/args.js';
 
-const FILES = { identityFile: '/data/mng/keys/client/id_ed25519', knownHostsFile: '/data/mng/known_hosts' };
+const FILES = { identityFile: '/data/mng/keys/client/id_ed25519', knownHostsFile: '/data/mng/hosts/mng-a/known_hosts', hostKeyAlias: 'mng-a' };
 const EP = { user: 'root', host: '127.0.0.1', port: 49153 };
 
 const COMMON = [
   '-F', '/dev/null',
   '-o', 'IdentityFile=/data/mng/keys/client/id_ed25519',
   '-o', 'IdentitiesOnly=yes',
-  '-o', 'UserKnownHostsFile=/data/mng/known_hosts',
+  '-o', 'UserKnownHostsFile=/data/mng/hosts/mng-a/known_hosts',
   '-o', 'StrictHostKeyChecking=yes',
-  '-o', 'HostKeyAlias=mng-host',
+  '-o', 'HostKeyAlias=mng-a',
   '-o', 'LogLevel=ERROR',
 ];
 
@@ -29,16 +29,15 @@ function sshResolved(args: string[]): Map<string, string> {
 }
 
 describe('sshOptions', () => {
-  it('pins mng\'s own key and known_hosts, strictly', () => {
+  it('pins the host\'s own key under its alias, strictly', () => {
     expect(sshOptions(FILES)).toEqual({
       IdentityFile: '/data/mng/keys/client/id_ed25519',
       IdentitiesOnly: 'yes',
-      UserKnownHostsFile: '/data/mng/known_hosts',
+      UserKnownHostsFile: '/data/mng/hosts/mng-a/known_hosts',
       StrictHostKeyChecking: 'yes',
-      HostKeyAlias: 'mng-host',
+      HostKeyAlias: 'mng-a',
       LogLevel: 'ERROR',
     });
-    expect(HOST_KEY_ALIAS).toBe('mng-host');
   });
 });
 
@@ -80,7 +79,7 @@ describe('buildSshArgs', () => {
   });
 
   it('double-quotes option values with spaces so ssh reads one path, not several words', () => {
-    const files = { identityFile: '/home/Jo Doe/.local/share/mng/keys/client/id_ed25519', knownHostsFile: '/home/Jo Doe/.local/share/mng/known_hosts' };
+    const files = { ...FILES, identityFile: '/home/Jo Doe/.local/share/mng/keys/client/id_ed25519', knownHostsFile: '/home/Jo Doe/.local/share/mng/known_hosts' };
     const args = buildSshArgs(EP, files, undefined);
     expect(args).toContain('IdentityFile="/home/Jo Doe/.local/share/mng/keys/client/id_ed25519"');
     expect(args).toContain('UserKnownHostsFile="/home/Jo Doe/.local/share/mng/known_hosts"');
@@ -95,13 +94,13 @@ describe('buildSshArgs', () => {
       expect(cfg.get('identityfile')).toBe(FILES.identityFile);
       expect(cfg.get('userknownhostsfile')).toBe(FILES.knownHostsFile);
       expect(cfg.get('stricthostkeychecking')).toBe('true');
-      expect(cfg.get('hostkeyalias')).toBe('mng-host');
+      expect(cfg.get('hostkeyalias')).toBe('mng-a');
       expect(cfg.get('batchmode')).toBe('yes');
       expect(cfg.get('connecttimeout')).toBe('7');
     });
 
     it('accepts paths with spaces', () => {
-      const files = { identityFile: '/tmp/Jo Doe/id_ed25519', knownHostsFile: '/tmp/Jo Doe/known_hosts' };
+      const files = { ...FILES, identityFile: '/tmp/Jo Doe/id_ed25519', knownHostsFile: '/tmp/Jo Doe/known_hosts' };
       const cfg = sshResolved(buildSshArgs(EP, files, undefined));
       expect(cfg.get('identityfile')).toBe('/tmp/Jo Doe/id_ed25519');
       expect(cfg.get('userknownhostsfile')).toBe('/tmp/Jo Doe/known_hosts');
@@ -109,14 +108,52 @@ describe('buildSshArgs', () => {
   });
 });
 
+describe('connection sharing', () => {
+  const control = { path: '/d/mng/sockets/%C', master: 'auto' as const, persistSeconds: 60 };
+  it('adds ControlMaster, ControlPath and ControlPersist before the call options', () => {
+    expect(buildSshArgs(EP, FILES, 'true', { batch: true, control })).toEqual([
+      ...COMMON, '-o', 'ControlMaster=auto', '-o', 'ControlPath=/d/mng/sockets/%C', '-o', 'ControlPersist=60s',
+      '-o', 'BatchMode=yes', '-T', '-p', '49153', 'root@127.0.0.1', '--', 'true',
+    ]);
+  });
+  it('checks for a live master without connecting', () => {
+    expect(buildMasterCheckArgs(EP, '/d/s/%C')).toEqual(['-F', '/dev/null', '-o', 'ControlPath=/d/s/%C', '-O', 'check', '-p', '49153', 'root@127.0.0.1']);
+  });
+  it.skipIf(!hasSsh)('is what the real ssh resolves', () => {
+    const cfg = sshResolved(buildSshArgs(EP, FILES, 'true', { control }));
+    expect(cfg.get('controlmaster')).toBe('auto');
+    expect(cfg.get('controlpath')).toMatch(/^\/d\/mng\/sockets\/[0-9a-f]{40}$/); // %C: 40 hex digits, so the socket path length is known
+    expect(cfg.get('controlpersist')).toBe('60');
+  });
+});
+
+describe('reading ssh failures', () => {
+  it('a handshake cut short by sshd is worth a retry', () => {
+    expect(isDroppedHandshake('kex_exchange_identification: Connection closed by remote host\r\nConnection closed by 127.0.0.1 port 32771')).toBe(true);
+    expect(isDroppedHandshake('kex_exchange_identification: read: Connection reset by peer')).toBe(true);
+    expect(isDroppedHandshake('ssh: connect to host 127.0.0.1 port 1: Connection refused')).toBe(false);
+  });
+  it('keys that no longer match are repairable', () => {
+    expect(isAccessMismatch('@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.')).toBe(true);
+    expect(isAccessMismatch('No ED25519 host key is known for mng-a and you have requested strict checking.\nHost key verification failed.')).toBe(true);
+    expect(isAccessMismatch('root@127.0.0.1: Permission denied (publickey).')).toBe(true);
+    expect(isAccessMismatch('ssh: connect to host 127.0.0.1 port 1: Connection refused')).toBe(false);
+  });
+  it('the reason is ssh\'s last line without its banner', () => {
+    const banner = '@@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@@@@@\nIT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\nHost key verification failed.\n';
+    expect(sshReason(banner)).toBe('Host key verification failed.');
+    expect(sshReason('')).toBe('no error output');
+  });
+});
+
 describe('knownHostsLine', () => {
   it('pins the key type and key under the alias, dropping the comment', () => {
-    expect(knownHostsLine('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0 mng-host-key@machine\n')).toBe(
-      'mng-host ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0\n',
+    expect(knownHostsLine('mng-a', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0 mng host mng-a\n')).toBe(
+      'mng-a ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0\n',
     );
   });
 
   it('works without a comment and with extra whitespace', () => {
-    expect(knownHostsLine('  ssh-ed25519\tAAAAKEY  ')).toBe('mng-host ssh-ed25519 AAAAKEY\n');
+    expect(knownHostsLine('mng-b', '  ssh-ed25519\tAAAAKEY  ')).toBe('mng-b ssh-ed25519 AAAAKEY\n');
   });
 });

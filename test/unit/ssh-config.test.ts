@@ -1,13 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
 import SSHConfig from 'ssh-config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hostEntry, sshConfigPath, updateSshConfig } from '../../lib/ssh/config.js';
+import {
+  hostEntry, hostSshFiles, isPinned, mainConfigText, pinHostKey, removeHostFiles, sshConfigPath, writeHostEntry,
+} from '../../lib/ssh/config.js';
+import { controlDir } from '../../lib/ssh/control.js';
 
-const FILES = { identityFile: '/d/mng/keys/client/id_ed25519', knownHostsFile: '/d/mng/known_hosts' };
 const ep = (port: number) => ({ user: 'root', host: '127.0.0.1', port });
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY mng host mng-a';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mng-unit-sshcfg-')); });
@@ -15,169 +18,102 @@ afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
 
 const hasSsh = spawnSync('ssh', ['-V']).status === 0;
 
-const text = () => readFileSync(sshConfigPath(dir), 'utf8');
-const parsed = () => SSHConfig.parse(text());
-const hosts = () => parsed().filter((l) => l.type === SSHConfig.DIRECTIVE && l.param === 'Host').map((l) => (l as { value: unknown }).value);
+/** What the real ssh would use for ALIAS through mng's main file (ssh -G: no connection). */
+function resolved(alias: string): Record<string, string> {
+  return Object.fromEntries(
+    execFileSync('ssh', ['-G', '-F', sshConfigPath(dir), alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+  );
+}
 
-describe('sshConfigPath', () => {
-  it('is ssh_config in the data directory', () => {
+describe('paths', () => {
+  it('keeps one folder per host under the data directory', () => {
     expect(sshConfigPath('/x/mng')).toBe('/x/mng/ssh_config');
+    expect(hostSshFiles('/x/mng', 'mng-a')).toEqual({
+      identityFile: '/x/mng/keys/client/id_ed25519', knownHostsFile: '/x/mng/hosts/mng-a/known_hosts', hostKeyAlias: 'mng-a',
+    });
+  });
+  it('the main file includes every host entry, quoting a path with spaces', () => {
+    expect(mainConfigText('/x/mng')).toContain('\nInclude /x/mng/hosts/*/ssh_config\n');
+    expect(mainConfigText('/Users/Jo Doe/mng')).toContain('\nInclude "/Users/Jo Doe/mng/hosts/*/ssh_config"\n');
+  });
+  it('sockets go under the data directory, or a short private path when that is too long for a unix socket', () => {
+    expect(controlDir('/home/u/.local/share/mng')).toBe('/home/u/.local/share/mng/sockets');
+    const long = `/home/${'x'.repeat(80)}/mng`;
+    const d = controlDir(long, 1000);
+    expect(d).toMatch(/\/mng-1000-[0-9a-f]{12}$/);
+    expect(d.length + 1 + 40).toBeLessThanOrEqual(100);
+    expect(controlDir(long, 1000)).toBe(d); // stable for one data directory
   });
 });
 
 describe('hostEntry', () => {
-  it('is a Host block with the endpoint and mng\'s options, without LogLevel', () => {
-    expect(hostEntry('mng-a', ep(1234), FILES)).toEqual({
+  it('is a Host block with the endpoint, the client key and the host\'s own pinned key, without LogLevel', () => {
+    expect(hostEntry('mng-a', ep(1234), hostSshFiles('/d/mng', 'mng-a'))).toEqual({
       Host: 'mng-a',
       HostName: '127.0.0.1',
       Port: '1234',
       User: 'root',
       IdentityFile: '/d/mng/keys/client/id_ed25519',
       IdentitiesOnly: 'yes',
-      UserKnownHostsFile: ['/d/mng/known_hosts'],
+      UserKnownHostsFile: ['/d/mng/hosts/mng-a/known_hosts'],
       StrictHostKeyChecking: 'yes',
-      HostKeyAlias: 'mng-host',
+      HostKeyAlias: 'mng-a',
     });
+  });
+  it('carries the proxy route of a remote daemon', () => {
+    const e = hostEntry('mng-a', { ...ep(22), host: 'mng-a', proxyCommand: 'docker exec -i mng-a sshd -i' }, hostSshFiles('/d', 'mng-a'));
+    expect(e.ProxyCommand).toBe('docker exec -i mng-a sshd -i');
   });
 });
 
-describe('updateSshConfig', () => {
-  it('creates the file (and the data directory) with one Host entry and a header comment', async () => {
-    const nested = join(dir, 'a', 'b');
-    await updateSshConfig(nested, [{ alias: 'mng-a', endpoint: ep(1234) }], FILES);
-    const t = readFileSync(sshConfigPath(nested), 'utf8');
-    expect(t).toBe([
-      '# Written by mng: one Host entry per agent. Edits are overwritten.',
-      'Host mng-a',
-      '  HostName 127.0.0.1',
-      '  Port 1234',
-      '  User root',
-      '  IdentityFile /d/mng/keys/client/id_ed25519',
-      '  IdentitiesOnly yes',
-      '  UserKnownHostsFile /d/mng/known_hosts',
-      '  StrictHostKeyChecking yes',
-      '  HostKeyAlias mng-host',
-      '',
-    ].join('\n'));
-    expect(statSync(sshConfigPath(nested)).mode & 0o777).toBe(0o644);
+describe('per-host files', () => {
+  it('writes the entry and the main file; a rewrite (new port) replaces it; removal forgets the host', async () => {
+    await writeHostEntry(dir, 'mng-a', ep(1111));
+    await writeHostEntry(dir, 'mng-b', ep(2222));
+    expect(readFileSync(sshConfigPath(dir), 'utf8')).toBe(mainConfigText(dir));
+    const a = SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a');
+    expect(a.Port).toBe('1111');
+    await writeHostEntry(dir, 'mng-a', ep(3333));
+    expect(SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a').Port).toBe('3333');
+    await removeHostFiles(dir, 'mng-a');
+    expect(readdirSync(join(dir, 'hosts'))).toEqual(['mng-b']);
   });
 
-  it('parses back to what ssh would use for the host', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1234) }], FILES);
-    expect(parsed().compute('mng-a')).toEqual({
-      Host: 'mng-a',
-      HostName: '127.0.0.1',
-      Port: '1234',
-      User: 'root',
-      IdentityFile: ['/d/mng/keys/client/id_ed25519'],
-      IdentitiesOnly: 'yes',
-      UserKnownHostsFile: '/d/mng/known_hosts',
-      StrictHostKeyChecking: 'yes',
-      HostKeyAlias: 'mng-host',
-    });
-    expect(parsed().compute('some-other-host')).toEqual({});
+  it('pins a host key under the alias, alone in its own known_hosts', async () => {
+    expect(await isPinned(dir, 'mng-a')).toBe(false);
+    await pinHostKey(dir, 'mng-a', KEY);
+    expect(readFileSync(hostSshFiles(dir, 'mng-a').knownHostsFile, 'utf8')).toBe('mng-a ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY\n');
+    expect(await isPinned(dir, 'mng-a')).toBe(true);
+    expect(await isPinned(dir, 'mng-b')).toBe(false);
   });
 
-  it('adds a second host without touching the first', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }], FILES);
-    await updateSshConfig(dir, [{ alias: 'mng-b', endpoint: ep(2222) }], FILES);
-    expect(hosts()).toEqual(['mng-a', 'mng-b']);
-    expect(parsed().compute('mng-a').Port).toBe('1111');
-    expect(parsed().compute('mng-b').Port).toBe('2222');
+  it('fifty writers at once lose nothing and leave no temporary file', async () => {
+    const aliases = Array.from({ length: 50 }, (_, i) => `mng-h${i}`);
+    await Promise.all(aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i)), pinHostKey(dir, a, KEY)])));
+    expect(readdirSync(join(dir, 'hosts')).sort()).toEqual([...aliases].sort());
+    for (const a of aliases) expect(readdirSync(join(dir, 'hosts', a)).sort()).toEqual(['known_hosts', 'ssh_config']);
+    expect(readdirSync(dir).sort()).toEqual(['hosts', 'ssh_config']);
   });
 
-  it('replaces an entry whose port changed, leaving one entry per alias', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }, { alias: 'mng-b', endpoint: ep(2222) }], FILES);
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(3333) }], FILES);
-    expect(hosts().sort()).toEqual(['mng-a', 'mng-b']);
-    expect(parsed().compute('mng-a').Port).toBe('3333');
-    expect(parsed().compute('mng-b').Port).toBe('2222');
-    expect(text().match(/^\s*Port /gm)).toHaveLength(2);
-  });
-
-  it('removes the named entries only', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }, { alias: 'mng-b', endpoint: ep(2222) }, { alias: 'mng-c', endpoint: ep(3333) }], FILES);
-    await updateSshConfig(dir, [], undefined, ['mng-b']);
-    expect(hosts()).toEqual(['mng-a', 'mng-c']);
-    expect(parsed().compute('mng-b')).toEqual({});
-    expect(parsed().compute('mng-c').Port).toBe('3333');
-    expect(text()).not.toContain('2222');
-  });
-
-  it('removing the last entry leaves only the header', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }], FILES);
-    await updateSshConfig(dir, [], undefined, ['mng-a']);
-    expect(hosts()).toEqual([]);
-    expect(text().trim()).toBe('# Written by mng: one Host entry per agent. Edits are overwritten.');
-  });
-
-  it('removes and upserts in one call', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }, { alias: 'mng-b', endpoint: ep(2222) }], FILES);
-    await updateSshConfig(dir, [{ alias: 'mng-c', endpoint: ep(3333) }], FILES, ['mng-a']);
-    expect(hosts()).toEqual(['mng-b', 'mng-c']);
-  });
-
-  it('leaves entries of other hosts (and their comments) untouched', async () => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(sshConfigPath(dir), '# my notes\nHost build-box\n  HostName 10.0.0.5\n  User me\n\n');
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }], FILES);
-    expect(text().startsWith('# my notes\nHost build-box\n  HostName 10.0.0.5\n  User me\n')).toBe(true);
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(4444) }], FILES);
-    await updateSshConfig(dir, [], undefined, ['mng-a']);
-    expect(hosts()).toEqual(['build-box']);
-    expect(parsed().compute('build-box')).toEqual({ Host: 'build-box', HostName: '10.0.0.5', User: 'me' });
-  });
-
-  it('removes duplicate entries of an alias', async () => {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(sshConfigPath(dir), 'Host mng-a\n  Port 1\n\nHost mng-a\n  Port 2\n');
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(5555) }], FILES);
-    expect(hosts()).toEqual(['mng-a']);
-    expect(parsed().compute('mng-a').Port).toBe('5555');
-  });
-
-  it('does not create the file when nothing changes', async () => {
-    await updateSshConfig(dir, [], undefined, ['mng-nothing']);
-    expect(existsSync(sshConfigPath(dir))).toBe(false);
-  });
-
-  it('without files (keys unknown) only removes the upserted aliases', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }], FILES);
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(2222) }], undefined);
-    expect(hosts()).toEqual([]);
-  });
-
-  it('quotes paths with spaces so each stays one path', async () => {
-    const files = { identityFile: '/home/Jo Doe/mng/id_ed25519', knownHostsFile: '/home/Jo Doe/mng/known_hosts' };
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }], files);
-    expect(text()).toContain('  IdentityFile "/home/Jo Doe/mng/id_ed25519"\n');
-    expect(text()).toContain('  UserKnownHostsFile "/home/Jo Doe/mng/known_hosts"\n');
-    const cfg = parsed().compute('mng-a');
-    expect(cfg.IdentityFile).toEqual(['/home/Jo Doe/mng/id_ed25519']);
-    // one file, not the three words '/home/Jo', 'Doe/mng/known_hosts'...
-    expect(cfg.UserKnownHostsFile).toBe('/home/Jo Doe/mng/known_hosts');
-    // a later rewrite keeps the quoting
-    await updateSshConfig(dir, [{ alias: 'mng-b', endpoint: ep(2222) }], files);
-    expect(parsed().compute('mng-a').UserKnownHostsFile).toBe('/home/Jo Doe/mng/known_hosts');
-  });
-
-  it('leaves no temporary file behind', async () => {
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(1111) }], FILES);
-    expect(readFileSync(sshConfigPath(dir), 'utf8')).toContain('Host mng-a');
-    expect(readdirSync(dir)).toEqual(['ssh_config']);
-  });
-
-  it.skipIf(!hasSsh)('is read by the real ssh (ssh -G -F FILE ALIAS, no connection)', async () => {
-    const files = { identityFile: '/home/Jo Doe/mng/id_ed25519', knownHostsFile: '/d/mng/known_hosts' };
-    await updateSshConfig(dir, [{ alias: 'mng-a', endpoint: ep(4321) }, { alias: 'mng-b', endpoint: { user: 'dev', host: '127.0.0.2', port: 2222 } }], files);
-    const resolved = (alias: string) => Object.fromEntries(
-      execFileSync('ssh', ['-G', '-F', sshConfigPath(dir), alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-        .split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
-    );
+  it.skipIf(!hasSsh)('is read by the real ssh through the main file (ssh -G, no connection)', async () => {
+    await writeHostEntry(dir, 'mng-a', ep(4321));
+    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 });
     expect(resolved('mng-a')).toMatchObject({
-      hostname: '127.0.0.1', port: '4321', user: 'root', identityfile: '/home/Jo Doe/mng/id_ed25519',
-      userknownhostsfile: '/d/mng/known_hosts', stricthostkeychecking: 'true', hostkeyalias: 'mng-host', identitiesonly: 'yes',
+      hostname: '127.0.0.1', port: '4321', user: 'root', identityfile: join(dir, 'keys/client/id_ed25519'),
+      userknownhostsfile: join(dir, 'hosts/mng-a/known_hosts'), stricthostkeychecking: 'true', hostkeyalias: 'mng-a', identitiesonly: 'yes',
     });
     expect(resolved('mng-b')).toMatchObject({ hostname: '127.0.0.2', port: '2222', user: 'dev' });
+    expect(existsSync(join(dir, 'hosts', 'mng-b', 'known_hosts'))).toBe(false);
+  });
+
+  it.skipIf(!hasSsh)('keeps paths with spaces whole', async () => {
+    const spaced = join(dir, 'Jo Doe', 'mng');
+    await writeHostEntry(spaced, 'mng-a', ep(1111));
+    const r = Object.fromEntries(
+      execFileSync('ssh', ['-G', '-F', sshConfigPath(spaced), 'mng-a'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+    );
+    expect(r.port).toBe('1111');
+    expect(r.userknownhostsfile).toBe(join(spaced, 'hosts/mng-a/known_hosts'));
   });
 });

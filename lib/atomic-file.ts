@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * Write a file so that a reader (or fifty sibling mng processes) sees the old text or the new one, never half of
+ * either: a uniquely named temporary file beside it, then rename.
+ */
+export async function writeFileAtomic(file: string, text: string, mode: number = 0o644): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, text, { mode });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}

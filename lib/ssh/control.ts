@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MngError } from '../errors.js';
+
+/** A unix socket path must fit in sun_path (104 bytes on macOS, 108 on Linux); ssh's %C expands to 40 hex digits. */
+const SOCKET_PATH_MAX = 100;
+const TOKEN_LENGTH = 40;
+
+/**
+ * The private folder of ssh's connection-sharing sockets: `<data dir>/sockets`, or, when that path is too long for a
+ * socket, a folder under the temporary directory named after the data directory. Pure: nothing is created.
+ */
+export function controlDir(dataDir: string, uid: number = process.getuid?.() ?? 0): string {
+  const own = join(dataDir, 'sockets');
+  if (own.length + 1 + TOKEN_LENGTH <= SOCKET_PATH_MAX) return own;
+  return join(tmpdir(), `mng-${uid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+}
+
+/** Make the sockets folder (0700, ours only) and return ssh's ControlPath for it. */
+export async function ensureControlPath(dataDir: string): Promise<string> {
+  const dir = controlDir(dataDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new MngError(`${dir} is not a folder of this user's, so mng will not put its ssh sockets there`, { hint: 'remove it, or set XDG_DATA_HOME to a shorter private path' });
+  }
+  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  return join(dir, '%C');
+}
