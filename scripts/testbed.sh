@@ -97,6 +97,8 @@ ensure_client_tools() {
   if [ "${MNG_TESTBED_CHECK_BARE:-}" = 1 ]; then
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+    # plain ssh tools through mng's ssh config: scp comes with the client, rsync does not
+    command -v rsync >/dev/null 2>&1 || missing+=(rsync)
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root && is_debian || die "missing: ${missing[*]}"

@@ -46,12 +46,20 @@ export function addInclude(text: string, file: string): IncludeEdit {
   if (top.some((l) => isOurInclude(l, file))) return { status: 'unchanged' };
   const hasNested = top.some((l) => 'config' in l && l.config.some((c) => isOurInclude(c, file)));
   if (hasNested) return { status: 'unusual', reason: `it includes ${file} inside a Host or Match block only` };
+  // The new text is the line plus the old text byte for byte; ssh must read it as the old directives after the Include.
   const next = `${includeLine(file)}\n${text}`;
-  const check = SSHConfig.parse(next);
-  if (check.length === 0 || !isOurInclude(check[0], file) || check.toString() !== next) {
-    return { status: 'unusual', reason: 'ssh-config would not keep it as it is' };
+  const check = SSHConfig.parse(next).filter((l) => l.type === SSHConfig.DIRECTIVE);
+  if (check.length === 0 || !isOurInclude(check[0], file) || JSON.stringify(directives(check.slice(1))) !== JSON.stringify(directives(top))) {
+    return { status: 'unusual', reason: 'the Include line would change how the rest of it is read' };
   }
   return { status: 'changed', text: next };
+}
+
+type Line = { type: number; param?: string; value?: unknown; config?: Line[] };
+
+/** The directives of a parsed config, without comments and whitespace: what ssh acts on. */
+function directives(lines: readonly Line[]): unknown[] {
+  return lines.filter((l) => l.type === SSHConfig.DIRECTIVE).map((l) => [l.param, l.value, l.config ? directives(l.config) : null]);
 }
 
 /** Remove every top-level `Include FILE` line (only mng's own, exactly), leaving the rest byte for byte. */

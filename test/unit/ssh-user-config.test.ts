@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addInclude, editUserSshConfig, includeLine, removeInclude, UserConfigRefused } from '../../lib/ssh/user-config.js';
 
 const MNG = '/home/u/.local/share/mng/ssh_config';
-const EXISTING = '# my hosts\nHost work\n    HostName work.example.com\n    User me\n\nHost *\n  ServerAliveInterval 30\n';
+const EXISTING = '# my hosts\nHost work\n    HostName work.example.com   # a comment ssh-config would reflow\n\tUser me\n\nHost *\n  ServerAliveInterval 30\n';
 
 describe('includeLine', () => {
   it('is one Include directive, quoted when the path has spaces', () => {
