@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerExists, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
@@ -150,13 +150,14 @@ describe('destroy', () => {
   it('removes the container and its ssh config entry', async () => {
     await sb.create('gone1');
     await sb.create('gone2');
-    expect(readFileSync(join(sb.dataDir, 'ssh_config'), 'utf8')).toContain(`Host ${sb.container('gone1')}`);
+    const entry = join(sb.dataDir, 'hosts', sb.container('gone1'), 'ssh_config');
+    expect(readFileSync(entry, 'utf8')).toContain(`Host ${sb.container('gone1')}`);
     const r = await sb.mng(['destroy', 'gone1', 'gone2', '--force']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('gone1\ngone2\n');
     expect(await containerExists(sb.container('gone1'))).toBe(false);
     expect(await containerExists(sb.container('gone2'))).toBe(false);
-    expect(readFileSync(join(sb.dataDir, 'ssh_config'), 'utf8')).not.toContain(sb.container('gone1'));
+    expect(existsSync(entry)).toBe(false);
   });
 
   it('refuses without --force when not on a terminal, and removes nothing', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
@@ -61,11 +61,10 @@ describe('mng create on the local daemon', () => {
     expect(refused.stderr).toMatch(/Host key verification failed|No ED25519 host key is known/);
   });
 
-  it('keeps its keys private in the data directory', () => {
-    for (const f of ['keys/client/id_ed25519', 'keys/host/id_ed25519']) {
-      expect(statSync(join(sb.dataDir, f)).mode & 0o777).toBe(0o600);
-    }
-    expect(readFileSync(join(sb.dataDir, 'known_hosts'), 'utf8')).toMatch(/^mng-host ssh-ed25519 /);
+  it('keeps the client key private in the data directory, and pins the host\'s own key under its alias', () => {
+    expect(statSync(join(sb.dataDir, 'keys/client/id_ed25519')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(sb.dataDir, 'keys/host'))).toBe(false);
+    expect(readFileSync(join(sb.dataDir, 'hosts', sb.container('alpha'), 'known_hosts'), 'utf8')).toMatch(new RegExp(`^${sb.container('alpha')} ssh-ed25519 \\S+\\n$`));
   });
 
   it('stops quickly and cleanly: PID 1 exits 0 on SIGTERM', async () => {
