@@ -22,9 +22,15 @@ export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void>
   const command = (argv['--'] ?? []).map(String);
   if (command.length === 0) throw new UsageError('no command given: mng exec NAME -- CMD [ARGS...]');
   const { makeContext, locateAgents } = await import('./context.js');
-  const { execInHost } = await import('../core/session.js');
+  const { execIn, liveTarget, sshTarget } = await import('../core/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  process.exitCode = await execInHost(ctx.core, provider, host, command, { tty });
+  // A live shared connection to the host needs no lookup through Docker.
+  const live = await liveTarget(ctx.core, ctx.config, argv.name, argv.provider);
+  if (live) {
+    process.exitCode = await execIn(ctx.core, live, command, { tty, live: true });
+    return;
+  }
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
+  process.exitCode = await execIn(ctx.core, sshTarget(provider, host), command, { tty });
 }

@@ -38,8 +38,15 @@ export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
     throw new MngError(`could not read the ssh host key of agent '${t.name}' through Docker`, { hint: `its /mng folder may be damaged: mng destroy ${t.name}, or mng start ${t.name} --snapshot ID` });
   }
   await pinHostKey(core.dataDir, t.alias, publicKey);
-  await writeHostEntry(core.dataDir, t.alias, t.endpoint);
+  await writeHostEntry(core.dataDir, t.alias, t.endpoint, t.provider.name);
   core.warn(`restored ssh access to agent '${t.name}' through Docker (this machine's key authorized, the host key pinned again)`);
+}
+
+/** Is there a live shared connection to the host (`ssh -O check`: no connection is made)? `-v` says so when there is. */
+export async function hasLiveConnection(core: Core, t: SshTarget): Promise<boolean> {
+  const check = await core.runner.run('ssh', buildMasterCheckArgs(t.endpoint, await ensureControlPath(core.dataDir)));
+  if (check.exitCode === 0) core.debug(`ssh: reusing the shared connection to ${t.alias}`);
+  return check.exitCode === 0;
 }
 
 /** The ssh argv of one call to the host through its shared connection (`auto`: becomes the master when there is none). */
@@ -57,13 +64,8 @@ export async function sharedSshArgs(core: Core, t: SshTarget, remoteCommand: str
  * - keys that no longer match: restored through Docker, then tried once more;
  * - anything else: one line saying why.
  */
-export async function ensureConnection(core: Core, t: SshTarget): Promise<void> {
-  const controlPath = await ensureControlPath(core.dataDir);
-  const check = await core.runner.run('ssh', buildMasterCheckArgs(t.endpoint, controlPath));
-  if (check.exitCode === 0) {
-    core.debug(`ssh: reusing the shared connection to ${t.alias}`);
-    return;
-  }
+export async function ensureConnection(core: Core, t: SshTarget, opts: { knownDead?: boolean } = {}): Promise<void> {
+  if (!opts.knownDead && (await hasLiveConnection(core, t))) return;
   if (!(await isPinned(core.dataDir, t.alias))) await repairAccess(core, t);
   let repaired = false;
   for (let attempt = 0; ; attempt++) {

@@ -91,7 +91,7 @@ export async function startHosts(core: Core, targets: Target[], opts: { sshTimeo
       return { host, status: 'failed', error: e as Error };
     }
   }));
-  await Promise.all(outcomes.map((o) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint) : undefined)));
+  await Promise.all(outcomes.map((o) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint, o.host.provider) : undefined)));
   return outcomes.map(({ endpoint: _e, ...o }) => o as StartOutcome);
 }
 
@@ -157,7 +157,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       core.warn(`starting ${host.containerName} again as it was`);
       try {
         const again = await bootContainer({ ...core, runner: core.runner.detached() }, provider, host.containerId, { alias: host.containerName, name: host.name, sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
-        await writeHostEntry(core.dataDir, host.containerName, again.endpoint);
+        await writeHostEntry(core.dataDir, host.containerName, again.endpoint, provider.name);
       } catch (e2) {
         core.warn(`could not start ${host.containerName} again: ${(e2 as Error).message}`);
       }
@@ -173,7 +173,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
   }
   // The route was worked out under the temporary name (a remote daemon's ProxyCommand names the container): redo it.
   const endpoint = sshRoute(provider, host.containerName, publishedPort(booted.container), host.sshUser) ?? booted.endpoint;
-  await writeHostEntry(core.dataDir, host.containerName, endpoint);
+  await writeHostEntry(core.dataDir, host.containerName, endpoint, provider.name);
   const fresh = hostFromInspect(booted.container, provider);
   if (!fresh) throw new MngError(`container '${host.containerName}' lost its mng labels`);
   return { host: { ...fresh, containerName: host.containerName, ssh: { ...endpoint } }, agent: booted.agent, snapshot };

@@ -62,12 +62,27 @@ export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles)
   };
 }
 
-/** Write (or rewrite: a new port after start) host ALIAS's Host entry. */
-export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint): Promise<void> {
+/** Write (or rewrite: a new port after start) host ALIAS's Host entry; `provider` is the mng provider it is on. */
+export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint, provider: string): Promise<void> {
   const config = new SSHConfig();
   config.append(hostEntry(alias, endpoint, hostSshFiles(dataDir, alias)));
-  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n${config.toString()}\n`);
+  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n# mng provider: ${provider}\n${config.toString()}\n`);
   await ensureMainConfig(dataDir);
+}
+
+/**
+ * Host ALIAS's entry as mng wrote it: the route and the provider, or undefined. A cache, right only while the host
+ * runs as it did when written; a live shared connection to that route proves it (core/session.ts).
+ */
+export async function readHostEntry(dataDir: string, alias: string): Promise<{ endpoint: SshEndpoint; provider: string } | undefined> {
+  const text = await readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
+  const provider = text && /^# mng provider: (\S+)$/m.exec(text)?.[1];
+  if (!text || !provider) return undefined;
+  const c = SSHConfig.parse(text).compute(alias);
+  const port = Number(c.Port);
+  if (typeof c.HostName !== 'string' || typeof c.User !== 'string' || !Number.isInteger(port)) return undefined;
+  const proxyCommand = Array.isArray(c.ProxyCommand) ? c.ProxyCommand.join(' ') : c.ProxyCommand;
+  return { provider, endpoint: { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) } };
 }
 
 /** Pin host ALIAS's public host key (the only line of its own known_hosts file). */

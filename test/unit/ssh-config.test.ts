@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  hostEntry, hostSshFiles, isPinned, mainConfigText, pinHostKey, removeHostFiles, sshConfigPath, writeHostEntry,
+  hostEntry, hostSshFiles, isPinned, mainConfigText, pinHostKey, readHostEntry, removeHostFiles, sshConfigPath, writeHostEntry,
 } from '../../lib/ssh/config.js';
 import { controlDir } from '../../lib/ssh/control.js';
 
@@ -69,15 +69,24 @@ describe('hostEntry', () => {
 
 describe('per-host files', () => {
   it('writes the entry and the main file; a rewrite (new port) replaces it; removal forgets the host', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(1111));
-    await writeHostEntry(dir, 'mng-b', ep(2222));
+    await writeHostEntry(dir, 'mng-a', ep(1111), 'docker');
+    await writeHostEntry(dir, 'mng-b', ep(2222), 'docker');
     expect(readFileSync(sshConfigPath(dir), 'utf8')).toBe(mainConfigText(dir));
     const a = SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a');
     expect(a.Port).toBe('1111');
-    await writeHostEntry(dir, 'mng-a', ep(3333));
+    await writeHostEntry(dir, 'mng-a', ep(3333), 'docker');
     expect(SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a').Port).toBe('3333');
     await removeHostFiles(dir, 'mng-a');
     expect(readdirSync(join(dir, 'hosts'))).toEqual(['mng-b']);
+  });
+
+  it('reads back the route and provider it wrote (the cache exec trusts only behind a live connection)', async () => {
+    await writeHostEntry(dir, 'mng-a', ep(1111), 'docker');
+    expect(await readHostEntry(dir, 'mng-a')).toEqual({ provider: 'docker', endpoint: ep(1111) });
+    const proxy = { user: 'root', host: 'mng-b', port: 22, proxyCommand: "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-b /bin/sh -c 'exec sshd -i'" };
+    await writeHostEntry(dir, 'mng-b', proxy, 'far');
+    expect(await readHostEntry(dir, 'mng-b')).toEqual({ provider: 'far', endpoint: proxy });
+    expect(await readHostEntry(dir, 'mng-none')).toBeUndefined();
   });
 
   it('pins a host key under the alias, alone in its own known_hosts', async () => {
@@ -90,15 +99,15 @@ describe('per-host files', () => {
 
   it('fifty writers at once lose nothing and leave no temporary file', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `mng-h${i}`);
-    await Promise.all(aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i)), pinHostKey(dir, a, KEY)])));
+    await Promise.all(aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i), 'docker'), pinHostKey(dir, a, KEY)])));
     expect(readdirSync(join(dir, 'hosts')).sort()).toEqual([...aliases].sort());
     for (const a of aliases) expect(readdirSync(join(dir, 'hosts', a)).sort()).toEqual(['known_hosts', 'ssh_config']);
     expect(readdirSync(dir).sort()).toEqual(['hosts', 'ssh_config']);
   });
 
   it.skipIf(!hasSsh)('is read by the real ssh through the main file (ssh -G, no connection)', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(4321));
-    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 });
+    await writeHostEntry(dir, 'mng-a', ep(4321), 'docker');
+    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 }, 'docker');
     expect(resolved('mng-a')).toMatchObject({
       hostname: '127.0.0.1', port: '4321', user: 'root', identityfile: join(dir, 'keys/client/id_ed25519'),
       userknownhostsfile: join(dir, 'hosts/mng-a/known_hosts'), stricthostkeychecking: 'true', hostkeyalias: 'mng-a', identitiesonly: 'yes',
@@ -109,7 +118,7 @@ describe('per-host files', () => {
 
   it.skipIf(!hasSsh)('keeps paths with spaces whole', async () => {
     const spaced = join(dir, 'Jo Doe', 'mng');
-    await writeHostEntry(spaced, 'mng-a', ep(1111));
+    await writeHostEntry(spaced, 'mng-a', ep(1111), 'docker');
     const r = Object.fromEntries(
       execFileSync('ssh', ['-G', '-F', sshConfigPath(spaced), 'mng-a'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
     );
