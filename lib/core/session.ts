@@ -14,10 +14,12 @@ export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
 /**
  * Agent NAME, reachable at once: the route mng cached in the host's own ssh entry, with a live shared connection on
  * it. No docker call: a live connection proves the container runs with that route (it dies with the container). When
- * there is none, undefined: the caller looks the host up through Docker.
+ * there is none, or the name could be on several providers, undefined: the caller looks the host up through Docker.
  */
 export async function liveTarget(core: Core, config: Config, name: string, providerName?: string): Promise<SshTarget | undefined> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return undefined;
+  // With several providers a name may be on more than one of them: only the lookup can tell (and ask for --provider).
+  if (providerName === undefined && Object.keys(config.providers).length !== 1) return undefined;
   const alias = containerName(core.prefix, name);
   const entry = await readHostEntry(core.dataDir, alias);
   if (!entry || (providerName !== undefined && entry.provider !== providerName)) return undefined;
