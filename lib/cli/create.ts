@@ -17,6 +17,7 @@ interface CreateArgs extends GlobalArgs {
   dockerfile?: string;
   'dockerfile-context'?: string;
   'dry-run'?: boolean;
+  'idle-timeout'?: string;
   '--'?: (string | number)[];
 }
 
@@ -42,11 +43,13 @@ export function builder(y: Argv): Argv<CreateArgs> {
       alias: 's', type: 'string', nargs: 1,
       describe: 'docker run option, as is, repeatable (docker run --help)',
     })
+    .option('idle-timeout', { type: 'string', describe: 'stop the host after this long without activity: 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never (default: the provider\'s default_idle_timeout)' })
     .option('dry-run', { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
     .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
     .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
-    .example('$0 create my-agent claude -- --model opus', 'run a program with arguments') as unknown as Argv<CreateArgs>;
+    .example('$0 create my-agent claude -- --model opus', 'run a program with arguments')
+    .example('$0 create a --idle-timeout 15m', 'stop the host after 15 minutes without activity') as unknown as Argv<CreateArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<void> {
@@ -78,6 +81,9 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     throw new UsageError('--dockerfile-context needs --dockerfile');
   }
 
+  const { parseIdleTimeoutOption, idleCheckIntervalSeconds } = await import('../core/idle.js');
+  const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
+
   const ctx = await makeContext(argv, { interruptible: true });
   const provider = resolveProvider(ctx.config, argv.in);
   const request: CreateRequest = {
@@ -89,6 +95,8 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     startArgs: tokens(argv.startArg),
     tags,
     sshTimeoutSeconds: sshTimeoutSeconds(),
+    idleTimeout,
+    idleCheckInterval: idleCheckIntervalSeconds(),
   };
   if (argv.dryRun) {
     for (const line of dryRunCreate(ctx.core, request)) ctx.output.result(line);

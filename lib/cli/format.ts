@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AgentState } from '../core/container-files.js';
 import { pasteableSshCommand, sshFilesOf, type Host } from '../core/hosts.js';
 import { describeStopReason } from '../core/stop-reason.js';
+import { formatDuration } from '../config/duration.js';
 
 /** The stable JSON shape of one agent (documented in the README). */
 export interface AgentJson {
@@ -18,6 +19,12 @@ export interface AgentJson {
   stop_reason: string | null;
   stopped_at: string | null;
   idle_timeout_seconds: number;
+  /** newest activity the idle watcher saw (as of docker's last health check run), or the boot; null unless running with a timeout */
+  last_activity_at: string | null;
+  /** what counted last: boot, ssh, tmux, file, cpu, tcp; null like last_activity_at */
+  last_activity_source: string | null;
+  /** when the host stops itself unless there is activity first; null unless running with a timeout */
+  stops_at: string | null;
   agent_command: string;
   ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
 }
@@ -37,6 +44,9 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
     stop_reason: host.stopReason,
     stopped_at: host.stoppedAt,
     idle_timeout_seconds: host.idleTimeout,
+    last_activity_at: host.idle?.lastActivityAt ?? null,
+    last_activity_source: host.idle?.source ?? null,
+    stops_at: host.idle?.stopsAt ?? null,
     agent_command: host.agentCommand,
     ssh: {
       user: host.ssh.user,
@@ -70,6 +80,28 @@ export function ago(iso: string, now: number = Date.now()): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+/** A rounded-down short duration: `45s`, `2m`, `1h5m`, `3d`. */
+export function shortDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${s % 3600 >= 60 ? `${Math.floor((s % 3600) / 60)}m` : ''}`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+/**
+ * The IDLE column: for a running host with a timeout, how long it has been idle of how long it may be
+ * (`idle 2m of 15m (ssh)`: what counted last in brackets); `never` without a timeout; `-` when not running.
+ */
+export function idleCell(h: Pick<Host, 'state' | 'idleTimeout' | 'idle'>, now: number = Date.now()): string {
+  if (h.state !== 'running') return '-';
+  if (h.idleTimeout === 0) return 'never';
+  if (!h.idle) return '-';
+  const idle = shortDuration((now - Date.parse(h.idle.lastActivityAt)) / 1000);
+  const cell = `idle ${idle} of ${formatDuration(h.idleTimeout)} (${h.idle.source})`;
+  return h.idle.watcherRunning ? cell : `${cell}, watcher not running`;
+}
+
 /** Left-aligned columns separated by two spaces; colour is applied after padding so widths stay right. */
 export function renderTable(header: string[], rows: string[][], paint: (col: number, cell: string) => string = (_c, s) => s): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -92,15 +124,16 @@ export function stateColor(c: ChalkInstance, state: string): string {
 }
 
 export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.now()): string {
-  const header = ['NAME', 'STATE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
+  const header = ['NAME', 'STATE', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
   const rows = hosts.map((h) => [
     h.name,
     stateCell(h),
+    idleCell(h, now),
     h.provider,
     h.image,
     h.ssh.port === null ? '-' : h.ssh.proxyCommand ? `${h.ssh.user}@${h.containerName} (docker exec)` : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
     ago(h.createdAt, now),
     Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
   ]);
-  return renderTable(header, rows, (col, cell) => (col === 1 ? stateColor(c, cell) : col === 0 ? c.bold(cell) : cell));
+  return renderTable(header, rows, (col, cell) => (col === 1 ? stateColor(c, cell) : col === 2 && cell.includes('watcher') ? c.red(cell) : col === 0 ? c.bold(cell) : cell));
 }

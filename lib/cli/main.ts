@@ -12,6 +12,7 @@ import * as snapshot from './snapshot.js';
 import * as sshConfig from './ssh-config.js';
 import * as start from './start.js';
 import * as stop from './stop.js';
+import * as touch from './touch.js';
 import { formatError } from './output.js';
 
 /**
@@ -34,6 +35,7 @@ export function parser(argv: string[]): Argv {
     .command(start)
     .command(snapshot)
     .command(sshConfig)
+    .command(touch)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .demandCommand(1, 'a command is required')

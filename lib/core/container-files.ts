@@ -1,5 +1,6 @@
 import { quoteArgv } from '../shell.js';
 import { MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
+import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from './idle-scripts.js';
 
 /**
  * The files mng puts in every container's /mng before its first start. They are plain POSIX sh so that
@@ -33,6 +34,8 @@ mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
 # ssh sessions see the container's environment (docker run -e, the image's ENV), like the agent does.
 env | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' | grep -vE '^(HOME|PWD|OLDPWD|SHLVL|_|TERM)=' > "$ssh_dir/environment"
 sh ${MNG_DIR}/start-agent
+# the idle watcher (a no-op when the host has no idle timeout); boot counts as activity
+sh ${MNG_DIR}/idle-watch </dev/null &
 sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
 "$sshd" -D -e -f ${MNG_DIR}/sshd_config &
 wait $!
@@ -137,6 +140,8 @@ export function systemFiles(opts: { authorizedKey: string; hostKey?: HostKey }):
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
     { path: 'agent', content: AGENT_WRAPPER, mode: 0o755 },
+    { path: 'idle-watch', content: IDLE_WATCH_SCRIPT, mode: 0o755 },
+    { path: 'idle-health', content: IDLE_HEALTH_SCRIPT, mode: 0o755 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
     { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 },

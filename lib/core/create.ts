@@ -12,6 +12,7 @@ import { version } from '../version.js';
 import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
+import { DEFAULT_IDLE_CHECK_INTERVAL, IDLE_INTERVAL_LABEL } from './idle.js';
 import { PREPARED_REPO, prepareImage } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
@@ -42,6 +43,8 @@ export interface CreateRequest {
   idleTimeout?: number;
   /** how long to wait for the SSH handshake, in seconds */
   sshTimeoutSeconds: number;
+  /** seconds between two checks of the idle watcher (default 30) */
+  idleCheckInterval?: number;
 }
 
 export interface CreateResult {
@@ -98,13 +101,14 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
   }
   const container = containerName(prefix, req.name);
   const image = req.build ? builtImageTag(id) : req.image ?? provider.default_image;
+  const idle = { timeoutSeconds: req.idleTimeout ?? provider.default_idle_timeout, intervalSeconds: req.idleCheckInterval ?? DEFAULT_IDLE_CHECK_INTERVAL };
   const labels = encodeLabels({
     id,
     name: req.name,
     prefix,
     provider: provider.name,
     tags: req.tags,
-    idleTimeout: req.idleTimeout ?? provider.default_idle_timeout,
+    idleTimeout: idle.timeoutSeconds,
     agentCommand: agentCommandLine(req.agent),
     createdAt,
     version: version(),
@@ -112,6 +116,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     startArgs,
     sshUser: 'root',
   });
+  if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
   return {
     id,
     container,
@@ -124,7 +129,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
       tag: image,
       buildArgs,
     }),
-    launch: (runImage) => planLaunch({ containerName: container, image: runImage, labels, startArgs }),
+    launch: (runImage) => planLaunch({ containerName: container, image: runImage, labels, startArgs, idle }),
   };
 }
 

@@ -6,6 +6,7 @@ import { hostSshFiles, sshConfigPath } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
 import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
+import { hostIdle, type HostIdle } from './idle.js';
 import { builtImageTag, decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
 import { stopReason, type StopReason } from './stop-reason.js';
@@ -41,6 +42,8 @@ export interface Host extends HostLabels {
   /** the SSH endpoint; port is null while the container is not running */
   ssh: { user: string; host: string; port: number | null; proxyCommand?: string };
   mounts: { type: string; source: string; destination: string }[];
+  /** the idle clock of a running host with a timeout and a watcher (see core/idle.ts); null otherwise */
+  idle?: HostIdle | null;
 }
 
 /**
@@ -83,6 +86,7 @@ export function hostFromInspect(c: ContainerInspect, provider: ProviderConfig): 
     imageId: c.Image,
     ssh: route ? { ...route } : { user: labels.sshUser, host: '127.0.0.1', port: null },
     mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, destination: m.Destination })),
+    idle: hostIdle(c, labels.idleTimeout),
   };
 }
 

@@ -8,6 +8,7 @@ import type { SshEndpoint } from '../ssh/args.js';
 import { removeHostFiles, writeHostEntry } from '../ssh/config.js';
 import { ensureClientKey } from '../ssh/keys.js';
 import { systemFiles, type AgentState } from './container-files.js';
+import { idleSettingsOf } from './idle.js';
 import { daemonOf, type Core } from './context.js';
 import { bootContainer, launchContainer, planLaunch } from './launch.js';
 import { hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
@@ -140,7 +141,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       name: host.name,
       containerName: tmpName,
       alias: host.containerName,
-      argv: planLaunch({ containerName: tmpName, image: snapshot.imageId, labels: replayLabels(old.Config.Labels), startArgs: host.startArgs }),
+      argv: planLaunch({ containerName: tmpName, image: snapshot.imageId, labels: replayLabels(old.Config.Labels), startArgs: host.startArgs, idle: idleSettingsOf(host.idleTimeout, old.Config.Labels) }),
       imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
       // The snapshot keeps /mng/agent and the host's own host key (its identity); mng's scripts and the client key are written afresh.
       files: systemFiles({ authorizedKey: client.publicKey }),

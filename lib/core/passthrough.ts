@@ -63,6 +63,18 @@ function startOptionProblem(o: ScannedOption): string | undefined {
         : undefined;
     case 'help':
       return 'see docker run --help';
+    case 'health-cmd':
+    case 'health-interval':
+    case 'health-retries':
+    case 'health-start-period':
+    case 'health-start-interval':
+    case 'health-timeout':
+    case 'no-healthcheck':
+      return "mng's idle watcher uses docker's health check (mng list reads the idle time from it); set the timeout with --idle-timeout instead";
+    case 'env':
+      return o.value !== undefined && /^MNG_IDLE_/.test(o.value)
+        ? 'MNG_IDLE_* variables are set by mng for its idle watcher; use --idle-timeout'
+        : undefined;
     default:
       return undefined;
   }

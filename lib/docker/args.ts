@@ -2,6 +2,7 @@
  * Pure argument-vector builders: "what docker command would run". No I/O here, so each is tested as a
  * plain array comparison and `--dry-run` prints exactly what would run.
  */
+import { idleCreateFlags, type IdleSettings } from './idle-args.js';
 
 /** Where sshd listens inside every container; published on the daemon machine's loopback only. */
 export const SSH_CONTAINER_PORT = 22;
@@ -19,6 +20,8 @@ export interface CreateSpec {
   labels: Record<string, string>;
   /** `default_start_args` of the provider, then the user's `-s` values: verbatim, order kept */
   startArgs: readonly string[];
+  /** the idle watcher's settings (its environment and docker's health check); no flags when absent or disabled */
+  idle?: IdleSettings;
 }
 
 /** `docker create`: mng's own flags first, then the user's start args (so they can add, docker taking the last value), then the image. */
@@ -29,6 +32,7 @@ export function buildCreateArgs(spec: CreateSpec): string[] {
     '--init',
     '--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`,
     ...labelFlags(spec.labels),
+    ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
     ...spec.startArgs,
     '--entrypoint', '/bin/sh',
     spec.image,

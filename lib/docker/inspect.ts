@@ -14,10 +14,13 @@ export interface ContainerInspect {
     StartedAt?: string;
     FinishedAt?: string;
     Error?: string;
+    /** docker's health check: its last runs (the idle watcher's findings, see core/idle.ts) */
+    Health?: { Status: string; Log?: { Start: string; End?: string; ExitCode: number; Output?: string }[] | null } | null;
   };
   Config: {
     Image: string;
     Labels: Record<string, string> | null;
+    Env?: string[] | null;
   };
   HostConfig?: {
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[] | null> | null;

@@ -57,12 +57,14 @@ describe('agentCommandLine', () => {
 });
 
 describe('containerFiles', () => {
-  it('writes the ten files with their modes; keys are 0600, scripts 0755', () => {
+  it('writes the twelve files with their modes; keys are 0600, scripts 0755', () => {
     const files = containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } });
     expect(files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
       ['init', '755'],
       ['start-agent', '755'],
       ['agent', '755'],
+      ['idle-watch', '755'],
+      ['idle-health', '755'],
       ['sshd_config', '644'],
       ['tmux.conf', '644'],
       ['authorized_keys', '600'],

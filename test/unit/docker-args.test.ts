@@ -89,6 +89,21 @@ describe('buildCreateArgs', () => {
     ]);
   });
 
+  it('adds the idle watcher\'s environment and health check after the labels, before the start args', () => {
+    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: { 'mng.id': '1' }, startArgs: ['--cpus=1'], idle: { timeoutSeconds: 900, intervalSeconds: 30 } });
+    expect(args).toEqual([
+      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--label', 'mng.id=1',
+      '--env', 'MNG_IDLE_TIMEOUT=900', '--env', 'MNG_IDLE_INTERVAL=30',
+      '--health-cmd', 'sh /mng/idle-health', '--health-interval', '30s', '--health-timeout', '10s', '--health-retries', '3',
+      '--cpus=1', '--entrypoint', '/bin/sh', 'i', '/mng/init',
+    ]);
+  });
+
+  it('adds nothing for a disabled idle timeout', () => {
+    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [], idle: { timeoutSeconds: 0, intervalSeconds: 30 } });
+    expect(args).toEqual(['create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--entrypoint', '/bin/sh', 'i', '/mng/init']);
+  });
+
   it('with no labels and no start args is just mng flags and the image', () => {
     expect(buildCreateArgs({ containerName: 'c', image: 'alpine:3', labels: {}, startArgs: [] })).toEqual([
       'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--entrypoint', '/bin/sh', 'alpine:3', '/mng/init',

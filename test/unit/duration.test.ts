@@ -18,6 +18,10 @@ describe('parseDuration', () => {
     [' 15m ', 900],
     ['15 m', 900],
     ['2H', 7200],
+    ['1h30m', 5400],
+    ['2m30s', 150],
+    ['1d12h', 129600],
+    ['1h0m5s', 3605],
   ] as const)('%j → %d seconds', (input, seconds) => {
     expect(parseDuration(input)).toBe(seconds);
   });
@@ -26,7 +30,7 @@ describe('parseDuration', () => {
     expect(parseDuration(n)).toBeUndefined();
   });
 
-  it.each(['', ' ', '-5', '1.5h', '15 minutes', '2w', 'm', 'h2', '15m30s', 'never', '0x10', '1e3', 'on'])('rejects %j', (text) => {
+  it.each(['', ' ', '-5', '1.5h', '15 minutes', '2w', 'm', 'h2', '30m1h', '1h1h', 'never', '0x10', '1e3', 'on'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 });

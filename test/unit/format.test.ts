@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { agentJson, agentStateJson, ago, listTable, renderTable, stateColor } from '../../lib/cli/format.js';
+import { agentJson, agentStateJson, ago, idleCell, listTable, renderTable, shortDuration, stateColor } from '../../lib/cli/format.js';
 import type { Host } from '../../lib/core/hosts.js';
 
 const DATA = '/d/mng';
@@ -48,6 +48,9 @@ describe('agentJson', () => {
       stop_reason: null,
       stopped_at: null,
       idle_timeout_seconds: 800,
+      last_activity_at: null,
+      last_activity_source: null,
+      stops_at: null,
       agent_command: 'claude --model opus',
       ssh: {
         user: 'root',
@@ -69,6 +72,13 @@ describe('agentJson', () => {
     expect(j.ssh.command).toMatch(/-p 22 root@mng-alpha$/);
   });
 
+  it('gives the idle clock of a running host: last activity, what counted, when it stops', () => {
+    const idle = { lastActivityAt: '2025-11-27T11:58:00.000Z', source: 'ssh', stopsAt: '2025-11-27T12:11:20.000Z', watcherRunning: true };
+    expect(agentJson(host({ idle }), DATA)).toMatchObject({
+      idle_timeout_seconds: 800, last_activity_at: '2025-11-27T11:58:00.000Z', last_activity_source: 'ssh', stops_at: '2025-11-27T12:11:20.000Z',
+    });
+  });
+
   it('has no ssh port or command for a stopped host, and its exit code', () => {
     const j = agentJson(host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }), DATA);
     expect(j.state).toBe('stopped');
@@ -79,8 +89,8 @@ describe('agentJson', () => {
   it('does not leak internal fields (labels, mounts) and survives JSON', () => {
     const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), DATA);
     expect(Object.keys(j).sort()).toEqual([
-      'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'name', 'provider', 'ssh', 'state',
-      'stop_reason', 'stopped_at', 'tags',
+      'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'last_activity_at',
+      'last_activity_source', 'name', 'provider', 'ssh', 'state', 'stop_reason', 'stopped_at', 'stops_at', 'tags',
     ]);
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
   });
@@ -163,23 +173,43 @@ describe('stateColor', () => {
   });
 });
 
+describe('idleCell and shortDuration', () => {
+  const idle = (last: string, watcherRunning = true) => ({ lastActivityAt: last, source: 'ssh', stopsAt: '', watcherRunning });
+
+  it.each([[0, '0s'], [59.9, '59s'], [60, '1m'], [3599, '59m'], [3600, '1h'], [5460, '1h31m'], [86400, '1d'], [-5, '0s']])('%d s → %s', (s, text) => {
+    expect(shortDuration(s)).toBe(text);
+  });
+
+  it('shows how long a running host has been idle, of its timeout, and what counted last', () => {
+    expect(idleCell({ state: 'running', idleTimeout: 900, idle: idle('2025-11-27T11:58:00Z') }, NOW)).toBe('idle 2m of 15m (ssh)');
+    expect(idleCell({ state: 'running', idleTimeout: 6, idle: idle('2025-11-27T11:59:57Z') }, NOW)).toBe('idle 3s of 6s (ssh)');
+  });
+
+  it('says never without a timeout, - when not running or without a watcher, and when the watcher is gone', () => {
+    expect(idleCell({ state: 'running', idleTimeout: 0, idle: null }, NOW)).toBe('never');
+    expect(idleCell({ state: 'stopped', idleTimeout: 900, idle: null }, NOW)).toBe('-');
+    expect(idleCell({ state: 'running', idleTimeout: 900, idle: null }, NOW)).toBe('-');
+    expect(idleCell({ state: 'running', idleTimeout: 900, idle: idle('2025-11-27T11:59:00Z', false) }, NOW)).toBe('idle 1m of 15m (ssh), watcher not running');
+  });
+});
+
 describe('listTable', () => {
   const plain = new Chalk({ level: 0 });
 
   it('renders one aligned row per host without colour at level 0', () => {
     const hosts = [
-      host(),
+      host({ idle: { lastActivityAt: '2025-11-27T11:58:00Z', source: 'tmux', stopsAt: '2025-11-27T12:11:20Z', watcherRunning: true } }),
       host({
         name: 'beta-with-long-name', provider: 'remote', image: 'alpine:3', state: 'stopped', exitCode: 0,
         ssh: { user: 'dev', host: '127.0.0.1', port: null }, createdAt: '2025-11-25T12:00:00Z', tags: { a: '1', b: '2' },
       }),
-      host({ name: 'g', tags: {}, createdAt: 'garbage', ssh: { user: 'root', host: '10.0.0.9', port: 2222 } }),
+      host({ name: 'g', tags: {}, createdAt: 'garbage', idleTimeout: 0, ssh: { user: 'root', host: '10.0.0.9', port: 2222 } }),
     ];
     expect(listTable(hosts, plain, NOW)).toBe([
-      'NAME                 STATE    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
-      'alpha                running  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
-      'beta-with-long-name  stopped  remote    alpine:3              -                     2d ago   a=1,b=2',
-      'g                    running  docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
+      'NAME                 STATE    IDLE                    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
+      'alpha                running  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
+      'beta-with-long-name  stopped  -                       remote    alpine:3              -                     2d ago   a=1,b=2',
+      'g                    running  never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
     ].join('\n'));
   });
 

@@ -105,7 +105,7 @@ describe('init script exit codes', () => {
   it('system files and agent files together are the container files', () => {
     const keys = { authorizedKey: 'ssh-ed25519 AAAA mng', hostKey: { privateKey: 'PRIVATE', publicKey: 'ssh-ed25519 HOST' } };
     const agent = { kind: 'program' as const, program: 'claude', args: ['--x'] };
-    expect(systemFiles(keys).map((f) => f.path)).toEqual(['init', 'start-agent', 'agent', 'sshd_config', 'tmux.conf', 'authorized_keys', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub']);
+    expect(systemFiles(keys).map((f) => f.path)).toEqual(['init', 'start-agent', 'agent', 'idle-watch', 'idle-health', 'sshd_config', 'tmux.conf', 'authorized_keys', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub']);
     // start --snapshot: the snapshot's own host key stays (the host keeps its identity)
     expect(systemFiles({ authorizedKey: keys.authorizedKey }).map((f) => f.path)).not.toContain('ssh_host_ed25519_key');
     expect(agentFiles(agent).map((f) => f.path)).toEqual(['agent-cmd', 'agent-bin']);

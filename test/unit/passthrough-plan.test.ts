@@ -19,10 +19,10 @@ function request(over: Partial<CreateRequest> = {}): CreateRequest {
 const ID = '0123456789abcdef';
 const plan = (over: Partial<CreateRequest> = {}) => planCreate('mng-', request(over), ID, '2025-01-01T00:00:00.000Z');
 
-/** What comes between mng's --publish/--label flags and its --entrypoint: exactly the pass-through tokens. */
+/** What comes between mng's --publish/--label/idle flags and its --entrypoint: exactly the pass-through tokens. */
 function passedToCreate(argv: string[]): string[] {
-  const lastLabel = argv.lastIndexOf('--label');
-  return argv.slice(lastLabel + 2, argv.indexOf('--entrypoint'));
+  const lastOwn = Math.max(argv.lastIndexOf('--label'), argv.lastIndexOf('--health-retries'));
+  return argv.slice(lastOwn + 2, argv.indexOf('--entrypoint'));
 }
 
 describe('buildBuildArgs', () => {
