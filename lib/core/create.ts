@@ -12,7 +12,7 @@ import { version } from '../version.js';
 import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
-import { DEFAULT_IDLE_CHECK_INTERVAL, IDLE_INTERVAL_LABEL } from './idle.js';
+import { IDLE_INTERVAL_LABEL, idleSettingsFor } from './idle.js';
 import { PREPARED_REPO, prepareImage } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
@@ -101,7 +101,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
   }
   const container = containerName(prefix, req.name);
   const image = req.build ? builtImageTag(id) : req.image ?? provider.default_image;
-  const idle = { timeoutSeconds: req.idleTimeout ?? provider.default_idle_timeout, intervalSeconds: req.idleCheckInterval ?? DEFAULT_IDLE_CHECK_INTERVAL };
+  const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
   const labels = encodeLabels({
     id,
     name: req.name,

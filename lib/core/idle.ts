@@ -37,6 +37,11 @@ export function parseIdleTimeoutOption(value: string | undefined): number | unde
   return seconds;
 }
 
+/** A new host's settings: the check interval (default 30 s) is never longer than the timeout itself. */
+export function idleSettingsFor(timeoutSeconds: number, intervalSeconds: number = DEFAULT_IDLE_CHECK_INTERVAL): IdleSettings {
+  return { timeoutSeconds, intervalSeconds: timeoutSeconds > 0 ? Math.max(1, Math.min(intervalSeconds, timeoutSeconds)) : intervalSeconds };
+}
+
 /** The idle settings recorded in a host's labels (for replaying its docker create). */
 export function idleSettingsOf(timeoutSeconds: number, labels: Record<string, string> | null | undefined): IdleSettings {
   const interval = Number(labels?.[IDLE_INTERVAL_LABEL]);

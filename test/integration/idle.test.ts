@@ -160,6 +160,12 @@ describe.concurrent('idle timeout', () => {
     await expectKeptRunning('chatty', /^(tmux|cpu)$/);
   });
 
+  it('an agent computing without printing (its processes use CPU) keeps the host up', async () => {
+    // a few percent of one CPU, no output, no connection
+    await createIdle('think', ['--agent-cmd', 'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.5; done']);
+    await expectKeptRunning('think', 'cpu');
+  });
+
   it('mng touch extends the timeout; without it the host stops', async () => {
     await createIdle('tch');
     const end = Date.now() + (2 * TIMEOUT + 2) * 1000;

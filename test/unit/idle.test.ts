@@ -70,6 +70,12 @@ describe('planCreate: the idle settings', () => {
     expect(plan(900).launch('img').create).toContain('MNG_IDLE_TIMEOUT=900');
   });
 
+  it('the check interval is never longer than the timeout', () => {
+    expect(plan(10).labels[IDLE_INTERVAL_LABEL]).toBe('10');
+    expect(plan(10, 2).labels[IDLE_INTERVAL_LABEL]).toBe('2');
+    expect(plan(3600).labels[IDLE_INTERVAL_LABEL]).toBe('30');
+  });
+
   it('0 = never: no watcher settings, no health check, no interval label', () => {
     const p = plan(0);
     expect(p.labels['mng.idle-timeout']).toBe('0');
