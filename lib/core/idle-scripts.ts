@@ -16,7 +16,7 @@ export const IDLE_STATE_FILE = '/run/mng/idle';
 export const ACTIVITY_SOURCES = ['boot', 'ssh', 'tmux', 'file', 'cpu', 'tcp'] as const;
 
 export const IDLE_WATCH_SCRIPT = `# mng idle watcher: stops the host (kill -USR1 1 → exit 81, stop_reason idle) after MNG_IDLE_TIMEOUT seconds
-# without activity. Activity: an sshd session process, output/input in the agent's tmux session, a write to
+# without activity. Activity: an ssh session (a process under an sshd connection), output/input in the agent's tmux session, a write to
 # ${ACTIVITY_FILE}, CPU time of the agent's processes (its tmux pane's session) above 1% of a CPU since the last
 # check, an established TCP connection other than ssh's (port 22), and boot.
 timeout=\${MNG_IDLE_TIMEOUT:-0}
@@ -59,18 +59,28 @@ while :; do
     case $t in ''|*[!0-9]*) continue ;; esac
     if [ "$t" -gt "$last" ]; then last=$t; src=tmux; fi
   done
-  # processes: sshd sessions (any sshd but the listening daemon) and the agent's CPU ticks
+  # processes: ssh sessions and the agent's CPU ticks. A session is a process whose parent is an sshd connection
+  # (any sshd but the listening daemon): a shell, a command, scp/sftp. An idle shared connection (ControlMaster) has
+  # no such child, so it does not keep the host up.
   cpu=0
+  conns=' '
+  parents=' '
   for d in /proc/[0-9]*; do
     { read -r line < "$d/stat"; } 2>/dev/null || continue
     comm=\${line#*(}
     comm=\${comm%%)*}
     set -- \${line##*) }
     case $comm in
-      sshd*) [ "\${d#/proc/}" != "$sshd" ] && found=\${found:-ssh} ;;
+      sshd*) [ "\${d#/proc/}" != "$sshd" ] && conns="$conns\${d#/proc/} " ;;
     esac
+    parents="$parents$2 "
     [ "$4" = "$pane" ] && cpu=$((cpu + \${12} + \${13} + \${14} + \${15}))
   done
+  if [ "$conns" != ' ' ]; then
+    for p in $parents; do
+      case $conns in *" $p "*) found=\${found:-ssh}; break ;; esac
+    done
+  fi
   [ "$mark" -nt "$act" ] || found=\${found:-file}
   : > "$mark"
   if [ "$prev_cpu" -ge 0 ] && [ $((cpu - prev_cpu)) -ge "$min_cpu" ]; then found=\${found:-cpu}; fi
