@@ -18,6 +18,7 @@ interface CreateArgs extends GlobalArgs {
   'dockerfile-context'?: string;
   'dry-run'?: boolean;
   'idle-timeout'?: string;
+  reuse?: boolean;
   '--'?: (string | number)[];
 }
 
@@ -45,6 +46,7 @@ export function builder(y: Argv): Argv<CreateArgs> {
     })
     .option('idle-timeout', { type: 'string', describe: 'stop the host after this long without activity: 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never (default: the provider\'s default_idle_timeout)' })
     .option('dry-run', { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' })
+    .option('reuse', { type: 'boolean', describe: 'if NAME exists: print it (running) or start it (stopped); an error if it was made with another image, -s or tags' })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
     .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
     .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
@@ -83,9 +85,17 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
 
   const { parseIdleTimeoutOption, idleCheckIntervalSeconds } = await import('../core/idle.js');
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
+  const { checkSpacedOptions } = await import('../core/spaced-args.js');
+  checkSpacedOptions('-s', tokens(argv.startArg));
+  checkSpacedOptions('-b', tokens(argv.buildArg));
+  if (argv.reuse && argv.name === undefined) throw new UsageError('--reuse needs a NAME');
 
   const ctx = await makeContext(argv, { interruptible: true });
   const provider = resolveProvider(ctx.config, argv.in);
+  if (argv.reuse && !argv.dryRun) {
+    const { reuseHost } = await import('./create-reuse.js');
+    if (await reuseHost(ctx, provider, name, agent, argv)) return;
+  }
   const request: CreateRequest = {
     name,
     provider,

@@ -3,16 +3,20 @@ import { MngError, UsageError } from '../errors.js';
 import { version } from '../version.js';
 import * as config from './config.js';
 import * as connect from './connect.js';
+import * as cp from './cp.js';
 import * as create from './create.js';
 import * as destroy from './destroy.js';
 import * as exec from './exec.js';
 import * as list from './list.js';
+import * as logs from './logs.js';
+import * as message from './message.js';
 import * as tag from './tag.js';
 import * as snapshot from './snapshot.js';
 import * as sshConfig from './ssh-config.js';
 import * as start from './start.js';
 import * as stop from './stop.js';
 import * as touch from './touch.js';
+import * as wait from './wait.js';
 import { formatError } from './output.js';
 
 /**
@@ -36,6 +40,10 @@ export function parser(argv: string[]): Argv {
     .command(snapshot)
     .command(sshConfig)
     .command(touch)
+    .command(logs)
+    .command(message)
+    .command(wait)
+    .command(cp)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .demandCommand(1, 'a command is required')

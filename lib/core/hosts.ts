@@ -9,6 +9,7 @@ import { daemonOf, type Core } from './context.js';
 import { hostIdle, type HostIdle } from './idle.js';
 import { builtImageTag, decodeLabels, LABEL, type HostLabels } from './labels.js';
 import { containerName } from './naming.js';
+import { finishInterruptedRename } from './repair.js';
 import { stopReason, type StopReason } from './stop-reason.js';
 
 /** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
@@ -107,7 +108,10 @@ export async function listHosts(core: Core, provider: ProviderConfig): Promise<H
 /** The host called NAME on this provider, or a clear error. */
 export async function findHost(core: Core, provider: ProviderConfig, name: string): Promise<Host> {
   const container = containerName(core.prefix, name);
-  const res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
+  let res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
+  if (res.exitCode !== 0 && await finishInterruptedRename(core, provider, name)) {
+    res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
+  }
   if (res.exitCode !== 0) {
     throw new NotFoundError(`no agent named '${name}' on provider '${provider.name}'`, 'mng list shows the agents');
   }

@@ -104,6 +104,11 @@ export function replayLabels(labels: Record<string, string> | null | undefined):
   return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => k.startsWith('mng.') && !k.startsWith('mng.snapshot.')));
 }
 
+async function isContainer(core: Core, provider: ProviderConfig, name: string, id: string): Promise<boolean> {
+  const r = await core.runner.detached().docker(daemonOf(provider), buildInspectArgs([name]), { allowMissing: true });
+  return r.exitCode === 0 && parseContainerInspect(r.stdout)[0]?.Id === id;
+}
+
 /** A unique temporary container name for a replacement: `<container>.new-<6 hex>` (names allow `.`; mng's never contain one). */
 export function replacementName(containerName: string, random: string = randomBytes(3).toString('hex')): string {
   return `${containerName}.new-${random}`;
@@ -167,7 +172,8 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
   }
 
   const rename = await core.runner.detached().docker(daemon, buildRenameArgs(tmpName, host.containerName), { check: false });
-  if (rename.exitCode !== 0) {
+  // Another mng command that looked the host up in the meantime may have finished the rename itself.
+  if (rename.exitCode !== 0 && !(await isContainer(core, provider, host.containerName, booted.container.Id))) {
     throw new MngError(`the old container of agent '${host.name}' is removed, but renaming its replacement ${tmpName} to ${host.containerName} failed: ${dockerReason(rename.stderr)}`, {
       hint: `rename it yourself: docker rename ${tmpName} ${host.containerName}`,
     });

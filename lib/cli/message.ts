@@ -1,0 +1,49 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { MngError, UsageError } from '../errors.js';
+import type { GlobalArgs } from './context.js';
+
+interface MessageArgs extends GlobalArgs {
+  name: string;
+  text: string[];
+  provider?: string;
+  'confirm-timeout': number;
+}
+
+export const command = 'message <name> <text..>';
+export const describe = "Type text into the agent's terminal and submit it (Enter); '-' reads the text from stdin";
+
+export function builder(y: Argv): Argv<MessageArgs> {
+  return y
+    .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
+    .positional('text', { type: 'string', array: true, demandOption: true, describe: "the text (words joined by spaces), or '-' for stdin" })
+    .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
+    .option('confirm-timeout', { type: 'number', default: 5, requiresArg: true, describe: 'seconds to wait for the agent to react to Enter' })
+    .example('$0 message my-agent "run the tests"', 'give the agent its next instruction')
+    .example('echo "fix the build" | $0 message my-agent -', 'the text from stdin') as unknown as Argv<MessageArgs>;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<void> {
+  const words = argv.text.map(String);
+  const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
+  if (text.trim() === '') throw new UsageError('the message is empty');
+  if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');
+  const { makeContext, providersFor } = await import('./context.js');
+  const { locateHost } = await import('../core/hosts.js');
+  const { messageAgent, MESSAGE_NOT_CONFIRMED_EXIT } = await import('../core/agent-io.js');
+  const ctx = await makeContext(argv, { interruptible: true });
+  const { provider, host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const outcome = await messageAgent(ctx.core, provider, host, text, { confirmSeconds: argv.confirmTimeout });
+  if (outcome === 'not-confirmed') {
+    throw new MngError(`the text was typed into agent '${host.name}', but its terminal did not change after Enter within ${argv.confirmTimeout}s: it may be stuck on a dialog or busy`, {
+      exitCode: MESSAGE_NOT_CONFIRMED_EXIT,
+      hint: `look with: mng logs ${host.name} -n 20`,
+    });
+  }
+  ctx.output.progress(`Sent to agent '${host.name}'`);
+}
