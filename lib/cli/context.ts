@@ -1,4 +1,5 @@
 import { loadConfig, type Config, type ProviderConfig } from '../config/config.js';
+import { sshTimeoutFromEnv } from '../config/env.js';
 import { dataDir, namePrefix } from '../config/paths.js';
 import type { Core } from '../core/context.js';
 import type { Host } from '../core/hosts.js';
@@ -70,8 +71,7 @@ export async function locateAgents(ctx: Context, provider: string | undefined, n
   return Promise.all([...new Set(names)].map((n) => locateHost(ctx.core, providers, n)));
 }
 
-/** How long to wait for sshd after a start: `MNG_SSH_TIMEOUT` seconds, default 60. */
+/** How long to wait for sshd after a start: `MNG_SSH_TIMEOUT` (seconds or a duration), default 60. */
 export function sshTimeoutSeconds(env: Record<string, string | undefined> = process.env): number {
-  const t = Number(env.MNG_SSH_TIMEOUT ?? 60);
-  return Number.isFinite(t) && t > 0 ? t : 60;
+  return sshTimeoutFromEnv(env);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
 import { MngError } from '../errors.js';
 import { parseDuration } from './duration.js';
+import { checkEnv } from './env.js';
 import { configFilePath } from './paths.js';
 
 /** One `[providers.NAME]` section: a Docker daemon mng can create hosts on. */
@@ -67,9 +68,10 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
     if (typeof v !== 'string') throw new MngError(`${where} ${key}: expected a string, got ${describe(v)}`);
     return v;
   };
-  const backend = str('backend');
+  // As in the Python mng, the backend defaults to the section's name: [providers.docker] needs no `backend`.
+  const backend = str('backend') ?? ((BACKENDS as readonly string[]).includes(name) ? name : undefined);
   if (backend === undefined) {
-    throw new MngError(`${where}: missing key 'backend' (set backend = "docker")`);
+    throw new MngError(`${where}: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`);
   }
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new MngError(`${where} backend: unknown backend '${backend}' (known: ${BACKENDS.join(', ')})`);
@@ -140,6 +142,7 @@ export function parseConfig(text: string, path: string): Config {
 
 /** Load the effective configuration. No file means defaults: one provider, `docker`, on the local daemon. */
 export async function loadConfig(env: Record<string, string | undefined> = process.env): Promise<Config> {
+  checkEnv(env);
   const path = configFilePath(env);
   let text: string;
   try {

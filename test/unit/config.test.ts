@@ -159,8 +159,13 @@ describe('errors name the file, the section and the key', () => {
     expect(errorOf('default_image = "x"\n')).toBe(`${FILE}: unknown key 'default_image' (valid top-level keys: providers)`);
   });
 
-  it('missing backend', () => {
-    expect(errorOf('[providers.docker]\nhost = ""\n')).toBe(`${FILE}: [providers.docker]: missing key 'backend' (set backend = "docker")`);
+  it('missing backend in a section not named after a backend', () => {
+    expect(errorOf('[providers.remote]\nhost = ""\n')).toBe(`${FILE}: [providers.remote]: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`);
+  });
+
+  it('backend defaults to the section name, as in the Python mng', () => {
+    const c = parseConfig('[providers.docker]\ndefault_image = "x:1"\n', FILE);
+    expect(c.providers.docker).toMatchObject({ name: 'docker', backend: 'docker', default_image: 'x:1' });
   });
 
   it('unknown backend', () => {

@@ -240,7 +240,8 @@ describe('start --snapshot replay', () => {
   it('ssh wait timeout from MNG_SSH_TIMEOUT', () => {
     expect(sshTimeoutSeconds({})).toBe(60);
     expect(sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '5' })).toBe(5);
-    expect(sshTimeoutSeconds({ MNG_SSH_TIMEOUT: 'x' })).toBe(60);
-    expect(sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '0' })).toBe(60);
+    expect(sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '2m' })).toBe(120);
+    expect(() => sshTimeoutSeconds({ MNG_SSH_TIMEOUT: 'x' })).toThrow(/^environment variable MNG_SSH_TIMEOUT="x": expected seconds/);
+    expect(() => sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '0' })).toThrow(/MNG_SSH_TIMEOUT="0"/);
   });
 });
