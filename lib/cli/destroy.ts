@@ -49,5 +49,6 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     const { snapshotsRemoved } = await destroyHost(ctx.core, provider, host, { keepSnapshots: Boolean(argv.keepSnapshots) });
     if (snapshotsRemoved > 0) ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
+    (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: [host.name] });
   }
 }

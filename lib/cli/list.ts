@@ -35,6 +35,12 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const errors = results.flatMap((r, i) => (r.status === 'rejected'
     ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
     : []));
+  if (filters.length === 0) {
+    // The names shell completion offers; a provider that did not answer keeps its names from last time.
+    const { readNames, writeNames } = await import('../core/name-cache.js');
+    const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
+    writeNames(ctx.core.dataDir, ctx.core.prefix, errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all);
+  }
 
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, ctx.core.dataDir)), errors }, null, 2));

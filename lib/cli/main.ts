@@ -18,6 +18,7 @@ import * as stop from './stop.js';
 import * as touch from './touch.js';
 import * as wait from './wait.js';
 import { formatError } from './output.js';
+import { completionFunction } from './completion.js';
 
 /**
  * The yargs parser for mng's whole command line. Command modules are small (builder + a handler that
@@ -46,6 +47,7 @@ export function parser(argv: string[]): Argv {
     .command(cp)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
+    .completion('completion', 'Print a bash/zsh completion script (add `source <(mng completion)` to ~/.bashrc or ~/.zshrc)', completionFunction as never)
     .demandCommand(1, 'a command is required')
     .strict()
     .version(version())
@@ -63,6 +65,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await parser(argv).parseAsync();
   } catch (e) {
+    // A completion request (a keystroke in the shell) never prints an error over the user's command line.
+    if (argv[0] === '--get-yargs-completions') return;
     if (e instanceof MngError) {
       const hint = e.hint ?? (e instanceof UsageError ? "see 'mng --help'" : undefined);
       process.stderr.write(formatError(e.message, hint) + '\n');

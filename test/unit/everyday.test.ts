@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { buildCpArgs, checkCpOperands, parseCpOperand } from '../../lib/core/cp.
 import { buildHostContainersArgs, replacementsOf } from '../../lib/core/repair.js';
 import { reuseDifference } from '../../lib/core/reuse.js';
 import { checkSpacedOptions, spacedOption } from '../../lib/core/spaced-args.js';
+import { readNames, updateNames, writeNames } from '../../lib/core/name-cache.js';
+import { nameCompletions } from '../../lib/cli/completion.js';
 
 describe('agent scripts', () => {
   it('runs through docker exec as the container user, -i only with stdin', () => {
@@ -148,5 +150,35 @@ describe('environment variables', () => {
     expect(() => checkEnv({ XDG_DATA_HOME: file })).toThrow('environment variable XDG_DATA_HOME="' + file + '": is not a folder');
     expect(() => checkEnv({ XDG_CONFIG_HOME: join(file, 'x') })).toThrow(/XDG_CONFIG_HOME=.*a part of the path is a file/);
     expect(() => checkEnv({ XDG_CONFIG_HOME: 'relative/dir' })).toThrow(/must be an absolute path/);
+  });
+});
+
+describe('completion', () => {
+  const names = ['alpha', 'beta', 'alps'];
+  it('offers cached names where a command takes an agent name', () => {
+    expect(nameCompletions(['exec'], 'al', names)).toEqual(['alpha', 'alps']);
+    expect(nameCompletions(['destroy', 'alpha'], '', names)).toEqual(names);
+    expect(nameCompletions(['snapshot', 'create'], 'b', names)).toEqual(['beta']);
+    expect(nameCompletions(['cp', './x'], 'be', names)).toEqual(['beta:']);
+  });
+  it('offers none elsewhere', () => {
+    expect(nameCompletions([], '', names)).toEqual([]);
+    expect(nameCompletions(['create'], '', names)).toEqual([]);
+    expect(nameCompletions(['exec'], '-', names)).toEqual([]);
+    expect(nameCompletions(['message', 'alpha'], '', names)).toEqual([]);
+    expect(nameCompletions(['snapshot'], '', names)).toEqual([]);
+  });
+  it('keeps names per prefix in an atomically written file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mng-names-'));
+    try {
+      expect(readNames(dir, 'p-')).toEqual([]);
+      writeNames(dir, 'p-', ['b', 'a', 'b']);
+      updateNames(dir, 'p-', { add: ['c'], remove: ['a'] });
+      expect(readNames(dir, 'p-')).toEqual(['b', 'c']);
+      expect(readNames(dir, 'q-')).toEqual([]);
+      expect(readdirSync(dir)).toEqual(['names-p-']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
