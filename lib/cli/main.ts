@@ -7,6 +7,7 @@ import * as cp from './cp.js';
 import * as create from './create.js';
 import * as destroy from './destroy.js';
 import * as exec from './exec.js';
+import * as gc from './gc.js';
 import * as list from './list.js';
 import * as logs from './logs.js';
 import * as message from './message.js';
@@ -45,6 +46,7 @@ export function parser(argv: string[]): Argv {
     .command(message)
     .command(wait)
     .command(cp)
+    .command(gc)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .completion('completion', 'Print a bash/zsh completion script (add `source <(mng completion)` to ~/.bashrc or ~/.zshrc)', completionFunction as never)

@@ -29,8 +29,10 @@ async function readStdin(): Promise<string> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<void> {
-  const words = argv.text.map(String);
-  const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
+  const words = (argv.text ?? []).map(String);
+  // yargs keeps a lone '-' out of the array (it counts as the argument, but is not in it).
+  const fromStdin = words.length === 0 || (words.length === 1 && words[0] === '-');
+  const text = fromStdin ? await readStdin() : words.join(' ');
   if (text.trim() === '') throw new UsageError('the message is empty');
   if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');
   const { makeContext, providersFor } = await import('./context.js');

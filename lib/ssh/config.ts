@@ -100,3 +100,9 @@ export async function isPinned(dataDir: string, alias: string): Promise<boolean>
 export async function removeHostFiles(dataDir: string, alias: string): Promise<void> {
   await rm(hostDir(dataDir, alias), { recursive: true, force: true });
 }
+
+/** The Host aliases in mng's ssh config file. */
+export async function readSshAliases(dataDir: string): Promise<string[]> {
+  const config = await load(sshConfigPath(dataDir));
+  return config.flatMap((s) => ('param' in s && /^Host$/i.test(s.param) && typeof s.value === 'string' ? [s.value] : []));
+}
