@@ -39,6 +39,9 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
   }
   const runner = new DockerRunner({ verbose: Boolean(args.verbose), log: (line) => process.stderr.write(output.err.dim(line) + '\n'), signal });
   const config = await loadConfig();
+  // host = "" follows the docker context too: one `docker context inspect`, only when a non-default context is in use.
+  const { applyDockerContext } = await import('../core/docker-context.js');
+  await applyDockerContext(runner, config);
   const core: Core = {
     runner,
     prefix: validatePrefix(namePrefix()),

@@ -15,6 +15,8 @@ export interface ProviderConfig {
   default_start_args: string[];
   /** seconds; 0 = disabled */
   default_idle_timeout: number;
+  /** with host "" and no DOCKER_HOST: the docker context in use and its daemon address (set at run time, not configured) */
+  via_context?: { name: string; host: string };
 }
 
 export interface Config {

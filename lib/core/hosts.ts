@@ -52,13 +52,14 @@ export interface Host extends HostLabels {
  * reaches sshd through `docker exec` instead (works for ssh:// and tcp:// alike, and never needs a public port).
  */
 export function isRemoteDaemon(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): boolean {
-  const host = provider.host || env.DOCKER_HOST || '';
+  const host = provider.host || env.DOCKER_HOST || provider.via_context?.host || '';
   return host !== '' && !/^(unix|npipe|fd):\/\//.test(host);
 }
 
 /** ssh's ProxyCommand for a remote daemon: sshd in inetd mode inside the container, over `docker exec -i`. */
 export function dockerExecProxyCommand(provider: ProviderConfig, container: string): string {
-  const env = provider.host ? `env DOCKER_HOST=${quote(provider.host)} ` : '';
+  const env = provider.host ? `env DOCKER_HOST=${quote(provider.host)} `
+    : provider.via_context && !process.env.DOCKER_HOST ? `env DOCKER_CONTEXT=${quote(provider.via_context.name)} ` : '';
   return `${env}docker exec -i ${quote(container)} /bin/sh -c 'exec $(command -v sshd || echo /usr/sbin/sshd) -i -f ${MNG_DIR}/sshd_config'`;
 }
 
