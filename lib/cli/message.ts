@@ -7,9 +7,10 @@ interface MessageArgs extends GlobalArgs {
   text: string[];
   provider?: string;
   'confirm-timeout': number;
+  '--'?: (string | number)[];
 }
 
-export const command = 'message <name> <text..>';
+export const command = 'message <name> [text..]';
 export const describe = "Type text into the agent's terminal and submit it (Enter); '-' reads the text from stdin";
 
 export function builder(y: Argv): Argv<MessageArgs> {
@@ -29,9 +30,12 @@ async function readStdin(): Promise<string> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<void> {
-  const words = (argv.text ?? []).map(String);
-  // yargs keeps a lone '-' out of the array (it counts as the argument, but is not in it).
+  // Words after `--` are text too: `mng message x -- --help` types "--help".
+  const words = [...(argv.text ?? []), ...(argv['--'] ?? [])].map(String);
+  // yargs keeps a lone '-' out of the array, so '-' and no text at all look alike here: both read stdin, unless it is
+  // a terminal (then the text was simply forgotten).
   const fromStdin = words.length === 0 || (words.length === 1 && words[0] === '-');
+  if (fromStdin && process.stdin.isTTY) throw new UsageError("no text given: mng message NAME TEXT... (or '-' to read it from stdin)");
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (text.trim() === '') throw new UsageError('the message is empty');
   if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');

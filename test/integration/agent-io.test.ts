@@ -31,6 +31,12 @@ describe('message and logs', () => {
     expect(last.stdout).toMatch(/got-42 C-c Enter/);
   });
 
+  it('takes words after -- as text, even when they look like flags', async () => {
+    const m = await sb.mng(['message', 'sh', '--', 'echo', '--dashes-$((2+2))']);
+    expect(m.exitCode, m.stderr).toBe(0);
+    expect((await sb.mng(['logs', 'sh', '-n', '3'])).stdout).toMatch(/^--dashes-4$/m);
+  });
+
   it('reads the text from stdin with -', async () => {
     const m = await sb.mng(['message', 'sh', '-'], { input: 'echo from-$((1+1))-stdin\n' });
     expect(m.exitCode, m.stderr).toBe(0);
