@@ -51,7 +51,7 @@ export interface DaemonRef {
 export function dockerError(args: readonly string[], exitCode: number, stderr: string, daemon: DaemonRef): MngError {
   const failed = { command: quoteArgv(['docker', ...args]), exitCode, stderr };
   if (isDaemonUnreachable(stderr)) {
-    const where = daemon.host || process.env.DOCKER_HOST || 'the local socket';
+    const where = daemon.host || process.env.DOCKER_HOST || (process.env.DOCKER_CONTEXT ? `docker context ${process.env.DOCKER_CONTEXT}` : 'the local socket');
     return new MngError(`cannot reach the Docker daemon of provider '${daemon.provider}' (${where}): ${dockerReason(stderr)}`, {
       hint: 'start Docker there, or check DOCKER_HOST / the provider\'s host setting in the mng config',
       failed,
