@@ -80,7 +80,12 @@ export async function collectGarbage(core: Core, providers: ProviderConfig[], op
     for (const a of actions) {
       if (a.op === 'rename') allNames.add(a.to!);
       const error = opts.dryRun || a.op === 'keep' ? undefined : await apply(core, provider, a);
-      results.push({ action: a, provider: provider.name, error });
+      // docker refuses to remove an image something still uses (a container mng did not make, a child image): kept.
+      if (error && a.kind !== 'container' && /conflict|being used|dependent child/i.test(error)) {
+        results.push({ action: { ...a, op: 'keep', reason: `still in use, kept: ${error}` }, provider: provider.name });
+      } else {
+        results.push({ action: a, provider: provider.name, error });
+      }
     }
   }));
   if (complete) {
