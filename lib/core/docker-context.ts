@@ -1,13 +1,13 @@
 import type { Config } from '../config/config.js';
 import { buildContextInspectArgs, namedDockerContext, parseContextInspect } from '../docker/context.js';
-import type { Runner } from '../docker/runner.js';
+import type { DockerRunner } from '../docker/runner.js';
 
 /**
  * Providers with `host = ""` talk to whatever the docker CLI would: DOCKER_HOST, else the current docker context. When
  * that context points at another machine, the ssh route must go through the daemon (as for `ssh://`). The context's
  * address is asked once (`docker context inspect`), and only when a non-default context is in use.
  */
-export async function applyDockerContext(runner: Runner, config: Config, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function applyDockerContext(runner: DockerRunner, config: Config, env: Record<string, string | undefined> = process.env): Promise<void> {
   const followers = Object.values(config.providers).filter((p) => p.host === '');
   if (followers.length === 0) return;
   const name = namedDockerContext(env);

@@ -44,7 +44,7 @@ export interface GcFacts {
 
 export interface GcAction {
   op: 'remove' | 'rename' | 'keep';
-  kind: 'container' | 'image' | 'snapshot' | 'ssh-entry';
+  kind: 'container' | 'image' | 'snapshot' | 'ssh-entry' | 'ssh-socket';
   /** container name, image reference, or ssh Host alias */
   ref: string;
   /** container id (for removal), new name (for rename) */
@@ -95,5 +95,5 @@ export function planDaemonGc(f: GcFacts): GcAction[] {
 export function staleSshAliases(aliases: readonly string[], prefix: string, containerNames: ReadonlySet<string>): GcAction[] {
   return aliases
     .filter((a) => a.startsWith(prefix) && !containerNames.has(a))
-    .map((a) => ({ op: 'remove' as const, kind: 'ssh-entry' as const, ref: a, reason: 'ssh config entry of a host that no longer exists' }));
+    .map((a) => ({ op: 'remove' as const, kind: 'ssh-entry' as const, ref: a, reason: 'ssh config entry and pinned host key of a host that no longer exists' }));
 }

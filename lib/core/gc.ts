@@ -2,7 +2,8 @@ import type { ProviderConfig } from '../config/config.js';
 import { buildImageInspectArgs, buildInspectArgs, buildRemoveArgs, buildRemoveImagesArgs, buildRenameArgs } from '../docker/args.js';
 import { dockerReason } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, parseImageInspect } from '../docker/inspect.js';
-import { readSshAliases, updateSshConfig } from '../ssh/config.js';
+import { readSshAliases, removeHostFiles } from '../ssh/config.js';
+import { staleControlSockets } from '../ssh/control.js';
 import { daemonOf, type Core } from './context.js';
 import { planDaemonGc, staleSshAliases, type GcAction, type GcContainer, type GcImage } from './gc-plan.js';
 import { PREPARED_FROM_LABEL, PREPARED_REPO } from './image.js';
@@ -90,8 +91,12 @@ export async function collectGarbage(core: Core, providers: ProviderConfig[], op
   }));
   if (complete) {
     const stale = staleSshAliases(await readSshAliases(core.dataDir), core.prefix, allNames);
-    if (stale.length > 0 && !opts.dryRun) await updateSshConfig(core.dataDir, [], undefined, stale.map((a) => a.ref));
+    if (!opts.dryRun) await Promise.all(stale.map((a) => removeHostFiles(core.dataDir, a.ref)));
     for (const a of stale) results.push({ action: a });
+  }
+  // Shared-connection sockets whose ssh master is gone (killed, not closed): nothing answers on them.
+  for (const socket of await staleControlSockets(core.dataDir, { remove: !opts.dryRun })) {
+    results.push({ action: { op: 'remove', kind: 'ssh-socket', ref: socket, reason: 'ssh connection socket that no process answers' } });
   }
   return results;
 }

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -101,8 +101,7 @@ export async function removeHostFiles(dataDir: string, alias: string): Promise<v
   await rm(hostDir(dataDir, alias), { recursive: true, force: true });
 }
 
-/** The Host aliases in mng's ssh config file. */
+/** The aliases of the hosts mng keeps ssh files for (one folder each under hosts/). */
 export async function readSshAliases(dataDir: string): Promise<string[]> {
-  const config = await load(sshConfigPath(dataDir));
-  return config.flatMap((s) => ('param' in s && /^Host$/i.test(s.param) && typeof s.value === 'string' ? [s.value] : []));
+  return (await readdir(join(dataDir, 'hosts')).catch(() => [] as string[])).filter((a) => !a.startsWith('.'));
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MngError } from '../errors.js';
@@ -29,4 +30,31 @@ export async function ensureControlPath(dataDir: string): Promise<string> {
   }
   if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
   return join(dir, '%C');
+}
+
+/** Does anything accept connections on this unix socket? */
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(socket);
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Sockets in the sockets folder that no ssh master answers on (one killed rather than closed leaves its socket
+ * behind); removed unless `remove` is false. Returns their paths.
+ */
+export async function staleControlSockets(dataDir: string, opts: { remove: boolean }): Promise<string[]> {
+  const dir = controlDir(dataDir);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale: string[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = await lstat(path).catch(() => undefined);
+    if (!st?.isSocket() || (await answers(path))) continue;
+    if (opts.remove) await rm(path, { force: true });
+    stale.push(path);
+  }
+  return stale;
 }

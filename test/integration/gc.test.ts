@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { containerExists, docker, imageExists, inspectContainer } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
@@ -31,7 +32,13 @@ beforeAll(async () => {
   snapshotRef = (await docker(['images', '--filter', `label=mng.snapshot.prefix=${sb.prefix}`, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim();
   expect(snapshotRef).toMatch(new RegExp(`^mng-snapshot/${sb.container('gone')}:`));
   await docker(['rm', '-f', sb.container('gone')]);
+  // A shared-connection socket whose ssh master was killed: nothing answers on it.
+  mkdirSync(join(sb.dataDir, 'sockets'), { recursive: true, mode: 0o700 });
+  await execa('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', deadSocket]);
 });
+
+const entry = (name: string) => join(sb.dataDir, 'hosts', sb.container(name));
+const deadSocket = join(sb.dataDir, 'sockets', 'f'.repeat(40));
 
 const ours = (out: string) => out.split('\n').filter((l) => l.includes(sb.prefix));
 
@@ -45,13 +52,15 @@ describe('gc', () => {
     expect(ours(r.stdout).sort()).toEqual([
       `would remove container ${sb.container('keep')}.new-bb22cc (provider docker): a replacement of ${sb.container('keep')} left behind by an interrupted start --snapshot`,
       `would remove container ${sb.container('killed')} (provider docker): never started: left behind by an interrupted create`,
-      `would remove ssh-entry ${sb.container('gone')}: ssh config entry of a host that no longer exists`,
+      `would remove ssh-entry ${sb.container('gone')}: ssh config entry and pinned host key of a host that no longer exists`,
       `would rename container ${sb.container('lost')}.new-dd33ee to ${sb.container('lost')} (provider docker): the host, left under its temporary name by an interrupted start --snapshot`,
     ].sort());
     expect(r.stderr).toMatch(new RegExp(`snapshot mng-snapshot/${sb.container('gone')}:\\S+: snapshot of agent 'gone', which no longer exists \\(kept`));
     expect(await containerExists(sb.container('killed'))).toBe(true);
     expect(await containerExists(`${sb.container('lost')}.new-dd33ee`)).toBe(true);
-    expect(readFileSync(join(sb.dataDir, 'ssh_config'), 'utf8')).toContain(`Host ${sb.container('gone')}`);
+    expect(existsSync(entry('gone'))).toBe(true);
+    expect(r.stdout).toContain(`would remove ssh-socket ${deadSocket}: ssh connection socket that no process answers`);
+    expect(existsSync(deadSocket)).toBe(true);
   });
 
   it('removes what mng left behind, and never a foreign container or a healthy host', async () => {
@@ -77,7 +86,9 @@ describe('gc', () => {
     // the host under a temporary name is back
     const exec = await sb.mng(['exec', 'lost', '--', 'echo', 'back']);
     expect(exec.stdout).toBe('back\n');
-    expect(readFileSync(join(sb.dataDir, 'ssh_config'), 'utf8')).not.toContain(`Host ${sb.container('gone')}`);
+    expect(existsSync(entry('gone'))).toBe(false);
+    expect(existsSync(entry('keep'))).toBe(true);
+    expect(existsSync(deadSocket)).toBe(false);
     expect(await imageExists(snapshotRef)).toBe(true);
   });
 
