@@ -156,11 +156,13 @@ describe('create --reuse', () => {
 describe('an interrupted rename', () => {
   it('is finished by the next command that looks the host up', async () => {
     await docker(['rename', sb.container('sh'), `${sb.container('sh')}.new-abc123`]);
-    const r = await sb.mng(['exec', 'sh', '--', 'echo', 'back']);
+    // (a warm exec needs no lookup at all: its shared ssh connection still reaches the container)
+    const r = await sb.mng(['tag', 'sh']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe('back\n');
     expect(r.stderr).toMatch(/renamed it back/);
     expect(await containersNamed(`${sb.container('sh')}.new-`)).toEqual([]);
+    const exec = await sb.mng(['exec', 'sh', '--', 'echo', 'back']);
+    expect(exec.stdout, exec.stderr).toBe('back\n');
   });
 });
 
