@@ -7,6 +7,7 @@ import { ensureControlPath } from '../ssh/control.js';
 import { ensureClientKey } from '../ssh/keys.js';
 import { REPAIR_ACCESS_SCRIPT } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
+import { entryOwner } from './hosts.js';
 
 /** How long an idle shared connection (ControlMaster) stays open after its last session. */
 export const CONTROL_PERSIST_SECONDS = 60;
@@ -38,7 +39,7 @@ export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
     throw new MngError(`could not read the ssh host key of agent '${t.name}' through Docker`, { hint: `its /mng folder may be damaged: mng destroy ${t.name}, or mng start ${t.name} --snapshot ID` });
   }
   await pinHostKey(core.dataDir, t.alias, publicKey);
-  await writeHostEntry(core.dataDir, t.alias, t.endpoint, t.provider.name);
+  await writeHostEntry(core.dataDir, t.alias, t.endpoint, entryOwner(t.provider));
   core.warn(`restored ssh access to agent '${t.name}' through Docker (this machine's key authorized, the host key pinned again)`);
 }
 

@@ -11,7 +11,7 @@ import { ensureClientKey, newHostKey } from '../ssh/keys.js';
 import { version } from '../version.js';
 import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
-import { hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
+import { entryOwner, hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from './idle.js';
 import { PREPARED_REPO, prepareImage } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
@@ -237,7 +237,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       sshTimeoutSeconds: req.sshTimeoutSeconds,
       attempt: { label: LABEL.id, value: id },
     }, async ({ container: c, endpoint, agent }) => {
-      await writeHostEntry(core.dataDir, container, endpoint, provider.name);
+      await writeHostEntry(core.dataDir, container, endpoint, entryOwner(provider));
       const host = hostFromInspect(c, provider);
       if (!host) throw new MngError(`container '${container}' lost its mng labels`);
       return { host: { ...host, ssh: { ...endpoint } }, agent };

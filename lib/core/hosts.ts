@@ -2,7 +2,7 @@ import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveImagesArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError, NotFoundError } from '../errors.js';
-import { hostSshFiles, sshConfigPath } from '../ssh/config.js';
+import { hostSshFiles, sshConfigPath, type EntryOwner } from '../ssh/config.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../ssh/args.js';
 import { quote, quoteArgv } from '../shell.js';
 import { daemonOf, type Core } from './context.js';
@@ -54,6 +54,15 @@ export interface Host extends HostLabels {
 export function isRemoteDaemon(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): boolean {
   const host = provider.host || env.DOCKER_HOST || provider.via_context?.host || '';
   return host !== '' && !/^(unix|npipe|fd):\/\//.test(host);
+}
+
+/**
+ * Which daemon a provider means right now: its host, else DOCKER_HOST, else the docker context in use ('' = the local
+ * default). A host's cached ssh route is only trusted while this is what it was when the route was written.
+ */
+export function entryOwner(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): EntryOwner {
+  const daemon = provider.host || env.DOCKER_HOST || (provider.via_context ? `context ${provider.via_context.name}` : '');
+  return { provider: provider.name, daemon };
 }
 
 /** ssh's ProxyCommand for a remote daemon: sshd in inetd mode inside the container, over `docker exec -i`. */

@@ -11,7 +11,7 @@ import { systemFiles, type AgentState } from './container-files.js';
 import { idleSettingsOf } from './idle.js';
 import { daemonOf, type Core } from './context.js';
 import { bootContainer, launchContainer, planLaunch } from './launch.js';
-import { hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
+import { entryOwner, hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
 import { builtImageTag } from './labels.js';
 import { listSnapshots, removeSnapshots, resolveSnapshot, type Snapshot } from './snapshots.js';
 
@@ -92,7 +92,7 @@ export async function startHosts(core: Core, targets: Target[], opts: { sshTimeo
       return { host, status: 'failed', error: e as Error };
     }
   }));
-  await Promise.all(outcomes.map((o) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint, o.host.provider) : undefined)));
+  await Promise.all(outcomes.map((o, i) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint, entryOwner(targets[i].provider)) : undefined)));
   return outcomes.map(({ endpoint: _e, ...o }) => o as StartOutcome);
 }
 
@@ -163,7 +163,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       core.warn(`starting ${host.containerName} again as it was`);
       try {
         const again = await bootContainer({ ...core, runner: core.runner.detached() }, provider, host.containerId, { alias: host.containerName, name: host.name, sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
-        await writeHostEntry(core.dataDir, host.containerName, again.endpoint, provider.name);
+        await writeHostEntry(core.dataDir, host.containerName, again.endpoint, entryOwner(provider));
       } catch (e2) {
         core.warn(`could not start ${host.containerName} again: ${(e2 as Error).message}`);
       }
@@ -180,7 +180,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
   }
   // The route was worked out under the temporary name (a remote daemon's ProxyCommand names the container): redo it.
   const endpoint = sshRoute(provider, host.containerName, publishedPort(booted.container), host.sshUser) ?? booted.endpoint;
-  await writeHostEntry(core.dataDir, host.containerName, endpoint, provider.name);
+  await writeHostEntry(core.dataDir, host.containerName, endpoint, entryOwner(provider));
   const fresh = hostFromInspect(booted.container, provider);
   if (!fresh) throw new MngError(`container '${host.containerName}' lost its mng labels`);
   return { host: { ...fresh, containerName: host.containerName, ssh: { ...endpoint } }, agent: booted.agent, snapshot };

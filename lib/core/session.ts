@@ -3,7 +3,7 @@ import { readHostEntry } from '../ssh/config.js';
 import { ensureConnection, hasLiveConnection, sharedSshArgs, type SshTarget } from './access.js';
 import { CONNECT_COMMAND, execCommandLine } from './container-files.js';
 import type { Core } from './context.js';
-import { endpointOf, type Host } from './hosts.js';
+import { endpointOf, entryOwner, type Host } from './hosts.js';
 import { containerName } from './naming.js';
 
 /** A running host as an ssh target (an error when it is not running). */
@@ -24,7 +24,7 @@ export async function liveTarget(core: Core, config: Config, name: string, provi
   const entry = await readHostEntry(core.dataDir, alias);
   if (!entry || (providerName !== undefined && entry.provider !== providerName)) return undefined;
   const provider = config.providers[entry.provider];
-  if (!provider) return undefined;
+  if (!provider || entryOwner(provider).daemon !== entry.daemon) return undefined;
   const target: SshTarget = { provider, alias, container: alias, name, endpoint: entry.endpoint };
   return (await hasLiveConnection(core, target)) ? target : undefined;
 }

@@ -30,7 +30,8 @@ export async function waitForSsh(core: Core, target: SshTarget, timeoutSeconds: 
   let lastStateCheck = started;
   let repaired = false;
   for (;;) {
-    const res = await core.runner.run('ssh', args, { timeoutMs: 15_000 });
+    // An attempt that hangs (a port whose container just died can accept and never answer) is a failed attempt.
+    const res = await core.runner.run('ssh', args, { timeoutMs: 10_000, timeoutIsResult: true });
     if (res.exitCode === 0) return res.stdout;
     if (isAccessMismatch(res.stderr) && !repaired) {
       repaired = true;

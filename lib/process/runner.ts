@@ -15,6 +15,8 @@ export interface RunOptions {
   missingHint?: string;
   /** kill the child after this many milliseconds */
   timeoutMs?: number;
+  /** a timeout is an answer (exit code 124, `timedOut`), not an error: for probes that try again */
+  timeoutIsResult?: boolean;
   /** called with each output line (stdout and stderr) as it arrives: build progress */
   onLine?: (line: string) => void;
 }
@@ -23,6 +25,8 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** the child was killed at `timeoutMs` (only with `timeoutIsResult`; otherwise a timeout throws) */
+  timedOut?: boolean;
 }
 
 export interface RunnerOptions {
@@ -99,6 +103,9 @@ export class Runner {
       const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT') {
         throw new MngError(`'${file}' was not found on PATH`, { hint: opts.missingHint ?? `install ${file} and try again` });
+      }
+      if (r.timedOut && opts.timeoutIsResult) {
+        return { exitCode: 124, stdout: '', stderr: `no answer within ${opts.timeoutMs} ms`, timedOut: true };
       }
       if (r.timedOut) throw new MngError(`${file} did not finish within ${opts.timeoutMs} ms: ${shown}`);
       throw new MngError(`${file} could not run: ${r.shortMessage}`);

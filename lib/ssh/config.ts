@@ -62,11 +62,18 @@ export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles)
   };
 }
 
-/** Write (or rewrite: a new port after start) host ALIAS's Host entry; `provider` is the mng provider it is on. */
-export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint, provider: string): Promise<void> {
+/** Which mng provider a host is on, and which daemon that provider meant when the entry was written. */
+export interface EntryOwner {
+  provider: string;
+  /** the daemon's identity (its host URL or docker context; '' = the local default) */
+  daemon: string;
+}
+
+/** Write (or rewrite: a new port after start) host ALIAS's Host entry, noting the provider and daemon it is on. */
+export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint, owner: EntryOwner): Promise<void> {
   const config = new SSHConfig();
   config.append(hostEntry(alias, endpoint, hostSshFiles(dataDir, alias)));
-  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n# mng provider: ${provider}\n${config.toString()}\n`);
+  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n# mng provider: ${owner.provider}\n# mng daemon: ${owner.daemon}\n${config.toString()}\n`);
   await ensureMainConfig(dataDir);
 }
 
@@ -74,15 +81,16 @@ export async function writeHostEntry(dataDir: string, alias: string, endpoint: S
  * Host ALIAS's entry as mng wrote it: the route and the provider, or undefined. A cache, right only while the host
  * runs as it did when written; a live shared connection to that route proves it (core/session.ts).
  */
-export async function readHostEntry(dataDir: string, alias: string): Promise<{ endpoint: SshEndpoint; provider: string } | undefined> {
+export async function readHostEntry(dataDir: string, alias: string): Promise<({ endpoint: SshEndpoint } & EntryOwner) | undefined> {
   const text = await readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
   const provider = text && /^# mng provider: (\S+)$/m.exec(text)?.[1];
-  if (!text || !provider) return undefined;
+  const daemon = text && /^# mng daemon: (.*)$/m.exec(text)?.[1];
+  if (!text || !provider || daemon === undefined || daemon === '' && !/^# mng daemon: $/m.test(text)) return undefined;
   const c = SSHConfig.parse(text).compute(alias);
   const port = Number(c.Port);
   if (typeof c.HostName !== 'string' || typeof c.User !== 'string' || !Number.isInteger(port)) return undefined;
   const proxyCommand = Array.isArray(c.ProxyCommand) ? c.ProxyCommand.join(' ') : c.ProxyCommand;
-  return { provider, endpoint: { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) } };
+  return { provider, daemon: daemon ?? '', endpoint: { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) } };
 }
 
 /** Pin host ALIAS's public host key (the only line of its own known_hosts file). */

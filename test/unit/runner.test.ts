@@ -38,4 +38,11 @@ describe('Runner', () => {
     expect(d).toBeInstanceOf(DockerRunner);
     expect(d.signal).toBeUndefined();
   });
+
+  it('a timeout throws, or with timeoutIsResult is an answer (exit 124) a probe can retry', async () => {
+    const hang = ['-e', 'setTimeout(() => {}, 10000)'];
+    await expect(new Runner().run(process.execPath, hang, { timeoutMs: 200 })).rejects.toThrow(/did not finish within 200 ms/);
+    const r = await new Runner().run(process.execPath, hang, { timeoutMs: 200, timeoutIsResult: true });
+    expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+  });
 });

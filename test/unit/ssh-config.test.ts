@@ -10,6 +10,7 @@ import {
 import { controlDir } from '../../lib/ssh/control.js';
 
 const ep = (port: number) => ({ user: 'root', host: '127.0.0.1', port });
+const LOCAL = { provider: 'docker', daemon: '' };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY mng host mng-a';
 
 let dir: string;
@@ -69,23 +70,23 @@ describe('hostEntry', () => {
 
 describe('per-host files', () => {
   it('writes the entry and the main file; a rewrite (new port) replaces it; removal forgets the host', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(1111), 'docker');
-    await writeHostEntry(dir, 'mng-b', ep(2222), 'docker');
+    await writeHostEntry(dir, 'mng-a', ep(1111), LOCAL);
+    await writeHostEntry(dir, 'mng-b', ep(2222), LOCAL);
     expect(readFileSync(sshConfigPath(dir), 'utf8')).toBe(mainConfigText(dir));
     const a = SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a');
     expect(a.Port).toBe('1111');
-    await writeHostEntry(dir, 'mng-a', ep(3333), 'docker');
+    await writeHostEntry(dir, 'mng-a', ep(3333), LOCAL);
     expect(SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a').Port).toBe('3333');
     await removeHostFiles(dir, 'mng-a');
     expect(readdirSync(join(dir, 'hosts'))).toEqual(['mng-b']);
   });
 
   it('reads back the route and provider it wrote (the cache exec trusts only behind a live connection)', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(1111), 'docker');
-    expect(await readHostEntry(dir, 'mng-a')).toEqual({ provider: 'docker', endpoint: ep(1111) });
+    await writeHostEntry(dir, 'mng-a', ep(1111), LOCAL);
+    expect(await readHostEntry(dir, 'mng-a')).toEqual({ provider: 'docker', daemon: '', endpoint: ep(1111) });
     const proxy = { user: 'root', host: 'mng-b', port: 22, proxyCommand: "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-b /bin/sh -c 'exec sshd -i'" };
-    await writeHostEntry(dir, 'mng-b', proxy, 'far');
-    expect(await readHostEntry(dir, 'mng-b')).toEqual({ provider: 'far', endpoint: proxy });
+    await writeHostEntry(dir, 'mng-b', proxy, { provider: 'far', daemon: 'tcp://h:2376' });
+    expect(await readHostEntry(dir, 'mng-b')).toEqual({ provider: 'far', daemon: 'tcp://h:2376', endpoint: proxy });
     expect(await readHostEntry(dir, 'mng-none')).toBeUndefined();
   });
 
@@ -99,15 +100,15 @@ describe('per-host files', () => {
 
   it('fifty writers at once lose nothing and leave no temporary file', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `mng-h${i}`);
-    await Promise.all(aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i), 'docker'), pinHostKey(dir, a, KEY)])));
+    await Promise.all(aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i), LOCAL), pinHostKey(dir, a, KEY)])));
     expect(readdirSync(join(dir, 'hosts')).sort()).toEqual([...aliases].sort());
     for (const a of aliases) expect(readdirSync(join(dir, 'hosts', a)).sort()).toEqual(['known_hosts', 'ssh_config']);
     expect(readdirSync(dir).sort()).toEqual(['hosts', 'ssh_config']);
   });
 
   it.skipIf(!hasSsh)('is read by the real ssh through the main file (ssh -G, no connection)', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(4321), 'docker');
-    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 }, 'docker');
+    await writeHostEntry(dir, 'mng-a', ep(4321), LOCAL);
+    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 }, LOCAL);
     expect(resolved('mng-a')).toMatchObject({
       hostname: '127.0.0.1', port: '4321', user: 'root', identityfile: join(dir, 'keys/client/id_ed25519'),
       userknownhostsfile: join(dir, 'hosts/mng-a/known_hosts'), stricthostkeychecking: 'true', hostkeyalias: 'mng-a', identitiesonly: 'yes',
@@ -118,7 +119,7 @@ describe('per-host files', () => {
 
   it.skipIf(!hasSsh)('keeps paths with spaces whole', async () => {
     const spaced = join(dir, 'Jo Doe', 'mng');
-    await writeHostEntry(spaced, 'mng-a', ep(1111), 'docker');
+    await writeHostEntry(spaced, 'mng-a', ep(1111), LOCAL);
     const r = Object.fromEntries(
       execFileSync('ssh', ['-G', '-F', sshConfigPath(spaced), 'mng-a'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
     );
