@@ -99,6 +99,8 @@ ensure_client_tools() {
     [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
     # plain ssh tools through mng's ssh config: scp comes with the client, rsync does not
     command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+    # the unit tests check mng's container scripts with busybox sh too (Alpine-style images)
+    command -v busybox >/dev/null 2>&1 || missing+=(busybox)
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root && is_debian || die "missing: ${missing[*]}"
