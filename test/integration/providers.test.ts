@@ -3,11 +3,10 @@ import { execa, type ResultPromise } from 'execa';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { cleanDaemon2, d2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
 import { docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
-/** The second daemon that scripts/testbed.sh starts (MNG_TESTBED_SECOND_DAEMON=1). */
-const DAEMON2 = `tcp://127.0.0.1:${process.env.MNG_TEST_DAEMON2_PORT ?? '23750'}`;
 
 const sb = new Sandbox('prov');
 afterAll(() => sb.cleanup());
@@ -113,20 +112,13 @@ describe('tags', () => {
 });
 
 describe('a second daemon over tcp://', () => {
-  const d2 = (args: string[], reject = true) => docker(args, { env: { DOCKER_HOST: DAEMON2 }, reject });
   beforeAll(async () => {
-    // The run's prepared image, copied in: the second daemon has no network route for apt-get.
     sb.useImage();
-    await sb.create('warm');
-    const prepared = (await inspectContainer(sb.container('warm'))).Config.Image;
-    await execa('sh', ['-c', `docker save ${prepared} ${sb.baseImage} | DOCKER_HOST=${DAEMON2} docker load`]);
+    await loadRunImagesIntoDaemon2(sb, 'warm');
     config(`[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`);
   });
   afterAll(async () => {
-    const ids = (await d2(['ps', '-aq', '--filter', `name=${sb.prefix}`], false)).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d2(['rm', '-f', ...ids], false);
-    const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout.split('\n').filter(Boolean);
-    if (imgs.length) await d2(['rmi', '-f', ...new Set(imgs)], false);
+    await cleanDaemon2(sb);
     sb.useImage();
   });
 

@@ -3,11 +3,10 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
+import { cleanDaemon2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
 import { docker, inspectContainer } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
-/** The second daemon that scripts/testbed.sh starts (MNG_TESTBED_SECOND_DAEMON=1). */
-const DAEMON2 = `tcp://127.0.0.1:${process.env.MNG_TEST_DAEMON2_PORT ?? '23750'}`;
 const FIXTURE = resolve(import.meta.dirname, '../../fixtures/ssh-tools/Dockerfile');
 
 const sb = new Sandbox('ssh');
@@ -258,21 +257,14 @@ describe('plain ssh, scp and rsync through mng\'s ssh config', () => {
 });
 
 describe('through the tcp:// daemon', () => {
-  const d2 = (args: string[], reject = true) => docker(args, { env: { DOCKER_HOST: DAEMON2 }, reject });
   beforeAll(async () => {
-    // The run's prepared image, copied in: the second daemon has no network route for apt-get.
     sb.useImage();
-    await sb.create('warm2');
-    const prepared = (await inspectContainer(sb.container('warm2'))).Config.Image;
-    await execa('sh', ['-c', `docker save ${prepared} ${sb.baseImage} | DOCKER_HOST=${DAEMON2} docker load`]);
+    await loadRunImagesIntoDaemon2(sb, 'warm2');
     sb.writeConfig(`[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`);
     await sb.create('far', ['--in', 'far']);
   }, 240_000);
   afterAll(async () => {
-    const ids = (await d2(['ps', '-aq', '--filter', `name=${sb.prefix}`], false)).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d2(['rm', '-f', ...ids], false);
-    const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout.split('\n').filter(Boolean);
-    if (imgs.length) await d2(['rmi', '-f', ...new Set(imgs)], false);
+    await cleanDaemon2(sb);
     sb.useImage();
   });
 
