@@ -19,6 +19,9 @@ interface CreateArgs extends GlobalArgs {
   'dry-run'?: boolean;
   'idle-timeout'?: string;
   reuse?: boolean;
+  from?: string;
+  'from-committed'?: boolean;
+  target?: string;
   '--'?: (string | number)[];
 }
 
@@ -45,11 +48,15 @@ export function builder(y: Argv): Argv<CreateArgs> {
       describe: 'docker run option, as is, repeatable (docker run --help)',
     })
     .option('idle-timeout', { type: 'string', describe: 'stop the host after this long without activity: 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never (default: the provider\'s default_idle_timeout)' })
+    .option('from', { type: 'string', describe: 'copy this folder in before the agent starts; a git repository comes with its history and uncommitted changes' })
+    .option('from-committed', { type: 'boolean', describe: 'with --from a repository: its HEAD only, without the uncommitted changes' })
+    .option('target', { type: 'string', describe: 'where --from puts the files in the container; the agent, exec and connect start there (default /workspace)' })
     .option('dry-run', { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' })
     .option('reuse', { type: 'boolean', describe: 'if NAME exists: print it (running) or start it (stopped); an error if it was made with another image, -s or tags' })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
     .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
     .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
+    .example('$0 create fix-42 claude --from .', 'the repository here, with its uncommitted changes, in /workspace')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments')
     .example('$0 create a --idle-timeout 15m', 'stop the host after 15 minutes without activity') as unknown as Argv<CreateArgs>;
 }
@@ -90,11 +97,19 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   checkSpacedOptions('-b', tokens(argv.buildArg));
   if (argv.reuse && argv.name === undefined) throw new UsageError('--reuse needs a NAME');
 
+  if ((argv.fromCommitted || argv.target !== undefined) && argv.from === undefined) {
+    throw new UsageError(`${argv.fromCommitted ? '--from-committed' : '--target'} needs --from`);
+  }
   const ctx = await makeContext(argv, { interruptible: true });
   const provider = resolveProvider(ctx.config, argv.in);
   if (argv.reuse && !argv.dryRun) {
     const { reuseHost } = await import('./create-reuse.js');
     if (await reuseHost(ctx, provider, name, agent, argv)) return;
+  }
+  let from;
+  if (argv.from !== undefined) {
+    const { resolveSource } = await import('../core/source.js');
+    from = await resolveSource(ctx.core, argv.from, { committed: argv.fromCommitted, target: argv.target });
   }
   const request: CreateRequest = {
     name,
@@ -107,6 +122,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     sshTimeoutSeconds: sshTimeoutSeconds(),
     idleTimeout,
     idleCheckInterval: idleCheckIntervalSeconds(),
+    from,
   };
   if (argv.dryRun) {
     for (const line of dryRunCreate(ctx.core, request)) ctx.output.result(line);

@@ -18,6 +18,8 @@ import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
 import { containerName, generateId } from './naming.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+import { copySource, fromWhat, type Source } from './source.js';
+import { buildCopyTarArgs } from '../git/args.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -45,6 +47,8 @@ export interface CreateRequest {
   sshTimeoutSeconds: number;
   /** seconds between two checks of the idle watcher (default 30) */
   idleCheckInterval?: number;
+  /** --from: the files copied into the container before it starts (checked by resolveSource) */
+  from?: Source;
 }
 
 export interface CreateResult {
@@ -115,8 +119,10 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     image,
     startArgs,
     sshUser: 'root',
+    from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
   });
   if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
+  const workdir = req.from?.target;
   return {
     id,
     container,
@@ -129,7 +135,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
       tag: image,
       buildArgs,
     }),
-    launch: (runImage) => planLaunch({ containerName: container, image: runImage, labels, startArgs, idle }),
+    launch: (runImage) => planLaunch({ containerName: container, image: runImage, labels, startArgs, idle, workdir }),
   };
 }
 
@@ -161,13 +167,16 @@ export function dryRunCreate(core: Core, req: CreateRequest): string[] {
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
   lines.push(
     plan.buildArgv
-      ? `# if the built image lacks sshd or tmux, mng builds ${PREPARED_REPO}:<image id> from it (adding openssh-server and tmux) and creates the container from that image instead`
-      : `# if ${plan.image} lacks sshd or tmux, mng builds ${PREPARED_REPO}:<image id> from it once (adding openssh-server and tmux; kept for later creates) and creates the container from that image instead`,
+      ? `# if the built image lacks sshd, tmux or git, mng builds ${PREPARED_REPO}:<image id> from it (adding openssh-server, tmux and git) and creates the container from that image instead`
+      : `# if ${plan.image} lacks sshd, tmux or git, mng builds ${PREPARED_REPO}:<image id> from it once (adding openssh-server, tmux and git; kept for later creates) and creates the container from that image instead`,
     line(launch.create),
     `# the folder holds mng's files for /mng: init script, sshd config, authorized key, host key`,
     line(launch.copy(join(tmpdir(), 'mng-files-XXXXXX'))),
-    line(launch.start),
   );
+  if (req.from) {
+    lines.push(`# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`, line(buildCopyTarArgs(plan.container)));
+  }
+  lines.push(line(launch.start));
   return lines;
 }
 
@@ -233,6 +242,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       argv: plan.launch(runImage),
       imageForMessages: image,
       files: containerFiles({ agent: req.agent, authorizedKey: client.publicKey, hostKey }),
+      beforeStart: req.from && (() => copySource(core, provider, container, req.from!)),
       sshUser: 'root',
       sshTimeoutSeconds: req.sshTimeoutSeconds,
       attempt: { label: LABEL.id, value: id },

@@ -9,31 +9,32 @@ import { daemonOf, type Core } from './context.js';
 export const PREPARED_REPO = 'mng-prepared';
 export const PREPARED_FROM_LABEL = 'mng.prepared-from';
 
-/** Installs sshd and tmux with whatever package manager the image has. */
+/** Installs sshd, tmux and git (for --from, pull, push, diff, and the agent's own use) with whatever package manager the image has. */
 export function preparedDockerfile(baseImage: string): string {
   return `FROM ${baseImage}
 RUN set -e; \\
     if command -v apt-get >/dev/null 2>&1; then \\
       export DEBIAN_FRONTEND=noninteractive; \\
       apt-get update -qq; \\
-      apt-get install -y -qq --no-install-recommends openssh-server tmux; \\
+      apt-get install -y -qq --no-install-recommends openssh-server tmux git; \\
       rm -rf /var/lib/apt/lists/*; \\
     elif command -v apk >/dev/null 2>&1; then \\
-      apk add --no-cache openssh-server tmux; \\
+      apk add --no-cache openssh-server tmux git; \\
     elif command -v dnf >/dev/null 2>&1; then \\
-      dnf install -y openssh-server tmux; dnf clean all; \\
+      dnf install -y openssh-server tmux git; dnf clean all; \\
     elif command -v microdnf >/dev/null 2>&1; then \\
-      microdnf install -y openssh-server tmux; microdnf clean all; \\
+      microdnf install -y openssh-server tmux git; microdnf clean all; \\
     elif command -v yum >/dev/null 2>&1; then \\
-      yum install -y openssh-server tmux; yum clean all; \\
+      yum install -y openssh-server tmux git; yum clean all; \\
     else \\
-      echo "mng: cannot install openssh-server and tmux: the image has no apt-get, apk, dnf or yum" >&2; exit 1; \\
+      echo "mng: cannot install openssh-server, tmux and git: the image has no apt-get, apk, dnf or yum" >&2; exit 1; \\
     fi
 `;
 }
 
 export function preparedTag(baseImageId: string): string {
-  return `${PREPARED_REPO}:${baseImageId.replace(/^sha256:/, '').slice(0, 12)}`;
+  // `-g`: prepared images with git; those made before mng added git are not reused.
+  return `${PREPARED_REPO}:${baseImageId.replace(/^sha256:/, '').slice(0, 12)}-g`;
 }
 
 /** The image's id; pulls it when it is not there locally. */
@@ -79,7 +80,7 @@ export async function prepareImage(core: Core, provider: ProviderConfig, image: 
     if (probe.exitCode === 125) throw dockerError(buildToolProbeArgs(baseId), probe.exitCode, probe.stderr, daemon);
   }
 
-  core.progress(`Preparing image ${image}: installing openssh-server and tmux (once per image)`);
+  core.progress(`Preparing image ${image}: installing openssh-server, tmux and git (once per image)`);
   const tail: string[] = [];
   const build = await core.runner.docker(daemon, buildPrepareArgs(tag, { [PREPARED_FROM_LABEL]: baseId }), {
     input: preparedDockerfile(baseId),
@@ -91,7 +92,7 @@ export async function prepareImage(core: Core, provider: ProviderConfig, image: 
     if (tail.length > 5) tail.shift();
   }
   if (build.exitCode !== 0) {
-    throw new MngError(`preparing image '${image}' (installing openssh-server and tmux) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`);
+    throw new MngError(`preparing image '${image}' (installing openssh-server, tmux and git) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`);
   }
   return tag;
 }

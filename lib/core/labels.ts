@@ -15,7 +15,24 @@ export const LABEL = {
   image: 'mng.image',
   startArgs: 'mng.start-args',
   sshUser: 'mng.ssh-user',
+  /** --from: `git` (a repository) or `dir` (a plain folder); absent when the host was made without --from */
+  fromKind: 'mng.from-kind',
+  /** --from: the local folder it was made from (the repository's top level) */
+  fromPath: 'mng.from-path',
+  /** --from a repository: the commit the agent started from */
+  fromCommit: 'mng.from-commit',
+  /** --from: where the files are in the container */
+  fromTarget: 'mng.from-target',
 } as const;
+
+/** Where a host's files came from (create --from), as its labels record it. */
+export interface FromLabels {
+  kind: 'git' | 'dir';
+  path: string;
+  /** the commit the agent started from (kind git) */
+  commit: string;
+  target: string;
+}
 
 /**
  * On an image mng built from the user's Dockerfile (and so on the prepared image made from it): the id of the
@@ -42,6 +59,7 @@ export interface HostLabels {
   /** default_start_args then -s values, as passed to docker, to replay the host later */
   startArgs: string[];
   sshUser: string;
+  from?: FromLabels;
 }
 
 export function encodeLabels(h: HostLabels): Record<string, string> {
@@ -58,6 +76,12 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.image]: h.image,
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
+    ...(h.from ? {
+      [LABEL.fromKind]: h.from.kind,
+      [LABEL.fromPath]: h.from.path,
+      [LABEL.fromCommit]: h.from.commit,
+      [LABEL.fromTarget]: h.from.target,
+    } : {}),
   };
 }
 
@@ -88,5 +112,8 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
     image: labels[LABEL.image] ?? '',
     startArgs: parseJson<string[]>(labels[LABEL.startArgs], [], (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
     sshUser: labels[LABEL.sshUser] || 'root',
+    from: labels[LABEL.fromKind] === 'git' || labels[LABEL.fromKind] === 'dir'
+      ? { kind: labels[LABEL.fromKind] as 'git' | 'dir', path: labels[LABEL.fromPath] ?? '', commit: labels[LABEL.fromCommit] ?? '', target: labels[LABEL.fromTarget] ?? '' }
+      : undefined,
   };
 }

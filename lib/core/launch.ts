@@ -113,6 +113,8 @@ export interface LaunchSpec {
   imageForMessages: string;
   /** what goes into the container's /mng before its first start */
   files: ContainerFile[];
+  /** more to copy into the created container before its first start (create --from: the user's files) */
+  beforeStart?: () => Promise<void>;
   sshUser: string;
   sshTimeoutSeconds: number;
   attempt: LaunchAttempt;
@@ -151,6 +153,7 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
     await core.runner.docker(daemon, spec.argv.copy(staging));
     await rm(staging, { recursive: true, force: true });
     staging = undefined;
+    if (spec.beforeStart) await spec.beforeStart();
 
     const booted = await bootContainer(core, provider, container, { alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: spec.argv.start });
     if (booted.agent.state === 'missing') {

@@ -22,6 +22,8 @@ export interface CreateSpec {
   startArgs: readonly string[];
   /** the idle watcher's settings (its environment and docker's health check); no flags when absent or disabled */
   idle?: IdleSettings;
+  /** the container's working folder (create --from: the target), so the agent, exec and connect start there */
+  workdir?: string;
 }
 
 /** `docker create`: mng's own flags first, then the user's start args (so they can add, docker taking the last value), then the image. */
@@ -33,6 +35,7 @@ export function buildCreateArgs(spec: CreateSpec): string[] {
     '--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`,
     ...labelFlags(spec.labels),
     ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
+    ...(spec.workdir ? ['--workdir', spec.workdir] : []),
     ...spec.startArgs,
     '--entrypoint', '/bin/sh',
     spec.image,
@@ -118,11 +121,11 @@ export function buildPullArgs(image: string): string[] {
   return ['pull', '--quiet', image];
 }
 
-/** Does this image already have sshd and tmux? Runs a throwaway container with no network. */
+/** Does this image already have sshd, tmux and git? Runs a throwaway container with no network. */
 export function buildToolProbeArgs(image: string): string[] {
   return [
     'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', image, '-c',
-    'command -v tmux >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
+    'command -v tmux >/dev/null && command -v git >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
   ];
 }
 

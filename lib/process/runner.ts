@@ -1,10 +1,15 @@
+import type { Readable } from 'node:stream';
 import { execa, type Options } from 'execa';
 import { InterruptedError, MngError } from '../errors.js';
 import { quoteArgv } from '../shell.js';
 
 export interface RunOptions {
-  /** text written to the child's stdin */
-  input?: string;
+  /** what the child reads on stdin: text, bytes or a stream (a tar made on the fly) */
+  input?: string | Uint8Array | Readable;
+  /** the child's stdin is this file (a bundle, an archive) */
+  inputFile?: string;
+  /** the child's stdout goes to this file instead of memory (large binary output: a bundle) */
+  stdoutFile?: string;
   /** 'inherit' streams straight to the terminal (exec, connect, build output) */
   stdin?: 'pipe' | 'inherit' | 'ignore';
   stdout?: 'pipe' | 'inherit';
@@ -70,8 +75,8 @@ export class Runner {
       env,
       extendEnv: true,
       reject: false,
-      stdin: opts.input !== undefined ? 'pipe' : (opts.stdin ?? 'ignore'),
-      stdout: opts.stdout ?? 'pipe',
+      stdin: opts.input !== undefined ? 'pipe' : opts.inputFile !== undefined ? { file: opts.inputFile } : (opts.stdin ?? 'ignore'),
+      stdout: opts.stdoutFile !== undefined ? { file: opts.stdoutFile } : (opts.stdout ?? 'pipe'),
       stderr: opts.stderr ?? 'pipe',
       input: opts.input,
       timeout: opts.timeoutMs,

@@ -22,7 +22,7 @@ describe('image preparation', () => {
     const first = await sb.mng(['-v', 'create', 'first', '--no-connect']);
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/^\+ docker build --tag mng-prepared:/m);
-    const prepared = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}`;
+    const prepared = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}-g`;
     expect(await imageExists(prepared)).toBe(true);
     const labels = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', prepared])).stdout);
     expect(labels['mng.prepared-from']).toBe(baseId);
@@ -38,7 +38,7 @@ describe('image preparation', () => {
   it('uses an image that already has sshd and tmux as it is, after one probe', async () => {
     // The prepared image is such an image: built FROM it, with a label so it has an id of its own.
     const ready = `mngtest-${sb.runId}-ready:latest`;
-    const prepared = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}`;
+    const prepared = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}-g`;
     await docker(['build', '-q', '-t', ready, '-'], { input: `FROM ${prepared}\nLABEL mngtest.file=image-ready\n` });
     const readyId = (await docker(['image', 'inspect', '--format', '{{.Id}}', ready])).stdout.trim();
     sb.useImage(ready);
@@ -47,7 +47,7 @@ describe('image preparation', () => {
     expect(r.stderr).toMatch(/^\+ docker run --rm --network=none --entrypoint \/bin\/sh/m);
     expect(r.stderr).not.toMatch(/docker build/);
     // tagged, not rebuilt: the same image id
-    const tagged = `mng-prepared:${readyId.replace('sha256:', '').slice(0, 12)}`;
+    const tagged = `mng-prepared:${readyId.replace('sha256:', '').slice(0, 12)}-g`;
     expect((await docker(['image', 'inspect', '--format', '{{.Id}}', tagged])).stdout.trim()).toBe(readyId);
     const again = await sb.mng(['-v', 'create', 'ready2', '--no-connect']);
     expect(again.stderr).not.toMatch(/docker run --rm/);

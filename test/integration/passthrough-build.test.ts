@@ -48,7 +48,7 @@ describe('mng create --dockerfile', () => {
     const r = await sb.mng(['create', 'plain', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)], { cwd: `${FIXTURES}/basic` });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\| Step 3\/3 : COPY marker.txt \/marker.txt/);
-    expect(r.stderr).toMatch(/Preparing image mng-built:[0-9a-f]{16}: installing openssh-server and tmux/);
+    expect(r.stderr).toMatch(/Preparing image mng-built:[0-9a-f]{16}: installing openssh-server, tmux and git/);
     expect(await sh('plain', 'cat /marker.txt')).toBe('built from the basic fixture');
     const c = await inspectContainer(sb.container('plain'));
     builtForFirst = c.Config.Labels['mng.id'];
@@ -147,7 +147,7 @@ describe('mng create --dockerfile', () => {
   it('mng destroy drops the built image; the same Dockerfile again reuses the prepared image', async () => {
     const tag = `mng-built:${builtForFirst}`;
     const builtId = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag])).stdout.trim();
-    const prepared = `mng-prepared:${builtId.replace('sha256:', '').slice(0, 12)}`;
+    const prepared = `mng-prepared:${builtId.replace('sha256:', '').slice(0, 12)}-g`;
     expect((await inspectContainer(sb.container('plain'))).Config.Image).toBe(prepared);
     const r = await sb.mng(['destroy', '--force', 'plain']);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -29,7 +29,7 @@ describe('mng create --dry-run', () => {
     expect(commands[1]).toMatch(new RegExp(` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init$`));
     expect(commands[2]).toMatch(new RegExp(`^docker cp \\S+/mng-files-XXXXXX/\\. ${sb.container('dry')}:/mng$`));
     expect(commands[3]).toBe(`docker start ${sb.container('dry')}`);
-    expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(/lacks sshd or tmux, mng builds mng-prepared:<image id>/);
+    expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(/lacks sshd, tmux or git, mng builds mng-prepared:<image id>/);
 
     expect(existsSync(join(sb.dataDir, 'keys'))).toBe(false);
     expect(existsSync(join(sb.dataDir, 'ssh_config'))).toBe(false);
@@ -44,7 +44,7 @@ describe('mng create --dry-run', () => {
     expect(lines.some((l) => l.startsWith('docker build'))).toBe(false);
     const create = lines.find((l) => l.startsWith('docker create'))!;
     expect(create.endsWith(` --entrypoint /bin/sh ${sb.baseImage} /mng/init`)).toBe(true);
-    expect(lines).toContain(`# if ${sb.baseImage} lacks sshd or tmux, mng builds mng-prepared:<image id> from it once (adding openssh-server and tmux; kept for later creates) and creates the container from that image instead`);
+    expect(lines).toContain(`# if ${sb.baseImage} lacks sshd, tmux or git, mng builds mng-prepared:<image id> from it once (adding openssh-server, tmux and git; kept for later creates) and creates the container from that image instead`);
   });
 
   it('refuses what a real create refuses (exit 2)', async () => {

@@ -150,7 +150,7 @@ describe('small builders', () => {
   it('buildToolProbeArgs runs a throwaway container without network that checks tmux and sshd', () => {
     expect(buildToolProbeArgs('img:1')).toEqual([
       'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', 'img:1', '-c',
-      'command -v tmux >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
+      'command -v tmux >/dev/null && command -v git >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
     ]);
   });
 

@@ -149,7 +149,7 @@ describe('dryRunCreate', () => {
     expect(commands[1]).toMatch(/ '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init$/);
     expect(commands[2]).toMatch(/^docker cp \S+mng-files-XXXXXX\/\. mng-demo:\/mng$/);
     expect(commands[3]).toBe('docker start mng-demo');
-    expect(lines.some((l) => /^# .*lacks sshd or tmux.*mng-prepared:<image id>/.test(l))).toBe(true);
+    expect(lines.some((l) => /^# .*lacks sshd, tmux or git.*mng-prepared:<image id>/.test(l))).toBe(true);
   });
 
   it('prefixes DOCKER_HOST for a provider with its own daemon, and warns about bind mounts there', () => {
