@@ -7,6 +7,7 @@ interface DestroyArgs extends GlobalArgs {
   force?: boolean;
   'keep-snapshots'?: boolean;
   provider?: string;
+  pull?: boolean;
 }
 
 export const command = 'destroy <names..>';
@@ -18,7 +19,8 @@ export function builder(y: Argv): Argv<DestroyArgs> {
     .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'do not ask for confirmation' })
     .option('keep-snapshots', { type: 'boolean', describe: 'keep the agents\' snapshot images (removed by default)' })
-    .option('provider', { type: 'string', describe: 'provider instance holding the agents' }) as unknown as Argv<DestroyArgs>;
+    .option('provider', { type: 'string', describe: 'provider instance holding the agents' })
+    .option('pull', { type: 'boolean', default: true, describe: 'agents made with --from a repository: mng pull their work first (--no-pull to skip)' }) as unknown as Argv<DestroyArgs>;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -44,6 +46,20 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
   if (!argv.force) {
     const ok = await confirm(`Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `);
     if (!ok) throw new MngError('not destroyed');
+  }
+  // Every agent's work is pulled before any agent is removed: a failed pull destroys nothing.
+  if (argv.pull !== false) {
+    const { pullRepo } = await import('../core/repo.js');
+    for (const { provider, host } of targets.filter((t) => t.host.from?.kind === 'git')) {
+      try {
+        const { repo } = await pullRepo(ctx.core, provider, host);
+        ctx.output.progress(`Pulled the work of '${host.name}' into refs/mng/${host.name}/ of ${repo} before destroying it`);
+      } catch (e) {
+        throw new MngError(`not destroyed: pulling the work of '${host.name}' first failed: ${(e as Error).message}`, {
+          hint: (e as MngError).hint ? `${(e as MngError).hint}, or pass --no-pull to destroy without pulling` : 'pass --no-pull to destroy without pulling',
+        });
+      }
+    }
   }
   for (const { provider, host } of targets) {
     const { snapshotsRemoved } = await destroyHost(ctx.core, provider, host, { keepSnapshots: Boolean(argv.keepSnapshots) });

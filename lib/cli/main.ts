@@ -6,11 +6,14 @@ import * as connect from './connect.js';
 import * as cp from './cp.js';
 import * as create from './create.js';
 import * as destroy from './destroy.js';
+import * as diff from './diff.js';
 import * as exec from './exec.js';
 import * as gc from './gc.js';
 import * as list from './list.js';
 import * as logs from './logs.js';
 import * as message from './message.js';
+import * as pull from './pull.js';
+import * as push from './push.js';
 import * as tag from './tag.js';
 import * as snapshot from './snapshot.js';
 import * as sshConfig from './ssh-config.js';
@@ -47,6 +50,9 @@ export function parser(argv: string[]): Argv {
     .command(wait)
     .command(cp)
     .command(gc)
+    .command(pull)
+    .command(push)
+    .command(diff)
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .completion('completion', 'Print a bash/zsh completion script (add `source <(mng completion)` to ~/.bashrc or ~/.zshrc)', completionFunction as never)

@@ -63,8 +63,11 @@ tree=$(GIT_INDEX_FILE="$idx" git write-tree)
  * or empty.
  */
 export const PULL_SCRIPT = `${WORK_TREE}head=$(git rev-parse --verify HEAD)
+old=$(git rev-parse -q --verify "${CONTAINER_WIP_REF}^{commit}" || true)
 if [ "$(git rev-parse "HEAD^{tree}")" = "$tree" ]; then
   wip=$head
+elif [ -n "$old" ] && [ "$(git rev-parse "$old^{tree}")" = "$tree" ] && [ "$(git rev-parse -q --verify "$old^" || true)" = "$head" ]; then
+  wip=$old
 else
   n=$(git config user.name || echo mng); e=$(git config user.email || echo mng@localhost)
   wip=$(git -c user.name="$n" -c user.email="$e" commit-tree "$tree" -p HEAD -m "mng: uncommitted work")

@@ -1,0 +1,28 @@
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { GlobalArgs } from './context.js';
+
+interface DiffArgs extends GlobalArgs {
+  name: string;
+  provider?: string;
+  '--'?: (string | number)[];
+}
+
+export const command = 'diff <name>';
+export const describe = "What an agent changed (committed and not) since the commit it started from, as git diff prints it";
+
+export function builder(y: Argv): Argv<DiffArgs> {
+  return y
+    .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
+    .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
+    .example('$0 diff fix-42 -- --stat', 'git diff options after --') as unknown as Argv<DiffArgs>;
+}
+
+export async function handler(argv: ArgumentsCamelCase<DiffArgs>): Promise<void> {
+  const { makeContext, locateAgents } = await import('./context.js');
+  const { diffRepo } = await import('../core/repo.js');
+  const { colorFor } = await import('./output.js');
+  const ctx = await makeContext(argv, { interruptible: false });
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
+  const color = colorFor(process.stdout).level > 0;
+  await diffRepo(ctx.core, provider, host, (argv['--'] ?? []).map(String), { color });
+}
