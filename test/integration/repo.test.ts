@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
+import { expectFailure, Sandbox } from '../helpers/sandbox.js';
+
+const DAEMON2 = `tcp://127.0.0.1:${process.env.MNG_TEST_DAEMON2_PORT ?? '23750'}`;
+const sb = new Sandbox('repo');
+afterAll(() => sb.cleanup());
+
+/** git in a test repository, failing the test on error. */
+async function git(repo: string, args: string[]): Promise<string> {
+  return (await execa('git', ['-C', repo, ...args])).stdout;
+}
+
+/**
+ * A repository made by the test: two commits, then a modified tracked file, a staged new file, an untracked file,
+ * an ignored .env listed in .mnginclude and an ignored log file that is not.
+ */
+async function makeRepo(name: string): Promise<string> {
+  const repo = join(sb.dir, name);
+  mkdirSync(join(repo, 'src'), { recursive: true });
+  await execa('git', ['init', '-q', '-b', 'main', repo]);
+  await git(repo, ['config', 'user.name', 'Test']);
+  await git(repo, ['config', 'user.email', 'test@example.invalid']);
+  writeFileSync(join(repo, 'src', 'a.txt'), 'one\n');
+  writeFileSync(join(repo, '.gitignore'), '.env\n*.log\n');
+  writeFileSync(join(repo, '.mnginclude'), '.env\n');
+  await git(repo, ['add', '-A']);
+  await git(repo, ['commit', '-qm', 'first']);
+  writeFileSync(join(repo, 'src', 'a.txt'), 'one\ntwo\n');
+  await git(repo, ['commit', '-qam', 'second']);
+  writeFileSync(join(repo, 'src', 'a.txt'), 'one\ntwo\nuser-change\n');
+  writeFileSync(join(repo, 'staged.txt'), 'staged\n');
+  await git(repo, ['add', 'staged.txt']);
+  writeFileSync(join(repo, 'untracked.txt'), 'untracked\n');
+  writeFileSync(join(repo, '.env'), 'SECRET=1\n');
+  writeFileSync(join(repo, 'debug.log'), 'noise\n');
+  return repo;
+}
+
+/** Everything a pull must leave as it was: HEAD, branch refs (not refs/mng/), index and work tree, byte for byte. */
+async function userState(repo: string): Promise<string> {
+  const refs = await git(repo, ['for-each-ref', '--format=%(refname) %(objectname)']);
+  // git status refreshes the index's stat data: it runs before the index is read, both times.
+  const status = await git(repo, ['status', '--porcelain']);
+  const files = ['src/a.txt', 'staged.txt', 'untracked.txt', '.env', 'debug.log'].map((f) => readFileSync(join(repo, f), 'utf8'));
+  return JSON.stringify({
+    head: readFileSync(join(repo, '.git', 'HEAD'), 'utf8'),
+    refs: refs.split('\n').filter((l) => !l.startsWith('refs/mng/')),
+    index: readFileSync(join(repo, '.git', 'index')).toString('base64'),
+    status,
+    files,
+  });
+}
+
+async function inContainer(name: string, script: string, host?: string): Promise<string> {
+  const r = await docker(['exec', sb.container(name), 'sh', '-c', script], host ? { env: { DOCKER_HOST: host } } : {});
+  return r.stdout;
+}
+
+describe('create --from a repository, then pull, push, diff and destroy', () => {
+  let repo: string;
+  let start: string;
+  beforeAll(async () => {
+    repo = await makeRepo('r1');
+    start = (await git(repo, ['rev-parse', 'HEAD'])).trim();
+    const r = await sb.mng(['create', 'r1', '--from', '.', '--no-connect'], { cwd: join(repo, 'src') });
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it('puts the repository with its history, the uncommitted work and the included .env in /workspace', async () => {
+    const out = await inContainer('r1', 'cd /workspace && git log --format=%s && git rev-parse HEAD && git status --porcelain && cat src/a.txt .env && ls -a');
+    expect(out).toContain('second\nfirst\n');
+    expect(out).toContain(start);
+    expect(out).toMatch(/^ M src\/a\.txt$/m);
+    expect(out).toMatch(/^A  staged\.txt$/m);
+    expect(out).toMatch(/^\?\? untracked\.txt$/m);
+    expect(out).toContain('user-change\nSECRET=1\n');
+    expect(out).not.toContain('debug.log');
+    const c = await inspectContainer(sb.container('r1'));
+    expect(c.Config.WorkingDir).toBe('/workspace');
+    expect(c.Config.Labels).toMatchObject({ 'mng.from-kind': 'git', 'mng.from-commit': start, 'mng.from-target': '/workspace', 'mng.from-path': repo });
+  });
+
+  it('starts exec in the target folder', async () => {
+    const r = await sb.mng(['exec', 'r1', '--', 'pwd']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('/workspace');
+  });
+
+  it('pulls the agent\'s commit and uncommitted work into refs/mng/NAME/, leaving the user\'s repository as it was', async () => {
+    await inContainer('r1', 'cd /workspace && git add -A && git -c user.name=A -c user.email=a@b commit -qm agent-commit && echo wip > wip.txt && echo more >> src/a.txt');
+    const before = await userState(repo);
+    const r = await sb.mng(['pull', 'r1'], { cwd: sb.dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^refs\/mng\/r1\/heads\/main +[0-9a-f]{12} +1 commit +new$/m);
+    expect(r.stdout).toMatch(/^refs\/mng\/r1\/HEAD +[0-9a-f]{12} +1 commit +new$/m);
+    expect(r.stdout).toMatch(/^refs\/mng\/r1\/wip +[0-9a-f]{12} +2 commits +new$/m);
+    expect(await userState(repo)).toBe(before);
+    expect(await git(repo, ['log', '--format=%s', `${start}..mng/r1/HEAD`])).toBe('agent-commit');
+    expect(await git(repo, ['show', 'mng/r1/wip:wip.txt'])).toBe('wip');
+    expect(await git(repo, ['show', 'mng/r1/wip:src/a.txt'])).toBe('one\ntwo\nuser-change\nmore');
+    // The agent's own work tree and index are untouched too.
+    expect(await inContainer('r1', 'cd /workspace && git status --porcelain')).toMatch(/^ M src\/a\.txt\n\?\? wip\.txt$/m);
+    const again = await sb.mng(['pull', 'r1', '--format', 'json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).refs.every((x: any) => x.status === 'unchanged')).toBe(true);
+  });
+
+  it('diffs the agent\'s committed and uncommitted changes against where it started', async () => {
+    const r = await sb.mng(['diff', 'r1']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\+user-change$/m);
+    expect(r.stdout).toMatch(/^\+more$/m);
+    expect(r.stdout).toContain('diff --git a/wip.txt b/wip.txt');
+    expect(r.stdout).toContain('diff --git a/staged.txt b/staged.txt');
+    const stat = await sb.mng(['diff', 'r1', '--', '--stat']);
+    expect(stat.stdout).toMatch(/wip\.txt +\| 1 \+/);
+  });
+
+  it('pushes a branch into the agent\'s repository', async () => {
+    await git(repo, ['branch', 'review-notes', start]);
+    const r = await sb.mng(['push', 'r1', 'review-notes'], { cwd: repo });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await inContainer('r1', 'git -C /workspace log --format=%H review-notes -1')).toBe(start);
+  });
+
+  it('refuses to move the agent\'s checked-out branch over its uncommitted changes', async () => {
+    // Local main: the agent's commit plus one that changes the file the agent has modified.
+    const wt = join(sb.dir, 'r1-wt');
+    await git(repo, ['worktree', 'add', '-q', '-b', 'ahead', wt, 'refs/mng/r1/heads/main']);
+    writeFileSync(join(wt, 'src', 'a.txt'), 'conflict\n');
+    await git(wt, ['commit', '-qam', 'ahead']);
+    const before = await inContainer('r1', 'cd /workspace && git rev-parse main && cat src/a.txt');
+    // The agent checks out a branch of that name (its uncommitted change to src/a.txt comes along), then it is pushed.
+    await git(repo, ['branch', '-f', 'main-ahead', 'ahead']);
+    await inContainer('r1', 'cd /workspace && git branch -q main-ahead HEAD && git checkout -q main-ahead');
+    expectFailure(await sb.mng(['push', 'r1', 'main-ahead'], { cwd: repo }), 1, /push of 'main-ahead' of agent 'r1' failed: .*local changes/);
+    await inContainer('r1', 'cd /workspace && git checkout -q main');
+    expect(await inContainer('r1', 'cd /workspace && git rev-parse main && cat src/a.txt')).toBe(before);
+  });
+
+  it('refuses to push a branch that does not exist', async () => {
+    expectFailure(await sb.mng(['push', 'r1', 'no-such-branch'], { cwd: repo }), 1, /no branch 'no-such-branch'/);
+  });
+
+  it('pulls before destroy, says so, and the refs outlive the container', async () => {
+    await inContainer('r1', 'cd /workspace && echo last > last.txt');
+    const r = await sb.mng(['destroy', 'r1', '--force'], { cwd: sb.dir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Pulled the work of 'r1' into refs\/mng\/r1\/ of .* before destroying it/);
+    expect(await containersNamed(sb.container('r1'))).toEqual([]);
+    expect(await git(repo, ['show', 'mng/r1/wip:last.txt'])).toBe('last');
+  });
+});
+
+describe('create --from: other sources and bad input', () => {
+  it('--from-committed leaves the uncommitted work out, with a clean index', async () => {
+    const repo = await makeRepo('r2');
+    const r = await sb.mng(['create', 'r2', '--from', repo, '--from-committed', '--target', '/src/r2', '--no-connect']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = await inContainer('r2', 'cd /src/r2 && git status --porcelain; cat src/a.txt; ls -a');
+    expect(out).toContain('one\ntwo\n');
+    expect(out).not.toMatch(/user-change|untracked\.txt|staged\.txt|\.env|^ M/m);
+    expect((await sb.mng(['destroy', 'r2', '--force', '--no-pull'])).exitCode).toBe(0);
+  });
+
+  it('copies a plain folder, and pull, push and diff say it has no repository', async () => {
+    const dir = join(sb.dir, 'plain');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'sub', 'f.txt'), 'plain\n');
+    const r = await sb.mng(['create', 'p1', '--from', dir, '--no-connect']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await inContainer('p1', 'cat /workspace/sub/f.txt')).toBe('plain');
+    for (const cmd of [['pull', 'p1'], ['push', 'p1', 'main'], ['diff', 'p1']]) {
+      expectFailure(await sb.mng(cmd), 1, /made from the plain folder .*: the host has no repository/);
+    }
+    const d = await sb.mng(['destroy', 'p1', '--force']);
+    expect(d.exitCode, d.stderr).toBe(0);
+  });
+
+  it('pull, push and diff of a missing name, or of a host made without --from, are one-line errors', async () => {
+    await sb.create('plainhost');
+    for (const cmd of [['pull'], ['push'], ['diff']]) {
+      expectFailure(await sb.mng([...cmd, 'no-such-agent']), 1, /no agent named 'no-such-agent'/);
+      expectFailure(await sb.mng([...cmd, 'plainhost']), 1, /was not made with --from a repository/);
+    }
+  });
+
+  it('refuses a missing path, a repository mid-merge or mid-rebase, and creates nothing', async () => {
+    expectFailure(await sb.mng(['create', 'bad1', '--from', join(sb.dir, 'nope'), '--no-connect']), 2, /--from .*nope: no such folder/);
+    const repo = await makeRepo('r3');
+    await git(repo, ['stash', '-q', '-u']);
+    await git(repo, ['checkout', '-q', '-b', 'other', 'HEAD~1']);
+    writeFileSync(join(repo, 'src', 'a.txt'), 'other\n');
+    await git(repo, ['commit', '-qam', 'other']);
+    await execa('git', ['-C', repo, 'merge', 'main'], { reject: false });
+    expectFailure(await sb.mng(['create', 'bad2', '--from', repo, '--no-connect']), 2, /in the middle of a merge/);
+    await git(repo, ['merge', '--abort']);
+    await execa('git', ['-C', repo, 'rebase', 'main'], { reject: false });
+    expectFailure(await sb.mng(['create', 'bad3', '--from', repo, '--no-connect']), 2, /in the middle of a rebase/);
+    await git(repo, ['rebase', '--abort']);
+    expectFailure(await sb.mng(['create', 'bad4', '--target', '/x', '--no-connect']), 2, /--target needs --from/);
+    expect(await containersNamed(`${sb.prefix}bad`)).toEqual([]);
+  });
+
+  it('works from a detached HEAD', async () => {
+    const repo = await makeRepo('r4');
+    await git(repo, ['checkout', '-q', '--detach', 'HEAD']);
+    const r = await sb.mng(['create', 'r4', '--from', repo, '--no-connect']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await inContainer('r4', 'cd /workspace && git -c user.name=A -c user.email=a@b commit -qam detached-work');
+    const p = await sb.mng(['pull', 'r4']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(await git(repo, ['log', '--format=%s', '-1', 'mng/r4/HEAD'])).toBe('detached-work');
+    expect((await sb.mng(['destroy', 'r4', '--force'])).exitCode).toBe(0);
+  });
+});
+
+describe('the same round trip through the tcp:// test daemon', () => {
+  const d2 = (args: string[], reject = true) => docker(args, { env: { DOCKER_HOST: DAEMON2 }, reject });
+  beforeAll(async () => {
+    // The run's prepared image, copied in: the second daemon has no network route for apt-get.
+    await sb.create('warm');
+    const prepared = (await inspectContainer(sb.container('warm'))).Config.Image;
+    await execa('sh', ['-c', `docker save ${prepared} ${sb.baseImage} | DOCKER_HOST=${DAEMON2} docker load`]);
+    sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`);
+  });
+  afterAll(async () => {
+    const ids = (await d2(['ps', '-aq', '--filter', `name=${sb.prefix}`], false)).stdout.split('\n').filter(Boolean);
+    if (ids.length) await d2(['rm', '-f', ...ids], false);
+    const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout.split('\n').filter(Boolean);
+    if (imgs.length) await d2(['rmi', '-f', ...new Set(imgs)], false);
+    sb.useImage();
+  });
+
+  it('create --from, pull, push, diff and destroy on the remote daemon', async () => {
+    const repo = await makeRepo('far1');
+    const r = await sb.mng(['create', 'far1', '--in', 'far', '--from', repo, '--no-connect']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await inContainer('far1', 'cd /workspace && cat .env && git status --porcelain', DAEMON2)).toMatch(/SECRET=1\n[\s\S]*\?\? untracked\.txt/);
+    await inContainer('far1', 'cd /workspace && git -c user.name=A -c user.email=a@b commit -qam far-commit && echo x > far-wip.txt', DAEMON2);
+    const before = await userState(repo);
+    const p = await sb.mng(['pull', 'far1']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(await userState(repo)).toBe(before);
+    expect(await git(repo, ['log', '--format=%s', '-1', 'mng/far1/HEAD'])).toBe('far-commit');
+    const d = await sb.mng(['diff', 'far1', '--', '--name-only']);
+    expect(d.stdout.split('\n')).toEqual(expect.arrayContaining(['far-wip.txt', 'src/a.txt']));
+    await git(repo, ['branch', 'to-far', 'HEAD']);
+    expect((await sb.mng(['push', 'far1', 'to-far'], { cwd: repo })).exitCode).toBe(0);
+    expect(await inContainer('far1', 'git -C /workspace rev-parse --verify -q to-far', DAEMON2)).toBe((await git(repo, ['rev-parse', 'HEAD'])).trim());
+    await inContainer('far1', 'echo late > /workspace/late.txt', DAEMON2);
+    const x = await sb.mng(['destroy', 'far1', '--force']);
+    expect(x.exitCode, x.stderr).toBe(0);
+    expect(await git(repo, ['show', 'mng/far1/wip:late.txt'])).toBe('late');
+  });
+});
+
+describe('create --from: failures after the container exists, and destroy of a stopped host', () => {
+  it('a copy that fails removes the half-made container', async () => {
+    const repo = await makeRepo('r5');
+    expectFailure(await sb.mng(['create', 'r5', '--from', repo, '--target', '/etc/hostname/sub', '--no-connect']), 1, /.+/);
+    expect(await containersNamed(sb.container('r5'))).toEqual([]);
+  });
+
+  it('destroy of a stopped --from host refuses to lose its work, and --no-pull destroys it', async () => {
+    const repo = await makeRepo('r6');
+    expect((await sb.mng(['create', 'r6', '--from', repo, '--no-connect'])).exitCode).toBe(0);
+    expect((await sb.mng(['stop', 'r6'])).exitCode).toBe(0);
+    expectFailure(await sb.mng(['destroy', 'r6', '--force']), 1, /not destroyed: pulling the work of 'r6' first failed: .*not running/);
+    expect(await containersNamed(sb.container('r6'))).toHaveLength(1);
+    const r = await sb.mng(['destroy', 'r6', '--force', '--no-pull']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await containersNamed(sb.container('r6'))).toEqual([]);
+  });
+});
