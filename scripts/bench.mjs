@@ -4,7 +4,7 @@
 //
 //   npm run bench                 # all cases, 5 rounds each
 //   npm run bench -- create 9     # one case, 9 rounds
-//   npm run bench -- stop 5       # also: start, snapshot, exec, list, version
+//   npm run bench -- stop 5       # also: start, snapshot, exec, list, version, repo
 //
 // Needs the build (npm run build) and a Docker daemon with the base image (scripts/testbed.sh).
 import { execa } from 'execa';
@@ -118,6 +118,36 @@ export const cases = {
     mng: async () => { await mng('snapshot', 'create', 'snapbench', '-q'); },
     raw: async () => { await docker('commit', `${prefix}rawsnap`, `${rawImageRepo}:${next('s')}`); },
   },
+  repo: {
+    what: 'create --from a 50 MB repo: its copy step (tar stream into docker cp -) vs docker cp of the folder into a created container',
+    setup: async (s) => {
+      // A repository with ~50 MB of random (incompressible) files committed, plus an uncommitted change.
+      s.repo = join(dir, 'repo50');
+      mkdirSync(s.repo, { recursive: true });
+      const git = (...a) => execa('git', ['-C', s.repo, '-c', 'user.name=b', '-c', 'user.email=b@e', ...a]);
+      await git('init', '-q');
+      for (let i = 0; i < 50; i++) writeFileSync(join(s.repo, `blob${i}.bin`), randomBytes(1024 * 1024));
+      await git('add', '-A');
+      await git('commit', '-qm', 'fifty megabytes');
+      writeFileSync(join(s.repo, 'blob0.bin'), randomBytes(1024 * 1024));
+      s.totals = [];
+    },
+    // The time of mng's copy step, as -v reports it; the whole create is reported beside it.
+    mng: async (s) => {
+      const t = performance.now();
+      const r = await execa('node', [join(root, 'bin/mng.js'), 'create', next('g'), '--from', s.repo, '--no-connect', '-v'], { env, reject: false });
+      if (r.exitCode !== 0) throw new Error(`mng create --from: ${r.stderr}`);
+      s.totals.push(performance.now() - t);
+      const lines = r.stderr.split('\n');
+      const i = lines.findIndex((l) => /^\+ docker cp - \S+:\/$/.test(l.trim()));
+      const ms = /after (\d+) ms/.exec(lines.slice(i + 1).find((l) => /\(docker exit/.test(l)) ?? '');
+      if (i < 0 || !ms) throw new Error('no timing of the copy step in mng -v output');
+      process.stderr.write(`  create --from total ${(performance.now() - t).toFixed(0)} ms, copy ${ms[1]} ms\n`);
+      return Number(ms[1]);
+    },
+    beforeRaw: async (s) => { s.raw = `${prefix}${next('rawcp')}`; await docker('create', '--name', s.raw, preparedImage); },
+    raw: async (s) => { await docker('cp', `${s.repo}/.`, `${s.raw}:/workspace`); },
+  },
   version: {
     what: 'mng --version (cold start) vs docker --version',
     mng: async () => { await mng('--version'); },
@@ -126,7 +156,8 @@ export const cases = {
 };
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-async function time(fn, state) { const t = performance.now(); await fn(state); return performance.now() - t; }
+/** How long fn took; a case may return its own measure (ms) of the step it compares. */
+async function time(fn, state) { const t = performance.now(); const own = await fn(state); return typeof own === 'number' ? own : performance.now() - t; }
 
 async function main() {
   const [only, roundsArg] = process.argv.slice(2);
