@@ -4,9 +4,9 @@
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { create as createTar, extract as extractTar } from 'tar';
 import type { ProviderConfig } from '../config/config.js';
+import type { PipeSource } from '../process/runner.js';
 import { MNG_DIR } from '../docker/args.js';
 import { UsageError } from '../errors.js';
 import { buildCopyTarArgs, buildListFilesArgs, buildListIncludedArgs, DEFAULT_TARGET, INCLUDE_FILES } from '../git/args.js';
@@ -109,9 +109,9 @@ async function committedTree(core: Core, top: string, stage: string): Promise<vo
   await rm(archive);
 }
 
-/** A tar of `files` (relative to `cwd`) as a Node stream, every path under `prefix`, without local owners. */
-function tarStream(opts: { cwd: string; prefix: string; portable: true; filter?: (p: string) => boolean }, files: string[]): Readable {
-  return Readable.from(createTar(opts, files));
+/** A tar of `files` (relative to `cwd`), made as it is read, every path under `prefix`, without local owners. */
+function tarStream(opts: { cwd: string; prefix: string; portable: true; filter?: (p: string) => boolean }, files: string[]): PipeSource {
+  return createTar(opts, files);
 }
 
 /**

@@ -1,11 +1,11 @@
-import type { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { execa, type Options } from 'execa';
 import { InterruptedError, MngError } from '../errors.js';
 import { quoteArgv } from '../shell.js';
 
 export interface RunOptions {
-  /** what the child reads on stdin: text, bytes or a stream (a tar made on the fly) */
-  input?: string | Uint8Array | Readable;
+  /** what the child reads on stdin: text, bytes, or a stream piped in as it is made (a tar) */
+  input?: string | Uint8Array | Readable | PipeSource;
   /** the child's stdin is this file (a bundle, an archive) */
   inputFile?: string;
   /** the child's stdout goes to this file instead of memory (large binary output: a bundle) */
@@ -24,6 +24,16 @@ export interface RunOptions {
   timeoutIsResult?: boolean;
   /** called with each output line (stdout and stderr) as it arrives: build progress */
   onLine?: (line: string) => void;
+}
+
+/** Any stream with pipe() (Node's, or minipass's as node-tar makes): piped into the child's stdin. */
+export interface PipeSource {
+  pipe(dest: Writable): unknown;
+  on?(event: 'error', listener: (e: unknown) => void): unknown;
+}
+
+function isPipeSource(input: RunOptions['input']): input is PipeSource {
+  return typeof input === 'object' && input !== null && !(input instanceof Readable) && !(input instanceof Uint8Array) && typeof (input as PipeSource).pipe === 'function';
 }
 
 export interface RunResult {
@@ -77,14 +87,25 @@ export class Runner {
       reject: false,
       stdin: opts.input !== undefined ? 'pipe' : opts.inputFile !== undefined ? { file: opts.inputFile } : (opts.stdin ?? 'ignore'),
       stdout: opts.stdoutFile !== undefined ? { file: opts.stdoutFile } : (opts.stdout ?? 'pipe'),
+      // output sent to a file is not kept in memory too
+      buffer: opts.stdoutFile !== undefined ? { stdout: false } : true,
       stderr: opts.stderr ?? 'pipe',
-      input: opts.input,
+      input: isPipeSource(opts.input) ? undefined : opts.input,
       timeout: opts.timeoutMs,
       cancelSignal: this.signal,
       stripFinalNewline: true,
       encoding: 'utf8',
     };
     const child = execa(file, args, options);
+    let sourceError: Error | undefined;
+    if (isPipeSource(opts.input) && child.stdin) {
+      const stdin = child.stdin;
+      // The child may exit before reading everything (a failed docker cp): its exit code says why, not EPIPE.
+      stdin.on('error', () => {});
+      // A source that fails half-way ends the child's stdin, so the child sees a cut stream instead of waiting forever.
+      opts.input.on?.('error', (e) => { sourceError = e instanceof Error ? e : new Error(String(e)); stdin.destroy(); });
+      opts.input.pipe(stdin);
+    }
     if (opts.onLine) {
       for (const stream of [child.stdout, child.stderr]) {
         if (!stream) continue;
@@ -104,6 +125,7 @@ export class Runner {
     const ms = Math.round(performance.now() - started);
     if (this.verbose) this.log(`  (${file} exit ${r.exitCode ?? 'signal'} after ${ms} ms)`);
     if (r.isCanceled || this.signal?.aborted) throw new InterruptedError();
+    if (sourceError) throw new MngError(`reading what goes to ${file} failed: ${sourceError.message}`);
     if (r.failed && r.exitCode === undefined) {
       const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT') {

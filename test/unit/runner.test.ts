@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { DockerRunner } from '../../lib/docker/runner.js';
 import { MngError } from '../../lib/errors.js';
-import { Runner } from '../../lib/process/runner.js';
+import { Runner, type PipeSource } from '../../lib/process/runner.js';
+
+/** A stream that is not a Node Readable (as node-tar's minipass streams are not): only pipe() and on('error'). */
+const pipeOf = (s: PassThrough): PipeSource => ({ pipe: (d) => s.pipe(d), on: (e, l) => s.on(e, l) });
 
 // Real tiny processes (node itself), as execa's own tests do.
 describe('Runner', () => {
@@ -30,6 +37,31 @@ describe('Runner', () => {
     await new Runner({ verbose: true, log: (l) => lines.push(l) }).run(process.execPath, ['-e', ''], {}, { MNG_X: 'y' });
     expect(lines[0]).toBe(`+ MNG_X=y ${process.execPath} -e ''`);
     expect(lines[1]).toMatch(/exit 0 after \d+ ms/);
+  });
+
+  it('streams stdin from a file or a piped stream, and stdout into a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mng-runner-'));
+    try {
+      const copy = ['-e', 'process.stdin.pipe(process.stdout)'];
+      writeFileSync(join(dir, 'in'), 'from a file');
+      expect((await new Runner().run(process.execPath, copy, { inputFile: join(dir, 'in') })).stdout).toBe('from a file');
+      const source = new PassThrough();
+      const running = new Runner().run(process.execPath, copy, { input: pipeOf(source), stdoutFile: join(dir, 'out') });
+      source.end(Buffer.alloc(3 << 20, 7));
+      const r = await running;
+      expect(r.stdout).toBe('');
+      expect(readFileSync(join(dir, 'out')).equals(Buffer.alloc(3 << 20, 7))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a piped source that fails half-way ends the child\'s stdin and is one error, not a hang', async () => {
+    const source = new PassThrough();
+    const running = new Runner().run(process.execPath, ['-e', 'process.stdin.resume()'], { input: pipeOf(source) });
+    source.write('partial');
+    setTimeout(() => source.destroy(new Error('disk gone')), 50);
+    await expect(running).rejects.toThrow(/reading what goes to .* failed: disk gone/);
   });
 
   it('detached() keeps the class and drops the abort signal', () => {
