@@ -152,6 +152,18 @@ describe('dryRunCreate', () => {
     expect(lines.some((l) => /^# .*lacks sshd, tmux or git.*mng-prepared:<image id>/.test(l))).toBe(true);
   });
 
+  it('with --from: labels, the working folder, and the tar copy between the /mng copy and the start', () => {
+    const from = { kind: 'git' as const, path: '/src/r', commit: 'c0ffee', target: '/workspace', committed: false };
+    const lines = dryRunCreate(core, request({ from }));
+    const commands = lines.filter((l) => !l.startsWith('#'));
+    expect(commands).toHaveLength(4);
+    expect(commands[0]).toContain(' --label mng.from-kind=git --label mng.from-path=/src/r --label mng.from-commit=c0ffee --label mng.from-target=/workspace ');
+    expect(commands[0]).toContain(' --workdir /workspace ');
+    expect(commands[2]).toBe('docker cp - mng-demo:/');
+    expect(commands[3]).toBe('docker start mng-demo');
+    expect(lines).toContain('# a tar of the repository /src/r at c0ffee (.git, its files and uncommitted changes) (paths under /workspace), made by mng, on stdin');
+  });
+
   it('prefixes DOCKER_HOST for a provider with its own daemon, and warns about bind mounts there', () => {
     warnings.length = 0;
     const lines = dryRunCreate(core, request({ provider: provider({ host: 'tcp://10.0.0.1:2375' }), startArgs: ['-v=/data:/data'] }));
