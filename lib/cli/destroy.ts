@@ -49,10 +49,10 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
   }
   // Every agent's work is pulled before any agent is removed: a failed pull destroys nothing.
   if (argv.pull !== false) {
-    const { pullRepo } = await import('../core/repo.js');
+    const { pullRepo, startForPull } = await import('../core/repo.js');
     for (const { provider, host } of targets.filter((t) => t.host.from?.kind === 'git')) {
       try {
-        const { repo } = await pullRepo(ctx.core, provider, host);
+        const { repo } = await pullRepo(ctx.core, provider, await startForPull(ctx.core, provider, host));
         ctx.output.progress(`Pulled the work of '${host.name}' into refs/mng/${host.name}/ of ${repo} before destroying it`);
       } catch (e) {
         throw new MngError(`not destroyed: pulling the work of '${host.name}' first failed: ${(e as Error).message}`, {

@@ -6,6 +6,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
+import { buildStartArgs } from '../docker/args.js';
 import { dockerReason } from '../docker/errors.js';
 import { MngError } from '../errors.js';
 import { agentRefPrefix, buildExecGitArgs, buildFetchBundleArgs, DIFF_SCRIPT, PULL_SCRIPT, PUSH_SCRIPT } from '../git/args.js';
@@ -110,6 +111,17 @@ export async function pullRepo(core: Core, provider: ProviderConfig, host: Host,
     return { ref, commit, commits, status: old === undefined ? 'new' : old === commit ? 'unchanged' : 'updated' };
   }));
   return { repo, refs };
+}
+
+/**
+ * Before destroying a stopped --from host: `docker start` it (no ssh needed: pull goes through docker exec), so its
+ * work can be pulled. Returns the host as running.
+ */
+export async function startForPull(core: Core, provider: ProviderConfig, host: Host): Promise<Host> {
+  if (host.state !== 'stopped' && host.state !== 'created') return host;
+  core.progress(`Starting ${host.containerName} to pull its work first`);
+  await core.runner.docker(daemonOf(provider), buildStartArgs([host.containerId]));
+  return { ...host, state: 'running' };
 }
 
 /**

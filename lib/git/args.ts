@@ -59,8 +59,8 @@ tree=$(GIT_INDEX_FILE="$idx" git write-tree)
 
 /**
  * `mng pull`, in the container: commit the uncommitted work (without touching the work tree) into refs/mng/wip, then a
- * bundle of every branch, HEAD and that commit on stdout. $2: a commit the user already has (left out of the bundle),
- * or empty.
+ * bundle of every branch, HEAD and that commit on stdout. $2: a commit the user already has (its history is left out
+ * of the bundle when no ref points into it), or empty.
  */
 export const PULL_SCRIPT = `${WORK_TREE}head=$(git rev-parse --verify HEAD)
 old=$(git rev-parse -q --verify "${CONTAINER_WIP_REF}^{commit}" || true)
@@ -73,8 +73,11 @@ else
   wip=$(git -c user.name="$n" -c user.email="$e" commit-tree "$tree" -p HEAD -m "mng: uncommitted work")
 fi
 git update-ref ${CONTAINER_WIP_REF} "$wip"
+# Leave out what the user has ($2) only when no ref's tip is in it: a bundle drops such refs, and the fetch would
+# then miss HEAD or prune a branch.
 neg=
-if [ -n "$2" ] && git cat-file -e "$2^{commit}" 2>/dev/null && [ -n "$(git rev-list -1 --branches ${CONTAINER_WIP_REF} HEAD "^$2")" ]; then neg="^$2"; fi
+if [ -n "$2" ] && git cat-file -e "$2^{commit}" 2>/dev/null && ! git merge-base --is-ancestor HEAD "$2" &&
+   [ -z "$(git for-each-ref --merged "$2" --format=x refs/heads/ ${CONTAINER_WIP_REF})" ]; then neg="^$2"; fi
 git bundle create -q - --branches ${CONTAINER_WIP_REF} HEAD $neg
 `;
 

@@ -269,14 +269,33 @@ describe('create --from: failures after the container exists, and destroy of a s
     expect(await containersNamed(sb.container('r5'))).toEqual([]);
   });
 
-  it('destroy of a stopped --from host refuses to lose its work, and --no-pull destroys it', async () => {
+  it('destroy of a stopped --from host starts it to pull its work first; --no-pull destroys without', async () => {
     const repo = await makeRepo('r6');
     expect((await sb.mng(['create', 'r6', '--from', repo, '--no-connect'])).exitCode).toBe(0);
+    await inContainer('r6', 'echo stopped-work > /workspace/stopped.txt');
     expect((await sb.mng(['stop', 'r6'])).exitCode).toBe(0);
-    expectFailure(await sb.mng(['destroy', 'r6', '--force']), 1, /not destroyed: pulling the work of 'r6' first failed: .*not running/);
-    expect(await containersNamed(sb.container('r6'))).toHaveLength(1);
-    const r = await sb.mng(['destroy', 'r6', '--force', '--no-pull']);
+    const r = await sb.mng(['destroy', 'r6', '--force']);
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Starting .*r6 to pull its work first/);
+    expect(await git(repo, ['show', 'mng/r6/wip:stopped.txt'])).toBe('stopped-work');
     expect(await containersNamed(sb.container('r6'))).toEqual([]);
+
+    expect((await sb.mng(['create', 'r7', '--from', repo, '--no-connect'])).exitCode).toBe(0);
+    await inContainer('r7', 'echo x > /workspace/x.txt');
+    const n = await sb.mng(['destroy', 'r7', '--force', '--no-pull']);
+    expect(n.exitCode, n.stderr).toBe(0);
+    expect(n.stderr).not.toMatch(/Pulled/);
+    expect(await git(repo, ['for-each-ref', 'refs/mng/r7/'])).toBe('');
+    expect(await containersNamed(sb.container('r7'))).toEqual([]);
+  });
+
+  it('a failed pull destroys nothing', async () => {
+    const repo = await makeRepo('r8');
+    expect((await sb.mng(['create', 'r8', '--from', repo, '--no-connect'])).exitCode).toBe(0);
+    // The agent's repository is gone: the pull fails, so the destroy must not happen.
+    await inContainer('r8', 'rm -rf /workspace/.git');
+    expectFailure(await sb.mng(['destroy', 'r8', '--force']), 1, /not destroyed: pulling the work of 'r8' first failed/);
+    expect(await containersNamed(sb.container('r8'))).toHaveLength(1);
+    expect((await sb.mng(['destroy', 'r8', '--force', '--no-pull'])).exitCode).toBe(0);
   });
 });

@@ -99,6 +99,14 @@ describe('the container scripts, run with local git', () => {
       expect((await g('show', 'refs/mng/wip:new')).stdout).toBe('n');
       const diff = await execa('sh', ['-c', DIFF_SCRIPT, 'sh', dir, start, '--stat']);
       expect(diff.stdout).toMatch(/a +\| 2 \+-\n new +\| 1 \+/);
+      // Left out: the history up to the start commit, when no ref points into it.
+      expect((await g('bundle', 'verify', bundle)).stderr + (await g('bundle', 'verify', bundle)).stdout).toMatch(/requires this ref/);
+      // A ref at or behind the start commit (HEAD never moved, an old branch): the whole history, so every ref is in it.
+      await g('branch', 'old', start);
+      await execa('sh', ['-c', `sh -c "$0" sh "$1" "$2" > "$3"`, PULL_SCRIPT, dir, start, bundle], { env: { HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
+      const all = (await g('bundle', 'list-heads', bundle)).stdout;
+      expect(all).toMatch(/ refs\/heads\/old\n/);
+      expect((await g('bundle', 'verify', bundle)).stdout + (await g('bundle', 'verify', bundle)).stderr).not.toMatch(/requires this ref/);
       rmSync(bundle);
     } finally {
       rmSync(dir, { recursive: true, force: true });
