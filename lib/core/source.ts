@@ -1,7 +1,7 @@
 // create --from: what goes into the container (a git repository with its history and the user's uncommitted work, or a
 // plain folder), checked before anything is made, and copied in as one tar streamed into `docker cp -`.
 
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { create as createTar, extract as extractTar } from 'tar';
@@ -94,8 +94,9 @@ async function repoFiles(core: Core, top: string): Promise<string[]> {
     if (!(await stat(join(top, inc)).then((s) => s.isFile(), () => false))) continue;
     for (const f of nulList(await git(core, buildListIncludedArgs(top, join(top, inc))))) files.add(f);
   }
-  // Deleted tracked files are still listed by --cached: they stay deleted (uncommitted) in the copy.
-  const present = await Promise.all([...files].map(async (f) => ((await stat(join(top, f)).then(() => true, () => false)) ? f : undefined)));
+  // Deleted tracked files are still listed by --cached: they stay deleted (uncommitted) in the copy. A symlink is
+  // copied as a symlink, even when it points nowhere.
+  const present = await Promise.all([...files].map(async (f) => ((await lstat(join(top, f)).then(() => true, () => false)) ? f : undefined)));
   return ['.git', ...present.filter((f): f is string => f !== undefined && f !== '.git' && !f.startsWith('.git/'))];
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
@@ -16,7 +16,7 @@ async function git(repo: string, args: string[]): Promise<string> {
 
 /**
  * A repository made by the test: two commits, then a modified tracked file, a staged new file, an untracked file,
- * an ignored .env listed in .mnginclude and an ignored log file that is not.
+ * a deleted tracked file, an ignored .env listed in .mnginclude and an ignored log file that is not; a dangling symlink.
  */
 async function makeRepo(name: string): Promise<string> {
   const repo = join(sb.dir, name);
@@ -27,6 +27,8 @@ async function makeRepo(name: string): Promise<string> {
   writeFileSync(join(repo, 'src', 'a.txt'), 'one\n');
   writeFileSync(join(repo, '.gitignore'), '.env\n*.log\n');
   writeFileSync(join(repo, '.mnginclude'), '.env\n');
+  writeFileSync(join(repo, 'gone.txt'), 'deleted later\n');
+  symlinkSync('nowhere', join(repo, 'dangling'));
   await git(repo, ['add', '-A']);
   await git(repo, ['commit', '-qm', 'first']);
   writeFileSync(join(repo, 'src', 'a.txt'), 'one\ntwo\n');
@@ -37,6 +39,7 @@ async function makeRepo(name: string): Promise<string> {
   writeFileSync(join(repo, 'untracked.txt'), 'untracked\n');
   writeFileSync(join(repo, '.env'), 'SECRET=1\n');
   writeFileSync(join(repo, 'debug.log'), 'noise\n');
+  rmSync(join(repo, 'gone.txt'));
   return repo;
 }
 
@@ -78,7 +81,9 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     expect(out).toMatch(/^A  staged\.txt$/m);
     expect(out).toMatch(/^\?\? untracked\.txt$/m);
     expect(out).toContain('user-change\nSECRET=1\n');
+    expect(out).toMatch(/^ D gone\.txt$/m);
     expect(out).not.toContain('debug.log');
+    expect(await inContainer('r1', 'readlink /workspace/dangling')).toBe('nowhere');
     const c = await inspectContainer(sb.container('r1'));
     expect(c.Config.WorkingDir).toBe('/workspace');
     expect(c.Config.Labels).toMatchObject({ 'mng.from-kind': 'git', 'mng.from-commit': start, 'mng.from-target': '/workspace', 'mng.from-path': repo });
