@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cleanDaemon2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
-const DAEMON2 = `tcp://127.0.0.1:${process.env.MNG_TEST_DAEMON2_PORT ?? '23750'}`;
 const sb = new Sandbox('repo');
 afterAll(() => sb.cleanup());
 
@@ -228,19 +228,12 @@ describe('create --from: other sources and bad input', () => {
 });
 
 describe('the same round trip through the tcp:// test daemon', () => {
-  const d2 = (args: string[], reject = true) => docker(args, { env: { DOCKER_HOST: DAEMON2 }, reject });
   beforeAll(async () => {
-    // The run's prepared image, copied in: the second daemon has no network route for apt-get.
-    await sb.create('warm');
-    const prepared = (await inspectContainer(sb.container('warm'))).Config.Image;
-    await execa('sh', ['-c', `docker save ${prepared} ${sb.baseImage} | DOCKER_HOST=${DAEMON2} docker load`]);
+    await loadRunImagesIntoDaemon2(sb, 'warm');
     sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`);
   });
   afterAll(async () => {
-    const ids = (await d2(['ps', '-aq', '--filter', `name=${sb.prefix}`], false)).stdout.split('\n').filter(Boolean);
-    if (ids.length) await d2(['rm', '-f', ...ids], false);
-    const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout.split('\n').filter(Boolean);
-    if (imgs.length) await d2(['rmi', '-f', ...new Set(imgs)], false);
+    await cleanDaemon2(sb);
     sb.useImage();
   });
 
