@@ -4,9 +4,9 @@ import { version } from '../version.js';
 import * as config from './config.js';
 import * as connect from './connect.js';
 import * as cp from './cp.js';
+import * as diff from './diff.js';
 import * as create from './create.js';
 import * as destroy from './destroy.js';
-import * as diff from './diff.js';
 import * as exec from './exec.js';
 import * as gc from './gc.js';
 import * as list from './list.js';
@@ -28,31 +28,30 @@ import { completionFunction } from './completion.js';
  * The yargs parser for mng's whole command line. Command modules are small (builder + a handler that
  * imports the core lazily), so `mng --version` and `mng --help` load almost nothing.
  */
+const COMMANDS = [create, list, exec, connect, destroy, tag, config, stop, start, snapshot, sshConfig, touch, logs, message, wait, cp, gc, pull, push, diff];
+
+/**
+ * The commands to register: only the one named by the first word when it names one (yargs then builds nothing for
+ * the others), else all of them (top-level help, completion, an unknown command).
+ */
+export function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const first = argv[0];
+  const named = COMMANDS.find((c) => c.command.split(' ')[0] === first || ('aliases' in c && (c.aliases as string[]).includes(first)));
+  return named ? [named] : COMMANDS;
+}
+
 export function parser(argv: string[]): Argv {
-  return yargs(argv)
+  const y = yargs(argv)
     .scriptName('mng')
     .usage('mng: run coding agents in Docker containers you can reach over SSH\n\nUsage: $0 <command> [options]')
-    .parserConfiguration({ 'nargs-eats-options': true, 'populate--': true })
-    .command(create)
-    .command(list)
-    .command(exec)
-    .command(connect)
-    .command(destroy)
-    .command(tag)
-    .command(config)
-    .command(stop)
-    .command(start)
-    .command(snapshot)
-    .command(sshConfig)
-    .command(touch)
-    .command(logs)
-    .command(message)
-    .command(wait)
-    .command(cp)
-    .command(gc)
-    .command(pull)
-    .command(push)
-    .command(diff)
+    .parserConfiguration({ 'nargs-eats-options': true, 'populate--': true });
+  for (const c of commandsFor(argv)) y.command(c as never);
+  // yargs renders the whole help text after every command handler, in case a later failure wants to show it; mng's
+  // failures never print help (see .fail below), so that rendering is pure start-up cost.
+  // (yargs' internals: when a later yargs lacks them, this is skipped and mng is only slower.)
+  const usage = (y as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  return y
     .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
     .completion('completion', 'Print a bash/zsh completion script (add `source <(mng completion)` to ~/.bashrc or ~/.zshrc)', completionFunction as never)

@@ -179,3 +179,13 @@ describe('names that do not exist', () => {
     });
   }
 });
+
+describe('--help', () => {
+  it('prints the top-level help the parser renders, without loading it (the text the build rendered)', async () => {
+    const fast = await execa('node', [MNG_BIN, '--help']);
+    const rendered = await execa('node', [MNG_BIN, '--help'], { env: { MNG_RENDER_HELP: '1' } });
+    expect(fast.stdout).toMatch(/^Commands:$/m);
+    expect(fast.stdout).toBe(rendered.stdout);
+    expect((await execa('node', [MNG_BIN, '-h'])).stdout).toBe(rendered.stdout);
+  });
+});
