@@ -13,7 +13,7 @@ import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } fro
 import { daemonOf, type Core } from './context.js';
 import { entryOwner, hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from './idle.js';
-import { PREPARED_REPO, prepareImage } from './image.js';
+import { makePreparedImage, PREPARED_REPO, preparedImageFor } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
 import { containerName, generateId } from './naming.js';
@@ -228,8 +228,8 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       built = true;
     }
     // The host's own host key: its private half goes into this container only, its public half is pinned here.
-    const [runImage, client, hostKey] = await Promise.all([
-      prepareImage(core, provider, image),
+    const [prepared, client, hostKey] = await Promise.all([
+      preparedImageFor(core, provider, image),
       ensureClientKey(core.runner, core.dataDir),
       newHostKey(core.runner, `mng host ${container}`),
     ]);
@@ -239,7 +239,8 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       containerName: container,
       alias: container,
       pinPublicKey: hostKey.publicKey,
-      argv: plan.launch(runImage),
+      argv: plan.launch(prepared.tag),
+      makeMissingImage: () => makePreparedImage(core, provider, image, prepared.baseId),
       imageForMessages: image,
       files: containerFiles({ agent: req.agent, authorizedKey: client.publicKey, hostKey }),
       beforeStart: req.from && (() => copySource(core, provider, container, req.from!)),

@@ -55,22 +55,24 @@ async function imageId(core: Core, provider: ProviderConfig, image: string): Pro
   return img.Id;
 }
 
-/**
- * The image a host runs: `image` itself when it already has sshd and tmux, else a thin derived image that
- * installs them. Either way the answer is cached as `mng-prepared:<base id>`, so only the first create
- * from a given image pays for the check or the build.
- */
-export async function prepareImage(core: Core, provider: ProviderConfig, image: string): Promise<string> {
-  const daemon = daemonOf(provider);
+/** The prepared image's tag for `image` (one inspect of the base image: its id names the tag), and the base id. */
+export async function preparedImageFor(core: Core, provider: ProviderConfig, image: string): Promise<{ tag: string; baseId: string }> {
   const baseId = await imageId(core, provider, image);
-  const tag = preparedTag(baseId);
-  const cached = await core.runner.docker(daemon, buildImageInspectArgs([tag]), { allowMissing: true });
-  if (cached.exitCode === 0) return tag;
+  return { tag: preparedTag(baseId), baseId };
+}
 
+/**
+ * Make `mng-prepared:<base id>`: a tag of the base image when it has sshd and tmux already, else a build that adds
+ * them. create runs this only when `docker create --pull=never` said the tag is missing: the common case (the image
+ * was prepared before) costs no inspect of the tag.
+ */
+export async function makePreparedImage(core: Core, provider: ProviderConfig, image: string, baseId: string): Promise<void> {
+  const daemon = daemonOf(provider);
+  const tag = preparedTag(baseId);
   const probe = await core.runner.docker(daemon, buildToolProbeArgs(baseId), { check: false });
   if (probe.exitCode === 0) {
     await core.runner.docker(daemon, buildTagArgs(baseId, tag));
-    return tag;
+    return;
   }
   if (probe.exitCode === 125 || probe.exitCode === 126 || probe.exitCode === 127) {
     if (/no such file|executable file not found|not found/i.test(probe.stderr)) {
@@ -94,5 +96,4 @@ export async function prepareImage(core: Core, provider: ProviderConfig, image: 
   if (build.exitCode !== 0) {
     throw new MngError(`preparing image '${image}' (installing openssh-server, tmux and git) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`);
   }
-  return tag;
 }

@@ -98,6 +98,18 @@ export async function bootContainer(core: Core, provider: ProviderConfig, contai
   return { container: c, endpoint, agent: parseAgentProbe(probe) };
 }
 
+/** A new private temporary folder holding `files`; removed again when writing one fails. */
+async function stageFiles(files: ContainerFile[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mng-files-'));
+  try {
+    await Promise.all(files.map((f) => writeFile(join(dir, f.path), f.content, { mode: f.mode })));
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return dir;
+}
+
 export interface LaunchSpec {
   provider: ProviderConfig;
   /** the agent's name, for messages */
@@ -111,6 +123,8 @@ export interface LaunchSpec {
   argv: LaunchArgv;
   /** the image as the user knows it, for messages */
   imageForMessages: string;
+  /** make the image when `docker create` says it is missing (create: mng's prepared image), then create again */
+  makeMissingImage?: () => Promise<void>;
   /** what goes into the container's /mng before its first start */
   files: ContainerFile[];
   /** more to copy into the created container before its first start (create --from: the user's files) */
@@ -128,11 +142,18 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
   const { provider } = spec;
   const daemon = daemonOf(provider);
   const container = spec.containerName;
-  let staging: string | undefined;
   let pinned = false;
+  // mng's files are written to a local folder while docker creates the container: they do not depend on it.
+  const staging = stageFiles(spec.files);
+  staging.catch(() => { /* awaited below, or removed in the clean-up */ });
+  let unstaged: Promise<void> | undefined;
   try {
     core.progress(`Creating container ${container}`);
-    const created = await core.runner.docker(daemon, spec.argv.create, { check: false });
+    let created = await core.runner.docker(daemon, spec.argv.create, { check: false });
+    if (created.exitCode !== 0 && spec.makeMissingImage && /No such image/i.test(created.stderr)) {
+      await spec.makeMissingImage();
+      created = await core.runner.docker(daemon, spec.argv.create, { check: false });
+    }
     if (created.exitCode !== 0) {
       if (/is already in use/.test(created.stderr)) {
         throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
@@ -146,13 +167,9 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
       pinned = true;
     }
 
-    staging = await mkdtemp(join(tmpdir(), 'mng-files-'));
-    for (const f of spec.files) {
-      await writeFile(join(staging, f.path), f.content, { mode: f.mode });
-    }
-    await core.runner.docker(daemon, spec.argv.copy(staging));
-    await rm(staging, { recursive: true, force: true });
-    staging = undefined;
+    const dir = await staging;
+    await core.runner.docker(daemon, spec.argv.copy(dir));
+    unstaged = rm(dir, { recursive: true, force: true }); // while the container starts
     if (spec.beforeStart) await spec.beforeStart();
 
     const booted = await bootContainer(core, provider, container, { alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: spec.argv.start });
@@ -161,9 +178,10 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
         hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
       });
     }
+    await unstaged;
     return await finish(booted);
   } catch (e) {
-    if (staging) await rm(staging, { recursive: true, force: true });
+    await (unstaged ?? staging.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined));
     if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
     await removeAttempt(core, provider, spec.attempt);
     if (pinned) await removeHostFiles(core.dataDir, spec.alias);

@@ -26,13 +26,18 @@ export interface CreateSpec {
   workdir?: string;
 }
 
-/** `docker create`: mng's own flags first, then the user's start args (so they can add, docker taking the last value), then the image. */
+/**
+ * `docker create`: mng's own flags first, then the user's start args (so they can add, docker taking the last value),
+ * then the image. `--pull=never`: mng runs its own prepared images and snapshots, which no registry has; a missing one
+ * is made (create) or is an error, never a pull.
+ */
 export function buildCreateArgs(spec: CreateSpec): string[] {
   return [
     'create',
     '--name', spec.containerName,
     '--init',
     '--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`,
+    '--pull=never',
     ...labelFlags(spec.labels),
     ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
     ...(spec.workdir ? ['--workdir', spec.workdir] : []),

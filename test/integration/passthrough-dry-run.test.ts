@@ -24,7 +24,7 @@ describe('mng create --dry-run', () => {
     expect(commands).toHaveLength(4);
     const id = /--tag mng-built:([0-9a-f]{16})/.exec(commands[0])![1];
     expect(commands[0]).toBe(`docker build --file ${FIXTURES}/stamp/Dockerfile --tag mng-built:${id} --force-rm --no-cache '--build-arg=BASE=some image' ${FIXTURES}/stamp`);
-    expect(commands[1]).toMatch(new RegExp(`^docker create --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --label mng\\.id=${id} `));
+    expect(commands[1]).toMatch(new RegExp(`^docker create --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `));
     expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
     expect(commands[1]).toMatch(new RegExp(` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init$`));
     expect(commands[2]).toMatch(new RegExp(`^docker cp \\S+/mng-files-XXXXXX/\\. ${sb.container('dry')}:/mng$`));

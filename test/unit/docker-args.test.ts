@@ -68,6 +68,7 @@ describe('buildCreateArgs', () => {
       '--name', 'mng-alpha',
       '--init',
       '--publish', '127.0.0.1::22',
+      '--pull=never',
       '--label', 'mng.id=0123456789abcdef',
       '--label', 'mng.name=alpha',
       '--cpus=4', '--memory=16g', '-v=/host/data:/data', '-p=8080:80',
@@ -81,9 +82,9 @@ describe('buildCreateArgs', () => {
     const startArgs = ['--name', 'other', '--entrypoint', '/bin/bash', '-e', 'A=b c', '--label', 'x=y'];
     const args = buildCreateArgs({ containerName: 'mng-b', image: 'img', labels: {}, startArgs });
     // the user's values sit between mng's own flags and the trailing entrypoint/image, in order
-    expect(args.slice(6, 6 + startArgs.length)).toEqual(startArgs);
+    expect(args.slice(7, 7 + startArgs.length)).toEqual(startArgs);
     expect(args).toEqual([
-      'create', '--name', 'mng-b', '--init', '--publish', '127.0.0.1::22',
+      'create', '--name', 'mng-b', '--init', '--publish', '127.0.0.1::22', '--pull=never',
       ...startArgs,
       '--entrypoint', '/bin/sh', 'img', '/mng/init',
     ]);
@@ -92,7 +93,7 @@ describe('buildCreateArgs', () => {
   it('adds the idle watcher\'s environment and health check after the labels, before the start args', () => {
     const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: { 'mng.id': '1' }, startArgs: ['--cpus=1'], idle: { timeoutSeconds: 900, intervalSeconds: 30 } });
     expect(args).toEqual([
-      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--label', 'mng.id=1',
+      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--label', 'mng.id=1',
       '--env', 'MNG_IDLE_TIMEOUT=900', '--env', 'MNG_IDLE_INTERVAL=30',
       '--health-cmd', 'sh /mng/idle-health', '--health-interval', '30s', '--health-timeout', '10s', '--health-retries', '3',
       '--cpus=1', '--entrypoint', '/bin/sh', 'i', '/mng/init',
@@ -101,13 +102,19 @@ describe('buildCreateArgs', () => {
 
   it('adds nothing for a disabled idle timeout', () => {
     const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [], idle: { timeoutSeconds: 0, intervalSeconds: 30 } });
-    expect(args).toEqual(['create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--entrypoint', '/bin/sh', 'i', '/mng/init']);
+    expect(args).toEqual(['create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--entrypoint', '/bin/sh', 'i', '/mng/init']);
   });
 
   it('with no labels and no start args is just mng flags and the image', () => {
     expect(buildCreateArgs({ containerName: 'c', image: 'alpine:3', labels: {}, startArgs: [] })).toEqual([
-      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--entrypoint', '/bin/sh', 'alpine:3', '/mng/init',
+      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--entrypoint', '/bin/sh', 'alpine:3', '/mng/init',
     ]);
+  });
+
+  it('never pulls: mng runs its own prepared images and snapshots, which no registry has', () => {
+    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: ['--pull=always'] });
+    // mng's own flag comes before the user's, so a -s value can still ask for a pull
+    expect(args.indexOf('--pull=never')).toBeLessThan(args.indexOf('--pull=always'));
   });
 
   it('publishes sshd on the loopback only, never all interfaces', () => {

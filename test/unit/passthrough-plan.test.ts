@@ -145,7 +145,7 @@ describe('dryRunCreate', () => {
     expect(commands[0]).toBe(quoteArgv(['docker', ...p.buildArgv!]));
     expect(commands[0]).toContain(`'--build-arg=A=b c' /w`);
     expect(commands[0]).toContain(`--file '/w/My Dockerfile'`);
-    expect(commands[1]).toMatch(/^docker create --name mng-demo --init --publish 127\.0\.0\.1::22 --label /);
+    expect(commands[1]).toMatch(/^docker create --name mng-demo --init --publish 127\.0\.0\.1::22 --pull=never --label /);
     expect(commands[1]).toMatch(/ '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init$/);
     expect(commands[2]).toMatch(/^docker cp \S+mng-files-XXXXXX\/\. mng-demo:\/mng$/);
     expect(commands[3]).toBe('docker start mng-demo');
