@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// mng's benchmark: each case times mng next to raw docker/ssh doing the same work, interleaved in the same
-// run, and reports medians and the ratio mng/raw. This machine is noisy: read the ratios, not the seconds.
+// mng's benchmark: each case times mng next to raw docker/ssh (or the Dev Containers CLI) doing the same work,
+// interleaved in the same run, and reports medians, the ratio mng/raw and mng's peak memory. This machine is noisy:
+// read the ratios, not the seconds.
 //
 //   npm run bench                 # all cases, 5 rounds each
-//   npm run bench -- create 9     # one case, 9 rounds
-//   npm run bench -- stop 5       # also: start, snapshot, exec, list, version, repo
+//   npm run bench -- create 9     # one case, 9 rounds (cases: see `cases` below)
+//   MNG_BENCH_JSON=out.json npm run bench   # where the raw numbers go (default: a file in the temp folder)
 //
-// Needs the build (npm run build) and a Docker daemon with the base image (scripts/testbed.sh).
+// Needs the build (npm run build) and a Docker daemon with the base image (scripts/testbed.sh). The devcontainer
+// case installs @devcontainers/cli into a temporary npm prefix when it is missing (MNG_BENCH_DEVCONTAINER=path to
+// use another one).
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -18,6 +21,9 @@ const image = process.env.MNG_BENCH_IMAGE ?? 'debian:bookworm-slim';
 const id = randomBytes(3).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'mngbench-'));
 const prefix = `mngbench-${id}-`;
+/** 100 hosts for list/stop/destroy live under their own prefix, so the other cases see few hosts */
+const manyPrefix = `mngbench-${id}m-`;
+const emptyPrefix = `mngbench-${id}e-`;
 const env = {
   ...process.env,
   HOME: join(dir, 'home'),
@@ -30,11 +36,21 @@ mkdirSync(join(dir, 'config', 'mng'), { recursive: true });
 mkdirSync(env.HOME, { recursive: true });
 writeFileSync(join(dir, 'config', 'mng', 'config.toml'), `[providers.docker]\nbackend = "docker"\ndefault_image = "${image}"\n`);
 
-export async function mng(...args) {
-  const r = await execa('node', [join(root, 'bin/mng.js'), ...args], { env, reject: false });
+/** Peak resident memory (KB) of each timed mng call, by case. */
+const peaks = {};
+let currentCase = '';
+
+/** Run mng; its peak memory comes from /usr/bin/time when that is installed. */
+export async function mng(args, opts = {}) {
+  const rss = join(dir, 'rss');
+  const useTime = existsSync('/usr/bin/time');
+  const cmd = useTime ? ['/usr/bin/time', ['-f', '%M', '-o', rss, 'node', join(root, 'bin/mng.js'), ...args]] : ['node', [join(root, 'bin/mng.js'), ...args]];
+  const r = await execa(cmd[0], cmd[1], { env: { ...env, ...opts.env }, reject: false });
   if (r.exitCode !== 0) throw new Error(`mng ${args.join(' ')}: ${r.stderr}`);
+  if (useTime && opts.timed) (peaks[currentCase] ??= []).push(Number(readFileSync(rss, 'utf8').trim().split('\n').pop()));
   return r.stdout;
 }
+const timedMng = (...args) => mng(args, { timed: true });
 export async function docker(...args) {
   const r = await execa('docker', args, { reject: false });
   if (r.exitCode !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
@@ -76,47 +92,123 @@ async function rawSshUp(name) {
 const rawImageRepo = `mngbench-raw-${id}`;
 
 /**
+ * `n` containers with mng's labels under `pfx` (a copy of a real host's labels, each with its own id and name),
+ * running `sleep` under docker-init (so `docker stop` is quick, as for a real host), `run` or only `create`d.
+ * Made 8 at a time; not timed.
+ */
+async function labelledContainers(pfx, names, { run }) {
+  const template = JSON.parse(await docker('container', 'inspect', `${prefix}warmup`))[0].Config.Labels;
+  const one = async (name) => {
+    const labels = { ...template, 'mng.id': randomBytes(8).toString('hex'), 'mng.name': name, 'mng.prefix': pfx };
+    const flags = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    await docker(run ? 'run' : 'create', ...(run ? ['-d'] : []), '--init', '--name', `${pfx}${name}`, ...flags, '--entrypoint', 'sleep', preparedImage, 'infinity');
+  };
+  for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map(one));
+}
+const range = (n, what) => Array.from({ length: n }, (_, i) => `${what}${i}`);
+
+/** The Dev Containers CLI: the one given, one already in the temporary prefix, or installed there from npm. */
+async function devcontainerBin() {
+  if (process.env.MNG_BENCH_DEVCONTAINER) return process.env.MNG_BENCH_DEVCONTAINER;
+  const cliPrefix = join(tmpdir(), 'devcontainers-cli');
+  const bin = join(cliPrefix, 'node_modules', '.bin', 'devcontainer');
+  if (!existsSync(bin)) {
+    process.stderr.write(`installing @devcontainers/cli into ${cliPrefix}\n`);
+    await execa('npm', ['install', '--prefix', cliPrefix, '--no-audit', '--no-fund', '@devcontainers/cli']);
+  }
+  return bin;
+}
+/** A workspace folder whose devcontainer.json runs the prepared image (no registry here: a local image). */
+function devcontainerFolder() {
+  const ws = join(dir, next('ws'));
+  mkdirSync(join(ws, '.devcontainer'), { recursive: true });
+  writeFileSync(join(ws, '.devcontainer', 'devcontainer.json'), JSON.stringify({ image: preparedImage, overrideCommand: true }));
+  return ws;
+}
+const dcFolders = [];
+
+/**
  * Cases: each has mng() and raw() doing the same user-visible work; setup and the optional per-round
- * beforeMng()/beforeRaw() (putting the host back in the state the timed step needs) are not timed.
+ * beforeMng()/beforeRaw() (putting things back in the state the timed step needs) are not timed.
  */
 export const cases = {
   create: {
-    what: 'second create (image prepared) vs docker run + first ssh true',
-    mng: async () => { await mng('create', next('c'), '--no-connect', '-q'); },
+    what: 'create, image prepared, until ssh works vs docker run + docker port + first ssh true',
+    mng: async () => { await timedMng('create', next('c'), '--no-connect', '-q'); },
     raw: async () => { await rawRun(next('r')); },
   },
+  devcontainer: {
+    what: 'create, image prepared, until ssh works vs devcontainer up of the same image (no sshd wait)',
+    setup: async (s) => { s.bin = await devcontainerBin(); },
+    mng: async () => { await timedMng('create', next('d'), '--no-connect', '-q'); },
+    beforeRaw: async (s) => { s.ws = devcontainerFolder(); dcFolders.push(s.ws); },
+    raw: async (s) => { await execa(s.bin, ['up', '--workspace-folder', s.ws]); },
+  },
   exec: {
-    what: 'mng exec NAME -- true vs ssh HOST true',
-    setup: async (s) => { await mng('create', 'execbench', '--no-connect', '-q'); s.port = JSON.parse(await mng('list', '--format', 'json')).agents.find((a) => a.name === 'execbench').ssh.port; },
-    mng: async () => { await mng('exec', 'execbench', '--', 'true'); },
+    what: 'warm mng exec NAME -- true vs a fresh plain ssh HOST true',
+    setup: async (s) => { await mng(['create', 'execbench', '--no-connect', '-q']); s.port = JSON.parse(await mng(['list', '--format', 'json'])).agents.find((a) => a.name === 'execbench').ssh.port; },
+    mng: async () => { await timedMng('exec', 'execbench', '--', 'true'); },
     raw: async (s) => { await execa('ssh', [...rawSshArgs(s.port), 'true']); },
   },
-  list: {
-    what: 'mng list --format json (few hosts) vs docker ps -a',
-    mng: async () => { await mng('list', '--format', 'json'); },
-    raw: async () => { await docker('ps', '-a', '--filter', `name=${prefix}`); },
+  help: {
+    what: 'mng --help vs node -e 0',
+    mng: async () => { await timedMng('--help'); },
+    raw: async () => { await execa('node', ['-e', '0']); },
+  },
+  list0: {
+    what: 'mng list --format json, no hosts vs node -e 0, then docker ps',
+    mng: async () => { await mng(['list', '--format', 'json'], { timed: true, env: { MNG_PREFIX: emptyPrefix } }); },
+    raw: async () => { await execa('node', ['-e', '0']); await docker('ps', '-a', '--filter', `label=mng.prefix=${emptyPrefix}`); },
+  },
+  list100: {
+    what: 'mng list --format json, 100 hosts vs docker ps + one batched docker inspect',
+    setup: async () => { await labelledContainers(manyPrefix, range(100, 'l'), { run: false }); },
+    mng: async () => { await mng(['list', '--format', 'json'], { timed: true, env: { MNG_PREFIX: manyPrefix } }); },
+    raw: async () => {
+      const ids = (await docker('ps', '-a', '--no-trunc', '--filter', `label=mng.prefix=${manyPrefix}`, '--format', '{{.ID}}')).split('\n').filter(Boolean);
+      await docker('container', 'inspect', ...ids);
+    },
   },
   stop: {
     what: 'mng stop NAME vs docker stop (both: sshd under docker-init)',
-    setup: async () => { await mng('create', 'stopbench', '--no-connect', '-q'); await rawRun('rawstop'); },
-    beforeMng: async () => { await mng('start', 'stopbench', '-q'); },
-    mng: async () => { await mng('stop', 'stopbench', '-q'); },
+    setup: async () => { await mng(['create', 'stopbench', '--no-connect', '-q']); await rawRun('rawstop'); },
+    beforeMng: async () => { await mng(['start', 'stopbench', '-q']); },
+    mng: async () => { await timedMng('stop', 'stopbench', '-q'); },
     beforeRaw: async () => { await docker('start', `${prefix}rawstop`); await rawSshUp('rawstop'); },
     raw: async () => { await docker('stop', `${prefix}rawstop`); },
   },
+  stop50: {
+    what: 'mng stop of 50 names vs docker stop of 50 names',
+    setup: async () => {
+      await labelledContainers(manyPrefix, range(50, 's'), { run: true });
+      await labelledContainers(prefix, range(50, 'rs'), { run: true });
+    },
+    beforeMng: async () => { await docker('start', ...range(50, 's').map((n) => `${manyPrefix}${n}`)); },
+    mng: async () => { await mng(['stop', ...range(50, 's'), '-q'], { timed: true, env: { MNG_PREFIX: manyPrefix } }); },
+    beforeRaw: async () => { await docker('start', ...range(50, 'rs').map((n) => `${prefix}${n}`)); },
+    raw: async () => { await docker('stop', ...range(50, 'rs').map((n) => `${prefix}${n}`)); },
+  },
   start: {
     what: 'mng start NAME vs docker start + docker port + first ssh true',
-    setup: async () => { await mng('create', 'startbench', '--no-connect', '-q'); await rawRun('rawstart'); },
-    beforeMng: async () => { await mng('stop', 'startbench', '-q'); },
-    mng: async () => { await mng('start', 'startbench', '-q'); },
+    setup: async () => { await mng(['create', 'startbench', '--no-connect', '-q']); await rawRun('rawstart'); },
+    beforeMng: async () => { await mng(['stop', 'startbench', '-q']); },
+    mng: async () => { await timedMng('start', 'startbench', '-q'); },
     beforeRaw: async () => { await docker('stop', `${prefix}rawstart`); },
     raw: async () => { await docker('start', `${prefix}rawstart`); await rawSshUp('rawstart'); },
   },
   snapshot: {
     what: 'mng snapshot create NAME vs docker commit (running hosts)',
-    setup: async () => { await mng('create', 'snapbench', '--no-connect', '-q'); await rawRun('rawsnap'); },
-    mng: async () => { await mng('snapshot', 'create', 'snapbench', '-q'); },
+    setup: async () => { await mng(['create', 'snapbench', '--no-connect', '-q']); await rawRun('rawsnap'); },
+    mng: async () => { await timedMng('snapshot', 'create', 'snapbench', '-q'); },
     raw: async () => { await docker('commit', `${prefix}rawsnap`, `${rawImageRepo}:${next('s')}`); },
+  },
+  destroy100: {
+    what: 'mng destroy --force of 100 names vs docker rm -f of 100 names',
+    maxRounds: 3,
+    beforeMng: async (s) => { s.round = next('x'); await labelledContainers(manyPrefix, range(100, `${s.round}d`), { run: false }); },
+    mng: async (s) => { await mng(['destroy', '--force', ...range(100, `${s.round}d`), '-q'], { timed: true, env: { MNG_PREFIX: manyPrefix } }); },
+    beforeRaw: async (s) => { s.round = next('x'); await labelledContainers(prefix, range(100, `${s.round}r`), { run: false }); },
+    raw: async (s) => { await docker('rm', '-f', ...range(100, `${s.round}r`).map((n) => `${prefix}${n}`)); },
   },
   repo: {
     what: 'create --from a 50 MB repo: its copy step (tar stream into docker cp -) vs docker cp of the folder into a created container',
@@ -149,8 +241,8 @@ export const cases = {
     raw: async (s) => { await docker('cp', `${s.repo}/.`, `${s.raw}:/workspace`); },
   },
   version: {
-    what: 'mng --version (cold start) vs docker --version',
-    mng: async () => { await mng('--version'); },
+    what: 'mng --version vs docker --version',
+    mng: async () => { await timedMng('--version'); },
     raw: async () => { await docker('--version'); },
   },
 };
@@ -162,37 +254,61 @@ async function time(fn, state) { const t = performance.now(); const own = await 
 async function main() {
   const [only, roundsArg] = process.argv.slice(2);
   const rounds = Number(roundsArg ?? process.env.MNG_BENCH_ROUNDS ?? 5);
-  const selected = only && only !== 'all' ? { [only]: cases[only] } : cases;
-  if (only && only !== 'all' && !cases[only]) throw new Error(`unknown case '${only}' (cases: ${Object.keys(cases).join(', ')})`);
+  const names = only && only !== 'all' ? only.split(',') : Object.keys(cases);
+  for (const n of names) if (!cases[n]) throw new Error(`unknown case '${n}' (cases: ${Object.keys(cases).join(', ')})`);
   // Warm-up, not timed: keys, the prepared image, and the page cache.
-  await mng('create', 'warmup', '--no-connect', '-q');
+  await mng(['create', 'warmup', '--no-connect', '-q']);
   preparedImage = (await docker('inspect', '--format', '{{.Config.Image}}', `${prefix}warmup`)).trim();
   const rows = [];
-  for (const [name, c] of Object.entries(selected)) {
+  for (const name of names) {
+    const c = cases[name];
+    currentCase = name;
     const state = {};
     if (c.setup) await c.setup(state);
     const m = [], r = [];
-    for (let i = 0; i < rounds; i++) { // interleaved, so drift in machine load hits both sides alike
+    for (let i = 0; i < Math.min(rounds, c.maxRounds ?? rounds); i++) { // interleaved: drift in machine load hits both sides alike
       if (c.beforeMng) await c.beforeMng(state);
       m.push(await time(c.mng, state));
       if (c.beforeRaw) await c.beforeRaw(state);
       r.push(await time(c.raw, state));
     }
-    rows.push({ name, what: c.what, mng: median(m), raw: median(r) });
-    process.stderr.write(`${name}: mng ${median(m).toFixed(0)} ms, raw ${median(r).toFixed(0)} ms\n`);
+    const row = { name, what: c.what, mng: median(m), raw: median(r), peakKB: peaks[name] ? median(peaks[name]) : null, mngRuns: m, rawRuns: r };
+    rows.push(row);
+    process.stderr.write(`${name}: mng ${row.mng.toFixed(0)} ms, raw ${row.raw.toFixed(0)} ms\n`);
   }
-  console.log(`\nmedian of ${rounds} rounds, image ${image}, docker ${(await docker('version', '--format', '{{.Server.Version}}')).trim()}`);
-  console.log('case      mng ms   raw ms   mng/raw  what');
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    dockerServer: (await docker('version', '--format', '{{.Server.Version}}')).trim(),
+    dockerClient: (await docker('version', '--format', '{{.Client.Version}}')).trim(),
+    image,
+    rounds,
+  };
+  const out = process.env.MNG_BENCH_JSON ?? join(tmpdir(), `mng-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2) + '\n');
+  console.log(`\nMedians of ${rounds} interleaved rounds (destroy100: ${Math.min(rounds, 3)}); ${machine.cpus} cores (${machine.cpu}), ${machine.memGB} GB, node ${machine.node}, docker engine ${machine.dockerServer} (client ${machine.dockerClient}), image ${image}.\n`);
+  console.log('| case | mng ms | raw ms | mng/raw | mng − raw | mng peak RSS | mng vs raw |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const row of rows) {
-    console.log(`${row.name.padEnd(9)} ${row.mng.toFixed(0).padStart(6)}   ${row.raw.toFixed(0).padStart(6)}   ${(row.mng / row.raw).toFixed(2).padStart(7)}  ${row.what}`);
+    const rss = row.peakKB ? `${(row.peakKB / 1024).toFixed(0)} MB` : '-';
+    console.log(`| ${row.name} | ${row.mng.toFixed(0)} | ${row.raw.toFixed(0)} | ${(row.mng / row.raw).toFixed(2)} | ${(row.mng - row.raw).toFixed(0)} | ${rss} | ${row.what} |`);
   }
+  console.log(`\nraw numbers: ${out}`);
 }
 
 try {
   await main();
 } finally {
-  const ids = (await execa('docker', ['ps', '-aq', '--filter', `name=${prefix}`], { reject: false })).stdout.split('\n').filter(Boolean);
-  if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
+  for (const p of [prefix, manyPrefix, emptyPrefix]) {
+    const ids = (await execa('docker', ['ps', '-aq', '--filter', `name=${p}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
+  }
+  for (const ws of dcFolders) {
+    const ids = (await execa('docker', ['ps', '-aq', '--filter', `label=devcontainer.local_folder=${ws}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
+  }
   // Snapshot images: mng's (repository mng-snapshot/<container name>) and the raw commits.
   for (const ref of [`mng-snapshot/${prefix}*`, rawImageRepo]) {
     const imgs = (await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${ref}`], { reject: false })).stdout.split('\n').filter(Boolean);

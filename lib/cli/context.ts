@@ -66,12 +66,11 @@ export function providersFor(config: Config, provider: string | undefined): Prov
 
 /**
  * The agents a command names, found across the providers --provider selects (all by default). Every name is
- * resolved before the command does anything, so a typo acts on nothing.
+ * resolved before the command does anything, so a typo acts on nothing: one batched docker inspect per provider.
  */
 export async function locateAgents(ctx: Context, provider: string | undefined, names: readonly string[]): Promise<{ provider: ProviderConfig; host: Host }[]> {
-  const { locateHost } = await import('../core/hosts.js');
-  const providers = providersFor(ctx.config, provider);
-  return Promise.all([...new Set(names)].map((n) => locateHost(ctx.core, providers, n)));
+  const { locateHosts } = await import('../core/hosts.js');
+  return locateHosts(ctx.core, providersFor(ctx.config, provider), [...new Set(names)]);
 }
 
 /** How long to wait for sshd after a start: `MNG_SSH_TIMEOUT` (seconds or a duration), default 60. */

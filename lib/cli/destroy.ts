@@ -36,7 +36,7 @@ async function confirm(question: string): Promise<boolean> {
 
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   const { makeContext, locateAgents } = await import('./context.js');
-  const { destroyHost } = await import('../core/lifecycle.js');
+  const { destroyHosts } = await import('../core/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
     throw new UsageError(`refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`, 'pass --force');
@@ -61,10 +61,10 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       }
     }
   }
-  for (const { provider, host } of targets) {
-    const { snapshotsRemoved } = await destroyHost(ctx.core, provider, host, { keepSnapshots: Boolean(argv.keepSnapshots) });
+  const destroyed = await destroyHosts(ctx.core, targets, { keepSnapshots: Boolean(argv.keepSnapshots) });
+  for (const { host, snapshotsRemoved } of destroyed) {
     if (snapshotsRemoved > 0) ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
-    (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: [host.name] });
   }
+  (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: destroyed.map((d) => d.host.name) });
 }

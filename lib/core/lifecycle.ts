@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildRemoveArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
+import { buildInspectArgs, buildRemoveArgs, buildRemoveImagesArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
 import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/inspect.js';
 import { dockerReason } from '../docker/errors.js';
 import { MngError } from '../errors.js';
@@ -11,9 +11,9 @@ import { systemFiles, type AgentState } from './container-files.js';
 import { idleSettingsOf } from './idle.js';
 import { daemonOf, type Core } from './context.js';
 import { bootContainer, launchContainer, planLaunch } from './launch.js';
-import { entryOwner, hostFromInspect, removeBuiltImages, sshRoute, type Host } from './hosts.js';
+import { entryOwner, hostFromInspect, sshRoute, type Host } from './hosts.js';
 import { builtImageTag } from './labels.js';
-import { listSnapshots, removeSnapshots, resolveSnapshot, type Snapshot } from './snapshots.js';
+import { listSnapshotsOf, removeSnapshots, resolveSnapshot, type Snapshot } from './snapshots.js';
 
 export interface Target {
   provider: ProviderConfig;
@@ -40,32 +40,43 @@ export async function stopHosts(core: Core, targets: Target[]): Promise<{ stoppe
 }
 
 /**
- * Remove a host's container (and its anonymous volumes), its ssh config entry, the image built for it from its
- * Dockerfile and, unless `keepSnapshots`, its snapshot images. The snapshots are listed before anything is removed,
- * and removed after the container (which may run from one of them).
+ * Remove hosts: their containers (and anonymous volumes), ssh config entries, the images built for them from their
+ * Dockerfiles and, unless `keepSnapshots`, their snapshot images. Per provider (providers in parallel): one listing of
+ * the snapshots before anything is removed, one `docker rm` of every container, then one `docker rmi` of the built
+ * images and one of the snapshots (after the containers, which may run from them).
  */
-export async function destroyHost(core: Core, provider: ProviderConfig, host: Host, opts: { keepSnapshots?: boolean } = {}): Promise<{ snapshotsRemoved: number }> {
-  const snapshots = opts.keepSnapshots ? [] : await listSnapshots(core, provider, host);
-  await core.runner.docker(daemonOf(provider), buildRemoveArgs([host.containerId]));
-  await removeHostFiles(core.dataDir, host.containerName);
-  if (host.image === builtImageTag(host.id)) {
-    try {
-      await removeBuiltImages(core, provider, host.id);
-    } catch (e) {
-      core.warn(`agent '${host.name}' is gone, but its image ${builtImageTag(host.id)} was not removed: ${(e as Error).message}`);
+export async function destroyHosts(core: Core, targets: Target[], opts: { keepSnapshots?: boolean } = {}): Promise<{ host: Host; snapshotsRemoved: number }[]> {
+  const byProvider = new Map<ProviderConfig, Host[]>();
+  for (const t of targets) byProvider.set(t.provider, [...(byProvider.get(t.provider) ?? []), t.host]);
+  const removed = new Map<Host, number>();
+  await Promise.all([...byProvider].map(async ([provider, hosts]) => {
+    const snapshots = opts.keepSnapshots ? new Map<string, Snapshot[]>() : await listSnapshotsOf(core, provider, hosts);
+    await core.runner.docker(daemonOf(provider), buildRemoveArgs(hosts.map((h) => h.containerId)));
+    await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.containerName)));
+    const built = hosts.filter((h) => h.image === builtImageTag(h.id));
+    if (built.length > 0) {
+      try {
+        await core.runner.docker(daemonOf(provider), buildRemoveImagesArgs(built.map((h) => builtImageTag(h.id))), { allowMissing: true });
+      } catch (e) {
+        core.warn(`${names(built)} ${built.length === 1 ? 'is' : 'are'} gone, but ${built.map((h) => builtImageTag(h.id)).join(', ')} not removed: ${(e as Error).message}`);
+      }
     }
-  }
-  if (snapshots.length > 0) {
-    try {
-      await removeSnapshots(core, provider, snapshots);
-    } catch (e) {
-      throw new MngError(`agent '${host.name}' is destroyed, but removing its snapshot images failed: ${(e as Error).message}`, {
-        hint: `remove them with: docker rmi ${snapshots.map((s) => s.ref).join(' ')}`,
-      });
+    const snaps = hosts.flatMap((h) => snapshots.get(h.id) ?? []);
+    for (const h of hosts) removed.set(h, snapshots.get(h.id)?.length ?? 0);
+    if (snaps.length > 0) {
+      try {
+        await removeSnapshots(core, provider, snaps);
+      } catch (e) {
+        throw new MngError(`${names(hosts)} destroyed, but removing the snapshot images failed: ${(e as Error).message}`, {
+          hint: `remove them with: docker rmi ${snaps.map((s) => s.ref).join(' ')}`,
+        });
+      }
     }
-  }
-  return { snapshotsRemoved: snapshots.length };
+  }));
+  return targets.map((t) => ({ host: t.host, snapshotsRemoved: removed.get(t.host) ?? 0 }));
 }
+
+const names = (hosts: Host[]) => (hosts.length === 1 ? `agent '${hosts[0].name}'` : `agents ${hosts.map((h) => `'${h.name}'`).join(', ')}`);
 
 export type StartOutcome =
   | { host: Host; status: 'started'; agent: AgentState }

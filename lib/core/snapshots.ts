@@ -112,15 +112,29 @@ export function matchSnapshots(snaps: Snapshot[], ref: string): Snapshot[] {
 
 /** A host's snapshots, newest first: one `docker images --filter label=…` for the ids, one batched `docker image inspect`. */
 export async function listSnapshots(core: Core, provider: ProviderConfig, host: Pick<Host, 'id'>): Promise<Snapshot[]> {
+  return (await listSnapshotsOf(core, provider, [host])).get(host.id) ?? [];
+}
+
+/**
+ * The snapshots of several hosts on one provider, by host id: one `docker images` (by the host's id label for one
+ * host, by this prefix's label for several) and one batched inspect.
+ */
+export async function listSnapshotsOf(core: Core, provider: ProviderConfig, hosts: readonly Pick<Host, 'id'>[]): Promise<Map<string, Snapshot[]>> {
+  const byHost = new Map<string, Snapshot[]>();
+  if (hosts.length === 0) return byHost;
   const daemon = daemonOf(provider);
-  const ids = [...new Set(parseIdLines((await core.runner.docker(daemon, buildImageIdsByLabelArgs(SNAPSHOT_LABEL.hostId, host.id))).stdout))];
-  if (ids.length === 0) return [];
+  const filter = hosts.length === 1 ? buildImageIdsByLabelArgs(SNAPSHOT_LABEL.hostId, hosts[0].id) : buildImageIdsByLabelArgs(SNAPSHOT_LABEL.prefix, core.prefix);
+  const ids = [...new Set(parseIdLines((await core.runner.docker(daemon, filter)).stdout))];
+  if (ids.length === 0) return byHost;
   // An image removed between the two calls makes inspect fail for it alone; the rest still come back.
   const res = await core.runner.docker(daemon, buildImageInspectArgs(ids), { allowMissing: true });
-  const snaps = parseImageInspect(res.stdout)
-    .map(snapshotFromImage)
-    .filter((s): s is Snapshot => s !== undefined && s.hostId === host.id);
-  return sortSnapshots(snaps);
+  const wanted = new Set(hosts.map((h) => h.id));
+  for (const snap of parseImageInspect(res.stdout).map(snapshotFromImage)) {
+    if (snap === undefined || !wanted.has(snap.hostId)) continue;
+    byHost.set(snap.hostId, [...(byHost.get(snap.hostId) ?? []), snap]);
+  }
+  for (const [id, snaps] of byHost) byHost.set(id, sortSnapshots(snaps));
+  return byHost;
 }
 
 /** Commit a host's container (running or stopped) into a new snapshot image. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerExists, inspectContainer } from '../helpers/docker.js';
+import { containerExists, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('cmds');
@@ -158,6 +158,23 @@ describe('destroy', () => {
     expect(await containerExists(sb.container('gone1'))).toBe(false);
     expect(await containerExists(sb.container('gone2'))).toBe(false);
     expect(existsSync(entry)).toBe(false);
+  });
+
+  it('of several names removes each one\'s snapshots and no other host\'s', async () => {
+    await sb.create('multi1');
+    await sb.create('multi2');
+    await sb.create('bystander');
+    expect((await sb.mng(['snapshot', 'create', 'multi1', '-q'])).exitCode).toBe(0);
+    const kept = await sb.mng(['snapshot', 'create', 'bystander', '-q']);
+    expect(kept.exitCode, kept.stderr).toBe(0);
+    const r = await sb.mng(['destroy', 'multi1', 'multi2', '--force']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('multi1\nmulti2\n');
+    expect(r.stderr).toMatch(/Removed 1 snapshot of 'multi1'/);
+    expect(r.stderr).not.toMatch(/multi2'/);
+    const left = await docker(['images', '--format', '{{.Repository}}', '--filter', `reference=mng-snapshot/${sb.prefix}*`]);
+    expect(left.stdout.split('\n').filter(Boolean)).toEqual([`mng-snapshot/${sb.container('bystander')}`]);
+    expect(await containerExists(sb.container('bystander'))).toBe(true);
   });
 
   it('refuses without --force when not on a terminal, and removes nothing', async () => {
