@@ -2,6 +2,7 @@ import { loadConfig, type Config, type ProviderConfig } from '../config/config.j
 import { sshTimeoutFromEnv } from '../config/env.js';
 import { dataDir, namePrefix } from '../config/paths.js';
 import type { Core } from '../core/context.js';
+import { applyDockerContext } from '../core/docker-context.js';
 import type { Host } from '../core/hosts.js';
 import { validatePrefix } from '../core/naming.js';
 import { DockerRunner } from '../docker/runner.js';
@@ -40,7 +41,6 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
   const runner = new DockerRunner({ verbose: Boolean(args.verbose), log: (line) => process.stderr.write(output.err.dim(line) + '\n'), signal });
   const config = await loadConfig();
   // host = "" follows the docker context too: one `docker context inspect`, only when a non-default context is in use.
-  const { applyDockerContext } = await import('../core/docker-context.js');
   await applyDockerContext(runner, config);
   const core: Core = {
     runner,

@@ -20,12 +20,10 @@ export function builder(y: Argv): Argv<ListArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { listHosts } = await import('../core/hosts.js');
-  const { agentJson, listTable } = await import('./format.js');
-  const { MngError } = await import('../errors.js');
-
-  const { parseTagFilters, matchesTags } = await import('../core/tags.js');
+  // Loaded side by side, not one after another: every module costs a file read and a compile.
+  const [{ makeContext, providersFor }, { listHosts }, { agentJson, listTable }, { MngError }, { parseTagFilters, matchesTags }, { readNames, writeNames }] = await Promise.all([
+    import('./context.js'), import('../core/hosts.js'), import('./format.js'), import('../errors.js'), import('../core/tags.js'), import('../core/name-cache.js'),
+  ]);
   const filters = parseTagFilters(tokens(argv.tag));
   const ctx = await makeContext(argv, { interruptible: false });
   const providers = providersFor(ctx.config, argv.provider);
@@ -37,7 +35,6 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
     : []));
   if (filters.length === 0) {
     // The names shell completion offers; a provider that did not answer keeps its names from last time.
-    const { readNames, writeNames } = await import('../core/name-cache.js');
     const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
     writeNames(ctx.core.dataDir, ctx.core.prefix, errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all);
   }
