@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { execa, type Options } from 'execa';
 import { InterruptedError, MngError } from '../errors.js';
@@ -67,6 +68,8 @@ export class Runner {
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.signal = opts.signal;
+    // Every running child listens for the abort: many at once (start or list of many hosts) is normal, not a leak.
+    if (opts.signal) setMaxListeners(0, opts.signal);
   }
 
   /** The same runner (of the same class) without the abort signal: for clean-up that must still run after Ctrl-C. */

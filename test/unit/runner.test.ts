@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DockerRunner } from '../../lib/docker/runner.js';
-import { MngError } from '../../lib/errors.js';
+import { InterruptedError, MngError } from '../../lib/errors.js';
 import { Runner, type PipeSource } from '../../lib/process/runner.js';
 
 /** A stream that is not a Node Readable (as node-tar's minipass streams are not): only pipe() and on('error'). */
@@ -76,5 +76,29 @@ describe('Runner', () => {
     await expect(new Runner().run(process.execPath, hang, { timeoutMs: 200 })).rejects.toThrow(/did not finish within 200 ms/);
     const r = await new Runner().run(process.execPath, hang, { timeoutMs: 200, timeoutIsResult: true });
     expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+  });
+
+  it('runs many children at once under one abort signal without a listener-leak warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const runner = new Runner({ signal: new AbortController().signal });
+      const results = await Promise.all(Array.from({ length: 12 }, () => runner.run(process.execPath, ['-e', ''])));
+      expect(results.every((r) => r.exitCode === 0)).toBe(true);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('Ctrl-C (the abort signal) kills the running child and is an interruption', async () => {
+    const controller = new AbortController();
+    const run = new Runner({ signal: controller.signal }).run(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await expect(run).rejects.toBeInstanceOf(InterruptedError);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
