@@ -34,7 +34,8 @@ beforeAll(async () => {
   await docker(['rm', '-f', sb.container('gone')]);
   // A shared-connection socket whose ssh master was killed: nothing answers on it.
   mkdirSync(join(sb.dataDir, 'sockets'), { recursive: true, mode: 0o700 });
-  await execa('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', deadSocket]);
+  // (a process listening on it is killed, as a master can be: the socket file stays, and nothing answers on it)
+  await execa(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))", deadSocket], { reject: false });
 });
 
 const entry = (name: string) => join(sb.dataDir, 'hosts', sb.container(name));
