@@ -69,6 +69,11 @@ export function parser(argv: string[]): Argv {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `mng list | head`: a reader that stops early is not an error (as for any Unix tool): stop quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     await parser(argv).parseAsync();
   } catch (e) {

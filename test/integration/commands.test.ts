@@ -59,6 +59,15 @@ describe('list', () => {
       expect(lines.map((l) => JSON.parse(l).name)).toEqual(['one', 'two']);
     });
 
+    it('stops quietly when its reader goes away (mng list | head), as any Unix tool', async () => {
+      // `true` has exited long before mng writes: every write meets a closed pipe (EPIPE).
+      const r = await execa('bash', ['-c', `set -o pipefail; "${process.execPath}" "${MNG_BIN}" list --format jsonl | true`], {
+        env: { ...sb.env, PATH: process.env.PATH ?? '' }, reject: false,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0); // pipefail: mng's own exit code
+    });
+
     it('reports a stopped agent as stopped, without an ssh port', async () => {
       await execa('docker', ['stop', sb.container('two')]);
       const { agents } = JSON.parse((await sb.mng(['list', '--format', 'json'])).stdout);
