@@ -26,11 +26,10 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
   if (argv.lines !== undefined && (!Number.isInteger(argv.lines) || argv.lines < 0)) {
     throw new UsageError(`-n wants a whole number of lines, got ${JSON.stringify(String(argv.lines))}`);
   }
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { captureAgent, followAgent } = await import('../core/agent-io.js');
   const ctx = await makeContext(argv, { interruptible: false });
-  const { provider, host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (argv.follow) {
     const stop = new AbortController();
     process.removeAllListeners('SIGINT');

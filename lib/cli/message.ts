@@ -39,11 +39,10 @@ export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<vo
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (text.trim() === '') throw new UsageError('the message is empty');
   if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { messageAgent, MESSAGE_NOT_CONFIRMED_EXIT } = await import('../core/agent-io.js');
   const ctx = await makeContext(argv, { interruptible: true });
-  const { provider, host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const outcome = await messageAgent(ctx.core, provider, host, text, { confirmSeconds: argv.confirmTimeout });
   if (outcome === 'not-confirmed') {
     throw new MngError(`the text was typed into agent '${host.name}', but its terminal did not change after Enter within ${argv.confirmTimeout}s: it may be stuck on a dialog or busy`, {

@@ -17,14 +17,11 @@ export function builder(y: Argv): Argv<TouchArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<TouchArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { touchHost } = await import('../core/idle.js');
-  const names = [...new Set(argv.names.map(String))];
   const ctx = await makeContext(argv, { interruptible: false });
-  const providers = providersFor(ctx.config, argv.provider);
-  // Resolve every name first: a typo touches nothing.
-  const targets = await Promise.all(names.map((n) => locateHost(ctx.core, providers, n)));
+  // Every name is resolved first: a typo touches nothing.
+  const targets = await locateAgents(ctx, argv.provider, argv.names.map(String));
   for (const { provider, host } of targets) {
     await touchHost(ctx.core, provider, host);
     ctx.output.result(host.name);

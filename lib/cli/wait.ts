@@ -31,11 +31,10 @@ export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void>
   };
   const idleSeconds = seconds('idle', argv.idle);
   const timeoutSeconds = seconds('timeout', argv.timeout);
-  const { makeContext, providersFor } = await import('./context.js');
-  const { locateHost } = await import('../core/hosts.js');
+  const { makeContext, locateAgents } = await import('./context.js');
   const { waitForAgent, WAIT_TIMEOUT_EXIT } = await import('../core/agent-io.js');
   const ctx = await makeContext(argv, { interruptible: true });
-  const { provider, host } = await locateHost(ctx.core, providersFor(ctx.config, argv.provider), argv.name);
+  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const r = await waitForAgent(ctx.core, provider, host, { idleSeconds, timeoutSeconds });
   switch (r.kind) {
     case 'exited':
