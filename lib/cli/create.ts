@@ -129,7 +129,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     return;
   }
   const result = await createHost(ctx.core, request);
-  (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { add: [name] });
+  await (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { add: [name] });
   const warning = agentWarning(name, result.agent);
   if (warning) ctx.output.warn(warning);
   if (argv.format === 'json') {

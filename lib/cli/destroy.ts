@@ -66,5 +66,5 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     if (snapshotsRemoved > 0) ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
   }
-  (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: destroyed.map((d) => d.host.name) });
+  await (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: destroyed.map((d) => d.host.name) });
 }

@@ -36,7 +36,7 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   if (filters.length === 0) {
     // The names shell completion offers; a provider that did not answer keeps its names from last time.
     const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
-    writeNames(ctx.core.dataDir, ctx.core.prefix, errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all);
+    await writeNames(ctx.core.dataDir, ctx.core.prefix, errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all);
   }
 
   if (argv.format === 'json') {

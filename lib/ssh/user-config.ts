@@ -1,7 +1,8 @@
-import { chmod, copyFile, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
+import { writeFileAtomic } from '../atomic-file.js';
 
 /**
  * The user's own ~/.ssh/config: mng only ever adds or removes the one `Include` line that makes its own ssh config
@@ -113,8 +114,8 @@ export async function editUserSshConfig(action: 'install' | 'uninstall', sshConf
   }
   if (text === undefined) {
     if (action === 'uninstall') return { status: 'unchanged', file };
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    await writeAtomically(file, `${includeLine(sshConfigFile)}\n`, 0o600);
+    // (writeFileAtomic makes ~/.ssh with mode 0700 when it is missing)
+    await writeFileAtomic(file, `${includeLine(sshConfigFile)}\n`, 0o600, { exactMode: true });
     return { status: 'added', file };
   }
   const edit = action === 'install' ? addInclude(text, sshConfigFile) : removeInclude(text, sshConfigFile);
@@ -125,20 +126,9 @@ export async function editUserSshConfig(action: 'install' | 'uninstall', sshConf
   try {
     await copyFile(file, backup);
     await chmod(backup, mode & 0o600);
-    await writeAtomically(file, edit.text, mode);
+    await writeFileAtomic(file, edit.text, mode, { exactMode: true });
   } catch (e) {
     throw new UserConfigRefused(file, `it cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return { status: action === 'install' ? 'added' : 'removed', file, backup };
-}
-
-async function writeAtomically(file: string, text: string, mode: number): Promise<void> {
-  const tmp = `${file}.mng-${process.pid}-${Date.now()}.tmp`;
-  try {
-    await writeFile(tmp, text, { mode });
-    await chmod(tmp, mode);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
 }

@@ -170,12 +170,12 @@ describe('completion', () => {
     expect(nameCompletions(['message', 'alpha'], '', names)).toEqual([]);
     expect(nameCompletions(['snapshot'], '', names)).toEqual([]);
   });
-  it('keeps names per prefix in an atomically written file', () => {
+  it('keeps names per prefix in an atomically written file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mng-names-'));
     try {
       expect(readNames(dir, 'p-')).toEqual([]);
-      writeNames(dir, 'p-', ['b', 'a', 'b']);
-      updateNames(dir, 'p-', { add: ['c'], remove: ['a'] });
+      await writeNames(dir, 'p-', ['b', 'a', 'b']);
+      await updateNames(dir, 'p-', { add: ['c'], remove: ['a'] });
       expect(readNames(dir, 'p-')).toEqual(['b', 'c']);
       expect(readNames(dir, 'q-')).toEqual([]);
       expect(readdirSync(dir)).toEqual(['names-p-']);
