@@ -1,5 +1,8 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildImageInspectArgs, buildInspectArgs, buildRemoveArgs, buildRemoveImagesArgs, buildRenameArgs } from '../docker/args.js';
+import {
+  buildImageIdsByLabelArgs, buildImageIdsByReferenceArgs, buildImageInspectArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs,
+  buildRemoveImagesArgs, buildRenameArgs,
+} from '../docker/args.js';
 import { dockerReason } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, parseImageInspect } from '../docker/inspect.js';
 import { readSshAliases, removeHostFiles } from '../ssh/config.js';
@@ -23,9 +26,9 @@ const imageIds = (out: string) => [...new Set(parseIdLines(out))];
 async function daemonFacts(core: Core, provider: ProviderConfig) {
   const daemon = daemonOf(provider);
   const [ps, prep, snaps] = await Promise.all([
-    core.runner.docker(daemon, ['ps', '--all', '--no-trunc', '--filter', `label=${LABEL.id}`, '--format', '{{.ID}}']),
-    core.runner.docker(daemon, ['images', '--no-trunc', '--quiet', '--filter', `reference=${PREPARED_REPO}:*`]),
-    core.runner.docker(daemon, ['images', '--no-trunc', '--quiet', '--filter', `label=${SNAPSHOT_LABEL.prefix}=${core.prefix}`]),
+    core.runner.docker(daemon, buildListIdsArgs(LABEL.id)),
+    core.runner.docker(daemon, buildImageIdsByReferenceArgs(`${PREPARED_REPO}:*`)),
+    core.runner.docker(daemon, buildImageIdsByLabelArgs(SNAPSHOT_LABEL.prefix, core.prefix)),
   ]);
   const ids = parseIdLines(ps.stdout);
   const containers: GcContainer[] = ids.length === 0 ? [] : parseContainerInspect((await core.runner.docker(daemon, buildInspectArgs(ids), { allowMissing: true })).stdout)

@@ -85,6 +85,11 @@ export function buildImageIdsByLabelArgs(key: string, value: string): string[] {
   return ['images', '--quiet', '--no-trunc', '--filter', `label=${key}=${value}`];
 }
 
+/** Full ids of the images whose reference matches `pattern` (`mng-prepared:*`). */
+export function buildImageIdsByReferenceArgs(pattern: string): string[] {
+  return ['images', '--quiet', '--no-trunc', '--filter', `reference=${pattern}`];
+}
+
 /**
  * Remove images by reference (snapshots, a host's `mng-built:<id>` tag). By tag, not id, and without --force: an
  * image still used by a container or the parent of another image (a snapshot of a host started from it, mng's
@@ -100,8 +105,8 @@ export function buildRemoveArgs(containers: readonly string[]): string[] {
 }
 
 /** Every container of this prefix: ids only; details come from one batched inspect. */
-export function buildListIdsArgs(prefixLabel: string, prefix: string): string[] {
-  return ['ps', '--all', '--no-trunc', '--filter', `label=${prefixLabel}=${prefix}`, '--format', '{{.ID}}'];
+export function buildListIdsArgs(label: string, value?: string): string[] {
+  return ['ps', '--all', '--no-trunc', '--filter', `label=${value === undefined ? label : `${label}=${value}`}`, '--format', '{{.ID}}'];
 }
 
 export function buildInspectArgs(containers: readonly string[]): string[] {

@@ -4,6 +4,7 @@ import {
   buildCreateArgs,
   buildImageInspectArgs,
   buildInspectArgs,
+  buildImageIdsByReferenceArgs,
   buildListIdsArgs,
   buildPrepareArgs,
   buildPullArgs,
@@ -137,6 +138,14 @@ describe('small builders', () => {
 
   it('buildRemoveArgs forces and removes anonymous volumes', () => {
     expect(buildRemoveArgs(['mng-a', 'mng-b'])).toEqual(['rm', '--force', '--volumes', 'mng-a', 'mng-b']);
+  });
+
+  it('buildListIdsArgs without a value filters on the label being there (gc: every container of mng\'s)', () => {
+    expect(buildListIdsArgs('mng.id')).toEqual(['ps', '--all', '--no-trunc', '--filter', 'label=mng.id', '--format', '{{.ID}}']);
+  });
+
+  it('buildImageIdsByReferenceArgs lists full image ids by reference pattern', () => {
+    expect(buildImageIdsByReferenceArgs('mng-prepared:*')).toEqual(['images', '--quiet', '--no-trunc', '--filter', 'reference=mng-prepared:*']);
   });
 
   it('buildListIdsArgs filters on the prefix label and prints full ids only', () => {
