@@ -19,8 +19,23 @@ export function controlDir(dataDir: string, uid: number = process.getuid?.() ?? 
   return join(tmpdir(), `mng-${uid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
-/** Make the sockets folder (0700, ours only) and return ssh's ControlPath for it. */
-export async function ensureControlPath(dataDir: string): Promise<string> {
+const ensured = new Map<string, Promise<string>>();
+
+/**
+ * Make the sockets folder (0700, ours only) and return ssh's ControlPath for it. Checked once per process: every ssh
+ * call of a command asks for it.
+ */
+export function ensureControlPath(dataDir: string): Promise<string> {
+  let path = ensured.get(dataDir);
+  if (!path) {
+    path = makeControlPath(dataDir);
+    ensured.set(dataDir, path);
+    path.catch(() => ensured.delete(dataDir));
+  }
+  return path;
+}
+
+async function makeControlPath(dataDir: string): Promise<string> {
   const dir = controlDir(dataDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const st = await lstat(dir);
