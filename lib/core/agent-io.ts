@@ -1,9 +1,10 @@
 import type { ProviderConfig } from '../config/config.js';
+import { buildExecScriptArgs } from '../docker/args.js';
 import { MngError } from '../errors.js';
 import { AGENT_SESSION } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import type { Host } from './hosts.js';
-import { buildAgentExecArgs, CAPTURE_ALL, followWindowScript, MESSAGE_SCRIPT, STATUS_SCRIPT, parseAgentStatus, type AgentStatus } from './agent-scripts.js';
+import { CAPTURE_ALL, followWindowScript, MESSAGE_SCRIPT, STATUS_SCRIPT, parseAgentStatus, type AgentStatus } from './agent-scripts.js';
 
 /**
  * Reading and typing into the agent's tmux pane without attaching. Every call is one `docker exec` (no ssh), so it
@@ -24,7 +25,7 @@ function requireRunning(host: Host): void {
 }
 
 async function agentExec(core: Core, provider: ProviderConfig, host: Host, script: string, opts: { input?: string } = {}) {
-  return core.runner.docker(daemonOf(provider), buildAgentExecArgs(host.containerName, script, opts.input !== undefined), { check: false, input: opts.input });
+  return core.runner.docker(daemonOf(provider), buildExecScriptArgs(host.containerName, script, [], { stdin: opts.input !== undefined }), { check: false, input: opts.input });
 }
 
 function noSession(host: Host, stderr: string): MngError {

@@ -7,11 +7,6 @@ import { AGENT_SESSION } from './container-files.js';
 
 const T = AGENT_SESSION;
 
-/** `docker exec [-i] CONTAINER sh -c SCRIPT`: as the container's own user, like the agent's tmux server. */
-export function buildAgentExecArgs(container: string, script: string, stdin: boolean): string[] {
-  return ['exec', ...(stdin ? ['-i'] : []), container, 'sh', '-c', script];
-}
-
 /** The whole pane as text: scrollback and screen, wrapped lines joined. */
 export const CAPTURE_ALL = `tmux capture-pane -p -J -S - -E - -t ${T}`;
 

@@ -6,10 +6,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
-import { buildStartArgs } from '../docker/args.js';
+import { buildExecScriptArgs, buildStartArgs } from '../docker/args.js';
 import { dockerReason } from '../docker/errors.js';
 import { MngError } from '../errors.js';
-import { agentRefPrefix, buildExecGitArgs, buildFetchBundleArgs, DIFF_SCRIPT, PULL_SCRIPT, PUSH_SCRIPT } from '../git/args.js';
+import { agentRefPrefix, buildFetchBundleArgs, DIFF_SCRIPT, PULL_SCRIPT, PUSH_SCRIPT } from '../git/args.js';
 import { daemonOf, type Core } from './context.js';
 import type { Host } from './hosts.js';
 import type { FromLabels } from './labels.js';
@@ -96,7 +96,7 @@ export async function pullRepo(core: Core, provider: ProviderConfig, host: Host,
   const dir = await mkdtemp(join(tmpdir(), 'mng-pull-'));
   try {
     const bundle = join(dir, 'agent.bundle');
-    const args = buildExecGitArgs(host.containerId, PULL_SCRIPT, [from.target, known ? from.commit : '']);
+    const args = buildExecScriptArgs(host.containerId, PULL_SCRIPT, [from.target, known ? from.commit : '']);
     const r = await core.runner.docker(daemonOf(provider), args, { check: false, stdoutFile: bundle });
     if (r.exitCode !== 0) throw containerGitError(host, 'pull', r.exitCode, r.stderr);
     await git(core, buildFetchBundleArgs(repo, bundle, host.name));
@@ -148,7 +148,7 @@ export async function pushRepo(core: Core, provider: ProviderConfig, host: Host,
       if (ahead.trim() !== '') range.push(`^${from.commit}`);
     }
     await git(core, ['-C', repo, 'bundle', 'create', '-q', bundle, ...range]);
-    const args = buildExecGitArgs(host.containerId, PUSH_SCRIPT, [from.target, branch], { stdin: true });
+    const args = buildExecScriptArgs(host.containerId, PUSH_SCRIPT, [from.target, branch], { stdin: true });
     const r = await core.runner.docker(daemonOf(provider), args, { check: false, inputFile: bundle });
     if (r.exitCode !== 0) {
       throw containerGitError(host, `push of '${branch}'`, r.exitCode, r.stderr, `its checked-out branch only fast-forwards, keeping its uncommitted work: mng pull ${host.name} and merge there, or push another branch`);
@@ -165,7 +165,7 @@ export async function pushRepo(core: Core, provider: ProviderConfig, host: Host,
  */
 export async function diffRepo(core: Core, provider: ProviderConfig, host: Host, diffArgs: string[], opts: { color: boolean }): Promise<number> {
   const from = agentRepo(host, 'diff');
-  const args = buildExecGitArgs(host.containerId, DIFF_SCRIPT, [from.target, from.commit, ...(opts.color ? ['--color=always'] : []), ...diffArgs]);
+  const args = buildExecScriptArgs(host.containerId, DIFF_SCRIPT, [from.target, from.commit, ...(opts.color ? ['--color=always'] : []), ...diffArgs]);
   const r = await core.runner.docker(daemonOf(provider), args, { check: false, stdout: 'inherit' });
   if (r.exitCode !== 0) throw containerGitError(host, 'diff', r.exitCode, r.stderr);
   return r.exitCode;

@@ -113,9 +113,12 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
   return ['container', 'inspect', ...containers];
 }
 
-/** `docker exec` of a script (sh -c) with arguments, in a running container. */
-export function buildExecScriptArgs(container: string, script: string, args: readonly string[]): string[] {
-  return ['exec', container, '/bin/sh', '-c', script, 'sh', ...args];
+/**
+ * `docker exec` of a script (`/bin/sh -c`, with its arguments as $1...) in a running container, as the container's own
+ * user; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's tmux) runs so.
+ */
+export function buildExecScriptArgs(container: string, script: string, args: readonly string[] = [], opts: { stdin?: boolean } = {}): string[] {
+  return ['exec', ...(opts.stdin ? ['-i'] : []), container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 
 /** The last `lines` lines a container wrote (why it died). */

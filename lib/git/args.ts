@@ -107,11 +107,6 @@ fi
 git rev-parse --short "refs/heads/$b"
 `;
 
-/** `docker exec` of one of these scripts in the container, with its arguments; `-i` when it reads stdin. */
-export function buildExecGitArgs(container: string, script: string, args: readonly string[], opts: { stdin?: boolean } = {}): string[] {
-  return ['exec', ...(opts.stdin ? ['-i'] : []), container, '/bin/sh', '-c', script, 'sh', ...args];
-}
-
 /** `docker cp -`: a tar on stdin unpacked at the container's root (its paths carry the target folder). */
 export function buildCopyTarArgs(container: string): string[] {
   return ['cp', '-', `${container}:/`];

@@ -2,9 +2,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildExecScriptArgs } from '../../lib/docker/args.js';
 import { checkEnv, sshTimeoutFromEnv } from '../../lib/config/env.js';
 import { newLines, trimTrailingBlank } from '../../lib/core/agent-io.js';
-import { buildAgentExecArgs, CAPTURE_ALL, followWindowScript, MESSAGE_SCRIPT, parseAgentStatus } from '../../lib/core/agent-scripts.js';
+import { CAPTURE_ALL, followWindowScript, MESSAGE_SCRIPT, parseAgentStatus } from '../../lib/core/agent-scripts.js';
 import { buildCpArgs, checkCpOperands, parseCpOperand } from '../../lib/core/cp.js';
 import { buildHostContainersArgs, replacementsOf } from '../../lib/core/repair.js';
 import { reuseDifference } from '../../lib/core/reuse.js';
@@ -16,8 +17,8 @@ import { dockerExecProxyCommand, isRemoteDaemon } from '../../lib/core/hosts.js'
 
 describe('agent scripts', () => {
   it('runs through docker exec as the container user, -i only with stdin', () => {
-    expect(buildAgentExecArgs('mng-a', 'true', false)).toEqual(['exec', 'mng-a', 'sh', '-c', 'true']);
-    expect(buildAgentExecArgs('mng-a', 'cat', true)).toEqual(['exec', '-i', 'mng-a', 'sh', '-c', 'cat']);
+    expect(buildExecScriptArgs('mng-a', 'true')).toEqual(['exec', 'mng-a', '/bin/sh', '-c', 'true', 'sh']);
+    expect(buildExecScriptArgs('mng-a', 'cat', [], { stdin: true })).toEqual(['exec', '-i', 'mng-a', '/bin/sh', '-c', 'cat', 'sh']);
   });
 
   it('captures the whole pane, joined, and a window for follow', () => {

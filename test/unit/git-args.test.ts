@@ -3,9 +3,9 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCreateArgs } from '../../lib/docker/args.js';
+import { buildCreateArgs, buildExecScriptArgs } from '../../lib/docker/args.js';
 import {
-  agentRefPrefix, buildCopyTarArgs, buildExecGitArgs, buildFetchBundleArgs, buildListFilesArgs, buildListIncludedArgs,
+  agentRefPrefix, buildCopyTarArgs, buildFetchBundleArgs, buildListFilesArgs, buildListIncludedArgs,
   DIFF_SCRIPT, PULL_SCRIPT, pullRefspecs,
 } from '../../lib/git/args.js';
 import { decodeLabels, encodeLabels, type HostLabels } from '../../lib/core/labels.js';
@@ -28,8 +28,8 @@ describe('git argv builders', () => {
   });
 
   it('runs scripts in the container with their arguments apart, and copies a tar to its root', () => {
-    expect(buildExecGitArgs('c', 'S', ['/w', 'a b'])).toEqual(['exec', 'c', '/bin/sh', '-c', 'S', 'sh', '/w', 'a b']);
-    expect(buildExecGitArgs('c', 'S', [], { stdin: true })).toEqual(['exec', '-i', 'c', '/bin/sh', '-c', 'S', 'sh']);
+    expect(buildExecScriptArgs('c', 'S', ['/w', 'a b'])).toEqual(['exec', 'c', '/bin/sh', '-c', 'S', 'sh', '/w', 'a b']);
+    expect(buildExecScriptArgs('c', 'S', [], { stdin: true })).toEqual(['exec', '-i', 'c', '/bin/sh', '-c', 'S', 'sh']);
     expect(buildCopyTarArgs('c')).toEqual(['cp', '-', 'c:/']);
   });
 
