@@ -47,28 +47,42 @@ export interface Host extends HostLabels {
   idle?: HostIdle | null;
 }
 
+/** Which daemon a provider means right now, in the docker CLI's own order: its host, DOCKER_HOST, the docker context. */
+export type DaemonChoice =
+  | { via: 'host' | 'env'; address: string }
+  | { via: 'context'; name: string; address: string }
+  | { via: 'default'; address: '' };
+
+export function daemonChoice(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): DaemonChoice {
+  if (provider.host) return { via: 'host', address: provider.host };
+  if (env.DOCKER_HOST) return { via: 'env', address: env.DOCKER_HOST };
+  if (provider.via_context) return { via: 'context', name: provider.via_context.name, address: provider.via_context.host };
+  return { via: 'default', address: '' };
+}
+
 /**
  * Is this provider's daemon on another machine? Then the published port is on that machine's loopback, and mng
  * reaches sshd through `docker exec` instead (works for ssh:// and tcp:// alike, and never needs a public port).
  */
 export function isRemoteDaemon(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): boolean {
-  const host = provider.host || env.DOCKER_HOST || provider.via_context?.host || '';
-  return host !== '' && !/^(unix|npipe|fd):\/\//.test(host);
+  const { address } = daemonChoice(provider, env);
+  return address !== '' && !/^(unix|npipe|fd):\/\//.test(address);
 }
 
 /**
- * Which daemon a provider means right now: its host, else DOCKER_HOST, else the docker context in use ('' = the local
- * default). A host's cached ssh route is only trusted while this is what it was when the route was written.
+ * Which daemon a provider means right now ('' = the local default), as a host's cached ssh route records it: the
+ * route is only trusted while this is what it was when the route was written.
  */
 export function entryOwner(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): EntryOwner {
-  const daemon = provider.host || env.DOCKER_HOST || (provider.via_context ? `context ${provider.via_context.name}` : '');
-  return { provider: provider.name, daemon };
+  const choice = daemonChoice(provider, env);
+  return { provider: provider.name, daemon: choice.via === 'context' ? `context ${choice.name}` : choice.address };
 }
 
 /** ssh's ProxyCommand for a remote daemon: sshd in inetd mode inside the container, over `docker exec -i`. */
 export function dockerExecProxyCommand(provider: ProviderConfig, container: string): string {
-  const env = provider.host ? `env DOCKER_HOST=${quote(provider.host)} `
-    : provider.via_context && !process.env.DOCKER_HOST ? `env DOCKER_CONTEXT=${quote(provider.via_context.name)} ` : '';
+  const choice = daemonChoice(provider);
+  const env = choice.via === 'host' ? `env DOCKER_HOST=${quote(choice.address)} `
+    : choice.via === 'context' ? `env DOCKER_CONTEXT=${quote(choice.name)} ` : '';
   return `${env}docker exec -i ${quote(container)} /bin/sh -c 'exec $(command -v sshd || echo /usr/sbin/sshd) -i -f ${MNG_DIR}/sshd_config'`;
 }
 
