@@ -23,6 +23,17 @@ export interface Target {
 /** States in which there is nothing to stop. */
 const NOT_RUNNING = new Set(['stopped', 'created', 'dead', 'removing']);
 
+/** The targets' hosts, grouped by provider: one docker call per daemon where docker takes many names. */
+function hostsByProvider(targets: readonly Target[]): Map<ProviderConfig, Host[]> {
+  const groups = new Map<ProviderConfig, Host[]>();
+  for (const t of targets) {
+    const hosts = groups.get(t.provider);
+    if (hosts) hosts.push(t.host);
+    else groups.set(t.provider, [t.host]);
+  }
+  return groups;
+}
+
 /**
  * Stop hosts with a real `docker stop` (one call per provider); it returns once each container has exited. The init
  * script exits 0 on SIGTERM, which `mng list` shows as stop reason `user`. Hosts that are not running are left alone.
@@ -30,9 +41,7 @@ const NOT_RUNNING = new Set(['stopped', 'created', 'dead', 'removing']);
 export async function stopHosts(core: Core, targets: Target[]): Promise<{ stopped: Host[]; notRunning: Host[] }> {
   const notRunning = targets.filter((t) => NOT_RUNNING.has(t.host.state)).map((t) => t.host);
   const running = targets.filter((t) => !NOT_RUNNING.has(t.host.state));
-  const byProvider = new Map<ProviderConfig, Host[]>();
-  for (const t of running) byProvider.set(t.provider, [...(byProvider.get(t.provider) ?? []), t.host]);
-  await Promise.all([...byProvider].map(async ([provider, hosts]) => {
+  await Promise.all([...hostsByProvider(running)].map(async ([provider, hosts]) => {
     core.progress(`Stopping ${hosts.map((h) => h.containerName).join(', ')}`);
     await core.runner.docker(daemonOf(provider), buildStopArgs(hosts.map((h) => h.containerId)));
   }));
@@ -46,10 +55,8 @@ export async function stopHosts(core: Core, targets: Target[]): Promise<{ stoppe
  * images and one of the snapshots (after the containers, which may run from them).
  */
 export async function destroyHosts(core: Core, targets: Target[], opts: { keepSnapshots?: boolean } = {}): Promise<{ host: Host; snapshotsRemoved: number }[]> {
-  const byProvider = new Map<ProviderConfig, Host[]>();
-  for (const t of targets) byProvider.set(t.provider, [...(byProvider.get(t.provider) ?? []), t.host]);
   const removed = new Map<Host, number>();
-  await Promise.all([...byProvider].map(async ([provider, hosts]) => {
+  await Promise.all([...hostsByProvider(targets)].map(async ([provider, hosts]) => {
     const snapshots = opts.keepSnapshots ? new Map<string, Snapshot[]>() : await listSnapshotsOf(core, provider, hosts);
     await core.runner.docker(daemonOf(provider), buildRemoveArgs(hosts.map((h) => h.containerId)));
     await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.containerName)));
