@@ -1,16 +1,38 @@
 #!/usr/bin/env node
-// Entry point: load the compiled CLI. All logic lives in lib/ (compiled to dist/).
+// Entry point: load the compiled CLI (dist/mng.cjs, see scripts/build.mjs). All logic lives in lib/.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+const env = process.env;
 const args = process.argv.slice(2);
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 if (args.length === 1 && args[0] === '--version') {
-  // The one call scripts make in a loop: answer it without loading the parser.
+  // The one call scripts make in a loop: answer it without loading the bundle.
   const { version } = await import('../dist/version.js');
   process.stdout.write(`${version()}\n`);
-} else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h') && !process.env.MNG_RENDER_HELP
+} else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h') && !env.MNG_RENDER_HELP
   && !(process.stdout.isTTY && process.stdout.columns < 100)) {
-  // The top-level help at full width, rendered by the build (scripts/build.mjs) from the same parser.
-  const { readFileSync } = await import('node:fs');
-  process.stdout.write(readFileSync(new URL('../dist/help.txt', import.meta.url), 'utf8'));
+  // The top-level help at full width, rendered by the build from the same parser.
+  process.stdout.write(readFileSync(join(dist, 'help.txt'), 'utf8'));
 } else {
-  const { main } = await import('../dist/cli/main.js');
-  await main(args);
+  // The bundle runs as CommonJS through vm.Script, which takes V8's code cache for it: the functions a command needs
+  // come compiled instead of being parsed and compiled at every start. The cache is named by the build id on the
+  // bundle's first line; a missing cache, or one this Node rejects, only means compiling as usual.
+  const bundle = join(dist, 'mng.cjs');
+  const source = readFileSync(bundle, 'utf8');
+  const cacheFile = join(dist, `mng-${/^\/\/ mng build ([0-9a-f]+)/.exec(source)?.[1] ?? 'unknown'}.v8cache`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // no cache: compile as usual
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+  if (env.MNG_WRITE_CODE_CACHE) process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  await module.exports.main(args);
 }

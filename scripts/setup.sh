@@ -12,7 +12,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-if [ ! -f dist/cli/main.js ] || [ -n "$(find lib test package.json tsconfig.json -newer dist/cli/main.js -print -quit)" ]; then
+if [ ! -f dist/mng.cjs ] || [ -n "$(find bin lib test scripts/build.mjs package.json tsconfig.json -newer dist/mng.cjs -print -quit)" ]; then
   log "building (tsc type check, esbuild bundle)"
   node scripts/build.mjs
 fi

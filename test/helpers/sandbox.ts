@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
 import { removeTestObjects } from './docker.js';
 
+/** The built mng, run as users run it: through its own first line (see bin/mng.js). */
 export const MNG_BIN = resolve(import.meta.dirname, '../../bin/mng.js');
 
 export interface MngResult {
@@ -65,7 +66,7 @@ export class Sandbox {
 
   /** Run `mng ARGS` to completion (never throws on a non-zero exit). */
   async mng(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<MngResult> {
-    const r = await execa(process.execPath, [MNG_BIN, ...args], {
+    const r = await execa(MNG_BIN, args, {
       cwd: opts.cwd,
       env: { ...this.env, ...opts.env },
       extendEnv: true,
@@ -80,7 +81,7 @@ export class Sandbox {
 
   /** Start `mng ARGS` and return the running process (for signals). */
   spawn(args: string[], opts: { env?: Record<string, string> } = {}): ResultPromise {
-    return execa(process.execPath, [MNG_BIN, ...args], { env: { ...this.env, ...opts.env }, extendEnv: true, reject: false, stdin: 'ignore' });
+    return execa(MNG_BIN, args, { env: { ...this.env, ...opts.env }, extendEnv: true, reject: false, stdin: 'ignore' });
   }
 
   /** `mng create NAME --no-connect ...` that must succeed. */

@@ -61,7 +61,7 @@ describe('list', () => {
 
     it('stops quietly when its reader goes away (mng list | head), as any Unix tool', async () => {
       // `true` has exited long before mng writes: every write meets a closed pipe (EPIPE).
-      const r = await execa('bash', ['-c', `set -o pipefail; "${process.execPath}" "${MNG_BIN}" list --format jsonl | true`], {
+      const r = await execa('bash', ['-c', `set -o pipefail; "${MNG_BIN}" list --format jsonl | true`], {
         env: { ...sb.env, PATH: process.env.PATH ?? '' }, reject: false,
       });
       expect(r.stderr).toBe('');
@@ -120,7 +120,7 @@ describe('connect', () => {
     const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     const status = join(sb.dir, 'connect-status');
     await execa('tmux', ['-S', socket, 'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
-      `env ${envs} node ${MNG_BIN} connect con; echo $? > ${status}; sleep 60`]);
+      `env ${envs} ${MNG_BIN} connect con; echo $? > ${status}; sleep 60`]);
     try {
       let clients = '';
       for (let i = 0; i < 100 && !clients.trim(); i++) {
@@ -208,10 +208,10 @@ describe('names that do not exist', () => {
 
 describe('--help', () => {
   it('prints the top-level help the parser renders, without loading it (the text the build rendered)', async () => {
-    const fast = await execa('node', [MNG_BIN, '--help']);
-    const rendered = await execa('node', [MNG_BIN, '--help'], { env: { MNG_RENDER_HELP: '1' } });
+    const fast = await execa(MNG_BIN, ['--help']);
+    const rendered = await execa(MNG_BIN, ['--help'], { env: { MNG_RENDER_HELP: '1' } });
     expect(fast.stdout).toMatch(/^Commands:$/m);
     expect(fast.stdout).toBe(rendered.stdout);
-    expect((await execa('node', [MNG_BIN, '-h'])).stdout).toBe(rendered.stdout);
+    expect((await execa(MNG_BIN, ['-h'])).stdout).toBe(rendered.stdout);
   });
 });

@@ -54,9 +54,10 @@ describe('bad input', () => {
 
 describe('environment faults', () => {
   it('says so when there is no docker binary on PATH', async () => {
-    // PATH with ssh-keygen but no docker
+    // PATH with node (which mng runs on), ssh-keygen and ssh, but no docker
     const bin = join(sb.dir, 'bin-no-docker');
     mkdirSync(bin, { recursive: true });
+    symlinkSync(process.execPath, join(bin, 'node'));
     for (const tool of ['ssh-keygen', 'ssh']) symlinkSync((await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim(), join(bin, tool));
     const r = await sb.mng(['create', 'nodocker', '--no-connect'], { env: { PATH: bin } });
     expectFailure(r, 1, /'docker' was not found on PATH/);

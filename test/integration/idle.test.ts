@@ -145,7 +145,7 @@ describe.concurrent('idle timeout', () => {
     const session = `${sb.prefix}term`;
     const socket = join(sb.dir, 'tmux.sock');
     const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    await execa('tmux', ['-S', socket, 'new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env ${envs} node ${MNG_BIN} connect att; sleep 60`]);
+    await execa('tmux', ['-S', socket, 'new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env ${envs} ${MNG_BIN} connect att; sleep 60`]);
     try {
       await expectKeptRunning('att', /^(ssh|tmux)$/);
       const clients = await docker(['exec', sb.container('att'), 'tmux', 'list-clients', '-t', 'agent']);

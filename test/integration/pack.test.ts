@@ -28,7 +28,8 @@ describe('npm pack and install', () => {
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBeDefined();
     const listing = await execa('tar', ['-tzf', join(work, tarball!)]);
-    expect(listing.stdout).toMatch(/^package\/dist\/cli\/main\.js$/m);
+    expect(listing.stdout).toMatch(/^package\/dist\/mng\.cjs$/m);
+    expect(listing.stdout).toMatch(/^package\/dist\/mng-[0-9a-f]{16}\.v8cache$/m);
     expect(listing.stdout).toMatch(/^package\/bin\/mng\.js$/m);
     expect(listing.stdout).not.toMatch(/^package\/lib\//m);
 
