@@ -1,10 +1,54 @@
 import { execa, execaSync } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { MNG_BIN } from '../helpers/sandbox.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MNG_BIN, Sandbox } from '../helpers/sandbox.js';
 
 // How mng starts (bin/mng.js, scripts/build.mjs): what a user's shell runs, and the built bundle with its code cache.
+
+const sb = new Sandbox('entry');
+afterAll(() => sb.cleanup());
+
+const MISSING_CA = '/nonexistent/mng-test-extra-ca.pem';
+
+describe('the entry point', () => {
+  it('starts Node without NODE_EXTRA_CA_CERTS: Node never reads the file (it warns when it does)', async () => {
+    const direct = await execa(MNG_BIN, ['--version'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA }, reject: false });
+    expect(direct.exitCode).toBe(0);
+    expect(direct.stdout).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(direct.stderr).toBe('');
+    // The same file through plain `node`: Node reads the variable and warns, so the check above can fail.
+    const viaNode = await execa(process.execPath, [MNG_BIN, '--version'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA }, reject: false });
+    expect(viaNode.stderr).toMatch(/extra certs/i);
+  });
+
+  it('gives NODE_EXTRA_CA_CERTS back to what mng runs (here the real docker, through a recording wrapper on PATH)', async () => {
+    const bin = join(sb.dir, 'pathbin');
+    mkdirSync(bin, { recursive: true });
+    const seen = join(sb.dir, 'docker-saw');
+    const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`);
+    chmodSync(join(bin, 'docker'), 0o755);
+    const r = await sb.mng(['list', '--format', 'json'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA, PATH: `${bin}:${process.env.PATH}` } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).not.toMatch(/extra certs/i);
+    expect(readFileSync(seen, 'utf8')).toBe(`${MISSING_CA}|unset`);
+  });
+
+  it('leaves the environment alone when NODE_EXTRA_CA_CERTS is not set', async () => {
+    const bin = join(sb.dir, 'pathbin2');
+    mkdirSync(bin, { recursive: true });
+    const seen = join(sb.dir, 'docker-saw2');
+    const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
+    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`);
+    chmodSync(join(bin, 'docker'), 0o755);
+    const env: Record<string, string | undefined> = { ...process.env, ...sb.env, PATH: `${bin}:${process.env.PATH}` };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const r = await execa(MNG_BIN, ['list', '--format', 'json'], { env, extendEnv: false, reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(seen, 'utf8')).toBe('unset|unset');
+  });
+});
 
 describe('the build', () => {
   const dist = resolve(import.meta.dirname, '../../dist');
