@@ -5,18 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MngError } from '../errors.js';
 
-/** A unix socket path must fit in sun_path (104 bytes on macOS, 108 on Linux); ssh's %C expands to 40 hex digits. */
-const SOCKET_PATH_MAX = 100;
-const TOKEN_LENGTH = 40;
+/**
+ * A unix socket path must fit in sun_path: 104 bytes with its NUL on macOS, 108 on Linux. ssh's %C expands to 40 hex
+ * digits, and a master first binds to that path plus a 17-character temporary suffix ('.' and 16 random characters).
+ */
+const SOCKET_PATH_MAX = 103;
+const SOCKET_NAME_LENGTH = 1 + 40 + 17;
+const fits = (dir: string) => dir.length + SOCKET_NAME_LENGTH <= SOCKET_PATH_MAX;
 
 /**
  * The private folder of ssh's connection-sharing sockets: `<data dir>/sockets`, or, when that path is too long for a
- * socket, a folder under the temporary directory named after the data directory. Pure: nothing is created.
+ * socket, a folder named after the data directory under the temporary directory (under /tmp when even that is too
+ * long, as macOS's per-user one is). Pure: nothing is created.
  */
-export function controlDir(dataDir: string, uid: number = process.getuid?.() ?? 0): string {
+export function controlDir(dataDir: string, uid: number = process.getuid?.() ?? 0, tmp: string = tmpdir()): string {
   const own = join(dataDir, 'sockets');
-  if (own.length + 1 + TOKEN_LENGTH <= SOCKET_PATH_MAX) return own;
-  return join(tmpdir(), `mng-${uid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+  if (fits(own)) return own;
+  const name = `mng-${uid}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+  return fits(join(tmp, name)) ? join(tmp, name) : join('/tmp', name);
 }
 
 const ensured = new Map<string, Promise<string>>();

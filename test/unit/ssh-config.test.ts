@@ -43,8 +43,21 @@ describe('paths', () => {
     const long = `/home/${'x'.repeat(80)}/mng`;
     const d = controlDir(long, 1000);
     expect(d).toMatch(/\/mng-1000-[0-9a-f]{12}$/);
-    expect(d.length + 1 + 40).toBeLessThanOrEqual(100);
+    // The socket ssh binds first: <dir>/<40 hex digits of %C>.<16 random characters>, within macOS's 104 bytes.
+    expect(d.length + 1 + 40 + 17).toBeLessThanOrEqual(103);
     expect(controlDir(long, 1000)).toBe(d); // stable for one data directory
+  });
+  it('counts the temporary name a master socket is bound to first (a sockets folder of 46 characters is too long)', () => {
+    const dir = '/tmp/mngtest-byname-nNwfkY/other-data-c577f5/mng'; // seen: ssh's bind failed with "too long for Unix domain socket"
+    expect(controlDir(dir, 0, '/tmp')).toMatch(/^\/tmp\/mng-0-[0-9a-f]{12}$/);
+    const longest = `/d/${'x'.repeat(30)}/mng`; // its sockets folder has 45 characters: 45 + 1 + 40 + 17 = 103
+    expect(`${longest}/sockets`).toHaveLength(45);
+    expect(controlDir(longest, 0, '/tmp')).toBe(`${longest}/sockets`);
+    expect(controlDir(`/d/${'x'.repeat(31)}/mng`, 0, '/tmp')).toMatch(/^\/tmp\/mng-0-/);
+  });
+  it('uses /tmp when the temporary directory itself is too long (macOS: /var/folders/.../T)', () => {
+    const macTmp = '/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T';
+    expect(controlDir(`/Users/${'x'.repeat(60)}/mng`, 501, macTmp)).toMatch(/^\/tmp\/mng-501-[0-9a-f]{12}$/);
   });
 });
 
