@@ -38,12 +38,21 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
   builder: (y) => agentPositional(y)
     .option('name', { type: 'string', requiresArg: true, describe: 'a name for the snapshot (default: snap-<UTC time>)' }) as unknown as Argv<CreateArgs>,
   handler: async (argv: ArgumentsCamelCase<CreateArgs>) => {
-    const { createSnapshot, validateSnapshotName } = await import('../core/snapshots.js');
+    const { createSnapshot, validateSnapshotName, warnMounts } = await import('../core/snapshots.js');
     if (argv.name !== undefined) validateSnapshotName(argv.name);
-    const { ctx, provider, host } = await locate(argv, true);
-    const snap = await createSnapshot(ctx.core, provider, host, argv.name);
+    const { makeContext, locateAgents } = await import('./context.js');
+    const ctx = await makeContext(argv, { interruptible: true });
+    // A host this machine created or started: docker commit at once. Otherwise (or when docker no longer knows it), the lookup.
+    const { recordedHosts, snapshotRecorded } = await import('../core/recorded.js');
+    const [recorded] = await recordedHosts(ctx.core, ctx.config, [argv.agent], argv.provider) ?? [];
+    let snap = recorded && await snapshotRecorded(ctx.core, recorded, argv.name);
+    if (!snap) {
+      const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.agent]);
+      warnMounts(ctx.core, host);
+      snap = await createSnapshot(ctx.core, provider, host, argv.name);
+    }
     ctx.output.result(snap.id);
-    ctx.output.progress(`Snapshot ${snap.id} (${snap.name}) of agent '${host.name}': mng start ${host.name} --snapshot ${snap.id}`);
+    ctx.output.progress(`Snapshot ${snap.id} (${snap.name}) of agent '${argv.agent}': mng start ${argv.agent} --snapshot ${snap.id}`);
   },
 };
 

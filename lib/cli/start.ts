@@ -29,7 +29,6 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   const { makeContext, locateAgents, sshTimeoutSeconds } = await import('./context.js');
   const { startHosts, startFromSnapshot } = await import('../core/lifecycle.js');
   const ctx = await makeContext(argv, { interruptible: true });
-  const targets = await locateAgents(ctx, argv.provider, names);
   const timeout = sshTimeoutSeconds();
 
   const { agentWarning } = await import('./format.js');
@@ -39,7 +38,7 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   };
 
   if (argv.snapshot !== undefined) {
-    const [{ provider, host }] = targets;
+    const [{ provider, host }] = await locateAgents(ctx, argv.provider, names);
     const r = await startFromSnapshot(ctx.core, provider, host, argv.snapshot, { sshTimeoutSeconds: timeout });
     agentNote(r.host.name, r.agent);
     ctx.output.result(r.host.name);
@@ -47,7 +46,11 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
     return;
   }
 
-  const outcomes = await startHosts(ctx.core, targets, { sshTimeoutSeconds: timeout });
+  // Hosts this machine created or started: docker start at once. Otherwise (or when docker no longer knows a name), the lookup.
+  const { recordedHosts, startRecorded } = await import('../core/recorded.js');
+  const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider);
+  const outcomes = (recorded && await startRecorded(ctx.core, recorded, { sshTimeoutSeconds: timeout }))
+    ?? await startHosts(ctx.core, await locateAgents(ctx, argv.provider, names), { sshTimeoutSeconds: timeout });
   for (const o of outcomes) {
     if (o.status === 'running') ctx.output.progress(`agent '${o.host.name}' is already running: nothing to start`);
     if (o.status === 'started') {

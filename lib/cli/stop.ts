@@ -17,11 +17,13 @@ export function builder(y: Argv): Argv<StopArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<StopArgs>): Promise<void> {
   const { makeContext, locateAgents } = await import('./context.js');
-  const { stopHosts } = await import('../core/lifecycle.js');
+  const { recordedHosts, stopRecorded } = await import('../core/recorded.js');
   const names = [...new Set(argv.names.map(String))];
   const ctx = await makeContext(argv, { interruptible: true });
-  const targets = await locateAgents(ctx, argv.provider, names);
-  const { stopped, notRunning } = await stopHosts(ctx.core, targets);
+  // Hosts this machine created or started: docker stop at once. Otherwise (or when docker no longer knows a name), the lookup.
+  const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider);
+  const { stopped, notRunning } = (recorded && await stopRecorded(ctx.core, recorded))
+    ?? await (await import('../core/lifecycle.js')).stopHosts(ctx.core, await locateAgents(ctx, argv.provider, names));
   for (const h of notRunning) {
     ctx.output.progress(h.state === 'stopped' ? `agent '${h.name}' is already stopped: nothing to stop` : `agent '${h.name}' is not running (state: ${h.state}): nothing to stop`);
   }

@@ -2,7 +2,7 @@ import type { ProviderConfig } from '../config/config.js';
 import { buildExecScriptArgs } from '../docker/args.js';
 import { MngError } from '../errors.js';
 import { buildMasterCheckArgs, buildSshArgs, isAccessMismatch, isDroppedHandshake, sshReason, type SshCallOptions, type SshEndpoint } from '../ssh/args.js';
-import { hostSshFiles, isPinned, pinHostKey, writeHostEntry } from '../ssh/config.js';
+import { hostSshFiles, isPinned, pinHostKey, readHostOwner, writeHostEntry } from '../ssh/config.js';
 import { ensureControlPath } from '../ssh/control.js';
 import { ensureClientKey } from '../ssh/keys.js';
 import { REPAIR_ACCESS_SCRIPT } from './container-files.js';
@@ -39,7 +39,7 @@ export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
     throw new MngError(`could not read the ssh host key of agent '${t.name}' through Docker`, { hint: `its /mng folder may be damaged: mng destroy ${t.name}, or mng start ${t.name} --snapshot ID` });
   }
   await pinHostKey(core.dataDir, t.alias, publicKey);
-  await writeHostEntry(core.dataDir, t.alias, t.endpoint, entryOwner(t.provider));
+  await writeHostEntry(core.dataDir, t.alias, t.endpoint, entryOwner(t.provider, (await readHostOwner(core.dataDir, t.alias))?.hostId));
   core.warn(`restored ssh access to agent '${t.name}' through Docker (this machine's key authorized, the host key pinned again)`);
 }
 

@@ -23,3 +23,14 @@ export interface Core {
 export function daemonOf(provider: ProviderConfig): DaemonRef {
   return { provider: provider.name, host: provider.host };
 }
+
+/** Items grouped by their provider: one docker call per daemon where docker takes many names. */
+export function groupByProvider<T extends { provider: ProviderConfig }>(items: readonly T[]): Map<ProviderConfig, T[]> {
+  const groups = new Map<ProviderConfig, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.provider);
+    if (group) group.push(item);
+    else groups.set(item.provider, [item]);
+  }
+  return groups;
+}

@@ -248,7 +248,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       sshTimeoutSeconds: req.sshTimeoutSeconds,
       attempt: { label: LABEL.id, value: id },
     }, async ({ container: c, endpoint, agent }) => {
-      await writeHostEntry(core.dataDir, container, endpoint, entryOwner(provider));
+      await writeHostEntry(core.dataDir, container, endpoint, entryOwner(provider, id));
       const host = hostFromInspect(c, provider);
       if (!host) throw new MngError(`container '${container}' lost its mng labels`);
       return { host: { ...host, ssh: { ...endpoint } }, agent };

@@ -73,9 +73,9 @@ export function isRemoteDaemon(provider: ProviderConfig, env: NodeJS.ProcessEnv 
  * Which daemon a provider means right now ('' = the local default), as a host's cached ssh route records it: the
  * route is only trusted while this is what it was when the route was written.
  */
-export function entryOwner(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): EntryOwner {
+export function entryOwner(provider: ProviderConfig, hostId?: string, env: NodeJS.ProcessEnv = process.env): EntryOwner {
   const choice = daemonChoice(provider, env);
-  return { provider: provider.name, daemon: choice.via === 'context' ? `context ${choice.name}` : choice.address };
+  return { provider: provider.name, daemon: choice.via === 'context' ? `context ${choice.name}` : choice.address, ...(hostId ? { hostId } : {}) };
 }
 
 /** ssh's ProxyCommand for a remote daemon: sshd in inetd mode inside the container, over `docker exec -i`. */

@@ -9,7 +9,7 @@ import { removeHostFiles, writeHostEntry } from '../ssh/config.js';
 import { ensureClientKey } from '../ssh/keys.js';
 import { systemFiles, type AgentState } from './container-files.js';
 import { idleSettingsOf } from './idle.js';
-import { daemonOf, type Core } from './context.js';
+import { daemonOf, groupByProvider, type Core } from './context.js';
 import { bootContainer, launchContainer, planLaunch } from './launch.js';
 import { entryOwner, hostFromInspect, sshRoute, type Host } from './hosts.js';
 import { builtImageTag } from './labels.js';
@@ -23,17 +23,6 @@ export interface Target {
 /** States in which there is nothing to stop. */
 const NOT_RUNNING = new Set(['stopped', 'created', 'dead', 'removing']);
 
-/** The targets' hosts, grouped by provider: one docker call per daemon where docker takes many names. */
-function hostsByProvider(targets: readonly Target[]): Map<ProviderConfig, Host[]> {
-  const groups = new Map<ProviderConfig, Host[]>();
-  for (const t of targets) {
-    const hosts = groups.get(t.provider);
-    if (hosts) hosts.push(t.host);
-    else groups.set(t.provider, [t.host]);
-  }
-  return groups;
-}
-
 /**
  * Stop hosts with a real `docker stop` (one call per provider); it returns once each container has exited. The init
  * script exits 0 on SIGTERM, which `mng list` shows as stop reason `user`. Hosts that are not running are left alone.
@@ -41,7 +30,8 @@ function hostsByProvider(targets: readonly Target[]): Map<ProviderConfig, Host[]
 export async function stopHosts(core: Core, targets: Target[]): Promise<{ stopped: Host[]; notRunning: Host[] }> {
   const notRunning = targets.filter((t) => NOT_RUNNING.has(t.host.state)).map((t) => t.host);
   const running = targets.filter((t) => !NOT_RUNNING.has(t.host.state));
-  await Promise.all([...hostsByProvider(running)].map(async ([provider, hosts]) => {
+  await Promise.all([...groupByProvider(running)].map(async ([provider, group]) => {
+    const hosts = group.map((t) => t.host);
     core.progress(`Stopping ${hosts.map((h) => h.containerName).join(', ')}`);
     await core.runner.docker(daemonOf(provider), buildStopArgs(hosts.map((h) => h.containerId)));
   }));
@@ -56,7 +46,8 @@ export async function stopHosts(core: Core, targets: Target[]): Promise<{ stoppe
  */
 export async function destroyHosts(core: Core, targets: Target[], opts: { keepSnapshots?: boolean } = {}): Promise<{ host: Host; snapshotsRemoved: number }[]> {
   const removed = new Map<Host, number>();
-  await Promise.all([...hostsByProvider(targets)].map(async ([provider, hosts]) => {
+  await Promise.all([...groupByProvider(targets)].map(async ([provider, group]) => {
+    const hosts = group.map((t) => t.host);
     const snapshots = opts.keepSnapshots ? new Map<string, Snapshot[]>() : await listSnapshotsOf(core, provider, hosts);
     await core.runner.docker(daemonOf(provider), buildRemoveArgs(hosts.map((h) => h.containerId)));
     await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.containerName)));
@@ -110,7 +101,7 @@ export async function startHosts(core: Core, targets: Target[], opts: { sshTimeo
       return { host, status: 'failed', error: e as Error };
     }
   }));
-  await Promise.all(outcomes.map((o, i) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint, entryOwner(targets[i].provider)) : undefined)));
+  await Promise.all(outcomes.map((o, i) => (o.endpoint ? writeHostEntry(core.dataDir, o.host.containerName, o.endpoint, entryOwner(targets[i].provider, o.host.id)) : undefined)));
   return outcomes.map(({ endpoint: _e, ...o }) => o as StartOutcome);
 }
 
@@ -181,7 +172,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
       core.warn(`starting ${host.containerName} again as it was`);
       try {
         const again = await bootContainer({ ...core, runner: core.runner.detached() }, provider, host.containerId, { alias: host.containerName, name: host.name, sshUser: host.sshUser, sshTimeoutSeconds: opts.sshTimeoutSeconds });
-        await writeHostEntry(core.dataDir, host.containerName, again.endpoint, entryOwner(provider));
+        await writeHostEntry(core.dataDir, host.containerName, again.endpoint, entryOwner(provider, host.id));
       } catch (e2) {
         core.warn(`could not start ${host.containerName} again: ${(e2 as Error).message}`);
       }
@@ -198,7 +189,7 @@ export async function startFromSnapshot(core: Core, provider: ProviderConfig, ho
   }
   // The route was worked out under the temporary name (a remote daemon's ProxyCommand names the container): redo it.
   const endpoint = sshRoute(provider, host.containerName, publishedPort(booted.container), host.sshUser) ?? booted.endpoint;
-  await writeHostEntry(core.dataDir, host.containerName, endpoint, entryOwner(provider));
+  await writeHostEntry(core.dataDir, host.containerName, endpoint, entryOwner(provider, host.id));
   const fresh = hostFromInspect(booted.container, provider);
   if (!fresh) throw new MngError(`container '${host.containerName}' lost its mng labels`);
   return { host: { ...fresh, containerName: host.containerName, ssh: { ...endpoint } }, agent: booted.agent, snapshot };

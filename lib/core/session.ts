@@ -3,8 +3,8 @@ import { readHostEntry } from '../ssh/config.js';
 import { ensureConnection, hasLiveConnection, sharedSshArgs, type SshTarget } from './access.js';
 import { CONNECT_COMMAND, execCommandLine } from './container-files.js';
 import type { Core } from './context.js';
-import { endpointOf, entryOwner, type Host } from './hosts.js';
-import { containerName } from './naming.js';
+import { endpointOf, type Host } from './hosts.js';
+import { recordedHosts } from './recorded.js';
 
 /** A running host as an ssh target (an error when it is not running). */
 export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
@@ -17,15 +17,10 @@ export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
  * there is none, or the name could be on several providers, undefined: the caller looks the host up through Docker.
  */
 export async function liveTarget(core: Core, config: Config, name: string, providerName?: string): Promise<SshTarget | undefined> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return undefined;
-  // With several providers a name may be on more than one of them: only the lookup can tell (and ask for --provider).
-  if (providerName === undefined && Object.keys(config.providers).length !== 1) return undefined;
-  const alias = containerName(core.prefix, name);
-  const entry = await readHostEntry(core.dataDir, alias);
-  if (!entry || (providerName !== undefined && entry.provider !== providerName)) return undefined;
-  const provider = config.providers[entry.provider];
-  if (!provider || entryOwner(provider).daemon !== entry.daemon) return undefined;
-  const target: SshTarget = { provider, alias, container: alias, name, endpoint: entry.endpoint };
+  const [recorded] = await recordedHosts(core, config, [name], providerName) ?? [];
+  const entry = recorded && await readHostEntry(core.dataDir, recorded.container);
+  if (!entry) return undefined;
+  const target: SshTarget = { provider: recorded.provider, alias: recorded.container, container: recorded.container, name, endpoint: entry.endpoint };
   return (await hasLiveConnection(core, target)) ? target : undefined;
 }
 

@@ -137,14 +137,17 @@ export async function listSnapshotsOf(core: Core, provider: ProviderConfig, host
   return byHost;
 }
 
-/** Commit a host's container (running or stopped) into a new snapshot image. */
-export async function createSnapshot(core: Core, provider: ProviderConfig, host: Host, name: string | undefined): Promise<Pick<Snapshot, 'id' | 'imageId' | 'ref' | 'name' | 'createdAt'>> {
+/** Say so when a host has mounts: `docker commit` does not capture them. */
+export function warnMounts(core: Core, host: Pick<Host, 'mounts'>): void {
+  if (host.mounts.length === 0) return;
+  const list = host.mounts.map((m) => `${m.destination} (${m.type}${m.type === 'bind' ? ` from ${m.source}` : ''})`).join(', ');
+  core.warn(`mounts are not captured in snapshots: ${list}; start --snapshot mounts bind mounts and named volumes again (from the host's start arguments), anonymous volumes start empty`);
+}
+
+/** Commit a host's container (running or stopped; by id or name) into a new snapshot image. */
+export async function createSnapshot(core: Core, provider: ProviderConfig, host: Pick<Host, 'id' | 'name' | 'prefix' | 'containerName' | 'containerId'>, name: string | undefined): Promise<Pick<Snapshot, 'id' | 'imageId' | 'ref' | 'name' | 'createdAt'>> {
   const now = new Date();
   const snapName = name === undefined ? defaultSnapshotName(now) : validateSnapshotName(name);
-  if (host.mounts.length > 0) {
-    const list = host.mounts.map((m) => `${m.destination} (${m.type}${m.type === 'bind' ? ` from ${m.source}` : ''})`).join(', ');
-    core.warn(`mounts are not captured in snapshots: ${list}; start --snapshot mounts bind mounts and named volumes again (from the host's start arguments), anonymous volumes start empty`);
-  }
   const ref = `${snapshotRepo(host.containerName)}:${snapshotTag(now, randomBytes(3).toString('hex'))}`;
   const createdAt = now.toISOString();
   core.progress(`Committing ${host.containerName} to ${ref}`);

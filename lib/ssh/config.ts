@@ -67,13 +67,16 @@ export interface EntryOwner {
   provider: string;
   /** the daemon's identity (its host URL or docker context; '' = the local default) */
   daemon: string;
+  /** the host's id (its mng.id label), when the writer knew it */
+  hostId?: string;
 }
 
 /** Write (or rewrite: a new port after start) host ALIAS's Host entry, noting the provider and daemon it is on. */
 export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint, owner: EntryOwner): Promise<void> {
   const config = new SSHConfig();
   config.append(hostEntry(alias, endpoint, hostSshFiles(dataDir, alias)));
-  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n# mng provider: ${owner.provider}\n# mng daemon: ${owner.daemon}\n${config.toString()}\n`);
+  const id = owner.hostId ? `# mng host id: ${owner.hostId}\n` : '';
+  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n# mng provider: ${owner.provider}\n# mng daemon: ${owner.daemon}\n${id}${config.toString()}\n`);
   await ensureMainConfig(dataDir);
 }
 
@@ -82,15 +85,30 @@ export async function writeHostEntry(dataDir: string, alias: string, endpoint: S
  * runs as it did when written; a live shared connection to that route proves it (core/session.ts).
  */
 export async function readHostEntry(dataDir: string, alias: string): Promise<({ endpoint: SshEndpoint } & EntryOwner) | undefined> {
-  const text = await readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
-  const provider = text && /^# mng provider: (\S+)$/m.exec(text)?.[1];
-  const daemon = text && /^# mng daemon: (.*)$/m.exec(text)?.[1];
-  if (!text || !provider || daemon === undefined || daemon === '' && !/^# mng daemon: $/m.test(text)) return undefined;
+  const text = await readEntryText(dataDir, alias);
+  const owner = text === undefined ? undefined : entryOwnerOf(text);
+  if (!text || !owner) return undefined;
   const c = SSHConfig.parse(text).compute(alias);
   const port = Number(c.Port);
   if (typeof c.HostName !== 'string' || typeof c.User !== 'string' || !Number.isInteger(port)) return undefined;
   const proxyCommand = Array.isArray(c.ProxyCommand) ? c.ProxyCommand.join(' ') : c.ProxyCommand;
-  return { provider, daemon: daemon ?? '', endpoint: { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) } };
+  return { ...owner, endpoint: { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) } };
+}
+
+/** Only the owner part of host ALIAS's entry (no ssh parsing): what a command needs to act on the host by name. */
+export async function readHostOwner(dataDir: string, alias: string): Promise<EntryOwner | undefined> {
+  const text = await readEntryText(dataDir, alias);
+  return text === undefined ? undefined : entryOwnerOf(text);
+}
+
+const readEntryText = (dataDir: string, alias: string) => readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
+
+function entryOwnerOf(text: string): EntryOwner | undefined {
+  const provider = /^# mng provider: (\S+)$/m.exec(text)?.[1];
+  const daemon = /^# mng daemon: (.*)$/m.exec(text)?.[1];
+  if (!provider || daemon === undefined) return undefined;
+  const hostId = /^# mng host id: ([0-9a-f]+)$/m.exec(text)?.[1];
+  return { provider, daemon, ...(hostId ? { hostId } : {}) };
 }
 
 /** Pin host ALIAS's public host key (the only line of its own known_hosts file). */
