@@ -126,7 +126,8 @@ export async function listHosts(core: Core, provider: ProviderConfig): Promise<H
   return parseContainerInspect(res.stdout)
     .map((c) => hostFromInspect(c, provider))
     .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
-    .sort((a, b) => a.name.localeCompare(b.name));
+    // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The host called NAME on this provider, or a clear error. */
