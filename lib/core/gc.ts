@@ -1,14 +1,15 @@
 import type { ProviderConfig } from '../config/config.js';
 import {
-  buildImageIdsByLabelArgs, buildImageIdsByReferenceArgs, buildImageInspectArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs,
+  buildImageIdsByLabelArgs, buildImageIdsByReferenceArgs, buildImageInspectArgs, buildListIdsArgs, buildRemoveArgs,
   buildRemoveImagesArgs, buildRenameArgs,
 } from '../docker/args.js';
 import { dockerReason } from '../docker/errors.js';
-import { parseContainerInspect, parseIdLines, parseImageInspect } from '../docker/inspect.js';
+import { parseIdLines, parseImageInspect } from '../docker/inspect.js';
 import { readSshAliases, removeHostFiles } from '../ssh/config.js';
 import { staleControlSockets } from '../ssh/control.js';
 import { daemonOf, type Core } from './context.js';
 import { planDaemonGc, staleSshAliases, type GcAction, type GcContainer, type GcImage } from './gc-plan.js';
+import { inspectContainers } from './hosts.js';
 import { PREPARED_FROM_LABEL, PREPARED_REPO } from './image.js';
 import { LABEL } from './labels.js';
 import { SNAPSHOT_LABEL, SNAPSHOT_REPO } from './snapshots.js';
@@ -31,7 +32,7 @@ async function daemonFacts(core: Core, provider: ProviderConfig) {
     core.runner.docker(daemon, buildImageIdsByLabelArgs(SNAPSHOT_LABEL.prefix, core.prefix)),
   ]);
   const ids = parseIdLines(ps.stdout);
-  const containers: GcContainer[] = ids.length === 0 ? [] : parseContainerInspect((await core.runner.docker(daemon, buildInspectArgs(ids), { allowMissing: true })).stdout)
+  const containers: GcContainer[] = ids.length === 0 ? [] : (await inspectContainers(core, provider, ids))
     .map((c) => ({ id: c.Id, name: c.Name.replace(/^\//, ''), status: c.State.Status, created: Date.parse(c.Created), labels: c.Config?.Labels ?? {}, image: c.Image }));
   const inspectImages = async (list: string[]) => list.length === 0 ? [] : parseImageInspect((await core.runner.docker(daemon, buildImageInspectArgs(list), { allowMissing: true })).stdout);
   const toGc = (repo: string) => (i: { Id: string; RepoTags: string[] | null; Config: { Labels: Record<string, string> | null } | null }): GcImage => ({

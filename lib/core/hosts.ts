@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveImagesArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
@@ -115,15 +116,27 @@ export function hostFromInspect(c: ContainerInspect, provider: ProviderConfig): 
   };
 }
 
+/**
+ * `docker container inspect` of many containers. The docker CLI asks the daemon for one container after another, and
+ * the daemon answers several calls at once: a batch of 50 or more is split over parallel calls, one per core, at least
+ * 25 containers each (100 containers, 2 cores: 122 → 88 ms here). A container that is gone fails the call for itself
+ * alone; the rest still come back.
+ */
+export async function inspectContainers(core: Core, provider: ProviderConfig, refs: readonly string[]): Promise<ContainerInspect[]> {
+  const calls = Math.max(1, Math.min(availableParallelism(), Math.floor(refs.length / 25)));
+  const size = Math.ceil(refs.length / calls);
+  const chunks = Array.from({ length: calls }, (_, i) => refs.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+  const results = await Promise.all(chunks.map((c) => core.runner.docker(daemonOf(provider), buildInspectArgs(c), { allowMissing: true })));
+  return results.flatMap((r) => parseContainerInspect(r.stdout));
+}
+
 /** Every host of this prefix on one provider's daemon: one `docker ps`, one batched `docker inspect`. */
 export async function listHosts(core: Core, provider: ProviderConfig): Promise<Host[]> {
   const daemon = daemonOf(provider);
   const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
   const ids = parseIdLines(ps.stdout);
   if (ids.length === 0) return [];
-  // A container removed between the two calls makes inspect fail for it alone; the rest still come back.
-  const res = await core.runner.docker(daemon, buildInspectArgs(ids), { allowMissing: true });
-  return parseContainerInspect(res.stdout)
+  return (await inspectContainers(core, provider, ids))
     .map((c) => hostFromInspect(c, provider))
     .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
     // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
@@ -189,8 +202,7 @@ async function findHostsSettled(core: Core, provider: ProviderConfig, names: rea
   const containers = names.map((n) => containerName(core.prefix, n));
   let found: Map<string, ContainerInspect>;
   try {
-    const res = await core.runner.docker(daemonOf(provider), buildInspectArgs(containers), { allowMissing: true });
-    found = new Map(parseContainerInspect(res.stdout).map((c) => [c.Name.replace(/^\//, ''), c]));
+    found = new Map((await inspectContainers(core, provider, containers)).map((c) => [c.Name.replace(/^\//, ''), c]));
   } catch (e) {
     return names.map(() => ({ status: 'rejected', reason: e }));
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { containerExists, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
@@ -75,6 +76,29 @@ describe('list', () => {
       expect(two).toMatchObject({ state: 'stopped', exit_code: 0, ssh: { port: null, command: null } });
       const r = await sb.mng(['exec', 'two', '--', 'true']);
       expectFailure(r, 1, /agent 'two' is not running \(state: stopped\)/);
+    });
+
+    it('with 60 hosts, inspects them in parallel calls of at least 25 (one per core) and lists every one, sorted', async () => {
+      // 58 more hosts: containers with a real host's labels under their own names and ids (made without sshd: list only reads).
+      const one = await inspectContainer(sb.container('one'));
+      const names = Array.from({ length: 58 }, (_, i) => `many${String(i).padStart(2, '0')}`);
+      for (let i = 0; i < names.length; i += 10) {
+        await Promise.all(names.slice(i, i + 10).map((n, j) => {
+          const labels = { ...one.Config.Labels, 'mng.name': n, 'mng.id': `feed${String(i + j).padStart(12, '0')}` };
+          return docker(['create', '--name', sb.container(n), ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), '--entrypoint', 'true', one.Image]);
+        }));
+      }
+      try {
+        const r = await sb.mng(['-v', 'list', '--format', 'json']);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout).agents.map((a: any) => a.name)).toEqual([...names, 'one', 'two']);
+        const inspects = r.stderr.split('\n').filter((l) => l.startsWith('+ docker container inspect '));
+        const calls = Math.min(availableParallelism(), 2);
+        expect(inspects).toHaveLength(calls);
+        expect(inspects.map((l) => l.split(' ').length - 4).sort()).toEqual(calls === 2 ? [30, 30] : [60]);
+      } finally {
+        await docker(['rm', '-f', ...names.map((n) => sb.container(n))]);
+      }
     });
 
     it('does not see agents of another MNG_PREFIX', async () => {
