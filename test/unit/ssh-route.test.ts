@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
 import { dockerExecProxyCommand, isRemoteDaemon, sshRoute } from '../../lib/core/hosts.js';
+import { changedBefore } from '../../lib/core/recorded.js';
 
 const provider = (host: string): ProviderConfig => ({ name: 'p', ...PROVIDER_DEFAULTS, host });
 
@@ -47,5 +48,22 @@ describe('dockerExecProxyCommand', () => {
     const cmd = dockerExecProxyCommand(provider('tcp://h:1'), "odd name'");
     expect(cmd).not.toContain('%');
     expect(() => execFileSync('sh', ['-n', '-c', cmd])).not.toThrow();
+  });
+});
+
+describe('changedBefore (was a host stopped or running already when mng acted on it by name?)', () => {
+  const since = Date.parse('2026-11-29T06:00:00.000Z');
+  it('compares docker\'s time with the moment the call went out, exactly for a local daemon', () => {
+    expect(changedBefore('2026-11-29T05:59:59.900123456Z', since, provider(''))).toBe(true); // docker's nanoseconds
+    expect(changedBefore('2026-11-29T06:00:00.050000000Z', since, provider(''))).toBe(false);
+  });
+  it('allows two seconds for a remote daemon\'s clock', () => {
+    expect(changedBefore('2026-11-29T05:59:59.000Z', since, provider('tcp://10.1.1.1:2376'))).toBe(false);
+    expect(changedBefore('2026-11-29T05:59:57.000Z', since, provider('tcp://10.1.1.1:2376'))).toBe(true);
+  });
+  it('a container never started (docker\'s zero time) changed long before; no time at all is no answer', () => {
+    expect(changedBefore('0001-01-01T00:00:00Z', since, provider(''))).toBe(true);
+    expect(changedBefore(undefined, since, provider(''))).toBe(false);
+    expect(changedBefore('', since, provider(''))).toBe(false);
   });
 });
