@@ -210,6 +210,7 @@ describe('create --from: other sources and bad input', () => {
     expectFailure(await sb.mng(['create', 'bad4', '--target', '/x', '--no-connect']), 2, /--target needs --from/);
     const noGit = join(sb.dir, 'empty-path');
     mkdirSync(noGit);
+    symlinkSync(process.execPath, join(noGit, 'node')); // only node, which mng runs on
     expectFailure(await sb.mng(['create', 'bad5', '--from', repo, '--no-connect'], { env: { PATH: noGit } }), 1, /'git' was not found on PATH/);
     expect(await containersNamed(`${sb.prefix}bad`)).toEqual([]);
   });
