@@ -125,7 +125,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     from,
   };
   if (argv.dryRun) {
-    for (const line of dryRunCreate(ctx.core, request)) ctx.output.result(line);
+    for (const line of await dryRunCreate(ctx.core, request)) ctx.output.result(line);
     return;
   }
   const result = await createHost(ctx.core, request);

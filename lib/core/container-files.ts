@@ -19,14 +19,47 @@ export const AGENT_SESSION = 'agent';
 export const IDLE_STOP_SIGNAL = 'USR1';
 export const IDLE_STOP_EXIT_CODE = 81;
 
-/** PID 1's child (under docker-init): starts the agent and sshd; exits 0 on SIGTERM so `docker stop` is quick. */
+/** The line the init script logs (`docker logs`) when it made the host's key at its first boot: this, then the public key. */
+export const HOST_KEY_LOG_PREFIX = 'mng-host-key ';
+
+/**
+ * PID 1's child (under docker-init): writes the host's own files at its first boot, starts the agent and sshd; exits 0
+ * on SIGTERM so `docker stop` is quick. It is baked into mng's prepared image, like the other fixed files.
+ *
+ * Its arguments (create: `--authorized-key KEY --agent-bin PROGRAM --agent-cmd SCRIPT`, all public) become files in
+ * /mng, each written only when missing: a restart, or a container from a snapshot, keeps the host's own. The host's ssh
+ * host key is made here too, at the first boot, so its private half never leaves the container (no `docker cp`, nothing
+ * in `docker inspect`); the public half is logged once (HOST_KEY_LOG_PREFIX) for mng to read through the Docker API and
+ * pin before its first handshake. All before sshd starts.
+ */
 export const INIT_SCRIPT = `# mng init: the container's main process (under docker-init).
-# Starts the agent's tmux session, then sshd in the foreground. Exits 0 on SIGTERM: docker stop is quick and clean.
+# Writes the host's own files at its first boot, starts the agent's tmux session, then sshd in the foreground.
+# Exits 0 on SIGTERM: docker stop is quick and clean.
 # Exits ${IDLE_STOP_EXIT_CODE} on SIG${IDLE_STOP_SIGNAL}: the host stopped itself (kill -${IDLE_STOP_SIGNAL} 1, for example when idle).
 trap 'exit 0' TERM INT
 trap 'exit ${IDLE_STOP_EXIT_CODE}' ${IDLE_STOP_SIGNAL}
 umask 022
 mkdir -p /run/mng /run/sshd
+# mng's arguments (create): this host's own files, written once; a restart or a snapshot keeps what is there.
+while [ $# -ge 2 ]; do
+  case $1 in
+    --authorized-key) [ -e ${MNG_DIR}/authorized_keys ] || (umask 077; printf '%s\\n' "$2" > ${MNG_DIR}/authorized_keys) ;;
+    --agent-bin) [ -e ${MNG_DIR}/agent-bin ] || printf '%s' "$2" > ${MNG_DIR}/agent-bin ;;
+    --agent-cmd) [ -e ${MNG_DIR}/agent-cmd ] || printf '%s\\n' "$2" > ${MNG_DIR}/agent-cmd ;;
+  esac
+  shift 2
+done
+# The host's own ssh host key, made at its first boot: the private half stays here; mng pins the public half, read
+# from this container's log through Docker, before its first handshake.
+key=${MNG_DIR}/ssh_host_ed25519_key
+if [ ! -s "$key" ]; then
+  rm -f "$key" "$key.pub"
+  if ! err=$(ssh-keygen -q -t ed25519 -N '' -C 'mng host' -f "$key" </dev/null 2>&1 >/dev/null); then
+    echo "mng: could not make the host's ssh key: \${err:-is ssh-keygen in the image?}" >&2
+    exit 1
+  fi
+  echo "${HOST_KEY_LOG_PREFIX}$(cat "$key.pub")"
+fi
 pwd > /run/mng/workdir
 rm -f /run/mng/agent-status /run/mng/agent-exit
 ssh_dir="\${HOME:-/root}/.ssh"
@@ -125,17 +158,8 @@ export interface ContainerFile {
   mode: number;
 }
 
-/** The host's own ssh host key: made for this host alone, its public half pinned by mng. */
-export interface HostKey {
-  privateKey: string;
-  publicKey: string;
-}
-
-/**
- * mng's own files: the init script, sshd and tmux configuration, the authorized client key and the host's own host
- * key. Without `hostKey` (start --snapshot) the key already in the container's /mng is kept.
- */
-export function systemFiles(opts: { authorizedKey: string; hostKey?: HostKey }): ContainerFile[] {
+/** mng's fixed files, the same for every host: baked into the prepared image's /mng (its tag carries their hash). */
+export function imageFiles(): ContainerFile[] {
   return [
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
@@ -144,28 +168,40 @@ export function systemFiles(opts: { authorizedKey: string; hostKey?: HostKey }):
     { path: 'idle-health', content: IDLE_HEALTH_SCRIPT, mode: 0o755 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
-    { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 },
-    ...(opts.hostKey
-      ? [
-        { path: 'ssh_host_ed25519_key', content: opts.hostKey.privateKey, mode: 0o600 },
-        { path: 'ssh_host_ed25519_key.pub', content: opts.hostKey.publicKey.trim() + '\n', mode: 0o644 },
-      ]
-      : []),
   ];
 }
 
-/** The agent's own files: how to start it. A snapshot keeps them, so start --snapshot copies only the system files. */
-export function agentFiles(agent: AgentSpec): ContainerFile[] {
-  const agentLine = agentCommandLine(agent);
-  const agentCmd = agent.kind === 'program' ? `exec ${agentLine}\n` : `${agentLine}\n`;
+/**
+ * What start --snapshot copies into a container made from a snapshot: mng's fixed files (a snapshot of a host made by
+ * an older mng has older ones) and the authorized client key. The snapshot keeps the host's own key and agent files.
+ */
+export function systemFiles(opts: { authorizedKey: string }): ContainerFile[] {
+  return [...imageFiles(), { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 }];
+}
+
+/**
+ * The init script's arguments at create: the host's own files that are not secret (the authorized client key, how to
+ * start the agent), written into /mng at the first boot. They show in `docker inspect`, as the labels do.
+ */
+export function initArgs(opts: { agent: AgentSpec; authorizedKey: string }): string[] {
+  const { agent } = opts;
+  const line = agentCommandLine(agent);
   return [
-    { path: 'agent-cmd', content: agentCmd, mode: 0o755 },
-    { path: 'agent-bin', content: agent.kind === 'program' ? agent.program : '', mode: 0o644 },
+    '--authorized-key', opts.authorizedKey.trim(),
+    '--agent-bin', agent.kind === 'program' ? agent.program : '',
+    '--agent-cmd', agent.kind === 'program' ? `exec ${line}` : line,
   ];
 }
 
-export function containerFiles(opts: { agent: AgentSpec; authorizedKey: string; hostKey: HostKey }): ContainerFile[] {
-  return [...systemFiles(opts), ...agentFiles(opts.agent)];
+/** The public key in a new host's log (`docker logs`), from the line its init script writes at the first boot. */
+export function hostKeyFromLog(log: string): string | undefined {
+  for (const raw of log.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (!line.startsWith(HOST_KEY_LOG_PREFIX)) continue;
+    const m = /^(ssh-ed25519 [A-Za-z0-9+/]+={0,2})(?: |$)/.exec(line.slice(HOST_KEY_LOG_PREFIX.length));
+    return m?.[1];
+  }
+  return undefined;
 }
 
 /**

@@ -1,19 +1,18 @@
 import { stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
 import { buildBuildArgs } from '../docker/args.js';
 import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
 import { InterruptedError, MngError, UsageError } from '../errors.js';
 import { quote, quoteArgv } from '../shell.js';
 import { writeHostEntry } from '../ssh/config.js';
-import { ensureClientKey, newHostKey } from '../ssh/keys.js';
+import { ensureClientKey, readClientKey } from '../ssh/keys.js';
 import { version } from '../version.js';
-import { agentCommandLine, containerFiles, type AgentSpec, type AgentState } from './container-files.js';
+import { agentCommandLine, initArgs, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { entryOwner, hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from './idle.js';
-import { makePreparedImage, PREPARED_REPO, preparedImageFor } from './image.js';
+import { filesHash, makePreparedImage, PREPARED_REPO, preparedImageFor } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
 import { containerName, generateId } from './naming.js';
@@ -81,8 +80,8 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** create, copy and start argv for the image that will really run (the prepared one when mng had to add sshd/tmux) */
-  launch: (runImage: string) => LaunchArgv;
+  /** create and start argv for the image that will really run (mng's prepared one), with this machine's public key */
+  launch: (runImage: string, authorizedKey: string) => LaunchArgv;
 }
 
 /**
@@ -135,7 +134,9 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
       tag: image,
       buildArgs,
     }),
-    launch: (runImage) => planLaunch({ containerName: container, image: runImage, labels, startArgs, idle, workdir }),
+    launch: (runImage, authorizedKey) => planLaunch({
+      containerName: container, image: runImage, labels, startArgs, idle, workdir, initArgs: initArgs({ agent: req.agent, authorizedKey }),
+    }),
   };
 }
 
@@ -157,26 +158,27 @@ export function passthroughWarnings(req: CreateRequest): string[] {
  * `mng create --dry-run`: the shell-quoted docker command lines a create would run, with `#` comments where the
  * real run decides something on the daemon. Needs no daemon, makes no keys, creates nothing.
  */
-export function dryRunCreate(core: Core, req: CreateRequest): string[] {
+export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
   for (const w of passthroughWarnings(req)) core.warn(w);
   const env = req.provider.host ? `DOCKER_HOST=${quote(req.provider.host)} ` : '';
   const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
-  const launch = plan.launch(plan.image);
-  const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id, and its own temporary folder)`];
+  const client = await readClientKey(core.dataDir);
+  const launch = plan.launch(plan.image, client?.publicKey ?? '<public key of this machine, made at the first create>');
+  const prepared = `${PREPARED_REPO}:<image id>-g-${filesHash()}`;
+  const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id)`];
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
   lines.push(
-    plan.buildArgv
-      ? `# if the built image lacks sshd, tmux or git, mng builds ${PREPARED_REPO}:<image id> from it (adding openssh-server, tmux and git) and creates the container from that image instead`
-      : `# if ${plan.image} lacks sshd, tmux or git, mng builds ${PREPARED_REPO}:<image id> from it once (adding openssh-server, tmux and git; kept for later creates) and creates the container from that image instead`,
+    `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux and git added when it lacks them), made once by docker build and kept for later creates`,
     line(launch.create),
-    `# the folder holds mng's files for /mng: init script, sshd config, authorized key, host key`,
-    line(launch.copy(join(tmpdir(), 'mng-files-XXXXXX'))),
   );
   if (req.from) {
     lines.push(`# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`, line(buildCopyTarArgs(plan.container)));
   }
-  lines.push(line(launch.start));
+  lines.push(
+    line(launch.start),
+    `# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`,
+  );
   return lines;
 }
 
@@ -211,8 +213,8 @@ async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: C
 }
 
 /**
- * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → launch (docker create,
- * copy mng's files in, docker start, SSH handshake with the pinned host key, agent state) → ssh config entry.
+ * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → launch (docker create with
+ * the init's arguments, docker start, the host key it made pinned, SSH handshake, agent state) → ssh config entry.
  * Any failure (or Ctrl-C) removes what this attempt made: the container (found by its unique id label) and the image
  * built for it.
  */
@@ -227,22 +229,20 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       await buildFromDockerfile(core, provider, plan, plan.buildArgv, req.build);
       built = true;
     }
-    // The host's own host key: its private half goes into this container only, its public half is pinned here.
-    const [prepared, client, hostKey] = await Promise.all([
+    const [prepared, client] = await Promise.all([
       preparedImageFor(core, provider, image),
       ensureClientKey(core.runner, core.dataDir),
-      newHostKey(core.runner, `mng host ${container}`),
     ]);
     return await launchContainer(core, {
       provider,
       name: req.name,
       containerName: container,
       alias: container,
-      pinPublicKey: hostKey.publicKey,
-      argv: plan.launch(prepared.tag),
+      // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
+      newHostKey: true,
+      argv: plan.launch(prepared.tag, client.publicKey),
       makeMissingImage: () => makePreparedImage(core, provider, image, prepared.baseId),
       imageForMessages: image,
-      files: containerFiles({ agent: req.agent, authorizedKey: client.publicKey, hostKey }),
       beforeStart: req.from && (() => copySource(core, provider, container, req.from!)),
       sshUser: 'root',
       sshTimeoutSeconds: req.sshTimeoutSeconds,

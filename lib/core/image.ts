@@ -1,11 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
 import { buildImageInspectArgs, buildPrepareArgs, buildPullArgs, buildTagArgs, buildToolProbeArgs } from '../docker/args.js';
 import { dockerError, dockerReason, meaningfulLines } from '../docker/errors.js';
 import { parseImageInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
+import { tarOf } from '../ustar.js';
+import { imageFiles } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 
-/** Repository of mng's prepared images, tagged by the base image's id. */
+/**
+ * Repository of mng's prepared images, tagged by the base image's id: `<id>-g` is the base with sshd, tmux and git
+ * (the slow step, once per base), `<id>-g-<files hash>` that plus mng's fixed files in /mng (quick, once per base and
+ * version of those files). Containers run from the second; a new mng version makes a new one, and hosts made from an
+ * older one keep their image.
+ */
 export const PREPARED_REPO = 'mng-prepared';
 export const PREPARED_FROM_LABEL = 'mng.prepared-from';
 
@@ -19,7 +27,7 @@ RUN set -e; \\
       apt-get install -y -qq --no-install-recommends openssh-server tmux git; \\
       rm -rf /var/lib/apt/lists/*; \\
     elif command -v apk >/dev/null 2>&1; then \\
-      apk add --no-cache openssh-server tmux git; \\
+      apk add --no-cache openssh-server openssh-keygen tmux git; \\
     elif command -v dnf >/dev/null 2>&1; then \\
       dnf install -y openssh-server tmux git; dnf clean all; \\
     elif command -v microdnf >/dev/null 2>&1; then \\
@@ -32,9 +40,33 @@ RUN set -e; \\
 `;
 }
 
-export function preparedTag(baseImageId: string): string {
+/** The base image with sshd, tmux and git: `mng-prepared:<base id>-g`. */
+export function toolsTag(baseImageId: string): string {
   // `-g`: prepared images with git; those made before mng added git are not reused.
   return `${PREPARED_REPO}:${baseImageId.replace(/^sha256:/, '').slice(0, 12)}-g`;
+}
+
+/** mng's fixed files as the tar that the prepared image's build unpacks at / (a private /mng folder, 0700). */
+function filesTar(): Buffer {
+  return tarOf([{ path: 'mng/', mode: 0o700 }, ...imageFiles().map((f) => ({ path: `mng/${f.path}`, mode: f.mode, content: f.content }))]);
+}
+
+let filesHashMemo: string | undefined;
+/** A short hash of mng's fixed files (their names, modes and content): part of the prepared image's tag. */
+export function filesHash(): string {
+  filesHashMemo ??= createHash('sha256').update(filesTar()).digest('hex').slice(0, 8);
+  return filesHashMemo;
+}
+
+/** The image containers run from: the base with sshd, tmux, git and mng's fixed files, `mng-prepared:<base id>-g-<files hash>`. */
+export function preparedTag(baseImageId: string): string {
+  return `${toolsTag(baseImageId)}-${filesHash()}`;
+}
+
+/** The build context (a tar, for `docker build -`) that adds mng's fixed files to `from`. ADD unpacks the inner tar, modes kept. */
+export function filesBuildContext(from: string): Buffer {
+  const dockerfile = `FROM ${from}\nADD mng.tar /\n`;
+  return tarOf([{ path: 'Dockerfile', mode: 0o644, content: dockerfile }, { path: 'mng.tar', mode: 0o644, content: filesTar() }]);
 }
 
 /** The image's id; pulls it when it is not there locally. */
@@ -62,13 +94,29 @@ export async function preparedImageFor(core: Core, provider: ProviderConfig, ima
 }
 
 /**
- * Make `mng-prepared:<base id>`: a tag of the base image when it has sshd and tmux already, else a build that adds
- * them. create runs this only when `docker create --pull=never` said the tag is missing: the common case (the image
- * was prepared before) costs no inspect of the tag.
+ * Make `mng-prepared:<base id>-g-<files hash>`: mng's fixed files added to the base with sshd, tmux and git (made
+ * first when missing). create runs this only when `docker create --pull=never` said the tag is missing: the common case
+ * (the image was prepared before) costs no inspect of the tag.
  */
 export async function makePreparedImage(core: Core, provider: ProviderConfig, image: string, baseId: string): Promise<void> {
   const daemon = daemonOf(provider);
-  const tag = preparedTag(baseId);
+  const tools = toolsTag(baseId);
+  const have = await core.runner.docker(daemon, buildImageInspectArgs([tools]), { allowMissing: true });
+  if (have.exitCode !== 0) await makeToolsImage(core, provider, image, baseId);
+  const args = buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId });
+  const build = await core.runner.docker(daemon, args, { input: filesBuildContext(tools), check: false });
+  if (build.exitCode !== 0) {
+    throw new MngError(`adding mng's files to image '${image}' failed: ${dockerReason(build.stderr) || meaningfulLines(build.stdout).slice(-3).join(' | ')}`);
+  }
+}
+
+/**
+ * Make `mng-prepared:<base id>-g`: a tag of the base image when it has sshd, tmux, git and ssh-keygen already, else a
+ * build that adds them.
+ */
+async function makeToolsImage(core: Core, provider: ProviderConfig, image: string, baseId: string): Promise<void> {
+  const daemon = daemonOf(provider);
+  const tag = toolsTag(baseId);
   const probe = await core.runner.docker(daemon, buildToolProbeArgs(baseId), { check: false });
   if (probe.exitCode === 0) {
     await core.runner.docker(daemon, buildTagArgs(baseId, tag));

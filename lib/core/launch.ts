@@ -1,5 +1,6 @@
-// Launching a container, shared by create, start and start --snapshot: docker create, mng's files into /mng, docker
-// start, the SSH handshake with the pinned host key, the agent's state; and removing what a failed attempt made.
+// Launching a container, shared by create, start and start --snapshot: docker create, (start --snapshot: mng's files
+// into /mng), docker start, (create: the new host key, read and pinned), the SSH handshake with the pinned host key, the
+// agent's state; and removing what a failed attempt made.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspe
 import { InterruptedError, MngError } from '../errors.js';
 import type { SshEndpoint } from '../ssh/args.js';
 import { isPinned, pinHostKey, removeHostFiles } from '../ssh/config.js';
+import { readNewHostKey } from './host-key.js';
 import { parseAgentProbe, type AgentState, type ContainerFile } from './container-files.js';
 import { repairAccess } from './access.js';
 import { daemonOf, type Core } from './context.js';
@@ -22,7 +24,7 @@ import { exitedError, waitForSsh } from './ssh-wait.js';
 /** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
 export interface LaunchArgv {
   create: string[];
-  /** `docker cp` of the local staging folder into the container's /mng */
+  /** `docker cp` of the local staging folder into the container's /mng (start --snapshot; create needs none) */
   copy: (stagingDir: string) => string[];
   start: string[];
 }
@@ -69,9 +71,10 @@ export interface Booted {
 
 /**
  * docker start → the published SSH port (it may change at every start) → SSH handshake with the pinned host key →
- * the agent's state. Shared by create, start and start --snapshot.
+ * the agent's state. Shared by create, start and start --snapshot. With `newHostKey` (create) the container made its
+ * host key at this first boot: its public half is read through Docker, alongside the port, and pinned under the alias.
  */
-export async function bootContainer(core: Core, provider: ProviderConfig, container: string, opts: { alias: string; name: string; sshUser: string; sshTimeoutSeconds: number; startArgv?: string[] }): Promise<Booted> {
+export async function bootContainer(core: Core, provider: ProviderConfig, container: string, opts: { alias: string; name: string; sshUser: string; sshTimeoutSeconds: number; startArgv?: string[]; newHostKey?: boolean }): Promise<Booted> {
   const daemon = daemonOf(provider);
   const startArgv = opts.startArgv ?? buildStartArgs([container]);
   // Two daemons on one machine hand out host ports from the same range without knowing of each other:
@@ -82,17 +85,36 @@ export async function bootContainer(core: Core, provider: ProviderConfig, contai
   }
   if (start.exitCode !== 0) throw dockerError(startArgv, start.exitCode, start.stderr, daemon);
 
-  const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
-  const [c] = parseContainerInspect(inspect.stdout);
-  // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
-  if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
+  // A new host makes its key at this first boot: read it while docker reports the port.
+  const cancel = { cancelled: false };
+  const newKey = opts.newHostKey ? readNewHostKey(core, provider, container, opts.sshTimeoutSeconds, cancel) : undefined;
+  newKey?.catch(() => { /* awaited below, or settled before a failure is thrown */ });
+  const settle = async () => {
+    cancel.cancelled = true;
+    await newKey?.catch(() => undefined); // no docker call of this attempt outlives it
+  };
+  let c: ContainerInspect;
+  try {
+    const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
+    [c] = parseContainerInspect(inspect.stdout);
+    // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
+    if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'start');
+  } catch (e) {
+    await settle();
+    throw e;
+  }
   const endpoint = sshRoute(provider, container, publishedPort(c), opts.sshUser);
   if (!endpoint) {
+    await settle();
     throw new MngError(`container '${container}' has no published SSH port (did a -s flag change the network?)`);
   }
   const target = { provider, alias: opts.alias, container, name: opts.name, endpoint };
-  // No pinned host key here (a lost data folder, another machine): pin it through Docker before the first handshake.
-  if (!(await isPinned(core.dataDir, opts.alias))) await repairAccess(core, target);
+  if (newKey) {
+    await pinHostKey(core.dataDir, opts.alias, await newKey);
+  } else if (!(await isPinned(core.dataDir, opts.alias))) {
+    // No pinned host key here (a lost data folder, another machine): pin it through Docker before the first handshake.
+    await repairAccess(core, target);
+  }
   core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
   const probe = await waitForSsh(core, target, opts.sshTimeoutSeconds);
   return { container: c, endpoint, agent: parseAgentProbe(probe) };
@@ -117,16 +139,16 @@ export interface LaunchSpec {
   containerName: string;
   /** the host's ssh alias (its final container name): its pinned key and Host entry */
   alias: string;
-  /** a new host's public host key, pinned under `alias` once its container exists (create; start --snapshot keeps the pin) */
-  pinPublicKey?: string;
+  /** a new host (create): it makes its own host key at its first boot; mng reads it and pins it under `alias` (start --snapshot keeps the pin) */
+  newHostKey?: boolean;
   /** the docker commands (planLaunch): create from the prepared image or a snapshot, with the labels and start args */
   argv: LaunchArgv;
   /** the image as the user knows it, for messages */
   imageForMessages: string;
   /** make the image when `docker create` says it is missing (create: mng's prepared image), then create again */
   makeMissingImage?: () => Promise<void>;
-  /** what goes into the container's /mng before its first start */
-  files: ContainerFile[];
+  /** what goes into the container's /mng before its first start (start --snapshot; create has all it needs in the image and the init's arguments) */
+  files?: ContainerFile[];
   /** more to copy into the created container before its first start (create --from: the user's files) */
   beforeStart?: () => Promise<void>;
   sshUser: string;
@@ -135,44 +157,46 @@ export interface LaunchSpec {
 }
 
 /**
- * docker create → copy mng's files into /mng → boot (start, SSH handshake, agent state) → `finish`. Any failure (or
- * Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
+ * docker create → (files) copy into /mng → boot (start, new host key, SSH handshake, agent state) → `finish`. Any
+ * failure (or Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
  */
 export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (booted: Booted) => Promise<T>): Promise<T> {
   const { provider } = spec;
   const daemon = daemonOf(provider);
   const container = spec.containerName;
-  let pinned = false;
-  // mng's files are written to a local folder while docker creates the container: they do not depend on it.
-  const staging = stageFiles(spec.files);
-  staging.catch(() => { /* awaited below, or removed in the clean-up */ });
+  let created = false;
+  const argv = spec.argv;
+  // mng's files (if any) are written to a local folder while docker creates the container: they do not depend on it.
+  const staging = spec.files && spec.files.length > 0 ? stageFiles(spec.files) : undefined;
+  staging?.catch(() => { /* awaited below, or removed in the clean-up */ });
   let unstaged: Promise<void> | undefined;
   try {
     core.progress(`Creating container ${container}`);
-    let created = await core.runner.docker(daemon, spec.argv.create, { check: false });
-    if (created.exitCode !== 0 && spec.makeMissingImage && /No such image/i.test(created.stderr)) {
+    let result = await core.runner.docker(daemon, argv.create, { check: false });
+    if (result.exitCode !== 0 && spec.makeMissingImage && /No such image/i.test(result.stderr)) {
       await spec.makeMissingImage();
-      created = await core.runner.docker(daemon, spec.argv.create, { check: false });
+      result = await core.runner.docker(daemon, argv.create, { check: false });
     }
-    if (created.exitCode !== 0) {
-      if (/is already in use/.test(created.stderr)) {
+    if (result.exitCode !== 0) {
+      if (/is already in use/.test(result.stderr)) {
         throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
           hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
         });
       }
-      throw dockerError(spec.argv.create, created.exitCode, created.stderr, daemon);
+      throw dockerError(argv.create, result.exitCode, result.stderr, daemon);
     }
-    if (spec.pinPublicKey) {
-      await pinHostKey(core.dataDir, spec.alias, spec.pinPublicKey);
-      pinned = true;
-    }
+    created = true;
 
-    const dir = await staging;
-    await core.runner.docker(daemon, spec.argv.copy(dir));
-    unstaged = rm(dir, { recursive: true, force: true }); // while the container starts
+    if (staging) {
+      const dir = await staging;
+      await core.runner.docker(daemon, argv.copy(dir));
+      unstaged = rm(dir, { recursive: true, force: true }); // while the container starts
+    }
     if (spec.beforeStart) await spec.beforeStart();
 
-    const booted = await bootContainer(core, provider, container, { alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: spec.argv.start });
+    const booted = await bootContainer(core, provider, container, {
+      alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: argv.start, newHostKey: spec.newHostKey,
+    });
     if (booted.agent.state === 'missing') {
       throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {
         hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
@@ -181,11 +205,11 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
     await unstaged;
     return await finish(booted);
   } catch (e) {
-    await (unstaged ?? staging.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined));
+    await (unstaged ?? staging?.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined));
     if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
     await removeAttempt(core, provider, spec.attempt);
-    if (pinned) await removeHostFiles(core.dataDir, spec.alias);
+    // A new host's key is pinned under its alias once the container exists; no other host had that name then.
+    if (created && spec.newHostKey) await removeHostFiles(core.dataDir, spec.alias);
     throw e;
   }
 }
-

@@ -24,6 +24,8 @@ export interface CreateSpec {
   idle?: IdleSettings;
   /** the container's working folder (create --from: the target), so the agent, exec and connect start there */
   workdir?: string;
+  /** arguments of mng's init script (create: the host's own files that are not secret, see initArgs) */
+  initArgs?: readonly string[];
 }
 
 /**
@@ -45,6 +47,7 @@ export function buildCreateArgs(spec: CreateSpec): string[] {
     '--entrypoint', '/bin/sh',
     spec.image,
     `${MNG_DIR}/init`,
+    ...(spec.initArgs ?? []),
   ];
 }
 
@@ -121,6 +124,11 @@ export function buildExecScriptArgs(container: string, script: string, args: rea
   return ['exec', ...(opts.stdin ? ['-i'] : []), container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 
+/** Everything a container wrote (a new host's first lines: the public half of the host key its init made). */
+export function buildLogsArgs(container: string): string[] {
+  return ['logs', container];
+}
+
 /** The last `lines` lines a container wrote (why it died). */
 export function buildLogsTailArgs(container: string, lines: number): string[] {
   return ['logs', '--tail', String(lines), container];
@@ -134,15 +142,15 @@ export function buildPullArgs(image: string): string[] {
   return ['pull', '--quiet', image];
 }
 
-/** Does this image already have sshd, tmux and git? Runs a throwaway container with no network. */
+/** Does this image already have sshd, ssh-keygen (a host makes its key at first boot), tmux and git? Runs a throwaway container with no network. */
 export function buildToolProbeArgs(image: string): string[] {
   return [
     'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', image, '-c',
-    'command -v tmux >/dev/null && command -v git >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
+    'command -v tmux >/dev/null && command -v git >/dev/null && command -v ssh-keygen >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
   ];
 }
 
-/** `docker build` of mng's thin derived image; the Dockerfile comes on stdin. */
+/** `docker build` of one of mng's thin derived images: the Dockerfile, or a tar of the build context, comes on stdin. */
 export function buildPrepareArgs(tag: string, labels: Record<string, string>): string[] {
   return ['build', '--tag', tag, ...labelFlags(labels), '-'];
 }

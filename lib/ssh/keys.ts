@@ -1,5 +1,4 @@
 import { chmod, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Runner } from '../process/runner.js';
 import { MngError } from '../errors.js';
@@ -19,6 +18,11 @@ async function readPair(dir: string): Promise<KeyPair | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The client key pair when it exists (nothing is made: `create --dry-run` shows the public key a create would use). */
+export async function readClientKey(dataDir: string): Promise<KeyPair | undefined> {
+  return readPair(dirname(clientKeyPath(dataDir)));
 }
 
 /**
@@ -46,19 +50,4 @@ export async function ensureClientKey(runner: Runner, dataDir: string): Promise<
   const pair = await readPair(dir);
   if (!pair) throw new MngError(`could not create the ssh key pair in ${dir}`);
   return pair;
-}
-
-/**
- * A new host key for one host. The private key goes into that host's container only (through Docker) and is not
- * kept here; mng keeps the public key, pinned under the host's alias.
- */
-export async function newHostKey(runner: Runner, comment: string): Promise<{ privateKey: string; publicKey: string }> {
-  const tmp = await mkdtemp(join(tmpdir(), 'mng-hostkey-'));
-  try {
-    await runner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(tmp, 'key')], { check: true });
-    const [privateKey, publicKey] = await Promise.all([readFile(join(tmp, 'key'), 'utf8'), readFile(join(tmp, 'key.pub'), 'utf8')]);
-    return { privateKey, publicKey: publicKey.trim() };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
 }

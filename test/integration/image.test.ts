@@ -15,18 +15,27 @@ describe('image preparation', () => {
     sb.useImage(base);
   });
 
-  it('installs sshd and tmux once, in a derived image cached by the base image id', async () => {
+  it('installs sshd and tmux once, in a derived image cached by the base image id, and adds mng\'s files on top', async () => {
     const bare = await docker(['run', '--rm', '--entrypoint', 'sh', base, '-c', 'command -v tmux || test -x /usr/sbin/sshd'], { reject: false });
     expect(bare.exitCode).not.toBe(0);
 
     const first = await sb.mng(['-v', 'create', 'first', '--no-connect']);
     expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stderr).toMatch(/^\+ docker build --tag mng-prepared:/m);
-    const prepared = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}-g`;
-    expect(await imageExists(prepared)).toBe(true);
-    const labels = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', prepared])).stdout);
-    expect(labels['mng.prepared-from']).toBe(baseId);
-    expect((await inspectContainer(sb.container('first'))).Config.Image).toBe(prepared);
+    const tools = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}-g`;
+    expect(first.stderr).toContain(`+ docker build --tag ${tools} `);
+    expect(await imageExists(tools)).toBe(true);
+    const prepared = (await inspectContainer(sb.container('first'))).Config.Image;
+    expect(prepared).toMatch(new RegExp(`^${tools}-[0-9a-f]{8}$`));
+    expect(first.stderr).toContain(`+ docker build --tag ${prepared} --label mng.prepared-from=${baseId} -`);
+    for (const image of [tools, prepared]) {
+      const labels = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])).stdout);
+      expect(labels['mng.prepared-from']).toBe(baseId);
+    }
+    // mng's fixed files are in the image, in a private /mng; nothing of one host is
+    const files = await docker(['run', '--rm', '--entrypoint', 'sh', prepared, '-c', 'stat -c "%a %n" /mng /mng/*']);
+    expect(files.stdout.trim().split('\n')).toEqual([
+      '700 /mng', '755 /mng/agent', '755 /mng/idle-health', '755 /mng/idle-watch', '755 /mng/init', '644 /mng/sshd_config', '755 /mng/start-agent', '644 /mng/tmux.conf',
+    ]);
 
     const second = await sb.mng(['-v', 'create', 'second', '--no-connect']);
     expect(second.exitCode, second.stderr).toBe(0);
@@ -45,11 +54,13 @@ describe('image preparation', () => {
     const r = await sb.mng(['-v', 'create', 'ready', '--no-connect']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^\+ docker run --rm --network=none --entrypoint \/bin\/sh/m);
-    expect(r.stderr).not.toMatch(/docker build/);
+    expect(r.stderr).not.toMatch(/docker build --tag \S+-g --label/);
     // tagged, not rebuilt: the same image id
     const tagged = `mng-prepared:${readyId.replace('sha256:', '').slice(0, 12)}-g`;
     expect((await docker(['image', 'inspect', '--format', '{{.Id}}', tagged])).stdout.trim()).toBe(readyId);
+    // mng's files still go on top, in a quick build of their own
+    expect(r.stderr).toContain(`+ docker build --tag ${tagged}-`);
     const again = await sb.mng(['-v', 'create', 'ready2', '--no-connect']);
-    expect(again.stderr).not.toMatch(/docker run --rm/);
+    expect(again.stderr).not.toMatch(/docker run --rm|docker build/);
   });
 });

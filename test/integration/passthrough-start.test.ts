@@ -70,6 +70,15 @@ describe('mng create -s: each value goes to docker create as one token', () => {
     expect(await sh('net2', 'echo ok')).toBe('ok');
   });
 
+  it('-s --log-driver=none: no log to read the new host key from, so mng reads it with docker exec; ssh works', async () => {
+    const r = await sb.mng(['-v', 'create', 'nolog', '--no-connect', '-s', '--log-driver=none']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\+ docker logs \S+nolog$/m);
+    expect(r.stderr).toMatch(/^\+ docker exec \S+nolog \/bin\/sh -c 'cat \/mng\/ssh_host_ed25519_key\.pub/m);
+    expect(r.stderr).not.toMatch(/restored ssh access/);
+    expect(await sh('nolog', 'echo ok')).toBe('ok');
+  });
+
   it('-s=--cpus=2 -b=--no-cache without --dockerfile: -s applies, -b is ignored with a warning', async () => {
     const r = await sb.create('eq', ['-s=--cpus=2', '-b=--no-cache']);
     expect(r.stderr).toMatch(/^mng: warning: -b values go to docker build, which runs only with --dockerfile; ignored: --no-cache$/m);
@@ -98,8 +107,9 @@ describe('mng create -s: each value goes to docker create as one token', () => {
 describe('mng create -s: values docker takes but the host cannot work with fail clearly, leaving nothing', () => {
   it.each([
     // (the container may still be running right after docker start, and die during the wait for ssh: either step is right)
-    [['-s', '--user=nobody'], /sshd did not start in container '\S+' \(step: (start|wait for ssh)\): the container exited with code 2: .*\/mng\/init: Permission denied/],
-    [['-s', '--read-only'], /docker cp failed .*read-only/],
+    [['-s', '--user=nobody'], /sshd did not start in container '\S+' \(step: (start|host key|wait for ssh)\): the container exited with code 2: .*\/mng\/init: Permission denied/],
+    // the host cannot make its ssh key in a read-only /mng
+    [['-s', '--read-only'], /sshd did not start in container '\S+' \(step: (start|host key)\): the container exited with code 1: mng: could not make the host's ssh key: .*Read-only file system/],
   ])('%j', async (args, message) => {
     const r = await sb.mng(['create', 'unusable', '--no-connect', ...args]);
     expectFailure(r, 1, message);

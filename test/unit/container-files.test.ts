@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,19 +10,22 @@ import {
   REPAIR_ACCESS_SCRIPT,
   agentCommandLine,
   CONNECT_COMMAND,
-  containerFiles,
   execCommandLine,
+  HOST_KEY_LOG_PREFIX,
+  hostKeyFromLog,
+  imageFiles,
   INIT_SCRIPT,
+  initArgs,
   parseAgentProbe,
   SSHD_CONFIG,
   START_AGENT_SCRIPT,
+  systemFiles,
   TMUX_CONF,
   type ContainerFile,
 } from '../../lib/core/container-files.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyDummyDummyDummyDummyDummyDummyDumm mng-client';
-const HOST_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST mng host';
-const HOST_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+const HOST_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x= mng host';
 
 function byPath(files: ContainerFile[]): Record<string, ContainerFile> {
   return Object.fromEntries(files.map((f) => [f.path, f]));
@@ -56,10 +59,9 @@ describe('agentCommandLine', () => {
   });
 });
 
-describe('containerFiles', () => {
-  it('writes the twelve files with their modes; keys are 0600, scripts 0755', () => {
-    const files = containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } });
-    expect(files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
+describe('the files in /mng', () => {
+  it('bakes the seven fixed files into the image with their modes: no key, no authorized key, nothing of one host', () => {
+    expect(imageFiles().map((f) => [f.path, f.mode.toString(8)])).toEqual([
       ['init', '755'],
       ['start-agent', '755'],
       ['agent', '755'],
@@ -67,52 +69,110 @@ describe('containerFiles', () => {
       ['idle-health', '755'],
       ['sshd_config', '644'],
       ['tmux.conf', '644'],
-      ['authorized_keys', '600'],
-      ['ssh_host_ed25519_key', '600'],
-      ['ssh_host_ed25519_key.pub', '644'],
-      ['agent-cmd', '755'],
-      ['agent-bin', '644'],
     ]);
-  });
-
-  it('puts the fixed scripts and configs in as they are', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
+    const f = byPath(imageFiles());
     expect(f.init.content).toBe(INIT_SCRIPT);
     expect(f['start-agent'].content).toBe(START_AGENT_SCRIPT);
     expect(f.sshd_config.content).toBe(SSHD_CONFIG);
     expect(f['tmux.conf'].content).toBe(TMUX_CONF);
     expect(f.agent.content).toBe(AGENT_WRAPPER);
+    for (const file of imageFiles()) expect(file.content).not.toMatch(/PRIVATE KEY|ssh-ed25519 AAAA/);
   });
 
-  it('writes the authorized key trimmed, with one final newline, and the host key pair verbatim', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: `\n  ${KEY}  \n\n`, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
-    expect(f.authorized_keys.content).toBe(`${KEY}\n`);
-    expect(f.ssh_host_ed25519_key.content).toBe(HOST_KEY);
-    expect(f['ssh_host_ed25519_key.pub'].content).toBe(`${HOST_PUB}\n`);
-  });
-
-  it('execs a program agent and records the program for the PATH check', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
-    expect(f['agent-cmd'].content).toBe("exec claude --model 'opus max'\n");
-    expect(f['agent-bin'].content).toBe('claude');
-  });
-
-  it('runs a command agent as a script line, with no program to check', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
-    expect(f['agent-cmd'].content).toBe('npm start; bash\n');
-    expect(f['agent-bin'].content).toBe('');
-  });
-
-  it('runs a shell agent with no program to check', () => {
-    const f = byPath(containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } }));
-    expect(f['agent-cmd'].content).toBe('if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi\n');
-    expect(f['agent-bin'].content).toBe('');
+  it('start --snapshot copies the fixed files and the authorized key (trimmed, 0600), not the host key', () => {
+    const files = systemFiles({ authorizedKey: `\n  ${KEY}  \n\n` });
+    expect(files.slice(0, 7)).toEqual(imageFiles());
+    expect(files.slice(7)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o600 }]);
   });
 
   it('uses relative paths only (they go under /mng)', () => {
-    for (const f of containerFiles({ agent: { kind: 'shell' }, authorizedKey: KEY, hostKey: { privateKey: HOST_KEY, publicKey: HOST_PUB } })) {
-      expect(f.path).not.toMatch(/^\/|\.\./);
+    for (const f of systemFiles({ authorizedKey: KEY })) expect(f.path).not.toMatch(/^\/|\.\./);
+  });
+});
+
+describe('initArgs: the host\'s own public files, as arguments of the init script', () => {
+  it('execs a program agent and records the program for the PATH check', () => {
+    expect(initArgs({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: ` ${KEY}\n` })).toEqual([
+      '--authorized-key', KEY, '--agent-bin', 'claude', '--agent-cmd', "exec claude --model 'opus max'",
+    ]);
+  });
+
+  it('runs a command agent as a script line, with no program to check', () => {
+    expect(initArgs({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY }).slice(2)).toEqual(['--agent-bin', '', '--agent-cmd', 'npm start; bash']);
+  });
+
+  it('runs a shell agent with no program to check', () => {
+    expect(initArgs({ agent: { kind: 'shell' }, authorizedKey: KEY }).slice(2)).toEqual([
+      '--agent-bin', '', '--agent-cmd', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi',
+    ]);
+  });
+});
+
+describe('hostKeyFromLog', () => {
+  it('takes the key (without its comment) from the line the init script writes', () => {
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}${HOST_PUB}\nmng: something else\n`)).toBe('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x=');
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}ssh-ed25519 AAAAC3\r\n`)).toBe('ssh-ed25519 AAAAC3');
+  });
+
+  it('only the first such line counts, and a garbled one is no key', () => {
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}ssh-rsa AAAA\n${HOST_KEY_LOG_PREFIX}${HOST_PUB}\n`)).toBeUndefined();
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}ssh-ed25519 AAAA;rm\n`)).toBeUndefined();
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}${HOST_PUB}\n${HOST_KEY_LOG_PREFIX}ssh-ed25519 OTHER\n`)).toBe('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x=');
+  });
+
+  it('nothing before the init script made the key', () => {
+    expect(hostKeyFromLog('')).toBeUndefined();
+    expect(hostKeyFromLog(`sshd: ${HOST_KEY_LOG_PREFIX}${HOST_PUB}\n`)).toBeUndefined();
+  });
+});
+
+describe('the init script\'s first boot, run by a local sh in a folder standing for /mng', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mng-init-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The script up to where it starts the agent (no tmux, sshd or /run here), with /mng and /run/mng moved into `dir`. */
+  const firstBoot = (args: string[], env: Record<string, string> = {}) => {
+    const upTo = INIT_SCRIPT.slice(0, INIT_SCRIPT.indexOf('pwd > /run/mng/workdir'));
+    const script = upTo.replaceAll('/run/', `${dir}/run/`).replaceAll('/mng/', `${dir}/mng/`);
+    mkdirSync(join(dir, 'mng'), { recursive: true });
+    return execFileSync('/bin/sh', ['-c', script, 'init', ...args], { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...env } });
+  };
+  const read = (name: string) => readFileSync(join(dir, 'mng', name), 'utf8');
+
+  it('writes the files from its arguments, makes the host key, and logs the public half once', () => {
+    const out = firstBoot(initArgs({ agent: { kind: 'program', program: 'claude', args: ["it's"] }, authorizedKey: KEY }));
+    expect(read('authorized_keys')).toBe(`${KEY}\n`);
+    expect(statSync(join(dir, 'mng', 'authorized_keys')).mode & 0o777).toBe(0o600);
+    expect(read('agent-bin')).toBe('claude');
+    expect(read('agent-cmd')).toBe("exec claude 'it'\\''s'\n");
+    expect(statSync(join(dir, 'mng', 'ssh_host_ed25519_key')).mode & 0o777).toBe(0o600);
+    const pub = read('ssh_host_ed25519_key.pub').trim();
+    expect(hostKeyFromLog(out)).toBe(pub.split(' ').slice(0, 2).join(' '));
+
+    // the next boot (a restart, or a snapshot's container) keeps what is there and logs nothing
+    const again = firstBoot(['--authorized-key', 'ssh-ed25519 OTHER', '--agent-bin', 'x', '--agent-cmd', 'x']);
+    expect(again).toBe('');
+    expect(read('authorized_keys')).toBe(`${KEY}\n`);
+    expect(read('agent-bin')).toBe('claude');
+    expect(read('ssh_host_ed25519_key.pub').trim()).toBe(pub);
+  });
+
+  it('without arguments (a container from a snapshot) it writes no agent files', () => {
+    firstBoot([]);
+    expect(existsSync(join(dir, 'mng', 'agent-cmd'))).toBe(false);
+    expect(existsSync(join(dir, 'mng', 'ssh_host_ed25519_key'))).toBe(true);
+  });
+
+  it('stops with a one-line reason when it cannot make the key (an image without ssh-keygen)', () => {
+    let failure: { status: number; stderr: string } | undefined;
+    try {
+      firstBoot([], { PATH: join(dir, 'empty') });
+    } catch (e) {
+      failure = e as { status: number; stderr: string };
     }
+    expect(failure?.status).toBe(1);
+    expect(failure?.stderr.trim().split('\n').pop()).toMatch(/^mng: could not make the host's ssh key: .*ssh-keygen.*not found/);
   });
 });
 

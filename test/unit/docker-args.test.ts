@@ -3,6 +3,7 @@ import {
   buildCopyInArgs,
   buildCreateArgs,
   buildImageInspectArgs,
+  buildLogsArgs,
   buildInspectArgs,
   buildImageIdsByReferenceArgs,
   buildListIdsArgs,
@@ -101,6 +102,11 @@ describe('buildCreateArgs', () => {
     ]);
   });
 
+  it('passes the init script its arguments after /mng/init, verbatim', () => {
+    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: ['--cpus=1'], initArgs: ['--authorized-key', 'ssh-ed25519 AAAA c', '--agent-bin', ''] });
+    expect(args.slice(args.indexOf('--entrypoint'))).toEqual(['--entrypoint', '/bin/sh', 'i', '/mng/init', '--authorized-key', 'ssh-ed25519 AAAA c', '--agent-bin', '']);
+  });
+
   it('adds nothing for a disabled idle timeout', () => {
     const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [], idle: { timeoutSeconds: 0, intervalSeconds: 30 } });
     expect(args).toEqual(['create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--entrypoint', '/bin/sh', 'i', '/mng/init']);
@@ -163,11 +169,15 @@ describe('small builders', () => {
     expect(buildPullArgs('alpine:3.20')).toEqual(['pull', '--quiet', 'alpine:3.20']);
   });
 
-  it('buildToolProbeArgs runs a throwaway container without network that checks tmux and sshd', () => {
+  it('buildToolProbeArgs runs a throwaway container without network that checks tmux, git, ssh-keygen and sshd', () => {
     expect(buildToolProbeArgs('img:1')).toEqual([
       'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', 'img:1', '-c',
-      'command -v tmux >/dev/null && command -v git >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
+      'command -v tmux >/dev/null && command -v git >/dev/null && command -v ssh-keygen >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
     ]);
+  });
+
+  it('buildLogsArgs reads all a container wrote', () => {
+    expect(buildLogsArgs('mng-a')).toEqual(['logs', 'mng-a']);
   });
 
   it('buildPrepareArgs reads the Dockerfile from stdin ("-" last), labels before it', () => {

@@ -64,10 +64,10 @@ describe('planCreate: the idle settings', () => {
     const p = plan(undefined, 5);
     expect(p.labels['mng.idle-timeout']).toBe('800');
     expect(p.labels[IDLE_INTERVAL_LABEL]).toBe('5');
-    const argv = p.launch('img').create;
+    const argv = p.launch('img', 'ssh-ed25519 AAAA').create;
     expect(argv).toContain('MNG_IDLE_TIMEOUT=800');
     expect(argv.slice(argv.indexOf('--health-interval'), argv.indexOf('--health-interval') + 2)).toEqual(['--health-interval', '5s']);
-    expect(plan(900).launch('img').create).toContain('MNG_IDLE_TIMEOUT=900');
+    expect(plan(900).launch('img', 'ssh-ed25519 AAAA').create).toContain('MNG_IDLE_TIMEOUT=900');
   });
 
   it('the check interval is never longer than the timeout', () => {
@@ -80,7 +80,7 @@ describe('planCreate: the idle settings', () => {
     const p = plan(0);
     expect(p.labels['mng.idle-timeout']).toBe('0');
     expect(p.labels[IDLE_INTERVAL_LABEL]).toBeUndefined();
-    expect(p.launch('img').create.join(' ')).not.toMatch(/health|MNG_IDLE/);
+    expect(p.launch('img', 'ssh-ed25519 AAAA').create.join(' ')).not.toMatch(/health|MNG_IDLE/);
   });
 });
 

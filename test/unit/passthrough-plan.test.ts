@@ -17,6 +17,9 @@ function request(over: Partial<CreateRequest> = {}): CreateRequest {
 }
 
 const ID = '0123456789abcdef';
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIClientKey mng client';
+/** The init script's arguments a shell agent and KEY give (the host's own public files, see initArgs). */
+const INIT_ARGS = ['--authorized-key', KEY, '--agent-bin', '', '--agent-cmd', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi'];
 const plan = (over: Partial<CreateRequest> = {}) => planCreate('mng-', request(over), ID, '2025-01-01T00:00:00.000Z');
 
 /** What comes between mng's --publish/--label/idle flags and its --entrypoint: exactly the pass-through tokens. */
@@ -53,16 +56,16 @@ describe('planCreate: the argv of every command line of the issue', () => {
     [['-e=FOO=bar']],
     [['-p=127.0.0.1::80']],
   ])('-s %j goes to docker create verbatim, after mng\'s flags, before the image', (startArgs) => {
-    const argv = plan({ startArgs }).launch('IMAGE').create;
+    const argv = plan({ startArgs }).launch('IMAGE', KEY).create;
     expect(argv.slice(0, 6)).toEqual(['create', '--name', 'mng-demo', '--init', '--publish', '127.0.0.1::22']);
     expect(passedToCreate(argv)).toEqual(startArgs);
-    expect(argv.slice(-4)).toEqual(['--entrypoint', '/bin/sh', 'IMAGE', '/mng/init']);
+    expect(argv.slice(argv.indexOf('--entrypoint'))).toEqual(['--entrypoint', '/bin/sh', 'IMAGE', '/mng/init', ...INIT_ARGS]);
   });
 
   it('default_start_args come first, then the -s values, so a -s value can override a default', () => {
     const p = plan({ provider: provider({ default_start_args: ['--cpus=1', '--memory=1g'] }), startArgs: ['--cpus=2'] });
     expect(p.startArgs).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
-    expect(passedToCreate(p.launch('IMAGE').create)).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
+    expect(passedToCreate(p.launch('IMAGE', KEY).create)).toEqual(['--cpus=1', '--memory=1g', '--cpus=2']);
     expect(p.labels['mng.start-args']).toBe(JSON.stringify(['--cpus=1', '--memory=1g', '--cpus=2']));
   });
 
@@ -77,12 +80,11 @@ describe('planCreate: the argv of every command line of the issue', () => {
     expect(p.image).toBe(`mng-built:${ID}`);
     expect(p.buildArgv).toEqual(['build', '--file', '/w/Dockerfile', '--tag', `mng-built:${ID}`, '--force-rm', '--no-cache', '/w']);
     expect(p.labels['mng.image']).toBe(`mng-built:${ID}`);
-    expect(p.launch(p.image).create.slice(-2)).toEqual([`mng-built:${ID}`, '/mng/init']);
+    expect(p.launch(p.image, KEY).create.slice(-8, -6)).toEqual([`mng-built:${ID}`, '/mng/init']);
   });
 
-  it('copy and start', () => {
-    expect(plan().launch('IMAGE').copy('/tmp/x')).toEqual(['cp', '/tmp/x/.', 'mng-demo:/mng']);
-    expect(plan().launch('IMAGE').start).toEqual(['start', 'mng-demo']);
+  it('start (create copies nothing into /mng: the image has mng\'s files, the init\'s arguments the host\'s own)', () => {
+    expect(plan().launch('IMAGE', KEY).start).toEqual(['start', 'mng-demo']);
   });
 
   it('a -s value that would break the host is a usage error (exit 2) naming it', () => {
@@ -135,44 +137,57 @@ describe('dryRunCreate', () => {
     debug: () => {},
   };
 
-  it('prints the shell-quoted build, create, cp and start lines of the same plan, with comments', () => {
+  it('prints the shell-quoted build, create and start lines of the same plan, with comments', async () => {
     const req = request({ build: { dockerfile: '/w/My Dockerfile', context: '/w' }, buildArgs: ['--build-arg=A=b c'], startArgs: ['-e=FOO=bar baz', '--cpus=2'] });
-    const lines = dryRunCreate(core, req);
+    const lines = await dryRunCreate(core, req);
     const commands = lines.filter((l) => !l.startsWith('#'));
-    expect(commands).toHaveLength(4);
+    expect(commands).toHaveLength(3);
     const id = /--tag mng-built:([0-9a-f]{16}) /.exec(commands[0])![1];
     const p = planCreate('mng-', req, id, 'X');
     expect(commands[0]).toBe(quoteArgv(['docker', ...p.buildArgv!]));
     expect(commands[0]).toContain(`'--build-arg=A=b c' /w`);
     expect(commands[0]).toContain(`--file '/w/My Dockerfile'`);
     expect(commands[1]).toMatch(/^docker create --name mng-demo --init --publish 127\.0\.0\.1::22 --pull=never --label /);
-    expect(commands[1]).toMatch(/ '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init$/);
-    expect(commands[2]).toMatch(/^docker cp \S+mng-files-XXXXXX\/\. mng-demo:\/mng$/);
-    expect(commands[3]).toBe('docker start mng-demo');
-    expect(lines.some((l) => /^# .*lacks sshd, tmux or git.*mng-prepared:<image id>/.test(l))).toBe(true);
+    // no client key yet (the dry run makes none): a placeholder stands for it
+    expect(commands[1]).toMatch(/ '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin '' --agent-cmd '.*'$/);
+    expect(commands[2]).toBe('docker start mng-demo');
+    expect(lines.some((l) => /^# the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: .*openssh-server, tmux and git added when it lacks them/.test(l))).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(/^# then: docker container inspect mng-demo .* and docker logs mng-demo \(the host key/);
   });
 
-  it('with --from: labels, the working folder, and the tar copy between the /mng copy and the start', () => {
+  it('shows the client key a real create would authorize, when there is one', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mng-unit-dry-'));
+    try {
+      mkdirSync(join(dataDir, 'keys', 'client'), { recursive: true });
+      writeFileSync(join(dataDir, 'keys', 'client', 'id_ed25519.pub'), `${KEY}\n`);
+      const lines = await dryRunCreate({ ...core, dataDir }, request());
+      expect(lines.find((l) => l.startsWith('docker create'))).toContain(` /mng/init --authorized-key '${KEY}' --agent-bin '' `);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('with --from: labels, the working folder, and the tar copy between the create and the start', async () => {
     const from = { kind: 'git' as const, path: '/src/r', commit: 'c0ffee', target: '/workspace', committed: false };
-    const lines = dryRunCreate(core, request({ from }));
+    const lines = await dryRunCreate(core, request({ from }));
     const commands = lines.filter((l) => !l.startsWith('#'));
-    expect(commands).toHaveLength(4);
+    expect(commands).toHaveLength(3);
     expect(commands[0]).toContain(' --label mng.from-kind=git --label mng.from-path=/src/r --label mng.from-commit=c0ffee --label mng.from-target=/workspace ');
     expect(commands[0]).toContain(' --workdir /workspace ');
-    expect(commands[2]).toBe('docker cp - mng-demo:/');
-    expect(commands[3]).toBe('docker start mng-demo');
+    expect(commands[1]).toBe('docker cp - mng-demo:/');
+    expect(commands[2]).toBe('docker start mng-demo');
     expect(lines).toContain('# a tar of the repository /src/r at c0ffee (.git, its files and uncommitted changes) (paths under /workspace), made by mng, on stdin');
   });
 
-  it('prefixes DOCKER_HOST for a provider with its own daemon, and warns about bind mounts there', () => {
+  it('prefixes DOCKER_HOST for a provider with its own daemon, and warns about bind mounts there', async () => {
     warnings.length = 0;
-    const lines = dryRunCreate(core, request({ provider: provider({ host: 'tcp://10.0.0.1:2375' }), startArgs: ['-v=/data:/data'] }));
+    const lines = await dryRunCreate(core, request({ provider: provider({ host: 'tcp://10.0.0.1:2375' }), startArgs: ['-v=/data:/data'] }));
     for (const l of lines.filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/10\.0\.0\.1:2375 docker /);
     expect(warnings).toEqual([expect.stringMatching(/bind mount source \/data is a path on the machine of provider/)]);
   });
 
-  it('refuses what a real create refuses', () => {
-    expect(() => dryRunCreate(core, request({ startArgs: ['--network=none'] }))).toThrow(UsageError);
+  it('refuses what a real create refuses', async () => {
+    await expect(dryRunCreate(core, request({ startArgs: ['--network=none'] }))).rejects.toThrow(UsageError);
   });
 });
 
