@@ -80,7 +80,7 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** create and start argv for the image that will really run (mng's prepared one), with this machine's public key */
+  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key */
   launch: (runImage: string, authorizedKey: string) => LaunchArgv;
 }
 
@@ -170,15 +170,18 @@ export async function dryRunCreate(core: Core, req: CreateRequest): Promise<stri
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
   lines.push(
     `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux and git added when it lacks them), made once by docker build and kept for later creates`,
-    line(launch.create),
   );
   if (req.from) {
-    lines.push(`# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`, line(buildCopyTarArgs(plan.container)));
+    lines.push(
+      line(launch.create),
+      `# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`,
+      line(buildCopyTarArgs(plan.container)),
+      line(launch.start),
+    );
+  } else {
+    lines.push(line(launch.run));
   }
-  lines.push(
-    line(launch.start),
-    `# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`,
-  );
+  lines.push(`# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`);
   return lines;
 }
 
@@ -213,8 +216,9 @@ async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: C
 }
 
 /**
- * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → launch (docker create with
- * the init's arguments, docker start, the host key it made pinned, SSH handshake, agent state) → ssh config entry.
+ * Create a host: check the -s/-b values → docker build (with --dockerfile) → prepared image → launch (docker run with
+ * the init's arguments, or with --from docker create, the copy, docker start; the host key it made pinned, SSH
+ * handshake, agent state) → ssh config entry.
  * Any failure (or Ctrl-C) removes what this attempt made: the container (found by its unique id label) and the image
  * built for it.
  */

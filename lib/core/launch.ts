@@ -1,5 +1,5 @@
-// Launching a container, shared by create, start and start --snapshot: docker create, (start --snapshot: mng's files
-// into /mng), docker start, (create: the new host key, read and pinned), the SSH handshake with the pinned host key, the
+// Launching a container, shared by create, start and start --snapshot: docker run (or docker create, the files that go
+// in first, docker start), (create: the new host key, read and pinned), the SSH handshake with the pinned host key, the
 // agent's state; and removing what a failed attempt made.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
 import {
-  buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildStartArgs, type CreateSpec,
+  buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRunArgs, buildStartArgs, type CreateSpec,
 } from '../docker/args.js';
 import { dockerError } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
@@ -23,6 +23,9 @@ import { exitedError, waitForSsh } from './ssh-wait.js';
 
 /** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
 export interface LaunchArgv {
+  /** `docker run --detach`: create and start in one call, when nothing goes into the container before it starts */
+  run: string[];
+  /** create, (copy,) start: when something does (start --snapshot: mng's files; create --from: the user's) */
   create: string[];
   /** `docker cp` of the local staging folder into the container's /mng (start --snapshot; create needs none) */
   copy: (stagingDir: string) => string[];
@@ -31,11 +34,15 @@ export interface LaunchArgv {
 
 export function planLaunch(spec: CreateSpec): LaunchArgv {
   return {
+    run: buildRunArgs(spec),
     create: buildCreateArgs(spec),
     copy: (stagingDir) => buildCopyInArgs(stagingDir, spec.containerName),
     start: buildStartArgs([spec.containerName]),
   };
 }
+
+/** Two daemons on one machine hand out host ports from the same range without knowing of each other. */
+const PORT_TAKEN = /port is already allocated|address already in use/i;
 
 /**
  * How to find what one launch attempt made, to remove it when the launch fails: by its unique id label (create:
@@ -74,16 +81,17 @@ export interface Booted {
  * the agent's state. Shared by create, start and start --snapshot. With `newHostKey` (create) the container made its
  * host key at this first boot: its public half is read through Docker, alongside the port, and pinned under the alias.
  */
-export async function bootContainer(core: Core, provider: ProviderConfig, container: string, opts: { alias: string; name: string; sshUser: string; sshTimeoutSeconds: number; startArgv?: string[]; newHostKey?: boolean }): Promise<Booted> {
+export async function bootContainer(core: Core, provider: ProviderConfig, container: string, opts: { alias: string; name: string; sshUser: string; sshTimeoutSeconds: number; startArgv?: string[]; newHostKey?: boolean; started?: boolean }): Promise<Booted> {
   const daemon = daemonOf(provider);
-  const startArgv = opts.startArgv ?? buildStartArgs([container]);
-  // Two daemons on one machine hand out host ports from the same range without knowing of each other:
-  // a collision fails the start, and the next start gets the next port.
-  let start = await core.runner.docker(daemon, startArgv, { check: false });
-  for (let retry = 0; retry < 3 && start.exitCode !== 0 && /port is already allocated|address already in use/i.test(start.stderr); retry++) {
-    start = await core.runner.docker(daemon, startArgv, { check: false });
+  if (!opts.started) {
+    const startArgv = opts.startArgv ?? buildStartArgs([container]);
+    // A host port taken by the other daemon fails the start, and the next start gets the next port.
+    let start = await core.runner.docker(daemon, startArgv, { check: false });
+    for (let retry = 0; retry < 3 && start.exitCode !== 0 && PORT_TAKEN.test(start.stderr); retry++) {
+      start = await core.runner.docker(daemon, startArgv, { check: false });
+    }
+    if (start.exitCode !== 0) throw dockerError(startArgv, start.exitCode, start.stderr, daemon);
   }
-  if (start.exitCode !== 0) throw dockerError(startArgv, start.exitCode, start.stderr, daemon);
 
   // A new host makes its key at this first boot: read it while docker reports the port.
   const cancel = { cancelled: false };
@@ -157,8 +165,10 @@ export interface LaunchSpec {
 }
 
 /**
- * docker create → (files) copy into /mng → boot (start, new host key, SSH handshake, agent state) → `finish`. Any
- * failure (or Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and start --snapshot.
+ * docker run (create and start in one call), or, when something goes in before the first start, docker create → copy
+ * (mng's files; create --from: `beforeStart`) → docker start; then the new host key, SSH handshake, agent state →
+ * `finish`. Any failure (or Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and
+ * start --snapshot.
  */
 export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (booted: Booted) => Promise<T>): Promise<T> {
   const { provider } = spec;
@@ -172,18 +182,23 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
   let unstaged: Promise<void> | undefined;
   try {
     core.progress(`Creating container ${container}`);
-    let result = await core.runner.docker(daemon, argv.create, { check: false });
+    // Nothing to put in before the first start: docker run creates and starts it in one call.
+    const runAtOnce = !staging && !spec.beforeStart;
+    const first = runAtOnce ? argv.run : argv.create;
+    let result = await core.runner.docker(daemon, first, { check: false });
     if (result.exitCode !== 0 && spec.makeMissingImage && /No such image/i.test(result.stderr)) {
       await spec.makeMissingImage();
-      result = await core.runner.docker(daemon, argv.create, { check: false });
+      result = await core.runner.docker(daemon, first, { check: false });
     }
-    if (result.exitCode !== 0) {
+    // docker run that made the container but could not start it on a host port the other daemon took: start it again.
+    const startAgain = runAtOnce && result.exitCode !== 0 && PORT_TAKEN.test(result.stderr);
+    if (result.exitCode !== 0 && !startAgain) {
       if (/is already in use/.test(result.stderr)) {
         throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
           hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
         });
       }
-      throw dockerError(argv.create, result.exitCode, result.stderr, daemon);
+      throw dockerError(first, result.exitCode, result.stderr, daemon);
     }
     created = true;
 
@@ -195,7 +210,7 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
     if (spec.beforeStart) await spec.beforeStart();
 
     const booted = await bootContainer(core, provider, container, {
-      alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: argv.start, newHostKey: spec.newHostKey,
+      alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: argv.start, newHostKey: spec.newHostKey, started: runAtOnce && !startAgain,
     });
     if (booted.agent.state === 'missing') {
       throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {

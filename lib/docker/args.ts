@@ -34,8 +34,16 @@ export interface CreateSpec {
  * is made (create) or is an error, never a pull.
  */
 export function buildCreateArgs(spec: CreateSpec): string[] {
+  return ['create', ...containerSpecArgs(spec)];
+}
+
+/** `docker run --detach`: `docker create` and `docker start` in one call, for a container that needs nothing put in first. */
+export function buildRunArgs(spec: CreateSpec): string[] {
+  return ['run', '--detach', ...containerSpecArgs(spec)];
+}
+
+function containerSpecArgs(spec: CreateSpec): string[] {
   return [
-    'create',
     '--name', spec.containerName,
     '--init',
     '--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { containersNamed, docker } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
@@ -163,6 +163,40 @@ describe('agent commands', () => {
     expectFailure(await sb.mng(['create', 'both', 'bash', '--agent-cmd', 'top', '--no-connect']), 2, /either as AGENT or with --agent-cmd/);
     expectFailure(await sb.mng(['create', 'noag', '--no-connect', '--', '-l']), 2, /no AGENT was given/);
     await expectNoContainers('both', 'noag');
+  });
+});
+
+describe('a host port the other daemon took (two daemons hand out ports from one range)', () => {
+  /** A `docker` first on PATH that makes `docker run --detach` create the container and then fail to start it, as a taken port does; `docker start` too when `startFails`. */
+  async function portTakenDocker(startFails: boolean): Promise<Record<string, string>> {
+    const real = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
+    const bin = join(sb.dir, startFails ? 'bin-port-taken-always' : 'bin-port-taken-once');
+    mkdirSync(bin, { recursive: true });
+    const taken = `echo 'docker: Error response from daemon: driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:40000 failed: port is already allocated.' >&2; exit 125`;
+    writeFileSync(join(bin, 'docker'), [
+      '#!/bin/sh',
+      `if [ "$1" = run ] && [ "$2" = --detach ]; then shift 2; ${real} create "$@" >/dev/null || exit $?; ${taken}; fi`,
+      startFails ? `if [ "$1" = start ]; then ${taken}; fi` : '',
+      `exec ${real} "$@"`,
+      '',
+    ].join('\n'), { mode: 0o755 });
+    return { PATH: `${bin}:${process.env.PATH}` };
+  }
+
+  it('docker run made the container but could not start it: mng starts it again, and the host works', async () => {
+    const r = await sb.mng(['-v', 'create', 'porttaken', '--no-connect'], { env: await portTakenDocker(false) });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\+ docker run --detach --name \S+porttaken /m);
+    expect(r.stderr).toMatch(/^\+ docker start \S+porttaken$/m);
+    const ex = await sb.mng(['exec', 'porttaken', '--', 'echo', 'ok']);
+    expect(ex.stdout).toBe('ok\n');
+  });
+
+  it('when no start gets a port: docker\'s error, and the container is removed', async () => {
+    const r = await sb.mng(['-v', 'create', 'portgone', '--no-connect'], { env: await portTakenDocker(true) });
+    expectFailure(r, 1, /docker start failed \(exit 125\): .*port is already allocated/);
+    expect(r.stderr.match(/^\+ docker start /gm)).toHaveLength(4);
+    await expectNoContainers('portgone');
   });
 });
 

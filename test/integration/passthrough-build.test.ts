@@ -138,7 +138,7 @@ describe('mng create --dockerfile', () => {
   it('a failure after the build (docker start refuses --gpus=all here) removes the container and the built image', async () => {
     const before = await builtImages();
     const r = await sb.mng(['create', 'gpu', '--no-connect', '--dockerfile', `${FIXTURES}/basic/Dockerfile`, ...base(ready), '-s', '--gpus=all']);
-    expectFailure(r, 1, /docker start failed \(exit \d+\): .*(could not select device driver|gpu)/i);
+    expectFailure(r, 1, /docker run failed \(exit \d+\): .*(could not select device driver|gpu)/i);
     expect(r.stderr).toMatch(/Successfully tagged mng-built:/);
     expect(await containersNamed(sb.container('gpu'))).toEqual([]);
     expect(await builtImages()).toEqual(before);

@@ -12,7 +12,7 @@ const FIXTURES = resolve(import.meta.dirname, '../../fixtures/passthrough');
 const NO_DAEMON = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
 
 describe('mng create --dry-run', () => {
-  it('prints the docker build, create and start lines, needing no daemon and making nothing', async () => {
+  it('prints the docker build and run lines, needing no daemon and making nothing', async () => {
     const r = await sb.mng([
       'create', 'dry', '--no-connect', '--dry-run', '--dockerfile', `${FIXTURES}/stamp/Dockerfile`,
       '-b', '--no-cache', '-b', '--build-arg=BASE=some image', '-s', '--cpus=2', '-s', '-e=FOO=bar baz', 'sh', '--', '-c', 'echo hi',
@@ -21,14 +21,13 @@ describe('mng create --dry-run', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     const commands = lines.filter((l) => !l.startsWith('#'));
-    expect(commands).toHaveLength(3);
+    expect(commands).toHaveLength(2);
     const id = /--tag mng-built:([0-9a-f]{16})/.exec(commands[0])![1];
     expect(commands[0]).toBe(`docker build --file ${FIXTURES}/stamp/Dockerfile --tag mng-built:${id} --force-rm --no-cache '--build-arg=BASE=some image' ${FIXTURES}/stamp`);
-    expect(commands[1]).toMatch(new RegExp(`^docker create --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `));
+    expect(commands[1]).toMatch(new RegExp(`^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `));
     expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
     // the init script's arguments: this machine's public key (none yet: a placeholder, as a dry run makes no key) and the agent
     expect(commands[1]).toMatch(new RegExp(` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\'''$`));
-    expect(commands[2]).toBe(`docker start ${sb.container('dry')}`);
     expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(/the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/);
 
     expect(existsSync(join(sb.dataDir, 'keys'))).toBe(false);
@@ -42,7 +41,7 @@ describe('mng create --dry-run', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.some((l) => l.startsWith('docker build'))).toBe(false);
-    const create = lines.find((l) => l.startsWith('docker create'))!;
+    const create = lines.find((l) => l.startsWith('docker run --detach '))!;
     expect(create).toContain(` --entrypoint /bin/sh ${sb.baseImage} /mng/init --authorized-key `);
     expect(lines.find((l) => l.startsWith(`# the container runs from mng-prepared:<image id>-g-`))).toMatch(
       new RegExp(`-g-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux and git added when it lacks them\\), made once by docker build and kept for later creates$`),

@@ -99,7 +99,7 @@ describe('mng create -s: each value goes to docker create as one token', () => {
 
   it("-s --gpus=all with no GPU: docker's own error, exit 1, no container left", async () => {
     const r = await sb.mng(['create', 'gpu', '--no-connect', '-s', '--gpus=all']);
-    expectFailure(r, 1, /docker start failed \(exit \d+\): could not select device driver "" with capabilities: \[\[gpu\]\]/);
+    expectFailure(r, 1, /docker run failed \(exit \d+\): could not select device driver "" with capabilities: \[\[gpu\]\]/);
     expect(await containersNamed(sb.container('gpu'))).toEqual([]);
   });
 });

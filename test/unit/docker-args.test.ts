@@ -4,6 +4,7 @@ import {
   buildCreateArgs,
   buildImageInspectArgs,
   buildLogsArgs,
+  buildRunArgs,
   buildInspectArgs,
   buildImageIdsByReferenceArgs,
   buildListIdsArgs,
@@ -100,6 +101,11 @@ describe('buildCreateArgs', () => {
       '--health-cmd', 'sh /mng/idle-health', '--health-interval', '30s', '--health-timeout', '10s', '--health-retries', '3',
       '--cpus=1', '--entrypoint', '/bin/sh', 'i', '/mng/init',
     ]);
+  });
+
+  it('buildRunArgs: the same container, created and started in one call (docker run --detach)', () => {
+    const spec = { containerName: 'c', image: 'i', labels: { 'mng.id': '1' }, startArgs: ['--cpus=1'], initArgs: ['--agent-bin', 'x'] };
+    expect(buildRunArgs(spec)).toEqual(['run', '--detach', ...buildCreateArgs(spec).slice(1)]);
   });
 
   it('passes the init script its arguments after /mng/init, verbatim', () => {

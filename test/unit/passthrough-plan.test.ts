@@ -56,8 +56,11 @@ describe('planCreate: the argv of every command line of the issue', () => {
     [['-e=FOO=bar']],
     [['-p=127.0.0.1::80']],
   ])('-s %j goes to docker create verbatim, after mng\'s flags, before the image', (startArgs) => {
-    const argv = plan({ startArgs }).launch('IMAGE', KEY).create;
+    const launch = plan({ startArgs }).launch('IMAGE', KEY);
+    const argv = launch.create;
     expect(argv.slice(0, 6)).toEqual(['create', '--name', 'mng-demo', '--init', '--publish', '127.0.0.1::22']);
+    // docker run --detach: the same container, created and started in one call
+    expect(launch.run).toEqual(['run', '--detach', ...argv.slice(1)]);
     expect(passedToCreate(argv)).toEqual(startArgs);
     expect(argv.slice(argv.indexOf('--entrypoint'))).toEqual(['--entrypoint', '/bin/sh', 'IMAGE', '/mng/init', ...INIT_ARGS]);
   });
@@ -137,20 +140,22 @@ describe('dryRunCreate', () => {
     debug: () => {},
   };
 
-  it('prints the shell-quoted build, create and start lines of the same plan, with comments', async () => {
+  it('prints the shell-quoted build and run lines of the same plan, with comments', async () => {
     const req = request({ build: { dockerfile: '/w/My Dockerfile', context: '/w' }, buildArgs: ['--build-arg=A=b c'], startArgs: ['-e=FOO=bar baz', '--cpus=2'] });
     const lines = await dryRunCreate(core, req);
     const commands = lines.filter((l) => !l.startsWith('#'));
-    expect(commands).toHaveLength(3);
+    expect(commands).toHaveLength(2);
     const id = /--tag mng-built:([0-9a-f]{16}) /.exec(commands[0])![1];
     const p = planCreate('mng-', req, id, 'X');
     expect(commands[0]).toBe(quoteArgv(['docker', ...p.buildArgv!]));
     expect(commands[0]).toContain(`'--build-arg=A=b c' /w`);
     expect(commands[0]).toContain(`--file '/w/My Dockerfile'`);
-    expect(commands[1]).toMatch(/^docker create --name mng-demo --init --publish 127\.0\.0\.1::22 --pull=never --label /);
+    const createdAt = /--label mng\.created-at=(\S+) /.exec(commands[1])![1];
+    const same = planCreate('mng-', req, id, createdAt);
+    expect(commands[1]).toBe(quoteArgv(['docker', ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>').run]));
+    expect(commands[1]).toMatch(/^docker run --detach --name mng-demo --init --publish 127\.0\.0\.1::22 --pull=never --label /);
     // no client key yet (the dry run makes none): a placeholder stands for it
     expect(commands[1]).toMatch(/ '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin '' --agent-cmd '.*'$/);
-    expect(commands[2]).toBe('docker start mng-demo');
     expect(lines.some((l) => /^# the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: .*openssh-server, tmux and git added when it lacks them/.test(l))).toBe(true);
     expect(lines[lines.length - 1]).toMatch(/^# then: docker container inspect mng-demo .* and docker logs mng-demo \(the host key/);
   });
@@ -161,17 +166,18 @@ describe('dryRunCreate', () => {
       mkdirSync(join(dataDir, 'keys', 'client'), { recursive: true });
       writeFileSync(join(dataDir, 'keys', 'client', 'id_ed25519.pub'), `${KEY}\n`);
       const lines = await dryRunCreate({ ...core, dataDir }, request());
-      expect(lines.find((l) => l.startsWith('docker create'))).toContain(` /mng/init --authorized-key '${KEY}' --agent-bin '' `);
+      expect(lines.find((l) => l.startsWith('docker run'))).toContain(` /mng/init --authorized-key '${KEY}' --agent-bin '' `);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
-  it('with --from: labels, the working folder, and the tar copy between the create and the start', async () => {
+  it('with --from: docker create, the tar copy, then docker start (the files are there before the first start)', async () => {
     const from = { kind: 'git' as const, path: '/src/r', commit: 'c0ffee', target: '/workspace', committed: false };
     const lines = await dryRunCreate(core, request({ from }));
     const commands = lines.filter((l) => !l.startsWith('#'));
     expect(commands).toHaveLength(3);
+    expect(commands[0]).toMatch(/^docker create --name mng-demo /);
     expect(commands[0]).toContain(' --label mng.from-kind=git --label mng.from-path=/src/r --label mng.from-commit=c0ffee --label mng.from-target=/workspace ');
     expect(commands[0]).toContain(' --workdir /workspace ');
     expect(commands[1]).toBe('docker cp - mng-demo:/');
