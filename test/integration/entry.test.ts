@@ -11,6 +11,20 @@ afterAll(() => sb.cleanup());
 
 const MISSING_CA = '/nonexistent/mng-test-extra-ca.pem';
 
+/**
+ * A folder for the front of PATH with a `docker` that writes down what it got of the two variables, then runs the
+ * real docker with its arguments.
+ */
+async function recordingDocker(tag: string): Promise<{ bin: string; seen: string }> {
+  const bin = join(sb.dir, `pathbin-${tag}`);
+  mkdirSync(bin, { recursive: true });
+  const seen = join(sb.dir, `docker-saw-${tag}`);
+  const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
+  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`);
+  chmodSync(join(bin, 'docker'), 0o755);
+  return { bin, seen };
+}
+
 describe('the entry point', () => {
   it('starts Node without NODE_EXTRA_CA_CERTS: Node never reads the file (it warns when it does)', async () => {
     const direct = await execa(MNG_BIN, ['--version'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA }, reject: false });
@@ -23,12 +37,7 @@ describe('the entry point', () => {
   });
 
   it('gives NODE_EXTRA_CA_CERTS back to what mng runs (here the real docker, through a recording wrapper on PATH)', async () => {
-    const bin = join(sb.dir, 'pathbin');
-    mkdirSync(bin, { recursive: true });
-    const seen = join(sb.dir, 'docker-saw');
-    const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
-    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`);
-    chmodSync(join(bin, 'docker'), 0o755);
+    const { bin, seen } = await recordingDocker('one');
     const r = await sb.mng(['list', '--format', 'json'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA, PATH: `${bin}:${process.env.PATH}` } });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toMatch(/extra certs/i);
@@ -36,12 +45,7 @@ describe('the entry point', () => {
   });
 
   it('leaves the environment alone when NODE_EXTRA_CA_CERTS is not set', async () => {
-    const bin = join(sb.dir, 'pathbin2');
-    mkdirSync(bin, { recursive: true });
-    const seen = join(sb.dir, 'docker-saw2');
-    const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
-    writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`);
-    chmodSync(join(bin, 'docker'), 0o755);
+    const { bin, seen } = await recordingDocker('two');
     const env: Record<string, string | undefined> = { ...process.env, ...sb.env, PATH: `${bin}:${process.env.PATH}` };
     delete env.NODE_EXTRA_CA_CERTS;
     const r = await execa(MNG_BIN, ['list', '--format', 'json'], { env, extendEnv: false, reject: false });
