@@ -17,7 +17,11 @@ import { daemonOf, type Core } from './context.js';
 export const PREPARED_REPO = 'mng-prepared';
 export const PREPARED_FROM_LABEL = 'mng.prepared-from';
 
-/** Installs sshd, tmux and git (for --from, pull, push, diff, and the agent's own use) with whatever package manager the image has. */
+/**
+ * Installs sshd, tmux and git (for --from, pull, push, diff, and the agent's own use) with whatever package manager the
+ * image has. The host keys a package makes at install time go: they would be the same private keys in every container
+ * (mng's sshd uses the host's own key in /mng).
+ */
 export function preparedDockerfile(baseImage: string): string {
   return `FROM ${baseImage}
 RUN set -e; \\
@@ -36,7 +40,8 @@ RUN set -e; \\
       yum install -y openssh-server tmux git; yum clean all; \\
     else \\
       echo "mng: cannot install openssh-server, tmux and git: the image has no apt-get, apk, dnf or yum" >&2; exit 1; \\
-    fi
+    fi; \\
+    rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
 `;
 }
 

@@ -37,6 +37,10 @@ describe('image preparation', () => {
       '700 /mng', '755 /mng/agent', '755 /mng/idle-health', '755 /mng/idle-watch', '755 /mng/init', '644 /mng/sshd_config', '755 /mng/start-agent', '644 /mng/tmux.conf',
     ]);
 
+    // no host keys from the openssh-server package: they would be the same in every container
+    const pkgKeys = await docker(['run', '--rm', '--entrypoint', 'sh', prepared, '-c', 'ls /etc/ssh/ | grep -c "^ssh_host_" || true']);
+    expect(pkgKeys.stdout.trim()).toBe('0');
+
     const second = await sb.mng(['-v', 'create', 'second', '--no-connect']);
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stderr).not.toMatch(/docker build/);
