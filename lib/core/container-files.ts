@@ -193,13 +193,16 @@ export function initArgs(opts: { agent: AgentSpec; authorizedKey: string }): str
   ];
 }
 
+/** The ed25519 public key (type and key, without its comment) that `text` starts with, as a `.pub` file holds it. */
+export function hostPublicKey(text: string): string | undefined {
+  return /^(ssh-ed25519 [A-Za-z0-9+/]+={0,2})(?: |$)/.exec(text)?.[1];
+}
+
 /** The public key in a new host's log (`docker logs`), from the line its init script writes at the first boot. */
 export function hostKeyFromLog(log: string): string | undefined {
   for (const raw of log.split('\n')) {
     const line = raw.replace(/\r$/, '');
-    if (!line.startsWith(HOST_KEY_LOG_PREFIX)) continue;
-    const m = /^(ssh-ed25519 [A-Za-z0-9+/]+={0,2})(?: |$)/.exec(line.slice(HOST_KEY_LOG_PREFIX.length));
-    return m?.[1];
+    if (line.startsWith(HOST_KEY_LOG_PREFIX)) return hostPublicKey(line.slice(HOST_KEY_LOG_PREFIX.length));
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { buildExecScriptArgs, buildInspectArgs, buildLogsArgs, MNG_DIR } from '.
 import { dockerError } from '../docker/errors.js';
 import { parseContainerInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
-import { hostKeyFromLog } from './container-files.js';
+import { hostKeyFromLog, hostPublicKey } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { exitedError } from './ssh-wait.js';
 
@@ -36,7 +36,7 @@ export async function readNewHostKey(core: Core, provider: ProviderConfig, conta
       continue;
     }
     if (res.exitCode === 0) {
-      const key = viaExec ? /^ssh-ed25519 [A-Za-z0-9+/]+={0,2}(?= |$)/.exec(res.stdout.trim())?.[0] : hostKeyFromLog(res.stdout);
+      const key = viaExec ? hostPublicKey(res.stdout.trim()) : hostKeyFromLog(res.stdout);
       if (key) return key;
     }
     // Not made yet (it takes the container some tens of ms), or never will be: now and then ask docker whether the
