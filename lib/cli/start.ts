@@ -48,7 +48,7 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
 
   // Hosts this machine created or started: docker start at once. Otherwise (or when docker no longer knows a name), the lookup.
   const { recordedHosts, startRecorded } = await import('../core/recorded.js');
-  const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider);
+  const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider, { endpoint: true });
   const outcomes = (recorded && await startRecorded(ctx.core, recorded, { sshTimeoutSeconds: timeout }))
     ?? await startHosts(ctx.core, await locateAgents(ctx, argv.provider, names), { sshTimeoutSeconds: timeout });
   for (const o of outcomes) {

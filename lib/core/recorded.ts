@@ -5,7 +5,8 @@
 import type { Config, ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildRemoveImagesArgs, buildStopArgs } from '../docker/args.js';
 import { dockerError } from '../docker/errors.js';
-import { parseContainerInspect } from '../docker/inspect.js';
+import { parseContainerInspect, type ContainerInspect } from '../docker/inspect.js';
+import type { SshEndpoint } from '../ssh/args.js';
 import { readHostEntry, readHostOwner, writeHostEntry } from '../ssh/config.js';
 import { daemonOf, groupByProvider, type Core } from './context.js';
 import { entryOwner, hostFromInspect, isRemoteDaemon, type Host } from './hosts.js';
@@ -20,6 +21,8 @@ export interface RecordedHost {
   container: string;
   /** the host's id, when the record has it (hosts created or started by this version of mng) */
   hostId?: string;
+  /** the cached ssh route, when asked for (it takes parsing the entry as ssh config) */
+  endpoint?: SshEndpoint;
 }
 
 /**
@@ -27,16 +30,17 @@ export interface RecordedHost {
  * on its provider alone (--provider names it, or one provider is configured: with several, a name may be on more than
  * one of them, and only the lookup can tell) and that provider still means the daemon the record was made on.
  */
-export async function recordedHosts(core: Core, config: Config, names: readonly string[], providerName?: string): Promise<RecordedHost[] | undefined> {
+export async function recordedHosts(core: Core, config: Config, names: readonly string[], providerName?: string, opts: { endpoint?: boolean } = {}): Promise<RecordedHost[] | undefined> {
   if (providerName === undefined && Object.keys(config.providers).length !== 1) return undefined;
   const found = await Promise.all(names.map(async (name): Promise<RecordedHost | undefined> => {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return undefined;
     const container = containerName(core.prefix, name);
-    const owner = await readHostOwner(core.dataDir, container);
+    const entry = opts.endpoint ? await readHostEntry(core.dataDir, container) : undefined;
+    const owner = opts.endpoint ? entry : await readHostOwner(core.dataDir, container);
     if (!owner || (providerName !== undefined && owner.provider !== providerName)) return undefined;
     const provider = config.providers[owner.provider];
     if (!provider || entryOwner(provider).daemon !== owner.daemon) return undefined;
-    return { provider, name, container, ...(owner.hostId ? { hostId: owner.hostId } : {}) };
+    return { provider, name, container, ...(owner.hostId ? { hostId: owner.hostId } : {}), ...(entry ? { endpoint: entry.endpoint } : {}) };
   }));
   return found.every((r): r is RecordedHost => r !== undefined) ? found : undefined;
 }
@@ -54,6 +58,16 @@ export function changedBefore(at: string | undefined, since: number, provider: P
 
 /** Is this docker failure about a container that is not there (any more) under that name? */
 const isGone = (stderr: string) => /No such container/i.test(stderr);
+
+/** What docker said when a call failed: the error's stderr (mng's docker errors carry it), else its message. */
+const stderrOf = (e: Error) => (e as { stderr?: string }).stderr ?? e.message;
+
+/** The host in a one-container inspect made alongside (allowMissing), if docker still had it. */
+function inspectedHost(inspect: { exitCode: number; stdout: string }, provider: ProviderConfig): { c: ContainerInspect; host: Host } | undefined {
+  const [c] = inspect.exitCode === 0 ? parseContainerInspect(inspect.stdout) : [];
+  const host = c && hostFromInspect(c, provider);
+  return host ? { c, host } : undefined;
+}
 
 /**
  * Stop recorded hosts: `docker stop` of their names at once (one call per provider) with a `docker container inspect`
@@ -89,27 +103,27 @@ export async function stopRecorded(core: Core, hosts: RecordedHost[]): Promise<{
 }
 
 /**
- * Start recorded hosts by name: bootContainer's `docker start` goes straight out, with a `docker container inspect`
- * alongside that tells the hosts which ran already (reported as startHosts reports them). Undefined when docker no
- * longer knows a name or a host is paused: the caller looks the names up, which says so.
+ * Start recorded hosts by name (recorded with their endpoint, for the ssh user): bootContainer's `docker start` goes
+ * straight out, with a `docker container inspect` alongside that tells the hosts which ran already (reported as
+ * startHosts reports them). Undefined when docker no longer knows a name or a host is paused: the caller looks the
+ * names up, which says so.
  */
 export async function startRecorded(core: Core, hosts: RecordedHost[], opts: { sshTimeoutSeconds: number }): Promise<StartOutcome[] | undefined> {
   const outcomes = await Promise.all(hosts.map(async (h): Promise<StartOutcome | undefined> => {
-    const entry = await readHostEntry(core.dataDir, h.container);
-    if (!entry) return undefined;
+    if (!h.endpoint) return undefined;
     const since = Date.now();
     core.progress(`Starting ${h.container}`);
     const [booted, before] = await Promise.all([
-      bootContainer(core, h.provider, h.container, { alias: h.container, name: h.name, sshUser: entry.endpoint.user, sshTimeoutSeconds: opts.sshTimeoutSeconds })
+      bootContainer(core, h.provider, h.container, { alias: h.container, name: h.name, sshUser: h.endpoint.user, sshTimeoutSeconds: opts.sshTimeoutSeconds })
         .then((b) => ({ ok: true as const, b }), (error: Error) => ({ ok: false as const, error })),
       core.runner.docker(daemonOf(h.provider), buildInspectArgs([h.container]), { allowMissing: true }),
     ]);
-    const [c] = before.exitCode === 0 ? parseContainerInspect(before.stdout) : [];
-    const host = c && hostFromInspect(c, h.provider);
-    if (!host || host.state === 'paused') return undefined;
+    const found = inspectedHost(before, h.provider);
+    if (!found || found.host.state === 'paused') return undefined;
+    const { c, host } = found;
     if (c.State.Running && changedBefore(c.State.StartedAt, since, h.provider)) return { host, status: 'running' };
     if (!booted.ok) {
-      const stderr = (booted.error as { stderr?: string }).stderr ?? booted.error.message;
+      const stderr = stderrOf(booted.error);
       return isGone(stderr) || /paused/i.test(stderr) ? undefined : { host, status: 'failed', error: booted.error };
     }
     const fresh = hostFromInspect(booted.b.container, h.provider) ?? host;
@@ -132,11 +146,10 @@ export async function snapshotRecorded(core: Core, h: RecordedHost, snapshotName
     core.runner.docker(daemonOf(h.provider), buildInspectArgs([h.container]), { allowMissing: true }),
   ]);
   if (!commit.ok) {
-    if (isGone((commit.error as { stderr?: string }).stderr ?? commit.error.message)) return undefined;
+    if (isGone(stderrOf(commit.error))) return undefined;
     throw commit.error;
   }
-  const [c] = inspect.exitCode === 0 ? parseContainerInspect(inspect.stdout) : [];
-  const host = c && hostFromInspect(c, h.provider);
+  const host = inspectedHost(inspect, h.provider)?.host;
   if (host?.id !== h.hostId) {
     // The record is older than the container under that name now: this snapshot is labelled for the wrong host.
     await core.runner.detached().docker(daemonOf(h.provider), buildRemoveImagesArgs([commit.snap.ref]), { allowMissing: true });

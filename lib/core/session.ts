@@ -1,5 +1,4 @@
 import type { Config, ProviderConfig } from '../config/config.js';
-import { readHostEntry } from '../ssh/config.js';
 import { ensureConnection, hasLiveConnection, sharedSshArgs, type SshTarget } from './access.js';
 import { CONNECT_COMMAND, execCommandLine } from './container-files.js';
 import type { Core } from './context.js';
@@ -17,10 +16,9 @@ export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
  * there is none, or the name could be on several providers, undefined: the caller looks the host up through Docker.
  */
 export async function liveTarget(core: Core, config: Config, name: string, providerName?: string): Promise<SshTarget | undefined> {
-  const [recorded] = await recordedHosts(core, config, [name], providerName) ?? [];
-  const entry = recorded && await readHostEntry(core.dataDir, recorded.container);
-  if (!entry) return undefined;
-  const target: SshTarget = { provider: recorded.provider, alias: recorded.container, container: recorded.container, name, endpoint: entry.endpoint };
+  const [recorded] = await recordedHosts(core, config, [name], providerName, { endpoint: true }) ?? [];
+  if (!recorded?.endpoint) return undefined;
+  const target: SshTarget = { provider: recorded.provider, alias: recorded.container, container: recorded.container, name, endpoint: recorded.endpoint };
   return (await hasLiveConnection(core, target)) ? target : undefined;
 }
 
