@@ -34,8 +34,15 @@ export async function removeTestObjects(fragment: string, imageLabel?: string): 
   const ids = (await docker(['ps', '-aq', '--filter', `name=${fragment}`])).stdout.split('\n').filter(Boolean);
   if (ids.length) await docker(['rm', '-f', '-v', ...ids], { reject: false });
   if (imageLabel) {
-    const imgs = (await docker(['images', '-q', '--filter', `label=${imageLabel}`])).stdout.split('\n').filter(Boolean);
-    if (imgs.length) await docker(['rmi', '-f', ...new Set(imgs)], { reject: false });
+    // One `docker rmi -f` refuses an image whose child comes later in its list ("has dependent child images"), and
+    // mng's prepared images are chains (base, tools, files): again while each pass removes something.
+    let before = Infinity;
+    for (;;) {
+      const imgs = [...new Set((await docker(['images', '-q', '--filter', `label=${imageLabel}`])).stdout.split('\n').filter(Boolean))];
+      if (imgs.length === 0 || imgs.length >= before) break;
+      before = imgs.length;
+      await docker(['rmi', '-f', ...imgs], { reject: false });
+    }
   }
   const nets = (await docker(['network', 'ls', '-q', '--filter', `name=${fragment}`])).stdout.split('\n').filter(Boolean);
   if (nets.length) await docker(['network', 'rm', ...nets], { reject: false });
