@@ -4,12 +4,12 @@
 // when NODE_EXTRA_CA_CERTS is set (nodejs/node#40524): 40 to 90 ms on every call, for TLS that mng's own process never
 // makes (docker, ssh and git do their own). So sh starts Node without it, and the children get it back below.
 //
-// Entry point: load the compiled CLI (dist/mng.cjs, see scripts/build.mjs). All logic lives in lib/.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+// Entry point: load the compiled CLI (dist/mng.cjs, see scripts/build.mjs). All logic lives in lib/. This file is
+// CommonJS (bin/package.json): an ES module entry costs Node its ESM loader, about 10 ms of every start.
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Script } = require('node:vm');
 
 const env = process.env;
 if (env.MNG_NODE_EXTRA_CA_CERTS !== undefined) {
@@ -17,11 +17,10 @@ if (env.MNG_NODE_EXTRA_CA_CERTS !== undefined) {
   delete env.MNG_NODE_EXTRA_CA_CERTS;
 }
 const args = process.argv.slice(2);
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const dist = join(__dirname, '..', 'dist');
 if (args.length === 1 && args[0] === '--version') {
   // The one call scripts make in a loop: answer it without loading the bundle.
-  const { version } = await import('../dist/version.js');
-  process.stdout.write(`${version()}\n`);
+  process.stdout.write(`${require(join(dist, 'version.cjs')).version()}\n`);
 } else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h') && !env.MNG_RENDER_HELP
   && !(process.stdout.isTTY && process.stdout.columns < 100)) {
   // The top-level help at full width, rendered by the build from the same parser.
@@ -41,7 +40,7 @@ if (args.length === 1 && args[0] === '--version') {
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
   if (env.MNG_WRITE_CODE_CACHE) process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  await module.exports.main(args);
+  const bundleModule = { exports: {} };
+  script.runInThisContext()(bundleModule.exports, require, bundleModule, bundle, dist);
+  bundleModule.exports.main(args);
 }

@@ -54,11 +54,13 @@ await build({
 // `mng --version` loads only this (bin/mng.js), not the bundle.
 await build({
   entryPoints: [resolve(root, 'lib/version.ts')],
-  outfile: resolve(root, 'dist/version.js'),
+  outfile: resolve(root, 'dist/version.cjs'),
   bundle: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  define: { 'import.meta.url': '__mngFileUrl' },
+  banner: { js: "const __mngFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 

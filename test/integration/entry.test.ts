@@ -71,6 +71,14 @@ describe('the build', () => {
     expect(execaSync(process.execPath, ['-e', check, bundle, cacheFile]).stdout).toBe('false');
   });
 
+  it('runs as CommonJS: Node does not load its ES module loader for a command', async () => {
+    const probe = join(sb.dir, 'esm-probe.cjs');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeSync(2, '\\nesm loader: ' + process.moduleLoadList.some((m) => m.includes('esm/module_job')) + '\\n'));\n`);
+    const r = await execa(process.execPath, ['-r', probe, MNG_BIN, 'list', '--format', 'json'], { env: sb.env, reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/esm loader: false/);
+  });
+
   it('renders a command\'s help, which measures text with string-width (loaded on first use)', async () => {
     const r = await execa(MNG_BIN, ['create', '--help'], { reject: false });
     expect(r.exitCode).toBe(0);
