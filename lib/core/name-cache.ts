@@ -11,18 +11,26 @@ export function nameCachePath(dataDir: string, prefix: string): string {
   return join(dataDir, `names-${prefix}`);
 }
 
-export function readNames(dataDir: string, prefix: string): string[] {
+function readText(file: string): string | undefined {
   try {
-    return readFileSync(nameCachePath(dataDir, prefix), 'utf8').split('\n').filter(Boolean);
+    return readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+export function readNames(dataDir: string, prefix: string): string[] {
+  return (readText(nameCachePath(dataDir, prefix)) ?? '').split('\n').filter(Boolean);
 }
 
 export async function writeNames(dataDir: string, prefix: string, names: Iterable<string>): Promise<void> {
   const sorted = [...new Set(names)].sort();
+  const text = sorted.map((n) => `${n}\n`).join('');
+  const file = nameCachePath(dataDir, prefix);
+  // Most runs find the same names: they write nothing.
+  if (readText(file) === text) return;
   // Completion is a convenience: never fail a command over it.
-  await writeFileAtomic(nameCachePath(dataDir, prefix), sorted.map((n) => `${n}\n`).join('')).catch(() => undefined);
+  await writeFileAtomic(file, text).catch(() => undefined);
 }
 
 export async function updateNames(dataDir: string, prefix: string, change: { add?: string[]; remove?: string[] }): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,13 @@ describe('completion', () => {
       expect(readNames(dir, 'p-')).toEqual(['b', 'c']);
       expect(readNames(dir, 'q-')).toEqual([]);
       expect(readdirSync(dir)).toEqual(['names-p-']);
+      // The same names again: the file is left as it is (same inode, not rewritten).
+      const before = statSync(join(dir, 'names-p-')).ino;
+      await writeNames(dir, 'p-', ['c', 'b']);
+      expect(statSync(join(dir, 'names-p-')).ino).toBe(before);
+      await writeNames(dir, 'p-', ['c']);
+      expect(statSync(join(dir, 'names-p-')).ino).not.toBe(before);
+      expect(readNames(dir, 'p-')).toEqual(['c']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
