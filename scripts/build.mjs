@@ -38,6 +38,32 @@ const lazyStringWidth = {
     }));
   },
 };
+/**
+ * Node's crypto and v8 modules take a few ms each to load, and most commands call nothing in them: mng's own code
+ * imports crypto for random names and hashes, execa imports v8 for IPC that mng never uses. For these importers, each
+ * module is a set of stand-ins that load the real one on the first call. Only functions can stand in: importing
+ * anything else from them fails the build.
+ */
+const LAZY_BUILTINS = { crypto: new RegExp(`^${resolve(root, 'lib').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\\\/]`), v8: /[\\/]node_modules[\\/]execa[\\/]/ };
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(crypto|v8)$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (args.namespace === 'lazy-builtin' || !LAZY_BUILTINS[name].test(args.importer)) return undefined;
+      return { path: name, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const real = await import(`node:${args.path}`);
+      const functions = Object.keys(real).filter((k) => k !== 'default' && /^[a-z]/.test(k) && typeof real[k] === 'function');
+      return {
+        contents: `let real;\nconst load = () => (real ??= require('node:${args.path}'));\n`
+          + functions.map((k) => `export function ${k}(...a) { return load().${k}(...a); }\n`).join(''),
+        loader: 'js',
+      };
+    });
+  },
+};
 await build({
   entryPoints: [resolve(root, 'lib/cli/main.ts')],
   outfile: resolve(root, 'dist/mng.cjs'),
@@ -47,7 +73,7 @@ await build({
   target: 'node20',
   // lib/version.ts finds package.json from import.meta.url: in CommonJS that is the bundle's own file URL.
   define: { 'import.meta.url': '__mngFileUrl' },
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, lazyBuiltins],
   banner: { js: `// mng build ${buildId}\nconst __mngFileUrl = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });
