@@ -282,6 +282,9 @@ async function main() {
     const row = { name, what: c.what, mng: median(m), raw: median(r), peakKB: peaks[name] ? median(peaks[name]) : null, mngRuns: m, rawRuns: r };
     rows.push(row);
     process.stderr.write(`${name}: mng ${row.mng.toFixed(0)} ms, raw ${row.raw.toFixed(0)} ms\n`);
+    // Each case starts on a machine without the containers of the cases before it (a hundred running hosts, with
+    // their health checks, would load the CPU for the rest of the run), as a user's machine would be.
+    await removeContainers();
   }
   const machine = {
     cpus: cpus().length,
@@ -305,17 +308,19 @@ async function main() {
   console.log(`\nraw numbers: ${out}`);
 }
 
+/** Remove the bench's containers: mng's and the raw ones (by name prefix), and the Dev Containers CLI's (by folder). */
+async function removeContainers() {
+  const filters = [prefix, manyPrefix, emptyPrefix].map((p) => `name=${p}`).concat(dcFolders.map((ws) => `label=devcontainer.local_folder=${ws}`));
+  for (const filter of filters) {
+    const ids = (await execa('docker', ['ps', '-aq', '--filter', filter], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
+  }
+}
+
 try {
   await main();
 } finally {
-  for (const p of [prefix, manyPrefix, emptyPrefix]) {
-    const ids = (await execa('docker', ['ps', '-aq', '--filter', `name=${p}`], { reject: false })).stdout.split('\n').filter(Boolean);
-    if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
-  }
-  for (const ws of dcFolders) {
-    const ids = (await execa('docker', ['ps', '-aq', '--filter', `label=devcontainer.local_folder=${ws}`], { reject: false })).stdout.split('\n').filter(Boolean);
-    if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
-  }
+  await removeContainers();
   // Snapshot images: mng's (repository mng-snapshot/<container name>) and the raw commits.
   for (const ref of [`mng-snapshot/${prefix}*`, rawImageRepo]) {
     const imgs = (await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${ref}`], { reject: false })).stdout.split('\n').filter(Boolean);
