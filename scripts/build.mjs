@@ -64,6 +64,23 @@ const lazyBuiltins = {
     });
   },
 };
+/**
+ * yargs checks its own invariants with two functions of Node's assert module. Loading that module costs about 5 ms of
+ * every start (it also sets up process.stderr for its coloured diffs); for yargs, these two stand in.
+ */
+const yargsAssert = {
+  name: 'yargs-assert',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?assert$/ }, (args) => (/[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'yargs-assert' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'yargs-assert' }, () => ({
+      contents: `const fail = (message, text) => { throw Object.assign(new Error(message ?? text), { code: 'ERR_ASSERTION' }); };
+export function strictEqual(actual, expected, message) { if (!Object.is(actual, expected)) fail(message, 'Expected values to be strictly equal'); }
+export function notStrictEqual(actual, expected, message) { if (Object.is(actual, expected)) fail(message, 'Expected "actual" to be strictly unequal to: ' + String(expected)); }
+`,
+      loader: 'js',
+    }));
+  },
+};
 await build({
   entryPoints: [resolve(root, 'lib/cli/main.ts')],
   outfile: resolve(root, 'dist/mng.cjs'),
@@ -73,7 +90,7 @@ await build({
   target: 'node20',
   // lib/version.ts finds package.json from import.meta.url: in CommonJS that is the bundle's own file URL.
   define: { 'import.meta.url': '__mngFileUrl' },
-  plugins: [lazyStringWidth, lazyBuiltins],
+  plugins: [lazyStringWidth, lazyBuiltins, yargsAssert],
   banner: { js: `// mng build ${buildId}\nconst __mngFileUrl = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });
