@@ -66,12 +66,14 @@ ssh_dir="\${HOME:-/root}/.ssh"
 mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
 # ssh sessions see the container's environment (docker run -e, the image's ENV), like the agent does.
 env | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' | grep -vE '^(HOME|PWD|OLDPWD|SHLVL|_|TERM)=' > "$ssh_dir/environment"
+# sshd first: it gets ready while the agent's session starts (mng's first probe waits for /run/mng/agent-status).
+sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
+"$sshd" -D -e -f ${MNG_DIR}/sshd_config &
+sshd_pid=$!
 sh ${MNG_DIR}/start-agent
 # the idle watcher (a no-op when the host has no idle timeout); boot counts as activity
 sh ${MNG_DIR}/idle-watch </dev/null &
-sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
-"$sshd" -D -e -f ${MNG_DIR}/sshd_config &
-wait $!
+wait $sshd_pid
 status=$?
 echo "mng: sshd exited with status $status" >&2
 # sshd ending by itself is a crash: never exit with a code that reads as another stop reason (0 asked, ${IDLE_STOP_EXIT_CODE} idle, 137 killed).
@@ -89,7 +91,7 @@ if [ -n "$bin" ] && ! command -v "$bin" >/dev/null 2>&1; then
   exit 127
 fi
 dir=$(cat /run/mng/workdir 2>/dev/null || echo /)
-tmux -f ${MNG_DIR}/tmux.conf new-session -d -s ${AGENT_SESSION} -x 200 -y 50 -c "$dir" "sh ${MNG_DIR}/agent" || exit 1
+tmux -f ${MNG_DIR}/tmux.conf new-session -d -s ${AGENT_SESSION} -x 200 -y 50 -c "$dir" "sh ${MNG_DIR}/agent" || { echo failed > /run/mng/agent-status; exit 1; }
 echo started > /run/mng/agent-status
 `;
 
@@ -218,8 +220,11 @@ touch "$f"; chmod 600 "$f"
 grep -qxF "$1" "$f" || printf '%s\\n' "$1" >> "$f"
 cat ${MNG_DIR}/ssh_host_ed25519_key.pub 2>/dev/null || ssh-keygen -y -f ${MNG_DIR}/ssh_host_ed25519_key`;
 
-/** What `mng create` runs over ssh once sshd answers: the agent's state, read in the same round trip. */
-export const AGENT_PROBE = `cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;
+/**
+ * What `mng create` and `mng start` run over ssh once sshd answers: the agent's state, read in the same round trip.
+ * sshd starts while the init script starts the agent, so the probe first waits (up to 5 s) for the agent's status.
+ */
+export const AGENT_PROBE = `i=0; while [ ! -e /run/mng/agent-status ] && [ $i -lt 100 ]; do sleep 0.05 2>/dev/null || break; i=$((i+1)); done; cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;
 
 export type AgentState = { state: 'running' } | { state: 'exited'; exitCode: number | null } | { state: 'missing'; program: string } | { state: 'unknown' };
 

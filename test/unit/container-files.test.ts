@@ -254,7 +254,17 @@ describe('parseAgentProbe', () => {
     it('exited with its status', () => expect(probe({ status: 'started\n', exit: '7\n' })).toEqual({ state: 'exited', exitCode: 7 }));
     it('exited, the session gone without a status', () => expect(probe({ status: 'started\n' })).toEqual({ state: 'exited', exitCode: null }));
     it('missing program', () => expect(probe({ status: 'missing claude\n' })).toEqual({ state: 'missing', program: 'claude' }));
-    it('unknown before the agent starts', () => expect(probe({})).toEqual({ state: 'unknown' }));
+    it('waits for the agent\'s status: sshd answers while the init script still starts the agent', () => {
+      const status = join(dir, 'run', 'agent-status');
+      const script = `(sleep 0.3; echo started > ${status}; touch ${join(dir, 'session')}) & ` + AGENT_PROBE.replaceAll('/run/mng/', `${join(dir, 'run')}/`);
+      const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` } });
+      expect(parseAgentProbe(out)).toEqual({ state: 'running' });
+    });
+    it('unknown when no status comes (here a sleep without fractions, where it does not wait)', () => {
+      writeFileSync(join(dir, 'bin', 'sleep'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+      expect(probe({})).toEqual({ state: 'unknown' });
+    });
+    it('unknown when the agent\'s session could not start', () => expect(probe({ status: 'failed\n' })).toEqual({ state: 'unknown' }));
   });
 });
 
