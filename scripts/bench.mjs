@@ -78,6 +78,8 @@ async function sshUntilUp(port) {
   throw new Error('raw sshd never answered');
 }
 let preparedImage;
+/** A real host's labels (the warm-up's), copied onto the bench's many labelled containers. */
+let templateLabels;
 let counter = 0;
 const next = (what) => `${what}${++counter}`;
 
@@ -104,9 +106,8 @@ const rawImageRepo = `mngbench-raw-${id}`;
  * Made 8 at a time; not timed.
  */
 async function labelledContainers(pfx, names, { run }) {
-  const template = JSON.parse(await docker('container', 'inspect', `${prefix}warmup`))[0].Config.Labels;
   const one = async (name) => {
-    const labels = { ...template, 'mng.id': randomBytes(8).toString('hex'), 'mng.name': name, 'mng.prefix': pfx };
+    const labels = { ...templateLabels, 'mng.id': randomBytes(8).toString('hex'), 'mng.name': name, 'mng.prefix': pfx };
     const flags = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
     await docker(run ? 'run' : 'create', ...(run ? ['-d'] : []), '--init', '--name', `${pfx}${name}`, ...flags, '--entrypoint', 'sleep', preparedImage, 'infinity');
   };
@@ -266,6 +267,7 @@ async function main() {
   // Warm-up, not timed: keys, the prepared image, and the page cache.
   await mng(['create', 'warmup', '--no-connect', '-q']);
   preparedImage = (await docker('inspect', '--format', '{{.Config.Image}}', `${prefix}warmup`)).trim();
+  templateLabels = JSON.parse(await docker('container', 'inspect', `${prefix}warmup`))[0].Config.Labels;
   const rows = [];
   for (const name of names) {
     const c = cases[name];
