@@ -4,7 +4,6 @@
 import { lstat, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import { create as createTar, extract as extractTar } from 'tar';
 import type { ProviderConfig } from '../config/config.js';
 import type { PipeSource } from '../process/runner.js';
 import { MNG_DIR } from '../docker/args.js';
@@ -106,13 +105,18 @@ async function committedTree(core: Core, top: string, stage: string): Promise<vo
   await git(core, ['-C', top, 'archive', '--format=tar', '-o', archive, 'HEAD']);
   const tree = join(stage, 'tree');
   await mkdir(join(tree, '.git'), { recursive: true });
-  await extractTar({ file: archive, cwd: tree });
+  const { extract } = await import('tar');
+  await extract({ file: archive, cwd: tree });
   await rm(archive);
 }
 
-/** A tar of `files` (relative to `cwd`), made as it is read, every path under `prefix`, without local owners. */
-function tarStream(opts: { cwd: string; prefix: string; portable: true; filter?: (p: string) => boolean }, files: string[]): PipeSource {
-  return createTar(opts, files);
+/**
+ * A tar of `files` (relative to `cwd`), made as it is read, every path under `prefix`, without local owners. node-tar
+ * is loaded here, when a command copies a source: loading it takes about 10 ms, and most creates copy nothing.
+ */
+async function tarStream(opts: { cwd: string; prefix: string; portable: true; filter?: (p: string) => boolean }, files: string[]): Promise<PipeSource> {
+  const { create } = await import('tar');
+  return create(opts, files);
 }
 
 /**
@@ -125,13 +129,13 @@ export async function copySource(core: Core, provider: ProviderConfig, container
   const daemon = daemonOf(provider);
   core.progress(`Copying ${source.path} into ${container}:${source.target}`);
   if (source.kind === 'dir') {
-    const tar = tarStream({ cwd: source.path, prefix, portable: true }, ['.']);
+    const tar = await tarStream({ cwd: source.path, prefix, portable: true }, ['.']);
     await core.runner.docker(daemon, args, { input: tar });
     return;
   }
   if (!source.committed) {
     const files = await repoFiles(core, source.path);
-    const tar = tarStream({ cwd: source.path, prefix, portable: true }, files);
+    const tar = await tarStream({ cwd: source.path, prefix, portable: true }, files);
     await core.runner.docker(daemon, args, { input: tar });
     return;
   }
@@ -140,10 +144,10 @@ export async function copySource(core: Core, provider: ProviderConfig, container
     await committedTree(core, source.path, stage);
     // The index of HEAD: the copy has no staged change either.
     await core.runner.run('git', ['-C', source.path, 'read-tree', 'HEAD'], { check: true }, { GIT_INDEX_FILE: join(stage, 'index') });
-    const tar = tarStream({ cwd: source.path, prefix, portable: true, filter: (p) => p !== '.git/index' }, ['.git']);
+    const tar = await tarStream({ cwd: source.path, prefix, portable: true, filter: (p) => p !== '.git/index' }, ['.git']);
     await core.runner.docker(daemon, args, { input: tar });
     await rename(join(stage, 'index'), join(stage, 'tree', '.git', 'index'));
-    await core.runner.docker(daemon, args, { input: tarStream({ cwd: join(stage, 'tree'), prefix, portable: true }, ['.']) });
+    await core.runner.docker(daemon, args, { input: await tarStream({ cwd: join(stage, 'tree'), prefix, portable: true }, ['.']) });
   } finally {
     await rm(stage, { recursive: true, force: true });
   }
