@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
 import { buildImageInspectArgs, buildPrepareArgs, buildPullArgs, buildTagArgs, buildToolProbeArgs } from '../docker/args.js';
 import { dockerError, dockerReason, meaningfulLines } from '../docker/errors.js';
 import { parseImageInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
-import { tarOf } from '../ustar.js';
 import { imageFiles } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 
@@ -51,15 +53,10 @@ export function toolsTag(baseImageId: string): string {
   return `${PREPARED_REPO}:${baseImageId.replace(/^sha256:/, '').slice(0, 12)}-g`;
 }
 
-/** mng's fixed files as the tar that the prepared image's build unpacks at / (a private /mng folder, 0700). */
-function filesTar(): Buffer {
-  return tarOf([{ path: 'mng/', mode: 0o700 }, ...imageFiles().map((f) => ({ path: `mng/${f.path}`, mode: f.mode, content: f.content }))]);
-}
-
 let filesHashMemo: string | undefined;
 /** A short hash of mng's fixed files (their names, modes and content): part of the prepared image's tag. */
 export function filesHash(): string {
-  filesHashMemo ??= createHash('sha256').update(filesTar()).digest('hex').slice(0, 8);
+  filesHashMemo ??= createHash('sha256').update(JSON.stringify(imageFiles().map((f) => [f.path, f.mode, f.content]))).digest('hex').slice(0, 8);
   return filesHashMemo;
 }
 
@@ -68,10 +65,29 @@ export function preparedTag(baseImageId: string): string {
   return `${toolsTag(baseImageId)}-${filesHash()}`;
 }
 
-/** The build context (a tar, for `docker build -`) that adds mng's fixed files to `from`. ADD unpacks the inner tar, modes kept. */
-export function filesBuildContext(from: string): Buffer {
-  const dockerfile = `FROM ${from}\nADD mng.tar /\n`;
-  return tarOf([{ path: 'Dockerfile', mode: 0o644, content: dockerfile }, { path: 'mng.tar', mode: 0o644, content: filesTar() }]);
+/**
+ * The build context (a new folder; the caller removes it) that adds mng's fixed files to `from`: a Dockerfile whose
+ * ADD unpacks mng.tar at /, modes kept, so /mng is private (0700). node-tar makes mng.tar with a fixed time and
+ * without this machine's owners: the same files give the same bytes.
+ */
+export async function filesBuildContext(from: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mng-context-'));
+  try {
+    const files = imageFiles();
+    await mkdir(join(dir, 'mng'));
+    await chmod(join(dir, 'mng'), 0o700);
+    for (const f of files) {
+      await writeFile(join(dir, 'mng', f.path), f.content);
+      await chmod(join(dir, 'mng', f.path), f.mode);
+    }
+    const { create } = await import('tar');
+    await create({ file: join(dir, 'mng.tar'), cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true }, ['mng', ...files.map((f) => `mng/${f.path}`)]);
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${from}\nADD mng.tar /\n`);
+    return dir;
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /** The image's id; pulls it when it is not there locally. */
@@ -108,8 +124,13 @@ export async function makePreparedImage(core: Core, provider: ProviderConfig, im
   const tools = toolsTag(baseId);
   const have = await core.runner.docker(daemon, buildImageInspectArgs([tools]), { allowMissing: true });
   if (have.exitCode !== 0) await makeToolsImage(core, provider, image, baseId);
-  const args = buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId });
-  const build = await core.runner.docker(daemon, args, { input: filesBuildContext(tools), check: false });
+  const context = await filesBuildContext(tools);
+  let build;
+  try {
+    build = await core.runner.docker(daemon, buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId }, context), { check: false });
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
   if (build.exitCode !== 0) {
     throw new MngError(`adding mng's files to image '${image}' failed: ${dockerReason(build.stderr) || meaningfulLines(build.stdout).slice(-3).join(' | ')}`);
   }

@@ -158,9 +158,9 @@ export function buildToolProbeArgs(image: string): string[] {
   ];
 }
 
-/** `docker build` of one of mng's thin derived images: the Dockerfile, or a tar of the build context, comes on stdin. */
-export function buildPrepareArgs(tag: string, labels: Record<string, string>): string[] {
-  return ['build', '--tag', tag, ...labelFlags(labels), '-'];
+/** `docker build` of one of mng's thin derived images: the Dockerfile on stdin (`-`), or a build context folder. */
+export function buildPrepareArgs(tag: string, labels: Record<string, string>, context = '-'): string[] {
+  return ['build', '--tag', tag, ...labelFlags(labels), context];
 }
 
 export function buildTagArgs(source: string, target: string): string[] {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, imageExists, inspectContainer } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
@@ -26,7 +27,11 @@ describe('image preparation', () => {
     expect(await imageExists(tools)).toBe(true);
     const prepared = (await inspectContainer(sb.container('first'))).Config.Image;
     expect(prepared).toMatch(new RegExp(`^${tools}-[0-9a-f]{8}$`));
-    expect(first.stderr).toContain(`+ docker build --tag ${prepared} --label mng.prepared-from=${baseId} -`);
+    // mng's files come from a build context folder that is gone again afterwards
+    const line = first.stderr.split('\n').find((l) => l.startsWith(`+ docker build --tag ${prepared} --label mng.prepared-from=${baseId} `));
+    const context = line?.split(' ').pop() ?? '';
+    expect(context).toMatch(/mng-context-/);
+    expect(existsSync(context)).toBe(false);
     for (const image of [tools, prepared]) {
       const labels = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])).stdout);
       expect(labels['mng.prepared-from']).toBe(baseId);

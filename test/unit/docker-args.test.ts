@@ -191,6 +191,7 @@ describe('small builders', () => {
       'build', '--tag', 'mng-prepared:abc', '--label', 'mng.base-image=sha256:1', '-',
     ]);
     expect(buildPrepareArgs('t', {})).toEqual(['build', '--tag', 't', '-']);
+    expect(buildPrepareArgs('t', {}, '/tmp/ctx')).toEqual(['build', '--tag', 't', '/tmp/ctx']);
   });
 
   it('buildTagArgs', () => {
