@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', resolve(root, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
@@ -44,13 +44,16 @@ const lazyStringWidth = {
  * module is a set of stand-ins that load the real one on the first call. Only functions can stand in: importing
  * anything else from them fails the build.
  */
-const LAZY_BUILTINS = { crypto: new RegExp(`^${resolve(root, 'lib').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\\\/]`), v8: /[\\/]node_modules[\\/]execa[\\/]/ };
+const LAZY_BUILTINS = {
+  crypto: (importer) => importer.startsWith(resolve(root, 'lib') + sep),
+  v8: (importer) => /[\\/]node_modules[\\/]execa[\\/]/.test(importer),
+};
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: /^(node:)?(crypto|v8)$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
-      if (args.namespace === 'lazy-builtin' || !LAZY_BUILTINS[name].test(args.importer)) return undefined;
+      if (args.namespace === 'lazy-builtin' || !LAZY_BUILTINS[name](args.importer)) return undefined;
       return { path: name, namespace: 'lazy-builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {

@@ -71,12 +71,16 @@ describe('the build', () => {
     expect(execaSync(process.execPath, ['-e', check, bundle, cacheFile]).stdout).toBe('false');
   });
 
-  it('runs as CommonJS: Node does not load its ES module loader for a command', async () => {
-    const probe = join(sb.dir, 'esm-probe.cjs');
-    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeSync(2, '\\nesm loader: ' + process.moduleLoadList.some((m) => m.includes('esm/module_job')) + '\\n'));\n`);
+  it('runs as CommonJS, and a list loads none of the Node modules it does not call (ESM loader, assert, crypto, v8)', async () => {
+    const probe = join(sb.dir, 'module-probe.cjs');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeSync(2, '\\nloaded: ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n`);
     const r = await execa(process.execPath, ['-r', probe, MNG_BIN, 'list', '--format', 'json'], { env: sb.env, reject: false });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/esm loader: false/);
+    const loaded: string[] = JSON.parse(/^loaded: (.*)$/m.exec(r.stderr)?.[1] ?? '[]');
+    expect(loaded).toContain('NativeModule child_process'); // the probe sees what mng loaded
+    for (const m of ['NativeModule internal/modules/esm/module_job', 'NativeModule assert', 'NativeModule crypto', 'NativeModule v8']) {
+      expect(loaded).not.toContain(m);
+    }
   });
 
   it('renders a command\'s help, which measures text with string-width (loaded on first use)', async () => {
