@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -9,7 +8,9 @@ import { dirname } from 'node:path';
  */
 export async function writeFileAtomic(file: string, text: string, mode: number = 0o644, opts: { exactMode?: boolean } = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // Unique among processes (pid) and within one (random; the folder is private, so no need for crypto's randomness,
+  // whose module takes a few ms to load).
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
     await writeFile(tmp, text, { mode });
     if (opts.exactMode) await chmod(tmp, mode);
