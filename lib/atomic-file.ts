@@ -1,5 +1,6 @@
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { randomHex } from './random.js';
 
 /**
  * Write a file so that a reader (or fifty sibling mng processes) sees the old text or the new one, never half of
@@ -8,9 +9,7 @@ import { dirname } from 'node:path';
  */
 export async function writeFileAtomic(file: string, text: string, mode: number = 0o644, opts: { exactMode?: boolean } = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  // Unique among processes (pid) and within one (random; the folder is private, so no need for crypto's randomness,
-  // whose module takes a few ms to load).
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
   try {
     await writeFile(tmp, text, { mode });
     if (opts.exactMode) await chmod(tmp, mode);

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
 import { buildInspectArgs, buildRemoveArgs, buildRemoveImagesArgs, buildRenameArgs, buildStopArgs } from '../docker/args.js';
 import { fixedHostPorts, parseContainerInspect, publishedPort } from '../docker/inspect.js';
 import { dockerReason } from '../docker/errors.js';
 import { MngError } from '../errors.js';
+import { randomHex } from '../random.js';
 import type { SshEndpoint } from '../ssh/args.js';
 import { removeHostFiles, writeHostEntry } from '../ssh/config.js';
 import { ensureClientKey } from '../ssh/keys.js';
@@ -119,7 +119,7 @@ async function isContainer(core: Core, provider: ProviderConfig, name: string, i
 }
 
 /** A unique temporary container name for a replacement: `<container>.new-<6 hex>` (names allow `.`; mng's never contain one). */
-export function replacementName(containerName: string, random: string = randomBytes(3).toString('hex')): string {
+export function replacementName(containerName: string, random: string = randomHex(6)): string {
   return `${containerName}.new-${random}`;
 }
 

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { MngError, UsageError } from '../errors.js';
+import { randomHex } from '../random.js';
 
 /** Letters, digits, '-' and '_', starting with a letter or digit, at most 63 characters. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -25,12 +25,12 @@ export function validatePrefix(prefix: string): string {
 
 /** A fresh name when the user gives none: `agent-` and six hex digits. */
 export function generateName(): string {
-  return `agent-${randomBytes(3).toString('hex')}`;
+  return `agent-${randomHex(6)}`;
 }
 
 /** A host's unique id (a label): 16 hex digits. */
 export function generateId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex(16);
 }
 
 export function containerName(prefix: string, name: string): string {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { ProviderConfig } from '../config/config.js';
 import { buildCommitArgs, buildImageIdsByLabelArgs, buildImageInspectArgs, buildRemoveImagesArgs } from '../docker/args.js';
 import { parseIdLines, parseImageInspect, type ImageInspect } from '../docker/inspect.js';
 import { MngError, NotFoundError, UsageError } from '../errors.js';
+import { randomHex } from '../random.js';
 import { daemonOf, type Core } from './context.js';
 import type { Host } from './hosts.js';
 
@@ -148,7 +148,7 @@ export function warnMounts(core: Core, host: Pick<Host, 'mounts'>): void {
 export async function createSnapshot(core: Core, provider: ProviderConfig, host: Pick<Host, 'id' | 'name' | 'prefix' | 'containerName' | 'containerId'>, name: string | undefined): Promise<Pick<Snapshot, 'id' | 'imageId' | 'ref' | 'name' | 'createdAt'>> {
   const now = new Date();
   const snapName = name === undefined ? defaultSnapshotName(now) : validateSnapshotName(name);
-  const ref = `${snapshotRepo(host.containerName)}:${snapshotTag(now, randomBytes(3).toString('hex'))}`;
+  const ref = `${snapshotRepo(host.containerName)}:${snapshotTag(now, randomHex(6))}`;
   const createdAt = now.toISOString();
   core.progress(`Committing ${host.containerName} to ${ref}`);
   const res = await core.runner.docker(daemonOf(provider), buildCommitArgs(host.containerId, ref, snapshotLabels(host, snapName, createdAt)));
