@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -171,22 +171,37 @@ describe('completion', () => {
     expect(nameCompletions(['message', 'alpha'], '', names)).toEqual([]);
     expect(nameCompletions(['snapshot'], '', names)).toEqual([]);
   });
-  it('keeps names per prefix in an atomically written file', async () => {
+
+  it('keeps names per prefix in one file: list writes it whole, create and destroy append a line each', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mng-names-'));
     try {
       expect(readNames(dir, 'p-')).toEqual([]);
       await writeNames(dir, 'p-', ['b', 'a', 'b']);
+      expect(readFileSync(join(dir, 'names-p-'), 'utf8')).toBe('a\nb\n');
       await updateNames(dir, 'p-', { add: ['c'], remove: ['a'] });
+      expect(readFileSync(join(dir, 'names-p-'), 'utf8')).toBe('a\nb\n+c\n-a\n');
       expect(readNames(dir, 'p-')).toEqual(['b', 'c']);
       expect(readNames(dir, 'q-')).toEqual([]);
       expect(readdirSync(dir)).toEqual(['names-p-']);
-      // The same names again: the file is left as it is (same inode, not rewritten).
+      // list: the same names again leave the file as it is (same inode); other names fold the appended lines
+      await writeNames(dir, 'p-', ['a', 'b']);
       const before = statSync(join(dir, 'names-p-')).ino;
-      await writeNames(dir, 'p-', ['c', 'b']);
+      await writeNames(dir, 'p-', ['b', 'a']);
       expect(statSync(join(dir, 'names-p-')).ino).toBe(before);
       await writeNames(dir, 'p-', ['c']);
-      expect(statSync(join(dir, 'names-p-')).ino).not.toBe(before);
-      expect(readNames(dir, 'p-')).toEqual(['c']);
+      expect(readFileSync(join(dir, 'names-p-'), 'utf8')).toBe('c\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fifty creates and destroys at once lose none of each other\'s names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mng-names-'));
+    try {
+      await writeNames(dir, 'p-', ['old1', 'old2']);
+      const added = Array.from({ length: 50 }, (_, i) => `agent-${i}`);
+      await Promise.all([...added.map((n) => updateNames(dir, 'p-', { add: [n] })), updateNames(dir, 'p-', { remove: ['old1'] })]);
+      expect(readNames(dir, 'p-')).toEqual([...added, 'old2'].sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
