@@ -23,7 +23,7 @@ export const IDLE_STOP_EXIT_CODE = 81;
 export const HOST_KEY_LOG_PREFIX = 'mng-host-key ';
 
 /**
- * PID 1's child (under docker-init): writes the host's own files at its first boot, starts the agent and sshd; exits 0
+ * PID 1's child (under docker-init): writes the host's own files at its first boot, starts sshd, then the agent; exits 0
  * on SIGTERM so `docker stop` is quick. It is baked into mng's prepared image, like the other fixed files.
  *
  * Its arguments (create: `--authorized-key KEY --agent-bin PROGRAM --agent-cmd SCRIPT`, all public) become files in
@@ -33,7 +33,7 @@ export const HOST_KEY_LOG_PREFIX = 'mng-host-key ';
  * pin before its first handshake. All before sshd starts.
  */
 export const INIT_SCRIPT = `# mng init: the container's main process (under docker-init).
-# Writes the host's own files at its first boot, starts the agent's tmux session, then sshd in the foreground.
+# Writes the host's own files at its first boot, starts sshd, then the agent's tmux session, and waits on sshd.
 # Exits 0 on SIGTERM: docker stop is quick and clean.
 # Exits ${IDLE_STOP_EXIT_CODE} on SIG${IDLE_STOP_SIGNAL}: the host stopped itself (kill -${IDLE_STOP_SIGNAL} 1, for example when idle).
 trap 'exit 0' TERM INT
