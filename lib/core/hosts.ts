@@ -130,6 +130,11 @@ export async function inspectContainers(core: Core, provider: ProviderConfig, re
   return results.flatMap((r) => parseContainerInspect(r.stdout));
 }
 
+/** inspectContainers of names, keyed by container name: a name docker does not know is missing from the map. */
+export async function inspectByName(core: Core, provider: ProviderConfig, names: readonly string[]): Promise<Map<string, ContainerInspect>> {
+  return new Map((await inspectContainers(core, provider, names)).map((c) => [c.Name.replace(/^\//, ''), c]));
+}
+
 /** Every host of this prefix on one provider's daemon: one `docker ps`, one batched `docker inspect`. */
 export async function listHosts(core: Core, provider: ProviderConfig): Promise<Host[]> {
   const daemon = daemonOf(provider);
@@ -202,7 +207,7 @@ async function findHostsSettled(core: Core, provider: ProviderConfig, names: rea
   const containers = names.map((n) => containerName(core.prefix, n));
   let found: Map<string, ContainerInspect>;
   try {
-    found = new Map((await inspectContainers(core, provider, containers)).map((c) => [c.Name.replace(/^\//, ''), c]));
+    found = await inspectByName(core, provider, containers);
   } catch (e) {
     return names.map(() => ({ status: 'rejected', reason: e }));
   }

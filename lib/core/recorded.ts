@@ -9,10 +9,10 @@ import { parseContainerInspect, type ContainerInspect } from '../docker/inspect.
 import type { SshEndpoint } from '../ssh/args.js';
 import { readHostEntry, readHostOwner, writeHostEntry } from '../ssh/config.js';
 import { daemonOf, groupByProvider, type Core } from './context.js';
-import { entryOwner, hostFromInspect, isRemoteDaemon, type Host } from './hosts.js';
+import { entryOwner, hostFromInspect, inspectByName, isRemoteDaemon, type Host } from './hosts.js';
 import { bootContainer } from './launch.js';
 import type { StartOutcome } from './lifecycle.js';
-import { containerName } from './naming.js';
+import { containerName, NAME_PATTERN } from './naming.js';
 import { createSnapshot, warnMounts } from './snapshots.js';
 
 export interface RecordedHost {
@@ -33,7 +33,7 @@ export interface RecordedHost {
 export async function recordedHosts(core: Core, config: Config, names: readonly string[], providerName?: string, opts: { endpoint?: boolean } = {}): Promise<RecordedHost[] | undefined> {
   if (providerName === undefined && Object.keys(config.providers).length !== 1) return undefined;
   const found = await Promise.all(names.map(async (name): Promise<RecordedHost | undefined> => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) return undefined;
+    if (!NAME_PATTERN.test(name)) return undefined;
     const container = containerName(core.prefix, name);
     const entry = opts.endpoint ? await readHostEntry(core.dataDir, container) : undefined;
     const owner = opts.endpoint ? entry : await readHostOwner(core.dataDir, container);
@@ -83,13 +83,12 @@ export async function stopRecorded(core: Core, hosts: RecordedHost[]): Promise<{
     const since = Date.now();
     core.progress(`Stopping ${names.join(', ')}`);
     const stopArgs = buildStopArgs(names);
-    const [stop, inspect] = await Promise.all([
+    const [stop, seen] = await Promise.all([
       core.runner.docker(daemon, stopArgs, { check: false }),
-      core.runner.docker(daemon, buildInspectArgs(names), { allowMissing: true }),
+      inspectByName(core, provider, names),
     ]);
     if (stop.exitCode !== 0 && isGone(stop.stderr)) return false;
     if (stop.exitCode !== 0) throw dockerError(stopArgs, stop.exitCode, stop.stderr, daemon);
-    const seen = new Map(parseContainerInspect(inspect.stdout).map((c) => [c.Name.replace(/^\//, ''), c]));
     for (const h of group) {
       const c = seen.get(h.container);
       const host = c && hostFromInspect(c, provider);
