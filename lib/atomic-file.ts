@@ -7,7 +7,12 @@ import { randomHex } from './random.js';
  * either: a uniquely named temporary file beside it, then rename. `mode` is filtered by the umask, unless `exactMode`
  * (a file of the user's whose mode is kept as it was).
  */
-export async function writeFileAtomic(file: string, text: string, mode: number = 0o644, opts: { exactMode?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  text: string,
+  mode: number = 0o644,
+  opts: { exactMode?: boolean } = {},
+): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
   try {

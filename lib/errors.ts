@@ -11,7 +11,10 @@ export class MngError extends Error {
   readonly commandExitCode?: number;
   readonly stderr?: string;
 
-  constructor(message: string, opts: { exitCode?: number; hint?: string; cause?: unknown; failed?: FailedCommand } = {}) {
+  constructor(
+    message: string,
+    opts: { exitCode?: number; hint?: string; cause?: unknown; failed?: FailedCommand } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'MngError';
     this.exitCode = opts.exitCode ?? 1;

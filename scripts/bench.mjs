@@ -34,7 +34,10 @@ const env = {
 };
 mkdirSync(join(dir, 'config', 'mng'), { recursive: true });
 mkdirSync(env.HOME, { recursive: true });
-writeFileSync(join(dir, 'config', 'mng', 'config.toml'), `[providers.docker]\nbackend = "docker"\ndefault_image = "${image}"\n`);
+writeFileSync(
+  join(dir, 'config', 'mng', 'config.toml'),
+  `[providers.docker]\nbackend = "docker"\ndefault_image = "${image}"\n`,
+);
 
 /** Peak resident memory (KB) of each timed mng call, by case. */
 const peaks = {};
@@ -48,7 +51,10 @@ export async function mng(args, opts = {}) {
   const cmd = useTime ? ['/usr/bin/time', ['-f', '%M', '-o', rss, mngBin, ...args]] : [mngBin, args];
   const r = await execa(cmd[0], cmd[1], { env: { ...env, ...opts.env }, reject: false });
   if (r.exitCode !== 0) throw new Error(`mng ${args.join(' ')}: ${r.stderr}`);
-  if (useTime && opts.timed) (peaks[currentCase] ??= []).push(Number(readFileSync(rss, 'utf8').trim().split('\n').pop()));
+  if (useTime && opts.timed) {
+    peaks[currentCase] ??= [];
+    peaks[currentCase].push(Number(readFileSync(rss, 'utf8').trim().split('\n').pop()));
+  }
   return r.stdout;
 }
 const timedMng = (...args) => mng(args, { timed: true });
@@ -65,8 +71,25 @@ export async function docker(...args) {
 }
 const keyDir = join(env.XDG_DATA_HOME, 'mng', 'keys', 'client');
 function rawSshArgs(port) {
-  return ['-F', '/dev/null', '-i', join(keyDir, 'id_ed25519'), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', '-p', String(port), 'root@127.0.0.1'];
+  return [
+    '-F',
+    '/dev/null',
+    '-i',
+    join(keyDir, 'id_ed25519'),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
+    '-p',
+    String(port),
+    'root@127.0.0.1',
+  ];
 }
 /** Poll `ssh true` until it succeeds, as a hand-written script would. */
 async function sshUntilUp(port) {
@@ -87,7 +110,20 @@ const next = (what) => `${what}${++counter}`;
 async function rawRun(name) {
   const pub = readFileSync(join(keyDir, 'id_ed25519.pub'), 'utf8').trim();
   const script = `mkdir -p /run/sshd /root/.ssh && echo '${pub}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys && exec /usr/sbin/sshd -D -e`;
-  await docker('run', '-d', '--init', '--name', `${prefix}${name}`, '-p', '127.0.0.1::22', '--entrypoint', '/bin/sh', preparedImage, '-c', script);
+  await docker(
+    'run',
+    '-d',
+    '--init',
+    '--name',
+    `${prefix}${name}`,
+    '-p',
+    '127.0.0.1::22',
+    '--entrypoint',
+    '/bin/sh',
+    preparedImage,
+    '-c',
+    script,
+  );
   const port = (await docker('port', `${prefix}${name}`, '22/tcp')).split('\n')[0].split(':').pop();
   await sshUntilUp(port);
   return port;
@@ -109,7 +145,18 @@ async function labelledContainers(pfx, names, { run }) {
   const one = async (name) => {
     const labels = { ...templateLabels, 'mng.id': randomBytes(8).toString('hex'), 'mng.name': name, 'mng.prefix': pfx };
     const flags = Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
-    await docker(run ? 'run' : 'create', ...(run ? ['-d'] : []), '--init', '--name', `${pfx}${name}`, ...flags, '--entrypoint', 'sleep', preparedImage, 'infinity');
+    await docker(
+      run ? 'run' : 'create',
+      ...(run ? ['-d'] : []),
+      '--init',
+      '--name',
+      `${pfx}${name}`,
+      ...flags,
+      '--entrypoint',
+      'sleep',
+      preparedImage,
+      'infinity',
+    );
   };
   for (let i = 0; i < names.length; i += 8) await Promise.all(names.slice(i, i + 8).map(one));
 }
@@ -130,7 +177,10 @@ async function devcontainerBin() {
 function devcontainerFolder() {
   const ws = join(dir, next('ws'));
   mkdirSync(join(ws, '.devcontainer'), { recursive: true });
-  writeFileSync(join(ws, '.devcontainer', 'devcontainer.json'), JSON.stringify({ image: preparedImage, overrideCommand: true }));
+  writeFileSync(
+    join(ws, '.devcontainer', 'devcontainer.json'),
+    JSON.stringify({ image: preparedImage, overrideCommand: true }),
+  );
   return ws;
 }
 const dcFolders = [];
@@ -142,48 +192,97 @@ const dcFolders = [];
 export const cases = {
   create: {
     what: 'create, image prepared, until ssh works vs docker run + docker port + first ssh true',
-    mng: async () => { await timedMng('create', next('c'), '--no-connect', '-q'); },
-    raw: async () => { await rawRun(next('r')); },
+    mng: async () => {
+      await timedMng('create', next('c'), '--no-connect', '-q');
+    },
+    raw: async () => {
+      await rawRun(next('r'));
+    },
   },
   devcontainer: {
     what: 'create, image prepared, until ssh works vs devcontainer up of the same image (no sshd wait)',
-    setup: async (s) => { s.bin = await devcontainerBin(); },
-    mng: async () => { await timedMng('create', next('d'), '--no-connect', '-q'); },
-    beforeRaw: async (s) => { s.ws = devcontainerFolder(); dcFolders.push(s.ws); },
-    raw: async (s) => { await execa(s.bin, ['up', '--workspace-folder', s.ws]); },
+    setup: async (s) => {
+      s.bin = await devcontainerBin();
+    },
+    mng: async () => {
+      await timedMng('create', next('d'), '--no-connect', '-q');
+    },
+    beforeRaw: async (s) => {
+      s.ws = devcontainerFolder();
+      dcFolders.push(s.ws);
+    },
+    raw: async (s) => {
+      await execa(s.bin, ['up', '--workspace-folder', s.ws]);
+    },
   },
   exec: {
     what: 'warm mng exec NAME -- true vs a fresh plain ssh HOST true',
-    setup: async (s) => { await mng(['create', 'execbench', '--no-connect', '-q']); s.port = JSON.parse(await mng(['list', '--format', 'json'])).agents.find((a) => a.name === 'execbench').ssh.port; },
-    mng: async () => { await timedMng('exec', 'execbench', '--', 'true'); },
-    raw: async (s) => { await execa('ssh', [...rawSshArgs(s.port), 'true']); },
+    setup: async (s) => {
+      await mng(['create', 'execbench', '--no-connect', '-q']);
+      s.port = JSON.parse(await mng(['list', '--format', 'json'])).agents.find((a) => a.name === 'execbench').ssh.port;
+    },
+    mng: async () => {
+      await timedMng('exec', 'execbench', '--', 'true');
+    },
+    raw: async (s) => {
+      await execa('ssh', [...rawSshArgs(s.port), 'true']);
+    },
   },
   help: {
     what: 'mng --help vs node -e 0 (both without NODE_EXTRA_CA_CERTS: see bin/mng.js)',
-    mng: async () => { await timedMng('--help'); },
-    raw: async () => { await bareNode(); },
+    mng: async () => {
+      await timedMng('--help');
+    },
+    raw: async () => {
+      await bareNode();
+    },
   },
   list0: {
     what: 'mng list --format json, no hosts vs node -e 0 (as for help), then docker ps',
-    mng: async () => { await mng(['list', '--format', 'json'], { timed: true, env: { MNG_PREFIX: emptyPrefix } }); },
-    raw: async () => { await bareNode(); await docker('ps', '-a', '--filter', `label=mng.prefix=${emptyPrefix}`); },
+    mng: async () => {
+      await mng(['list', '--format', 'json'], { timed: true, env: { MNG_PREFIX: emptyPrefix } });
+    },
+    raw: async () => {
+      await bareNode();
+      await docker('ps', '-a', '--filter', `label=mng.prefix=${emptyPrefix}`);
+    },
   },
   list100: {
     what: 'mng list --format json, 100 hosts vs docker ps + one batched docker inspect',
-    setup: async () => { await labelledContainers(manyPrefix, range(100, 'l'), { run: false }); },
-    mng: async () => { await mng(['list', '--format', 'json'], { timed: true, env: { MNG_PREFIX: manyPrefix } }); },
+    setup: async () => {
+      await labelledContainers(manyPrefix, range(100, 'l'), { run: false });
+    },
+    mng: async () => {
+      await mng(['list', '--format', 'json'], { timed: true, env: { MNG_PREFIX: manyPrefix } });
+    },
     raw: async () => {
-      const ids = (await docker('ps', '-a', '--no-trunc', '--filter', `label=mng.prefix=${manyPrefix}`, '--format', '{{.ID}}')).split('\n').filter(Boolean);
+      const ids = (
+        await docker('ps', '-a', '--no-trunc', '--filter', `label=mng.prefix=${manyPrefix}`, '--format', '{{.ID}}')
+      )
+        .split('\n')
+        .filter(Boolean);
       await docker('container', 'inspect', ...ids);
     },
   },
   stop: {
     what: 'mng stop NAME vs docker stop (both: sshd under docker-init)',
-    setup: async () => { await mng(['create', 'stopbench', '--no-connect', '-q']); await rawRun('rawstop'); },
-    beforeMng: async () => { await mng(['start', 'stopbench', '-q']); },
-    mng: async () => { await timedMng('stop', 'stopbench', '-q'); },
-    beforeRaw: async () => { await docker('start', `${prefix}rawstop`); await rawSshUp('rawstop'); },
-    raw: async () => { await docker('stop', `${prefix}rawstop`); },
+    setup: async () => {
+      await mng(['create', 'stopbench', '--no-connect', '-q']);
+      await rawRun('rawstop');
+    },
+    beforeMng: async () => {
+      await mng(['start', 'stopbench', '-q']);
+    },
+    mng: async () => {
+      await timedMng('stop', 'stopbench', '-q');
+    },
+    beforeRaw: async () => {
+      await docker('start', `${prefix}rawstop`);
+      await rawSshUp('rawstop');
+    },
+    raw: async () => {
+      await docker('stop', `${prefix}rawstop`);
+    },
   },
   stop50: {
     what: 'mng stop of 50 names vs docker stop of 50 names',
@@ -191,32 +290,72 @@ export const cases = {
       await labelledContainers(manyPrefix, range(50, 's'), { run: true });
       await labelledContainers(prefix, range(50, 'rs'), { run: true });
     },
-    beforeMng: async () => { await docker('start', ...range(50, 's').map((n) => `${manyPrefix}${n}`)); },
-    mng: async () => { await mng(['stop', ...range(50, 's'), '-q'], { timed: true, env: { MNG_PREFIX: manyPrefix } }); },
-    beforeRaw: async () => { await docker('start', ...range(50, 'rs').map((n) => `${prefix}${n}`)); },
-    raw: async () => { await docker('stop', ...range(50, 'rs').map((n) => `${prefix}${n}`)); },
+    beforeMng: async () => {
+      await docker('start', ...range(50, 's').map((n) => `${manyPrefix}${n}`));
+    },
+    mng: async () => {
+      await mng(['stop', ...range(50, 's'), '-q'], { timed: true, env: { MNG_PREFIX: manyPrefix } });
+    },
+    beforeRaw: async () => {
+      await docker('start', ...range(50, 'rs').map((n) => `${prefix}${n}`));
+    },
+    raw: async () => {
+      await docker('stop', ...range(50, 'rs').map((n) => `${prefix}${n}`));
+    },
   },
   start: {
     what: 'mng start NAME vs docker start + docker port + first ssh true',
-    setup: async () => { await mng(['create', 'startbench', '--no-connect', '-q']); await rawRun('rawstart'); },
-    beforeMng: async () => { await mng(['stop', 'startbench', '-q']); },
-    mng: async () => { await timedMng('start', 'startbench', '-q'); },
-    beforeRaw: async () => { await docker('stop', `${prefix}rawstart`); },
-    raw: async () => { await docker('start', `${prefix}rawstart`); await rawSshUp('rawstart'); },
+    setup: async () => {
+      await mng(['create', 'startbench', '--no-connect', '-q']);
+      await rawRun('rawstart');
+    },
+    beforeMng: async () => {
+      await mng(['stop', 'startbench', '-q']);
+    },
+    mng: async () => {
+      await timedMng('start', 'startbench', '-q');
+    },
+    beforeRaw: async () => {
+      await docker('stop', `${prefix}rawstart`);
+    },
+    raw: async () => {
+      await docker('start', `${prefix}rawstart`);
+      await rawSshUp('rawstart');
+    },
   },
   snapshot: {
     what: 'mng snapshot create NAME vs docker commit (running hosts)',
-    setup: async () => { await mng(['create', 'snapbench', '--no-connect', '-q']); await rawRun('rawsnap'); },
-    mng: async () => { await timedMng('snapshot', 'create', 'snapbench', '-q'); },
-    raw: async () => { await docker('commit', `${prefix}rawsnap`, `${rawImageRepo}:${next('s')}`); },
+    setup: async () => {
+      await mng(['create', 'snapbench', '--no-connect', '-q']);
+      await rawRun('rawsnap');
+    },
+    mng: async () => {
+      await timedMng('snapshot', 'create', 'snapbench', '-q');
+    },
+    raw: async () => {
+      await docker('commit', `${prefix}rawsnap`, `${rawImageRepo}:${next('s')}`);
+    },
   },
   destroy100: {
     what: 'mng destroy --force of 100 names vs docker rm -f of 100 names',
     maxRounds: 3,
-    beforeMng: async (s) => { s.round = next('x'); await labelledContainers(manyPrefix, range(100, `${s.round}d`), { run: false }); },
-    mng: async (s) => { await mng(['destroy', '--force', ...range(100, `${s.round}d`), '-q'], { timed: true, env: { MNG_PREFIX: manyPrefix } }); },
-    beforeRaw: async (s) => { s.round = next('x'); await labelledContainers(prefix, range(100, `${s.round}r`), { run: false }); },
-    raw: async (s) => { await docker('rm', '-f', ...range(100, `${s.round}r`).map((n) => `${prefix}${n}`)); },
+    beforeMng: async (s) => {
+      s.round = next('x');
+      await labelledContainers(manyPrefix, range(100, `${s.round}d`), { run: false });
+    },
+    mng: async (s) => {
+      await mng(['destroy', '--force', ...range(100, `${s.round}d`), '-q'], {
+        timed: true,
+        env: { MNG_PREFIX: manyPrefix },
+      });
+    },
+    beforeRaw: async (s) => {
+      s.round = next('x');
+      await labelledContainers(prefix, range(100, `${s.round}r`), { run: false });
+    },
+    raw: async (s) => {
+      await docker('rm', '-f', ...range(100, `${s.round}r`).map((n) => `${prefix}${n}`));
+    },
   },
   repo: {
     what: 'create --from a 50 MB repo: its copy step (tar stream into docker cp -) vs docker cp of the folder into a created container',
@@ -235,7 +374,10 @@ export const cases = {
     // The time of mng's copy step, as -v reports it; the whole create is reported beside it.
     mng: async (s) => {
       const t = performance.now();
-      const r = await execa(mngBin, ['create', next('g'), '--from', s.repo, '--no-connect', '-v'], { env, reject: false });
+      const r = await execa(mngBin, ['create', next('g'), '--from', s.repo, '--no-connect', '-v'], {
+        env,
+        reject: false,
+      });
       if (r.exitCode !== 0) throw new Error(`mng create --from: ${r.stderr}`);
       s.totals.push(performance.now() - t);
       const lines = r.stderr.split('\n');
@@ -245,25 +387,43 @@ export const cases = {
       process.stderr.write(`  create --from total ${(performance.now() - t).toFixed(0)} ms, copy ${ms[1]} ms\n`);
       return Number(ms[1]);
     },
-    beforeRaw: async (s) => { s.raw = `${prefix}${next('rawcp')}`; await docker('create', '--name', s.raw, preparedImage); },
-    raw: async (s) => { await docker('cp', `${s.repo}/.`, `${s.raw}:/workspace`); },
+    beforeRaw: async (s) => {
+      s.raw = `${prefix}${next('rawcp')}`;
+      await docker('create', '--name', s.raw, preparedImage);
+    },
+    raw: async (s) => {
+      await docker('cp', `${s.repo}/.`, `${s.raw}:/workspace`);
+    },
   },
   version: {
     what: 'mng --version vs docker --version',
-    mng: async () => { await timedMng('--version'); },
-    raw: async () => { await docker('--version'); },
+    mng: async () => {
+      await timedMng('--version');
+    },
+    raw: async () => {
+      await docker('--version');
+    },
   },
 };
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 /** How long fn took; a case may return its own measure (ms) of the step it compares. */
-async function time(fn, state) { const t = performance.now(); const own = await fn(state); return typeof own === 'number' ? own : performance.now() - t; }
+async function time(fn, state) {
+  const t = performance.now();
+  const own = await fn(state);
+  return typeof own === 'number' ? own : performance.now() - t;
+}
 
 async function main() {
   const [only, roundsArg] = process.argv.slice(2);
   const rounds = Number(roundsArg ?? process.env.MNG_BENCH_ROUNDS ?? 5);
   const names = only && only !== 'all' ? only.split(',') : Object.keys(cases);
-  for (const n of names) if (!cases[n]) throw new Error(`unknown case '${n}' (cases: ${Object.keys(cases).join(', ')})`);
+  for (const n of names)
+    if (!cases[n]) throw new Error(`unknown case '${n}' (cases: ${Object.keys(cases).join(', ')})`);
   // Warm-up, not timed: keys, the prepared image, and the page cache.
   await mng(['create', 'warmup', '--no-connect', '-q']);
   preparedImage = (await docker('inspect', '--format', '{{.Config.Image}}', `${prefix}warmup`)).trim();
@@ -274,14 +434,24 @@ async function main() {
     currentCase = name;
     const state = {};
     if (c.setup) await c.setup(state);
-    const m = [], r = [];
-    for (let i = 0; i < Math.min(rounds, c.maxRounds ?? rounds); i++) { // interleaved: drift in machine load hits both sides alike
+    const m = [],
+      r = [];
+    for (let i = 0; i < Math.min(rounds, c.maxRounds ?? rounds); i++) {
+      // interleaved: drift in machine load hits both sides alike
       if (c.beforeMng) await c.beforeMng(state);
       m.push(await time(c.mng, state));
       if (c.beforeRaw) await c.beforeRaw(state);
       r.push(await time(c.raw, state));
     }
-    const row = { name, what: c.what, mng: median(m), raw: median(r), peakKB: peaks[name] ? median(peaks[name]) : null, mngRuns: m, rawRuns: r };
+    const row = {
+      name,
+      what: c.what,
+      mng: median(m),
+      raw: median(r),
+      peakKB: peaks[name] ? median(peaks[name]) : null,
+      mngRuns: m,
+      rawRuns: r,
+    };
     rows.push(row);
     process.stderr.write(`${name}: mng ${row.mng.toFixed(0)} ms, raw ${row.raw.toFixed(0)} ms\n`);
     // Each case starts on a machine without the containers of the cases before it (a hundred running hosts, with
@@ -298,23 +468,32 @@ async function main() {
     image,
     rounds,
   };
-  const out = process.env.MNG_BENCH_JSON ?? join(tmpdir(), `mng-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const out =
+    process.env.MNG_BENCH_JSON ?? join(tmpdir(), `mng-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2) + '\n');
-  console.log(`\nMedians of ${rounds} interleaved rounds (destroy100: ${Math.min(rounds, 3)}); ${machine.cpus} cores (${machine.cpu}), ${machine.memGB} GB, node ${machine.node}, docker engine ${machine.dockerServer} (client ${machine.dockerClient}), image ${image}.\n`);
+  console.log(
+    `\nMedians of ${rounds} interleaved rounds (destroy100: ${Math.min(rounds, 3)}); ${machine.cpus} cores (${machine.cpu}), ${machine.memGB} GB, node ${machine.node}, docker engine ${machine.dockerServer} (client ${machine.dockerClient}), image ${image}.\n`,
+  );
   console.log('| case | mng ms | raw ms | mng/raw | mng − raw | mng peak RSS | mng vs raw |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const row of rows) {
     const rss = row.peakKB ? `${(row.peakKB / 1024).toFixed(0)} MB` : '-';
-    console.log(`| ${row.name} | ${row.mng.toFixed(0)} | ${row.raw.toFixed(0)} | ${(row.mng / row.raw).toFixed(2)} | ${(row.mng - row.raw).toFixed(0)} | ${rss} | ${row.what} |`);
+    console.log(
+      `| ${row.name} | ${row.mng.toFixed(0)} | ${row.raw.toFixed(0)} | ${(row.mng / row.raw).toFixed(2)} | ${(row.mng - row.raw).toFixed(0)} | ${rss} | ${row.what} |`,
+    );
   }
   console.log(`\nraw numbers: ${out}`);
 }
 
 /** Remove the bench's containers: mng's and the raw ones (by name prefix), and the Dev Containers CLI's (by folder). */
 async function removeContainers() {
-  const filters = [prefix, manyPrefix, emptyPrefix].map((p) => `name=${p}`).concat(dcFolders.map((ws) => `label=devcontainer.local_folder=${ws}`));
+  const filters = [prefix, manyPrefix, emptyPrefix]
+    .map((p) => `name=${p}`)
+    .concat(dcFolders.map((ws) => `label=devcontainer.local_folder=${ws}`));
   for (const filter of filters) {
-    const ids = (await execa('docker', ['ps', '-aq', '--filter', filter], { reject: false })).stdout.split('\n').filter(Boolean);
+    const ids = (await execa('docker', ['ps', '-aq', '--filter', filter], { reject: false })).stdout
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) await execa('docker', ['rm', '-f', '-v', ...ids], { reject: false });
   }
 }
@@ -325,7 +504,13 @@ try {
   await removeContainers();
   // Snapshot images: mng's (repository mng-snapshot/<container name>) and the raw commits.
   for (const ref of [`mng-snapshot/${prefix}*`, rawImageRepo]) {
-    const imgs = (await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${ref}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    const imgs = (
+      await execa('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${ref}`], {
+        reject: false,
+      })
+    ).stdout
+      .split('\n')
+      .filter(Boolean);
     if (imgs.length) await execa('docker', ['rmi', ...imgs], { reject: false });
   }
   rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-execFileSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', resolve(root, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', resolve(root, 'tsconfig.json'), '--noEmit'],
+  { stdio: 'inherit' },
+);
 rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 
 // The build id on the bundle's first line names its code cache, so a cache can only ever meet the bundle it was made
@@ -27,7 +31,11 @@ const lazyStringWidth = {
   setup(b) {
     b.onResolve({ filter: /^string-width$/ }, async (args) => {
       if (args.pluginData === 'real') return undefined;
-      const real = await b.resolve('string-width', { resolveDir: args.resolveDir, kind: args.kind, pluginData: 'real' });
+      const real = await b.resolve('string-width', {
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        pluginData: 'real',
+      });
       if (real.errors.length > 0) return { errors: real.errors };
       return { path: real.path, namespace: 'lazy-string-width' };
     });
@@ -58,10 +66,13 @@ const lazyBuiltins = {
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
       const real = await import(`node:${args.path}`);
-      const functions = Object.keys(real).filter((k) => k !== 'default' && /^[a-z]/.test(k) && typeof real[k] === 'function');
+      const functions = Object.keys(real).filter(
+        (k) => k !== 'default' && /^[a-z]/.test(k) && typeof real[k] === 'function',
+      );
       return {
-        contents: `let real;\nconst load = () => (real ??= require('node:${args.path}'));\n`
-          + functions.map((k) => `export function ${k}(...a) { return load().${k}(...a); }\n`).join(''),
+        contents:
+          `let real;\nconst load = () => (real ??= require('node:${args.path}'));\n` +
+          functions.map((k) => `export function ${k}(...a) { return load().${k}(...a); }\n`).join(''),
         loader: 'js',
       };
     });
@@ -74,7 +85,11 @@ const lazyBuiltins = {
 const yargsAssert = {
   name: 'yargs-assert',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?assert$/ }, (args) => (/[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: 'assert', namespace: 'yargs-assert' } : undefined));
+    b.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      /[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer)
+        ? { path: 'assert', namespace: 'yargs-assert' }
+        : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'yargs-assert' }, () => ({
       contents: `const fail = (message, text) => { throw Object.assign(new Error(message ?? text), { code: 'ERR_ASSERTION' }); };
 export function strictEqual(actual, expected, message) { if (!Object.is(actual, expected)) fail(message, 'Expected values to be strictly equal'); }
@@ -113,7 +128,10 @@ await build({
 // `mng --help` is the same text every time at mng's widest layout (100 columns; the bundle has no yargs locale files, so
 // it is always English): render it once here, so that printing it loads neither yargs nor the command modules.
 const mng = resolve(root, 'bin/mng.js');
-const help = execFileSync(process.execPath, [mng, '--help'], { env: { ...process.env, MNG_RENDER_HELP: '1' }, encoding: 'utf8' });
+const help = execFileSync(process.execPath, [mng, '--help'], {
+  env: { ...process.env, MNG_RENDER_HELP: '1' },
+  encoding: 'utf8',
+});
 writeFileSync(resolve(root, 'dist/help.txt'), help);
 
 // The code cache: V8 keeps the functions a run compiled. One run of `mng list` against a daemon that is not there
@@ -123,7 +141,14 @@ writeFileSync(resolve(root, 'dist/help.txt'), help);
 const home = mkdtempSync(join(tmpdir(), 'mng-build-'));
 try {
   execFileSync(process.execPath, [mng, 'list'], {
-    env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'data'), DOCKER_HOST: `unix://${join(home, 'no-daemon.sock')}`, MNG_WRITE_CODE_CACHE: '1' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, 'config'),
+      XDG_DATA_HOME: join(home, 'data'),
+      DOCKER_HOST: `unix://${join(home, 'no-daemon.sock')}`,
+      MNG_WRITE_CODE_CACHE: '1',
+    },
     stdio: 'ignore',
   });
 } catch {

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export MNG_TEST_BASE_IMAGE="${MNG_TEST_BASE_IMAGE:-debian:bookworm-slim}"
 export MNG_TESTBED_CHECK_BARE=1 MNG_TESTBED_SECOND_DAEMON=1
 bash scripts/setup.sh
+# Format and lint (Biome, width 120): a style or lint error fails the run before any test.
+npx biome ci --colors=off . >&2
 results="$(mktemp -t mng-vitest-XXXXXX.json)"
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?

@@ -19,7 +19,9 @@ export const TEST_LABEL = 'mngtest.run';
 export async function setup(project: TestProject) {
   const info = await docker(['info', '--format', '{{.ServerVersion}}'], { reject: false });
   if (info.exitCode !== 0) {
-    throw new Error(`No Docker daemon answers (docker info: ${info.stderr.trim()}). Run 'npm test' (which runs scripts/testbed.sh) or start Docker.`);
+    throw new Error(
+      `No Docker daemon answers (docker info: ${info.stderr.trim()}). Run 'npm test' (which runs scripts/testbed.sh) or start Docker.`,
+    );
   }
   const base = await docker(['image', 'inspect', BASE], { reject: false });
   if (base.exitCode !== 0) {

@@ -5,7 +5,20 @@
  */
 
 /** Commands whose positional arguments are agent names. */
-const NAME_COMMANDS = new Set(['exec', 'connect', 'destroy', 'rm', 'stop', 'start', 'logs', 'message', 'wait', 'tag', 'snapshot', 'cp']);
+const NAME_COMMANDS = new Set([
+  'exec',
+  'connect',
+  'destroy',
+  'rm',
+  'stop',
+  'start',
+  'logs',
+  'message',
+  'wait',
+  'tag',
+  'snapshot',
+  'cp',
+]);
 
 /** The names to offer for the word being completed, given the words before it; pure. */
 export function nameCompletions(words: readonly string[], current: string, names: readonly string[]): string[] {
@@ -13,7 +26,11 @@ export function nameCompletions(words: readonly string[], current: string, names
   if (!cmd || !NAME_COMMANDS.has(cmd) || current.startsWith('-')) return [];
   // snapshot takes its subcommand first; message and wait take one name, then text or flags.
   if (cmd === 'snapshot' && words.length < 2) return [];
-  if ((cmd === 'message' || cmd === 'exec' || cmd === 'connect' || cmd === 'logs' || cmd === 'wait') && words.length > 1) return [];
+  if (
+    (cmd === 'message' || cmd === 'exec' || cmd === 'connect' || cmd === 'logs' || cmd === 'wait') &&
+    words.length > 1
+  )
+    return [];
   if (cmd === 'cp') return names.filter((n) => `${n}:`.startsWith(current) || current === '').map((n) => `${n}:`);
   return names.filter((n) => n.startsWith(current));
 }
@@ -21,7 +38,12 @@ export function nameCompletions(words: readonly string[], current: string, names
 type Filter = (onCompleted?: (err: unknown, completions: string[]) => void) => void;
 
 /** yargs' completion function: its own completions (commands, flags) plus cached agent names. */
-export function completionFunction(current: string, argv: { _: (string | number)[] }, completionFilter: Filter, done: (completions: string[]) => void): void {
+export function completionFunction(
+  current: string,
+  argv: { _: (string | number)[] },
+  completionFilter: Filter,
+  done: (completions: string[]) => void,
+): void {
   completionFilter(async (_err, defaults) => {
     // argv._ holds the words typed so far, the one being completed last (when it is not empty).
     const all = argv._.map(String);

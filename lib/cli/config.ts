@@ -10,9 +10,11 @@ export const command = 'config <action>';
 export const describe = 'Show where the config file is (path) or the effective configuration, defaults included (show)';
 
 export function builder(y: Argv): Argv<ConfigArgs> {
-  return y
-    .positional('action', { choices: ['path', 'show'] as const, demandOption: true })
-    .option('format', { choices: ['toml', 'json'] as const, default: 'toml' as const, describe: 'output format of show' }) as unknown as Argv<ConfigArgs>;
+  return y.positional('action', { choices: ['path', 'show'] as const, demandOption: true }).option('format', {
+    choices: ['toml', 'json'] as const,
+    default: 'toml' as const,
+    describe: 'output format of show',
+  }) as unknown as Argv<ConfigArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ConfigArgs>): Promise<void> {
@@ -28,7 +30,9 @@ export async function handler(argv: ArgumentsCamelCase<ConfigArgs>): Promise<voi
     process.stdout.write(JSON.stringify({ file: config.path, file_exists: config.exists, providers }, null, 2) + '\n');
   } else {
     const { stringify } = await import('smol-toml');
-    process.stdout.write(`# effective configuration (${config.exists ? `from ${config.path}` : `defaults: ${config.path} does not exist`})\n`);
+    process.stdout.write(
+      `# effective configuration (${config.exists ? `from ${config.path}` : `defaults: ${config.path} does not exist`})\n`,
+    );
     process.stdout.write(stringify({ providers }) + '\n');
   }
 }

@@ -11,9 +11,10 @@ export const command = 'connect <name>';
 export const describe = 'Open a terminal on the agent: ssh in and attach to its tmux session (detach: Ctrl-b d)';
 
 export function builder(y: Argv): Argv<ConnectArgs> {
-  return y
-    .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
-    .option('provider', { type: 'string', describe: 'provider instance holding the agent' }) as unknown as Argv<ConnectArgs>;
+  return y.positional('name', { type: 'string', demandOption: true, describe: 'agent name' }).option('provider', {
+    type: 'string',
+    describe: 'provider instance holding the agent',
+  }) as unknown as Argv<ConnectArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ConnectArgs>): Promise<void> {
@@ -22,7 +23,9 @@ export async function handler(argv: ArgumentsCamelCase<ConnectArgs>): Promise<vo
   const ctx = await makeContext(argv, { interruptible: false });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (!process.stdin.isTTY) {
-    throw new MngError('mng connect needs a terminal on stdin', { hint: `to run a command without one: mng exec ${argv.name} -- CMD` });
+    throw new MngError('mng connect needs a terminal on stdin', {
+      hint: `to run a command without one: mng exec ${argv.name} -- CMD`,
+    });
   }
   process.exitCode = await connectToHost(ctx.core, provider, host);
 }

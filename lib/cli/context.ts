@@ -36,9 +36,15 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     });
     process.on('SIGTERM', () => controller.abort());
   } else {
-    process.on('SIGINT', () => { /* the ssh child handles Ctrl-C */ });
+    process.on('SIGINT', () => {
+      /* the ssh child handles Ctrl-C */
+    });
   }
-  const runner = new DockerRunner({ verbose: Boolean(args.verbose), log: (line) => process.stderr.write(output.err.dim(line) + '\n'), signal });
+  const runner = new DockerRunner({
+    verbose: Boolean(args.verbose),
+    log: (line) => process.stderr.write(output.err.dim(line) + '\n'),
+    signal,
+  });
   const config = await loadConfig();
   // host = "" follows the docker context too: one `docker context inspect`, only when a non-default context is in use.
   await applyDockerContext(runner, config);
@@ -49,7 +55,9 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     progress: output.progress,
     warn: output.warn,
     stream: output.stream,
-    debug: (line) => { if (args.verbose) process.stderr.write(output.err.dim(`  ${line}`) + '\n'); },
+    debug: (line) => {
+      if (args.verbose) process.stderr.write(output.err.dim(`  ${line}`) + '\n');
+    },
   };
   return { core, config, output };
 }
@@ -58,7 +66,8 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
 export function providersFor(config: Config, provider: string | undefined): ProviderConfig[] {
   if (provider !== undefined) {
     const p = config.providers[provider];
-    if (!p) throw new MngError(`unknown provider '${provider}' (configured: ${Object.keys(config.providers).join(', ')})`);
+    if (!p)
+      throw new MngError(`unknown provider '${provider}' (configured: ${Object.keys(config.providers).join(', ')})`);
     return [p];
   }
   return Object.values(config.providers);
@@ -68,8 +77,12 @@ export function providersFor(config: Config, provider: string | undefined): Prov
  * The agents a command names, found across the providers --provider selects (all by default). Every name is
  * resolved before the command does anything, so a typo acts on nothing: one batched docker inspect per provider.
  */
-export async function locateAgents(ctx: Context, provider: string | undefined, names: readonly string[]): Promise<{ provider: ProviderConfig; host: Host }[]> {
-  const { locateHosts } = await import('../core/hosts.js');
+export async function locateAgents(
+  ctx: Context,
+  provider: string | undefined,
+  names: readonly string[],
+): Promise<{ provider: ProviderConfig; host: Host }[]> {
+  const { locateHosts } = await import('../core/locate.js');
   return locateHosts(ctx.core, providersFor(ctx.config, provider), [...new Set(names)]);
 }
 

@@ -10,12 +10,21 @@ interface CpArgs extends GlobalArgs {
 }
 
 export const command = 'cp <src> <dest>';
-export const describe = "Copy files between here and an agent's host, with docker cp's rules: NAME:PATH is in the agent";
+export const describe =
+  "Copy files between here and an agent's host, with docker cp's rules: NAME:PATH is in the agent";
 
 export function builder(y: Argv): Argv<CpArgs> {
   return y
-    .positional('src', { type: 'string', demandOption: true, describe: "source: a local path, '-' (a tar stream on stdin) or NAME:PATH" })
-    .positional('dest', { type: 'string', demandOption: true, describe: "destination: a local path, '-' (a tar stream on stdout) or NAME:PATH" })
+    .positional('src', {
+      type: 'string',
+      demandOption: true,
+      describe: "source: a local path, '-' (a tar stream on stdin) or NAME:PATH",
+    })
+    .positional('dest', {
+      type: 'string',
+      demandOption: true,
+      describe: "destination: a local path, '-' (a tar stream on stdout) or NAME:PATH",
+    })
     .option('archive', { alias: 'a', type: 'boolean', describe: 'keep uid/gid (docker cp -a)' })
     .option('follow-link', { alias: 'L', type: 'boolean', describe: 'follow a symbolic link in SRC (docker cp -L)' })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })

@@ -8,8 +8,20 @@ import { tokens } from './options.js';
  * `mng create NAME --reuse` when NAME exists: a running host is printed as create would print it, a stopped one is
  * started. Returns false when there is no such host (create goes on and makes it).
  */
-export async function reuseHost(ctx: Context, provider: ProviderConfig, name: string, agent: AgentSpec,
-  argv: { startArg?: unknown; tag?: unknown; dockerfile?: string; agent?: string; agentCmd?: string; format: 'human' | 'json' }): Promise<boolean> {
+export async function reuseHost(
+  ctx: Context,
+  provider: ProviderConfig,
+  name: string,
+  agent: AgentSpec,
+  argv: {
+    startArg?: unknown;
+    tag?: unknown;
+    dockerfile?: string;
+    agent?: string;
+    agentCmd?: string;
+    format: 'human' | 'json';
+  },
+): Promise<boolean> {
   const { findReusable } = await import('../core/reuse.js');
   const { parseTags } = await import('../core/tags.js');
   const host = await findReusable(ctx.core, provider, name, {
@@ -27,14 +39,25 @@ export async function reuseHost(ctx: Context, provider: ProviderConfig, name: st
     if (outcome.status === 'failed') throw outcome.error;
     current = outcome.host;
   } else if (host.state !== 'running') {
-    throw new MngError(`agent '${name}' exists but is ${host.state}: --reuse starts only stopped hosts`, { hint: `mng destroy ${name} and create it again` });
+    throw new MngError(`agent '${name}' exists but is ${host.state}: --reuse starts only stopped hosts`, {
+      hint: `mng destroy ${name} and create it again`,
+    });
   }
   const { agentJson } = await import('./format.js');
   if (argv.format === 'json') {
-    ctx.output.result(JSON.stringify({ ...agentJson(current, ctx.core.dataDir), reused: host.state === 'running' ? 'running' : 'started' }));
+    ctx.output.result(
+      JSON.stringify({
+        ...agentJson(current, ctx.core.dataDir),
+        reused: host.state === 'running' ? 'running' : 'started',
+      }),
+    );
   } else {
     ctx.output.result(name);
-    ctx.output.progress(host.state === 'running' ? `Agent '${name}' exists and runs: reused` : `Agent '${name}' was stopped: started it again`);
+    ctx.output.progress(
+      host.state === 'running'
+        ? `Agent '${name}' exists and runs: reused`
+        : `Agent '${name}' was stopped: started it again`,
+    );
   }
   return true;
 }

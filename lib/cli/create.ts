@@ -31,41 +31,83 @@ export const describe = 'Create a host (a container with sshd) and start an agen
 export function builder(y: Argv): Argv<CreateArgs> {
   return y
     .positional('name', { type: 'string', describe: "agent name: letters, digits, '-', '_' (generated when omitted)" })
-    .positional('agent', { type: 'string', describe: "program on the image's PATH to run as the agent (default: a shell); its arguments go after --" })
+    .positional('agent', {
+      type: 'string',
+      describe: "program on the image's PATH to run as the agent (default: a shell); its arguments go after --",
+    })
     .option('in', { type: 'string', default: 'docker', describe: 'provider instance ([providers.NAME] in the config)' })
     .option('agent-cmd', { type: 'string', describe: 'the agent as a whole shell command line (instead of AGENT)' })
-    .option('connect', { type: 'boolean', describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)' })
+    .option('connect', {
+      type: 'boolean',
+      describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)',
+    })
     .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' })
-    .option('tag', { type: 'string', nargs: 1, describe: 'KEY=VALUE tag (repeatable); stored as a container label, fixed at creation' })
-    .option('dockerfile', { type: 'string', describe: 'build the image from this Dockerfile (instead of the provider\'s default_image)' })
-    .option('dockerfile-context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+    .option('tag', {
+      type: 'string',
+      nargs: 1,
+      describe: 'KEY=VALUE tag (repeatable); stored as a container label, fixed at creation',
+    })
+    .option('dockerfile', {
+      type: 'string',
+      describe: "build the image from this Dockerfile (instead of the provider's default_image)",
+    })
+    .option('dockerfile-context', {
+      type: 'string',
+      describe: "build context folder (default: the Dockerfile's folder)",
+    })
     .option('build-arg', {
-      alias: 'b', type: 'string', nargs: 1,
+      alias: 'b',
+      type: 'string',
+      nargs: 1,
       describe: 'docker build option, as is, repeatable (docker build --help)',
     })
     .option('start-arg', {
-      alias: 's', type: 'string', nargs: 1,
+      alias: 's',
+      type: 'string',
+      nargs: 1,
       describe: 'docker run option, as is, repeatable (docker run --help)',
     })
-    .option('idle-timeout', { type: 'string', describe: 'stop the host after this long without activity: 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never (default: the provider\'s default_idle_timeout)' })
-    .option('from', { type: 'string', describe: 'copy this folder in before the agent starts; a git repository comes with its history and uncommitted changes' })
-    .option('from-committed', { type: 'boolean', describe: 'with --from a repository: its HEAD only, without the uncommitted changes' })
-    .option('target', { type: 'string', describe: 'where --from puts the files in the container; the agent, exec and connect start there (default /workspace)' })
+    .option('idle-timeout', {
+      type: 'string',
+      describe:
+        "stop the host after this long without activity: 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never (default: the provider's default_idle_timeout)",
+    })
+    .option('from', {
+      type: 'string',
+      describe:
+        'copy this folder in before the agent starts; a git repository comes with its history and uncommitted changes',
+    })
+    .option('from-committed', {
+      type: 'boolean',
+      describe: 'with --from a repository: its HEAD only, without the uncommitted changes',
+    })
+    .option('target', {
+      type: 'string',
+      describe:
+        'where --from puts the files in the container; the agent, exec and connect start there (default /workspace)',
+    })
     .option('dry-run', { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' })
-    .option('reuse', { type: 'boolean', describe: 'if NAME exists: print it (running) or start it (stopped); an error if it was made with another image, -s or tags' })
+    .option('reuse', {
+      type: 'boolean',
+      describe:
+        'if NAME exists: print it (running) or start it (stopped); an error if it was made with another image, -s or tags',
+    })
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
     .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
     .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
     .example('$0 create fix-42 claude --from .', 'the repository here, with its uncommitted changes, in /workspace')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments')
-    .example('$0 create a --idle-timeout 15m', 'stop the host after 15 minutes without activity') as unknown as Argv<CreateArgs>;
+    .example(
+      '$0 create a --idle-timeout 15m',
+      'stop the host after 15 minutes without activity',
+    ) as unknown as Argv<CreateArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<void> {
   const { makeContext, sshTimeoutSeconds } = await import('./context.js');
   const { validateName, generateName } = await import('../core/naming.js');
   const { resolveProvider } = await import('../config/config.js');
-  const { createHost, dryRunCreate, resolveBuildSource } = await import('../core/create.js');
+  const { createHost, resolveBuildSource } = await import('../core/create.js');
   const { agentJson, agentStateJson, agentWarning } = await import('./format.js');
   const { sshConfigPath } = await import('../ssh/config.js');
 
@@ -79,11 +121,12 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const { parseTags } = await import('../core/tags.js');
   const tags = parseTags(tokens(argv.tag));
   const name = validateName(argv.name ?? generateName());
-  const agent = argv.agentCmd !== undefined
-    ? { kind: 'command' as const, command: argv.agentCmd }
-    : argv.agent !== undefined
-      ? { kind: 'program' as const, program: argv.agent, args: rest }
-      : { kind: 'shell' as const };
+  const agent =
+    argv.agentCmd !== undefined
+      ? { kind: 'command' as const, command: argv.agentCmd }
+      : argv.agent !== undefined
+        ? { kind: 'program' as const, program: argv.agent, args: rest }
+        : { kind: 'shell' as const };
   if (agent.kind === 'command' && agent.command.trim() === '') throw new UsageError('--agent-cmd must not be empty');
 
   if (argv.dockerfileContext !== undefined && argv.dockerfile === undefined) {
@@ -106,16 +149,19 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     const { reuseHost } = await import('./create-reuse.js');
     if (await reuseHost(ctx, provider, name, agent, argv)) return;
   }
-  let from;
-  if (argv.from !== undefined) {
-    const { resolveSource } = await import('../core/source.js');
-    from = await resolveSource(ctx.core, argv.from, { committed: argv.fromCommitted, target: argv.target });
-  }
+  const from =
+    argv.from === undefined
+      ? undefined
+      : await (await import('../core/source.js')).resolveSource(ctx.core, argv.from, {
+          committed: argv.fromCommitted,
+          target: argv.target,
+        });
   const request: CreateRequest = {
     name,
     provider,
     agent,
-    build: argv.dockerfile === undefined ? undefined : await resolveBuildSource(argv.dockerfile, argv.dockerfileContext),
+    build:
+      argv.dockerfile === undefined ? undefined : await resolveBuildSource(argv.dockerfile, argv.dockerfileContext),
     buildArgs: tokens(argv.buildArg),
     startArgs: tokens(argv.startArg),
     tags,
@@ -125,6 +171,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     from,
   };
   if (argv.dryRun) {
+    const { dryRunCreate } = await import('../core/create-dry-run.js');
     for (const line of await dryRunCreate(ctx.core, request)) ctx.output.result(line);
     return;
   }
@@ -133,10 +180,14 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const warning = agentWarning(name, result.agent);
   if (warning) ctx.output.warn(warning);
   if (argv.format === 'json') {
-    ctx.output.result(JSON.stringify({ ...agentJson(result.host, ctx.core.dataDir), agent: agentStateJson(result.agent) }));
+    ctx.output.result(
+      JSON.stringify({ ...agentJson(result.host, ctx.core.dataDir), agent: agentStateJson(result.agent) }),
+    );
   } else {
     ctx.output.result(name);
-    ctx.output.progress(`Agent '${name}' is ready: mng connect ${name}  (or: ssh -F ${sshConfigPath(ctx.core.dataDir)} ${result.host.containerName})`);
+    ctx.output.progress(
+      `Agent '${name}' is ready: mng connect ${name}  (or: ssh -F ${sshConfigPath(ctx.core.dataDir)} ${result.host.containerName})`,
+    );
   }
   const connect = argv.connect ?? (Boolean(process.stdin.isTTY && process.stdout.isTTY) && argv.format !== 'json');
   if (connect) {

@@ -18,9 +18,13 @@ export function builder(y: Argv): Argv<DestroyArgs> {
   return y
     .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
     .option('force', { alias: 'f', type: 'boolean', describe: 'do not ask for confirmation' })
-    .option('keep-snapshots', { type: 'boolean', describe: 'keep the agents\' snapshot images (removed by default)' })
+    .option('keep-snapshots', { type: 'boolean', describe: "keep the agents' snapshot images (removed by default)" })
     .option('provider', { type: 'string', describe: 'provider instance holding the agents' })
-    .option('pull', { type: 'boolean', default: true, describe: 'agents made with --from a repository: mng pull their work first (--no-pull to skip)' }) as unknown as Argv<DestroyArgs>;
+    .option('pull', {
+      type: 'boolean',
+      default: true,
+      describe: 'agents made with --from a repository: mng pull their work first (--no-pull to skip)',
+    }) as unknown as Argv<DestroyArgs>;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -39,12 +43,17 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
   const { destroyHosts } = await import('../core/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
-    throw new UsageError(`refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`, 'pass --force');
+    throw new UsageError(
+      `refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`,
+      'pass --force',
+    );
   }
   const ctx = await makeContext(argv, { interruptible: true });
   const targets = await locateAgents(ctx, argv.provider, names);
   if (!argv.force) {
-    const ok = await confirm(`Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `);
+    const ok = await confirm(
+      `Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `,
+    );
     if (!ok) throw new MngError('not destroyed');
   }
   // Every agent's work is pulled before any agent is removed: a failed pull destroys nothing.
@@ -53,18 +62,25 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     for (const { provider, host } of targets.filter((t) => t.host.from?.kind === 'git')) {
       try {
         const { repo } = await pullRepo(ctx.core, provider, await startForPull(ctx.core, provider, host));
-        ctx.output.progress(`Pulled the work of '${host.name}' into refs/mng/${host.name}/ of ${repo} before destroying it`);
+        ctx.output.progress(
+          `Pulled the work of '${host.name}' into refs/mng/${host.name}/ of ${repo} before destroying it`,
+        );
       } catch (e) {
         throw new MngError(`not destroyed: pulling the work of '${host.name}' first failed: ${(e as Error).message}`, {
-          hint: (e as MngError).hint ? `${(e as MngError).hint}, or pass --no-pull to destroy without pulling` : 'pass --no-pull to destroy without pulling',
+          hint: (e as MngError).hint
+            ? `${(e as MngError).hint}, or pass --no-pull to destroy without pulling`
+            : 'pass --no-pull to destroy without pulling',
         });
       }
     }
   }
   const destroyed = await destroyHosts(ctx.core, targets, { keepSnapshots: Boolean(argv.keepSnapshots) });
   for (const { host, snapshotsRemoved } of destroyed) {
-    if (snapshotsRemoved > 0) ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
+    if (snapshotsRemoved > 0)
+      ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
   }
-  await (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: destroyed.map((d) => d.host.name) });
+  await (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, {
+    remove: destroyed.map((d) => d.host.name),
+  });
 }

@@ -8,7 +8,8 @@ interface DiffArgs extends GlobalArgs {
 }
 
 export const command = 'diff <name>';
-export const describe = "What an agent changed (committed and not) since the commit it started from, as git diff prints it";
+export const describe =
+  'What an agent changed (committed and not) since the commit it started from, as git diff prints it';
 
 export function builder(y: Argv): Argv<DiffArgs> {
   return y

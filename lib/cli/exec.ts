@@ -9,13 +9,13 @@ interface ExecArgs extends GlobalArgs {
 }
 
 export const command = 'exec <name>';
-export const describe = 'Run a command in an agent\'s host over ssh: mng exec NAME -- CMD [ARGS...]';
+export const describe = "Run a command in an agent's host over ssh: mng exec NAME -- CMD [ARGS...]";
 
 export function builder(y: Argv): Argv<ExecArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
-    .example('$0 exec my-agent -- make test', 'the exit code is the command\'s') as unknown as Argv<ExecArgs>;
+    .example('$0 exec my-agent -- make test', "the exit code is the command's") as unknown as Argv<ExecArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void> {

@@ -64,7 +64,8 @@ export function agentStateJson(agent: AgentState): { state: string; exit_code?: 
 
 /** The warning for an agent that is not running after its host came up, if any. */
 export function agentWarning(name: string, agent: AgentState): string | undefined {
-  if (agent.state === 'exited') return `the agent of '${name}' exited at once (status ${agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`;
+  if (agent.state === 'exited')
+    return `the agent of '${name}' exited at once (status ${agent.exitCode ?? 'unknown'}); its output stays in the tmux pane: mng connect ${name}`;
   if (agent.state === 'missing') return `the agent of '${name}' did not start: '${agent.program}' is not on the PATH`;
   return undefined;
 }
@@ -103,10 +104,16 @@ export function idleCell(h: Pick<Host, 'state' | 'idleTimeout' | 'idle'>, now: n
 }
 
 /** Left-aligned columns separated by two spaces; colour is applied after padding so widths stay right. */
-export function renderTable(header: string[], rows: string[][], paint: (col: number, cell: string) => string = (_c, s) => s): string {
+export function renderTable(
+  header: string[],
+  rows: string[][],
+  paint: (col: number, cell: string) => string = (_c, s) => s,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[], p: (c: number, s: string) => string) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? p(i, cell) : p(i, cell) + ' '.repeat(widths[i] - cell.length))).join('  ');
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? p(i, cell) : p(i, cell) + ' '.repeat(widths[i] - cell.length)))
+      .join('  ');
   return [line(header, (_c, s) => s), ...rows.map((r) => line(r, paint))].join('\n');
 }
 
@@ -131,9 +138,23 @@ export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.no
     idleCell(h, now),
     h.provider,
     h.image,
-    h.ssh.port === null ? '-' : h.ssh.proxyCommand ? `${h.ssh.user}@${h.containerName} (docker exec)` : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+    h.ssh.port === null
+      ? '-'
+      : h.ssh.proxyCommand
+        ? `${h.ssh.user}@${h.containerName} (docker exec)`
+        : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
     ago(h.createdAt, now),
-    Object.entries(h.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-',
+    Object.entries(h.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') || '-',
   ]);
-  return renderTable(header, rows, (col, cell) => (col === 1 ? stateColor(c, cell) : col === 2 && cell.includes('watcher') ? c.red(cell) : col === 0 ? c.bold(cell) : cell));
+  return renderTable(header, rows, (col, cell) =>
+    col === 1
+      ? stateColor(c, cell)
+      : col === 2 && cell.includes('watcher')
+        ? c.red(cell)
+        : col === 0
+          ? c.bold(cell)
+          : cell,
+  );
 }

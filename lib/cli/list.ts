@@ -14,29 +14,57 @@ export const describe = 'List the agents on every configured provider';
 
 export function builder(y: Argv): Argv<ListArgs> {
   return y
-    .option('format', { choices: ['human', 'json', 'jsonl'] as const, default: 'human' as const, describe: 'output format' })
+    .option('format', {
+      choices: ['human', 'json', 'jsonl'] as const,
+      default: 'human' as const,
+      describe: 'output format',
+    })
     .option('provider', { type: 'string', describe: 'only this provider instance' })
-    .option('tag', { type: 'string', nargs: 1, describe: 'only agents with this tag: KEY=VALUE, or KEY for any value (repeatable: all must match)' }) as unknown as Argv<ListArgs>;
+    .option('tag', {
+      type: 'string',
+      nargs: 1,
+      describe: 'only agents with this tag: KEY=VALUE, or KEY for any value (repeatable: all must match)',
+    }) as unknown as Argv<ListArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
   // Loaded side by side, not one after another: every module costs a file read and a compile.
-  const [{ makeContext, providersFor }, { listHosts }, { agentJson, listTable }, { MngError }, { parseTagFilters, matchesTags }, { readNames, writeNames }] = await Promise.all([
-    import('./context.js'), import('../core/hosts.js'), import('./format.js'), import('../errors.js'), import('../core/tags.js'), import('../core/name-cache.js'),
+  const [
+    { makeContext, providersFor },
+    { listHosts },
+    { agentJson, listTable },
+    { MngError },
+    { parseTagFilters, matchesTags },
+    { readNames, writeNames },
+  ] = await Promise.all([
+    import('./context.js'),
+    import('../core/hosts.js'),
+    import('./format.js'),
+    import('../errors.js'),
+    import('../core/tags.js'),
+    import('../core/name-cache.js'),
   ]);
   const filters = parseTagFilters(tokens(argv.tag));
   const ctx = await makeContext(argv, { interruptible: false });
   const providers = providersFor(ctx.config, argv.provider);
   // Every daemon is asked at once; one that does not answer is reported without hiding the others.
   const results = await Promise.allSettled(providers.map((p) => listHosts(ctx.core, p)));
-  const hosts = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).filter((h) => matchesTags(h.tags, filters));
-  const errors = results.flatMap((r, i) => (r.status === 'rejected'
-    ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
-    : []));
+  const hosts = results
+    .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
+    .filter((h) => matchesTags(h.tags, filters));
+  const errors = results.flatMap((r, i) =>
+    r.status === 'rejected'
+      ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
+      : [],
+  );
   if (filters.length === 0) {
     // The names shell completion offers; a provider that did not answer keeps its names from last time.
     const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
-    await writeNames(ctx.core.dataDir, ctx.core.prefix, errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all);
+    await writeNames(
+      ctx.core.dataDir,
+      ctx.core.prefix,
+      errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all,
+    );
   }
 
   if (argv.format === 'json') {

@@ -15,8 +15,17 @@ export const describe = "Print the agent's terminal output (its tmux pane, scrol
 export function builder(y: Argv): Argv<LogsArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
-    .option('lines', { alias: 'n', type: 'number', requiresArg: true, describe: 'only the last LINES lines (with -f: to start with; default 10)' })
-    .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing new lines until Ctrl-C or the agent exits' })
+    .option('lines', {
+      alias: 'n',
+      type: 'number',
+      requiresArg: true,
+      describe: 'only the last LINES lines (with -f: to start with; default 10)',
+    })
+    .option('follow', {
+      alias: 'f',
+      type: 'boolean',
+      describe: 'keep printing new lines until Ctrl-C or the agent exits',
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
     .example('$0 logs my-agent -n 50', 'the last 50 lines')
     .example('$0 logs my-agent -f', 'follow the output') as unknown as Argv<LogsArgs>;
@@ -33,8 +42,13 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
   if (argv.follow) {
     const stop = new AbortController();
     process.removeAllListeners('SIGINT');
-    process.on('SIGINT', () => { stop.abort(); process.exit(130); });
-    await followAgent(ctx.core, provider, host, argv.lines ?? 10, (l) => process.stdout.write(l + '\n'), { stop: stop.signal });
+    process.on('SIGINT', () => {
+      stop.abort();
+      process.exit(130);
+    });
+    await followAgent(ctx.core, provider, host, argv.lines ?? 10, (l) => process.stdout.write(l + '\n'), {
+      stop: stop.signal,
+    });
     return;
   }
   const lines = await captureAgent(ctx.core, provider, host);

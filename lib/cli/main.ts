@@ -28,7 +28,28 @@ import { completionFunction } from './completion.js';
  * The yargs parser for mng's whole command line. Command modules are small (builder + a handler that
  * imports the core lazily), so `mng --version` and `mng --help` load almost nothing.
  */
-const COMMANDS = [create, list, exec, connect, destroy, tag, config, stop, start, snapshot, sshConfig, touch, logs, message, wait, cp, gc, pull, push, diff];
+const COMMANDS = [
+  create,
+  list,
+  exec,
+  connect,
+  destroy,
+  tag,
+  config,
+  stop,
+  start,
+  snapshot,
+  sshConfig,
+  touch,
+  logs,
+  message,
+  wait,
+  cp,
+  gc,
+  pull,
+  push,
+  diff,
+];
 
 /**
  * The commands to register: only the one named by the first word when it names one (yargs then builds nothing for
@@ -36,7 +57,9 @@ const COMMANDS = [create, list, exec, connect, destroy, tag, config, stop, start
  */
 export function commandsFor(argv: readonly string[]): typeof COMMANDS {
   const first = argv[0];
-  const named = COMMANDS.find((c) => c.command.split(' ')[0] === first || ('aliases' in c && (c.aliases as string[]).includes(first)));
+  const named = COMMANDS.find(
+    (c) => c.command.split(' ')[0] === first || ('aliases' in c && (c.aliases as string[]).includes(first)),
+  );
   return named ? [named] : COMMANDS;
 }
 
@@ -49,12 +72,23 @@ export function parser(argv: string[]): Argv {
   // yargs renders the whole help text after every command handler, in case a later failure wants to show it; mng's
   // failures never print help (see .fail below), so that rendering is pure start-up cost.
   // (yargs' internals: when a later yargs lacks them, this is skipped and mng is only slower.)
-  const usage = (y as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } }).getInternalMethods?.().getUsageInstance?.();
+  const usage = (y as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?(): void } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   return y
-    .option('verbose', { alias: 'v', type: 'boolean', global: true, describe: 'print every docker and ssh command line with its timing' })
+    .option('verbose', {
+      alias: 'v',
+      type: 'boolean',
+      global: true,
+      describe: 'print every docker and ssh command line with its timing',
+    })
     .option('quiet', { alias: 'q', type: 'boolean', global: true, describe: 'no progress narration' })
-    .completion('completion', 'Print a bash/zsh completion script (add `source <(mng completion)` to ~/.bashrc or ~/.zshrc)', completionFunction as never)
+    .completion(
+      'completion',
+      'Print a bash/zsh completion script (add `source <(mng completion)` to ~/.bashrc or ~/.zshrc)',
+      completionFunction as never,
+    )
     .demandCommand(1, 'a command is required')
     .strict()
     .version(version())
@@ -86,7 +120,9 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       // A bug, not a user error: still one line, with MNG_DEBUG=1 for the stack.
       const err = e as Error;
-      process.stderr.write(formatError(`internal error: ${err?.message ?? String(e)}`, 'set MNG_DEBUG=1 for details') + '\n');
+      process.stderr.write(
+        formatError(`internal error: ${err?.message ?? String(e)}`, 'set MNG_DEBUG=1 for details') + '\n',
+      );
       if (process.env.MNG_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
       process.exitCode = 1;
     }

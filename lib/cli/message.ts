@@ -16,9 +16,19 @@ export const describe = "Type text into the agent's terminal and submit it (Ente
 export function builder(y: Argv): Argv<MessageArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
-    .positional('text', { type: 'string', array: true, demandOption: true, describe: "the text (words joined by spaces), or '-' for stdin" })
+    .positional('text', {
+      type: 'string',
+      array: true,
+      demandOption: true,
+      describe: "the text (words joined by spaces), or '-' for stdin",
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
-    .option('confirm-timeout', { type: 'number', default: 5, requiresArg: true, describe: 'seconds to wait for the agent to react to Enter' })
+    .option('confirm-timeout', {
+      type: 'number',
+      default: 5,
+      requiresArg: true,
+      describe: 'seconds to wait for the agent to react to Enter',
+    })
     .example('$0 message my-agent "run the tests"', 'give the agent its next instruction')
     .example('echo "fix the build" | $0 message my-agent -', 'the text from stdin') as unknown as Argv<MessageArgs>;
 }
@@ -26,7 +36,9 @@ export function builder(y: Argv): Argv<MessageArgs> {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<void> {
@@ -35,7 +47,8 @@ export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<vo
   // yargs keeps a lone '-' out of the array, so '-' and no text at all look alike here: both read stdin, unless it is
   // a terminal (then the text was simply forgotten).
   const fromStdin = words.length === 0 || (words.length === 1 && words[0] === '-');
-  if (fromStdin && process.stdin.isTTY) throw new UsageError("no text given: mng message NAME TEXT... (or '-' to read it from stdin)");
+  if (fromStdin && process.stdin.isTTY)
+    throw new UsageError("no text given: mng message NAME TEXT... (or '-' to read it from stdin)");
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (text.trim() === '') throw new UsageError('the message is empty');
   if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');
@@ -45,10 +58,13 @@ export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<vo
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const outcome = await messageAgent(ctx.core, provider, host, text, { confirmSeconds: argv.confirmTimeout });
   if (outcome === 'not-confirmed') {
-    throw new MngError(`the text was typed into agent '${host.name}', but its terminal did not change after Enter within ${argv.confirmTimeout}s: it may be stuck on a dialog or busy`, {
-      exitCode: MESSAGE_NOT_CONFIRMED_EXIT,
-      hint: `look with: mng logs ${host.name} -n 20`,
-    });
+    throw new MngError(
+      `the text was typed into agent '${host.name}', but its terminal did not change after Enter within ${argv.confirmTimeout}s: it may be stuck on a dialog or busy`,
+      {
+        exitCode: MESSAGE_NOT_CONFIRMED_EXIT,
+        hint: `look with: mng logs ${host.name} -n 20`,
+      },
+    );
   }
   ctx.output.progress(`Sent to agent '${host.name}'`);
 }

@@ -28,9 +28,13 @@ export function makeOutput(opts: { quiet: boolean }): Output {
     out,
     err,
     result: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    progress: (text) => { if (!opts.quiet) process.stderr.write(err.dim(text) + '\n'); },
+    progress: (text) => {
+      if (!opts.quiet) process.stderr.write(err.dim(text) + '\n');
+    },
     warn: (text) => process.stderr.write(`${err.yellow('mng: warning:')} ${text}\n`),
-    stream: (line) => { if (!opts.quiet) process.stderr.write(err.dim(`  | ${line}`) + '\n'); },
+    stream: (line) => {
+      if (!opts.quiet) process.stderr.write(err.dim(`  | ${line}`) + '\n');
+    },
   };
 }
 

@@ -9,21 +9,31 @@ interface PullArgs extends GlobalArgs {
 }
 
 export const command = 'pull <name>';
-export const describe = "Fetch an agent's branches, HEAD and uncommitted work into refs/mng/NAME/ of your repository (made with --from)";
+export const describe =
+  "Fetch an agent's branches, HEAD and uncommitted work into refs/mng/NAME/ of your repository (made with --from)";
 
 export function builder(y: Argv): Argv<PullArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
-    .option('repo', { type: 'string', describe: 'local repository to fetch into (default: the one the agent was made from, else the current one)' })
+    .option('repo', {
+      type: 'string',
+      describe: 'local repository to fetch into (default: the one the agent was made from, else the current one)',
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
     .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' })
-    .example('$0 pull fix-42 && git log --oneline HEAD..mng/fix-42/HEAD', "the agent's commits, next to your branch") as unknown as Argv<PullArgs>;
+    .example(
+      '$0 pull fix-42 && git log --oneline HEAD..mng/fix-42/HEAD',
+      "the agent's commits, next to your branch",
+    ) as unknown as Argv<PullArgs>;
 }
 
 /** One line per ref: name, short commit, commits since the start, and whether it moved. */
 export function formatPulled(refs: { ref: string; commit: string; commits: number; status: string }[]): string[] {
   const width = Math.max(0, ...refs.map((r) => r.ref.length));
-  return refs.map((r) => `${r.ref.padEnd(width)}  ${r.commit.slice(0, 12)}  ${r.commits} commit${r.commits === 1 ? '' : 's'}  ${r.status}`);
+  return refs.map(
+    (r) =>
+      `${r.ref.padEnd(width)}  ${r.commit.slice(0, 12)}  ${r.commits} commit${r.commits === 1 ? '' : 's'}  ${r.status}`,
+  );
 }
 
 export async function handler(argv: ArgumentsCamelCase<PullArgs>): Promise<void> {
@@ -36,6 +46,8 @@ export async function handler(argv: ArgumentsCamelCase<PullArgs>): Promise<void>
     ctx.output.result(JSON.stringify({ name: host.name, repo, refs }));
     return;
   }
-  ctx.output.progress(`Pulled agent '${host.name}' into ${repo} (commit counts since ${host.from?.commit.slice(0, 12)}, where it started)`);
+  ctx.output.progress(
+    `Pulled agent '${host.name}' into ${repo} (commit counts since ${host.from?.commit.slice(0, 12)}, where it started)`,
+  );
   for (const line of formatPulled(refs)) ctx.output.result(line);
 }

@@ -9,14 +9,21 @@ interface PushArgs extends GlobalArgs {
 }
 
 export const command = 'push <name> [branch]';
-export const describe = "Update a branch of an agent's repository from yours (made with --from); its checked-out branch only fast-forwards";
+export const describe =
+  "Update a branch of an agent's repository from yours (made with --from); its checked-out branch only fast-forwards";
 
 export function builder(y: Argv): Argv<PushArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
     .positional('branch', { type: 'string', describe: 'local branch to push (default: the current one)' })
-    .option('repo', { type: 'string', describe: 'local repository to push from (default: the one the agent was made from, else the current one)' })
-    .option('provider', { type: 'string', describe: 'provider instance holding the agent' }) as unknown as Argv<PushArgs>;
+    .option('repo', {
+      type: 'string',
+      describe: 'local repository to push from (default: the one the agent was made from, else the current one)',
+    })
+    .option('provider', {
+      type: 'string',
+      describe: 'provider instance holding the agent',
+    }) as unknown as Argv<PushArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<PushArgs>): Promise<void> {
@@ -24,7 +31,10 @@ export async function handler(argv: ArgumentsCamelCase<PushArgs>): Promise<void>
   const { pushRepo } = await import('../core/repo.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
-  const r = await pushRepo(ctx.core, provider, host, { branch: argv.branch === undefined ? undefined : String(argv.branch), repo: argv.repo });
+  const r = await pushRepo(ctx.core, provider, host, {
+    branch: argv.branch === undefined ? undefined : String(argv.branch),
+    repo: argv.repo,
+  });
   ctx.output.result(`${r.branch} ${r.commit}`);
   ctx.output.progress(`Pushed ${r.branch} from ${r.repo} to agent '${host.name}'`);
 }

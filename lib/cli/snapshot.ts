@@ -21,9 +21,10 @@ interface DestroyArgs extends SnapshotArgs {
 }
 
 // The agent is positional `agent` (shown as NAME in help): `--name` is the snapshot's name.
-const agentPositional = (y: Argv) => y
-  .positional('agent', { type: 'string', demandOption: true, describe: 'agent name' })
-  .option('provider', { type: 'string', describe: 'provider instance holding the agent' });
+const agentPositional = (y: Argv) =>
+  y
+    .positional('agent', { type: 'string', demandOption: true, describe: 'agent name' })
+    .option('provider', { type: 'string', describe: 'provider instance holding the agent' });
 
 async function locate(argv: SnapshotArgs, interruptible: boolean) {
   const { makeContext, locateAgents } = await import('./context.js');
@@ -34,9 +35,13 @@ async function locate(argv: SnapshotArgs, interruptible: boolean) {
 
 const create: CommandModule<GlobalArgs, CreateArgs> = {
   command: 'create <agent>',
-  describe: 'Commit the agent\'s container (running or stopped) to a snapshot image; prints the snapshot id',
-  builder: (y) => agentPositional(y)
-    .option('name', { type: 'string', requiresArg: true, describe: 'a name for the snapshot (default: snap-<UTC time>)' }) as unknown as Argv<CreateArgs>,
+  describe: "Commit the agent's container (running or stopped) to a snapshot image; prints the snapshot id",
+  builder: (y) =>
+    agentPositional(y).option('name', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'a name for the snapshot (default: snap-<UTC time>)',
+    }) as unknown as Argv<CreateArgs>,
   handler: async (argv: ArgumentsCamelCase<CreateArgs>) => {
     const { createSnapshot, validateSnapshotName, warnMounts } = await import('../core/snapshots.js');
     if (argv.name !== undefined) validateSnapshotName(argv.name);
@@ -44,24 +49,30 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
     const ctx = await makeContext(argv, { interruptible: true });
     // A host this machine created or started: docker commit at once. Otherwise (or when docker no longer knows it), the lookup.
     const { recordedHosts, snapshotRecorded } = await import('../core/recorded.js');
-    const [recorded] = await recordedHosts(ctx.core, ctx.config, [argv.agent], argv.provider) ?? [];
-    let snap = recorded && await snapshotRecorded(ctx.core, recorded, argv.name);
+    const [recorded] = (await recordedHosts(ctx.core, ctx.config, [argv.agent], argv.provider)) ?? [];
+    let snap = recorded && (await snapshotRecorded(ctx.core, recorded, argv.name));
     if (!snap) {
       const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.agent]);
       warnMounts(ctx.core, host);
       snap = await createSnapshot(ctx.core, provider, host, argv.name);
     }
     ctx.output.result(snap.id);
-    ctx.output.progress(`Snapshot ${snap.id} (${snap.name}) of agent '${argv.agent}': mng start ${argv.agent} --snapshot ${snap.id}`);
+    ctx.output.progress(
+      `Snapshot ${snap.id} (${snap.name}) of agent '${argv.agent}': mng start ${argv.agent} --snapshot ${snap.id}`,
+    );
   },
 };
 
 const list: CommandModule<GlobalArgs, ListArgs> = {
   command: 'list <agent>',
   aliases: ['ls'],
-  describe: 'List the agent\'s snapshots, newest first',
-  builder: (y) => agentPositional(y)
-    .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' }) as unknown as Argv<ListArgs>,
+  describe: "List the agent's snapshots, newest first",
+  builder: (y) =>
+    agentPositional(y).option('format', {
+      choices: ['human', 'json'] as const,
+      default: 'human' as const,
+      describe: 'output format',
+    }) as unknown as Argv<ListArgs>,
   handler: async (argv: ArgumentsCamelCase<ListArgs>) => {
     const { listSnapshots } = await import('../core/snapshots.js');
     const { snapshotJson, snapshotTable } = await import('./format-snapshots.js');
@@ -81,28 +92,43 @@ const destroy: CommandModule<GlobalArgs, DestroyArgs> = {
   command: 'destroy <agent>',
   aliases: ['rm'],
   describe: 'Remove snapshots of the agent: --snapshot ID (repeatable) or --all',
-  builder: (y) => agentPositional(y)
-    .option('snapshot', { type: 'string', array: true, requiresArg: true, describe: 'a snapshot to remove (id, id prefix or name); repeatable' })
-    .option('all', { type: 'boolean', describe: 'every snapshot of the agent' }) as unknown as Argv<DestroyArgs>,
+  builder: (y) =>
+    agentPositional(y)
+      .option('snapshot', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'a snapshot to remove (id, id prefix or name); repeatable',
+      })
+      .option('all', { type: 'boolean', describe: 'every snapshot of the agent' }) as unknown as Argv<DestroyArgs>,
   handler: async (argv: ArgumentsCamelCase<DestroyArgs>) => {
     const refs = (argv.snapshot ?? []).map(String);
-    if (refs.length === 0 && !argv.all) throw new UsageError('say which snapshots to remove: --snapshot ID (repeatable) or --all');
+    if (refs.length === 0 && !argv.all)
+      throw new UsageError('say which snapshots to remove: --snapshot ID (repeatable) or --all');
     if (refs.length > 0 && argv.all) throw new UsageError('give either --snapshot or --all, not both');
     const { listSnapshots, resolveSnapshot, removeSnapshots } = await import('../core/snapshots.js');
     const { MngError } = await import('../errors.js');
     const { ctx, provider, host } = await locate(argv, true);
     const known = await listSnapshots(ctx.core, provider, host);
     // Resolve every reference first: a typo removes nothing.
-    const chosen = argv.all ? known : await Promise.all(refs.map((r) => resolveSnapshot(ctx.core, provider, host, r, known)));
+    const chosen = argv.all
+      ? known
+      : await Promise.all(refs.map((r) => resolveSnapshot(ctx.core, provider, host, r, known)));
     const unique = [...new Map(chosen.map((s) => [s.imageId, s])).values()];
     // The snapshot the host's container runs from (after start --snapshot) stays until the host goes: docker cannot remove it.
     const inUse = unique.filter((s) => s.imageId === host.imageId);
     if (inUse.length > 0 && !argv.all) {
-      throw new MngError(`snapshot ${inUse[0].id} is the image agent '${host.name}' runs from (it was started from it); it is removed with the agent`, {
-        hint: `mng destroy ${host.name}, or start it from another snapshot first`,
-      });
+      throw new MngError(
+        `snapshot ${inUse[0].id} is the image agent '${host.name}' runs from (it was started from it); it is removed with the agent`,
+        {
+          hint: `mng destroy ${host.name}, or start it from another snapshot first`,
+        },
+      );
     }
-    for (const s of inUse) ctx.output.warn(`kept snapshot ${s.id} (${s.name}): agent '${host.name}' runs from it; it is removed with the agent`);
+    for (const s of inUse)
+      ctx.output.warn(
+        `kept snapshot ${s.id} (${s.name}): agent '${host.name}' runs from it; it is removed with the agent`,
+      );
     const doomed = unique.filter((s) => s.imageId !== host.imageId);
     await removeSnapshots(ctx.core, provider, doomed);
     for (const s of doomed) ctx.output.result(s.id);
@@ -111,7 +137,7 @@ const destroy: CommandModule<GlobalArgs, DestroyArgs> = {
 };
 
 export const command = 'snapshot <command>';
-export const describe = 'Snapshots of an agent\'s host (docker commit images): create, list, destroy';
+export const describe = "Snapshots of an agent's host (docker commit images): create, list, destroy";
 
 export function builder(y: Argv): Argv {
   return y

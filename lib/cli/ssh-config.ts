@@ -12,7 +12,10 @@ export const describe = "mng's ssh config file (one Host entry per agent) and th
 
 export function builder(y: Argv): Argv<SshConfigArgs> {
   return y
-    .option('install', { type: 'boolean', describe: 'add the Include line at the top of ~/.ssh/config (a backup is kept; nothing else changes)' })
+    .option('install', {
+      type: 'boolean',
+      describe: 'add the Include line at the top of ~/.ssh/config (a backup is kept; nothing else changes)',
+    })
     .option('uninstall', { type: 'boolean', describe: 'remove that Include line from ~/.ssh/config' })
     .example('$0 ssh-config --install', 'then: ssh mng-NAME, scp, rsync and editors reach every agent')
     .example('$0 ssh-config', 'print the file and the line, to add it yourself') as unknown as Argv<SshConfigArgs>;

@@ -10,15 +10,23 @@ interface StartArgs extends GlobalArgs {
 }
 
 export const command = 'start <names..>';
-export const describe = 'Start stopped agents\' hosts: sshd and the agent\'s tmux session come back; --snapshot replaces the host\'s container';
+export const describe =
+  "Start stopped agents' hosts: sshd and the agent's tmux session come back; --snapshot replaces the host's container";
 
 export function builder(y: Argv): Argv<StartArgs> {
   return y
     .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
-    .option('snapshot', { type: 'string', requiresArg: true, describe: 'start a new container from this snapshot of the agent (id, id prefix or name; see mng snapshot list)' })
+    .option('snapshot', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'start a new container from this snapshot of the agent (id, id prefix or name; see mng snapshot list)',
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agents' })
     .example('$0 start my-agent', 'start a stopped agent')
-    .example('$0 start my-agent --snapshot 3f2a9c1b7d4e', 'the agent\'s files as they were at that snapshot') as unknown as Argv<StartArgs>;
+    .example(
+      '$0 start my-agent --snapshot 3f2a9c1b7d4e',
+      "the agent's files as they were at that snapshot",
+    ) as unknown as Argv<StartArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void> {
@@ -42,15 +50,18 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
     const r = await startFromSnapshot(ctx.core, provider, host, argv.snapshot, { sshTimeoutSeconds: timeout });
     agentNote(r.host.name, r.agent);
     ctx.output.result(r.host.name);
-    ctx.output.progress(`Agent '${r.host.name}' runs from snapshot ${r.snapshot.id} (${r.snapshot.name}): mng connect ${r.host.name}`);
+    ctx.output.progress(
+      `Agent '${r.host.name}' runs from snapshot ${r.snapshot.id} (${r.snapshot.name}): mng connect ${r.host.name}`,
+    );
     return;
   }
 
   // Hosts this machine created or started: docker start at once. Otherwise (or when docker no longer knows a name), the lookup.
   const { recordedHosts, startRecorded } = await import('../core/recorded.js');
   const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider, { endpoint: true });
-  const outcomes = (recorded && await startRecorded(ctx.core, recorded, { sshTimeoutSeconds: timeout }))
-    ?? await startHosts(ctx.core, await locateAgents(ctx, argv.provider, names), { sshTimeoutSeconds: timeout });
+  const outcomes =
+    (recorded && (await startRecorded(ctx.core, recorded, { sshTimeoutSeconds: timeout }))) ??
+    (await startHosts(ctx.core, await locateAgents(ctx, argv.provider, names), { sshTimeoutSeconds: timeout }));
   for (const o of outcomes) {
     if (o.status === 'running') ctx.output.progress(`agent '${o.host.name}' is already running: nothing to start`);
     if (o.status === 'started') {
@@ -61,6 +72,8 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   const failed = outcomes.flatMap((o) => (o.status === 'failed' ? [o] : []));
   if (failed.length === 1 && outcomes.length === 1) throw failed[0].error;
   if (failed.length > 0) {
-    throw new MngError(`${failed.length} of ${outcomes.length} agents did not start: ${failed.map((f) => `${f.host.name}: ${f.error.message}`).join('; ')}`);
+    throw new MngError(
+      `${failed.length} of ${outcomes.length} agents did not start: ${failed.map((f) => `${f.host.name}: ${f.error.message}`).join('; ')}`,
+    );
   }
 }

@@ -15,9 +15,17 @@ export const describe = "Show an agent's tags (they are fixed at creation)";
 export function builder(y: Argv): Argv<TagArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
-    .positional('changes', { type: 'string', array: true, describe: '(not possible: tags cannot change after creation)' })
+    .positional('changes', {
+      type: 'string',
+      array: true,
+      describe: '(not possible: tags cannot change after creation)',
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
-    .option('format', { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' }) as unknown as Argv<TagArgs>;
+    .option('format', {
+      choices: ['human', 'json'] as const,
+      default: 'human' as const,
+      describe: 'output format',
+    }) as unknown as Argv<TagArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> {
@@ -25,7 +33,9 @@ export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> 
   if (argv.changes && argv.changes.length > 0) {
     throw new MngError(
       `tags of '${argv.name}' cannot change: they are Docker labels, which are fixed when the container is created`,
-      { hint: `to change them, create a new agent with the tags you want (mng create NEW --tag KEY=VALUE); take a snapshot first to keep the files: mng snapshot create ${argv.name}` },
+      {
+        hint: `to change them, create a new agent with the tags you want (mng create NEW --tag KEY=VALUE); take a snapshot first to keep the files: mng snapshot create ${argv.name}`,
+      },
     );
   }
   const ctx = await makeContext(argv, { interruptible: false });

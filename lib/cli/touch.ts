@@ -7,13 +7,17 @@ interface TouchArgs extends GlobalArgs {
 }
 
 export const command = 'touch <names..>';
-export const describe = 'Count as activity now: restarts the idle clock of agents\' hosts (for scripts that keep a host alive)';
+export const describe =
+  "Count as activity now: restarts the idle clock of agents' hosts (for scripts that keep a host alive)";
 
 export function builder(y: Argv): Argv<TouchArgs> {
   return y
     .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
     .option('provider', { type: 'string', describe: 'provider instance holding the agents' })
-    .example('$0 touch my-agent', 'the same as writing the activity file inside the host') as unknown as Argv<TouchArgs>;
+    .example(
+      '$0 touch my-agent',
+      'the same as writing the activity file inside the host',
+    ) as unknown as Argv<TouchArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<TouchArgs>): Promise<void> {

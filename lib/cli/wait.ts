@@ -10,15 +10,22 @@ interface WaitArgs extends GlobalArgs {
 }
 
 export const command = 'wait <name>';
-export const describe = "Wait until the agent exits (mng exits with its code) or, with --idle, its terminal goes quiet";
+export const describe = 'Wait until the agent exits (mng exits with its code) or, with --idle, its terminal goes quiet';
 
 export function builder(y: Argv): Argv<WaitArgs> {
   return y
     .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
-    .option('idle', { type: 'string', requiresArg: true, describe: 'also return once the terminal has printed nothing for this long (30, 30s, 2m)' })
+    .option('idle', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'also return once the terminal has printed nothing for this long (30, 30s, 2m)',
+    })
     .option('timeout', { type: 'string', requiresArg: true, describe: 'give up after this long: exit code 124' })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
-    .example('$0 message x "run the tests" && $0 wait x --idle 30 && $0 logs x -n 50', 'drive an agent from a Makefile') as unknown as Argv<WaitArgs>;
+    .example(
+      '$0 message x "run the tests" && $0 wait x --idle 30 && $0 logs x -n 50',
+      'drive an agent from a Makefile',
+    ) as unknown as Argv<WaitArgs>;
 }
 
 export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void> {
@@ -26,7 +33,8 @@ export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void>
   const seconds = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const s = parseDuration(v);
-    if (s === undefined || s === 0) throw new UsageError(`--${flag} wants a duration like 30, 30s or 2m, got ${JSON.stringify(v)}`);
+    if (s === undefined || s === 0)
+      throw new UsageError(`--${flag} wants a duration like 30, 30s or 2m, got ${JSON.stringify(v)}`);
     return s;
   };
   const idleSeconds = seconds('idle', argv.idle);
@@ -45,8 +53,13 @@ export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void>
       ctx.output.progress(`agent '${host.name}' printed nothing for ${formatDuration(idleSeconds!)}`);
       return;
     case 'timeout':
-      throw new MngError(`agent '${host.name}' had not exited after ${formatDuration(timeoutSeconds!)}${idleSeconds ? ' and was not idle' : ''}`, { exitCode: WAIT_TIMEOUT_EXIT });
+      throw new MngError(
+        `agent '${host.name}' had not exited after ${formatDuration(timeoutSeconds!)}${idleSeconds ? ' and was not idle' : ''}`,
+        { exitCode: WAIT_TIMEOUT_EXIT },
+      );
     case 'stopped':
-      throw new MngError(`agent '${host.name}''s host stopped while waiting`, { hint: `mng list shows why; mng start ${host.name}` });
+      throw new MngError(`agent '${host.name}''s host stopped while waiting`, {
+        hint: `mng list shows why; mng start ${host.name}`,
+      });
   }
 }

@@ -63,7 +63,11 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
       throw new MngError(`${where}: unknown key '${key}' (valid keys: ${PROVIDER_KEYS.join(', ')})`);
     }
   }
-  const out: ProviderConfig = { name, ...PROVIDER_DEFAULTS, default_start_args: [...PROVIDER_DEFAULTS.default_start_args] };
+  const out: ProviderConfig = {
+    name,
+    ...PROVIDER_DEFAULTS,
+    default_start_args: [...PROVIDER_DEFAULTS.default_start_args],
+  };
   const str = (key: 'backend' | 'host' | 'default_image') => {
     const v = raw[key];
     if (v === undefined) return undefined;
@@ -73,7 +77,9 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
   // As in the Python mng, the backend defaults to the section's name: [providers.docker] needs no `backend`.
   const backend = str('backend') ?? ((BACKENDS as readonly string[]).includes(name) ? name : undefined);
   if (backend === undefined) {
-    throw new MngError(`${where}: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`);
+    throw new MngError(
+      `${where}: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`,
+    );
   }
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new MngError(`${where} backend: unknown backend '${backend}' (known: ${BACKENDS.join(', ')})`);
@@ -81,7 +87,9 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
   const host = str('host');
   if (host !== undefined) {
     if (host !== '' && !/^(unix|tcp|ssh|npipe|fd):\/\/.+/.test(host)) {
-      throw new MngError(`${where} host: '${host}' is not a Docker host URL (use "", unix://PATH, tcp://HOST:PORT or ssh://USER@HOST)`);
+      throw new MngError(
+        `${where} host: '${host}' is not a Docker host URL (use "", unix://PATH, tcp://HOST:PORT or ssh://USER@HOST)`,
+      );
     }
     out.host = host;
   }
@@ -101,7 +109,9 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
   if (idle !== undefined) {
     const seconds = typeof idle === 'number' || typeof idle === 'string' ? parseDuration(idle) : undefined;
     if (seconds === undefined) {
-      throw new MngError(`${where} default_idle_timeout: expected seconds or a duration like "15m", "2h", 0 or "disabled", got ${JSON.stringify(idle)}`);
+      throw new MngError(
+        `${where} default_idle_timeout: expected seconds or a duration like "15m", "2h", 0 or "disabled", got ${JSON.stringify(idle)}`,
+      );
     }
     out.default_idle_timeout = seconds;
   }
@@ -128,7 +138,8 @@ export function parseConfig(text: string, path: string): Config {
   const providers: Record<string, ProviderConfig> = {};
   const rawProviders = doc.providers;
   if (rawProviders !== undefined) {
-    if (!isTable(rawProviders)) throw new MngError(`${path}: providers: expected a table, got ${describe(rawProviders)}`);
+    if (!isTable(rawProviders))
+      throw new MngError(`${path}: providers: expected a table, got ${describe(rawProviders)}`);
     for (const [name, raw] of Object.entries(rawProviders)) {
       if (!PROVIDER_NAME.test(name)) {
         throw new MngError(`${path}: [providers.${name}]: provider names use letters, digits, '-' and '_'`);
@@ -164,7 +175,9 @@ export function resolveProvider(config: Config, name: string): ProviderConfig {
   const p = config.providers[name];
   if (!p) {
     const known = Object.keys(config.providers).join(', ');
-    throw new MngError(`unknown provider '${name}' (configured: ${known}; add a [providers.${name}] section to ${config.path})`);
+    throw new MngError(
+      `unknown provider '${name}' (configured: ${known}; add a [providers.${name}] section to ${config.path})`,
+    );
   }
   return p;
 }

@@ -23,7 +23,11 @@ export function parseDuration(value: number | string): number | undefined {
 /** `0` → `disabled`, else the largest exact unit: 900 → `15m`, 7200 → `2h`, 90 → `90s`. */
 export function formatDuration(seconds: number): string {
   if (seconds === 0) return 'disabled';
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;

@@ -11,9 +11,12 @@ export function sshTimeoutFromEnv(env: Env = process.env): number {
   if (raw === undefined || raw.trim() === '') return 60;
   const seconds = parseDuration(raw);
   if (seconds === undefined || seconds === 0) {
-    throw new MngError(`environment variable MNG_SSH_TIMEOUT=${JSON.stringify(raw)}: expected seconds or a duration like "90" or "2m"`, {
-      hint: 'fix or unset it',
-    });
+    throw new MngError(
+      `environment variable MNG_SSH_TIMEOUT=${JSON.stringify(raw)}: expected seconds or a duration like "90" or "2m"`,
+      {
+        hint: 'fix or unset it',
+      },
+    );
   }
   return seconds;
 }
@@ -22,7 +25,10 @@ export function sshTimeoutFromEnv(env: Env = process.env): number {
 export function checkDirVariable(name: string, env: Env): void {
   const value = env[name];
   if (value === undefined || value === '') return;
-  const bad = (why: string) => new MngError(`environment variable ${name}=${JSON.stringify(value)}: ${why}`, { hint: 'point it at a folder, or unset it' });
+  const bad = (why: string) =>
+    new MngError(`environment variable ${name}=${JSON.stringify(value)}: ${why}`, {
+      hint: 'point it at a folder, or unset it',
+    });
   if (!isAbsolute(value)) throw bad('must be an absolute path');
   try {
     if (!statSync(value).isDirectory()) throw bad('is not a folder');

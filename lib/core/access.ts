@@ -1,7 +1,15 @@
 import type { ProviderConfig } from '../config/config.js';
 import { buildExecScriptArgs } from '../docker/args.js';
 import { MngError } from '../errors.js';
-import { buildMasterCheckArgs, buildSshArgs, isAccessMismatch, isDroppedHandshake, sshReason, type SshCallOptions, type SshEndpoint } from '../ssh/args.js';
+import {
+  buildMasterCheckArgs,
+  buildSshArgs,
+  isAccessMismatch,
+  isDroppedHandshake,
+  sshReason,
+  type SshCallOptions,
+  type SshEndpoint,
+} from '../ssh/args.js';
 import { hostSshFiles, isPinned, pinHostKey, readHostOwner, writeHostEntry } from '../ssh/config.js';
 import { ensureControlPath } from '../ssh/control.js';
 import { ensureClientKey } from '../ssh/keys.js';
@@ -33,14 +41,26 @@ export interface SshTarget {
  */
 export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
   const client = await ensureClientKey(core.runner, core.dataDir);
-  const res = await core.runner.docker(daemonOf(t.provider), buildExecScriptArgs(t.container, REPAIR_ACCESS_SCRIPT, [client.publicKey]));
+  const res = await core.runner.docker(
+    daemonOf(t.provider),
+    buildExecScriptArgs(t.container, REPAIR_ACCESS_SCRIPT, [client.publicKey]),
+  );
   const publicKey = res.stdout.trim().split('\n').pop() ?? '';
   if (!/^ssh-[a-z0-9-]+ \S+/.test(publicKey)) {
-    throw new MngError(`could not read the ssh host key of agent '${t.name}' through Docker`, { hint: `its /mng folder may be damaged: mng destroy ${t.name}, or mng start ${t.name} --snapshot ID` });
+    throw new MngError(`could not read the ssh host key of agent '${t.name}' through Docker`, {
+      hint: `its /mng folder may be damaged: mng destroy ${t.name}, or mng start ${t.name} --snapshot ID`,
+    });
   }
   await pinHostKey(core.dataDir, t.alias, publicKey);
-  await writeHostEntry(core.dataDir, t.alias, t.endpoint, entryOwner(t.provider, (await readHostOwner(core.dataDir, t.alias))?.hostId));
-  core.warn(`restored ssh access to agent '${t.name}' through Docker (this machine's key authorized, the host key pinned again)`);
+  await writeHostEntry(
+    core.dataDir,
+    t.alias,
+    t.endpoint,
+    entryOwner(t.provider, (await readHostOwner(core.dataDir, t.alias))?.hostId),
+  );
+  core.warn(
+    `restored ssh access to agent '${t.name}' through Docker (this machine's key authorized, the host key pinned again)`,
+  );
 }
 
 /** Is there a live shared connection to the host (`ssh -O check`: no connection is made)? `-v` says so when there is. */
@@ -51,8 +71,17 @@ export async function hasLiveConnection(core: Core, t: SshTarget): Promise<boole
 }
 
 /** The ssh argv of one call to the host through its shared connection (`auto`: becomes the master when there is none). */
-export async function sharedSshArgs(core: Core, t: SshTarget, remoteCommand: string | undefined, call: Omit<SshCallOptions, 'control'> = {}): Promise<string[]> {
-  const control = { path: await ensureControlPath(core.dataDir), master: 'auto' as const, persistSeconds: CONTROL_PERSIST_SECONDS };
+export async function sharedSshArgs(
+  core: Core,
+  t: SshTarget,
+  remoteCommand: string | undefined,
+  call: Omit<SshCallOptions, 'control'> = {},
+): Promise<string[]> {
+  const control = {
+    path: await ensureControlPath(core.dataDir),
+    master: 'auto' as const,
+    persistSeconds: CONTROL_PERSIST_SECONDS,
+  };
   return buildSshArgs(t.endpoint, hostSshFiles(core.dataDir, t.alias), remoteCommand, { ...call, control });
 }
 
@@ -73,7 +102,9 @@ export async function ensureConnection(core: Core, t: SshTarget, opts: { knownDe
     const args = await sharedSshArgs(core, t, 'true', { batch: true, connectTimeoutSeconds: 10 });
     const res = await core.runner.run('ssh', args);
     if (res.exitCode === 0) {
-      core.debug(`ssh: opened a shared connection to ${t.alias} (kept ${CONTROL_PERSIST_SECONDS} s after its last use)`);
+      core.debug(
+        `ssh: opened a shared connection to ${t.alias} (kept ${CONTROL_PERSIST_SECONDS} s after its last use)`,
+      );
       return;
     }
     if (isDroppedHandshake(res.stderr) && attempt < HANDSHAKE_RETRIES) {
@@ -85,6 +116,8 @@ export async function ensureConnection(core: Core, t: SshTarget, opts: { knownDe
       await repairAccess(core, t);
       continue;
     }
-    throw new MngError(`cannot reach agent '${t.name}' over ssh: ${sshReason(res.stderr)}`, { hint: `mng list shows its state; mng start ${t.name} if it is stopped` });
+    throw new MngError(`cannot reach agent '${t.name}' over ssh: ${sshReason(res.stderr)}`, {
+      hint: `mng list shows its state; mng start ${t.name} if it is stopped`,
+    });
   }
 }

@@ -4,7 +4,14 @@ import { MngError } from '../errors.js';
 import { AGENT_SESSION } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import type { Host } from './hosts.js';
-import { CAPTURE_ALL, followWindowScript, MESSAGE_SCRIPT, STATUS_SCRIPT, parseAgentStatus, type AgentStatus } from './agent-scripts.js';
+import {
+  CAPTURE_ALL,
+  followWindowScript,
+  MESSAGE_SCRIPT,
+  STATUS_SCRIPT,
+  parseAgentStatus,
+  type AgentStatus,
+} from './agent-scripts.js';
 
 /**
  * Reading and typing into the agent's tmux pane without attaching. Every call is one `docker exec` (no ssh), so it
@@ -18,20 +25,36 @@ export const WAIT_TIMEOUT_EXIT = 124;
 
 function requireRunning(host: Host): void {
   if (host.state !== 'running') {
-    throw new MngError(`agent '${host.name}' is not running (state: ${host.state}); its terminal exists only while the host runs`, {
-      hint: `start it with: mng start ${host.name}`,
-    });
+    throw new MngError(
+      `agent '${host.name}' is not running (state: ${host.state}); its terminal exists only while the host runs`,
+      {
+        hint: `start it with: mng start ${host.name}`,
+      },
+    );
   }
 }
 
-async function agentExec(core: Core, provider: ProviderConfig, host: Host, script: string, opts: { input?: string } = {}) {
-  return core.runner.docker(daemonOf(provider), buildExecScriptArgs(host.containerName, script, [], { stdin: opts.input !== undefined }), { check: false, input: opts.input });
+async function agentExec(
+  core: Core,
+  provider: ProviderConfig,
+  host: Host,
+  script: string,
+  opts: { input?: string } = {},
+) {
+  return core.runner.docker(
+    daemonOf(provider),
+    buildExecScriptArgs(host.containerName, script, [], { stdin: opts.input !== undefined }),
+    { check: false, input: opts.input },
+  );
 }
 
 function noSession(host: Host, stderr: string): MngError {
-  return new MngError(`agent '${host.name}' has no terminal session: ${stderr.trim().split('\n').pop() || 'tmux is not running'}`, {
-    hint: `mng connect ${host.name} starts it again`,
-  });
+  return new MngError(
+    `agent '${host.name}' has no terminal session: ${stderr.trim().split('\n').pop() || 'tmux is not running'}`,
+    {
+      hint: `mng connect ${host.name} starts it again`,
+    },
+  );
 }
 
 /** The pane's whole text (scrollback included), trailing blank lines dropped. */
@@ -45,7 +68,9 @@ export async function captureAgent(core: Core, provider: ProviderConfig, host: H
 /** Lines without trailing spaces and trailing blank lines, and without tmux's own "Pane is dead" line at the end. */
 export function trimTrailingBlank(lines: string[]): string[] {
   const out = lines.map((l) => l.trimEnd());
-  const drop = () => { while (out.length > 0 && out[out.length - 1] === '') out.pop(); };
+  const drop = () => {
+    while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  };
   drop();
   if (out.length > 0 && /^Pane is dead( \(.*\))?$/.test(out[out.length - 1])) {
     out.pop();
@@ -67,7 +92,10 @@ export function newLines(printed: string[], cur: string[]): string[] {
     const m = Math.min(k, end);
     let ok = true;
     for (let i = 1; i <= m; i++) {
-      if (cur[end - i] !== tail[k - i]) { ok = false; break; }
+      if (cur[end - i] !== tail[k - i]) {
+        ok = false;
+        break;
+      }
     }
     // A match shorter than the tail only counts at the very start of the window (the window began inside the tail).
     if (ok && (m === k || end === m)) return cur.slice(end);
@@ -79,7 +107,14 @@ export function newLines(printed: string[], cur: string[]): string[] {
  * Follow the pane: print complete lines as they appear (the line with the cursor is printed once the next one
  * starts, or when the agent exits). Polls every `intervalMs` with one docker exec; returns when the agent exits.
  */
-export async function followAgent(core: Core, provider: ProviderConfig, host: Host, initial: number, emit: (line: string) => void, opts: { intervalMs?: number; stop?: AbortSignal } = {}): Promise<void> {
+export async function followAgent(
+  core: Core,
+  provider: ProviderConfig,
+  host: Host,
+  initial: number,
+  emit: (line: string) => void,
+  opts: { intervalMs?: number; stop?: AbortSignal } = {},
+): Promise<void> {
   requireRunning(host);
   let printed: string[] | undefined;
   for (;;) {
@@ -94,8 +129,10 @@ export async function followAgent(core: Core, provider: ProviderConfig, host: Ho
     // While the agent runs, the last line is the one being written: hold it back.
     const complete = dead ? lines : lines.slice(0, -1);
     const fresh = printed === undefined ? complete.slice(-initial) : newLines(printed, complete);
-    if (printed === undefined && initial === 0) { /* nothing of the past */ } else for (const l of fresh) emit(l);
-    printed = complete.length > 0 ? complete : printed ?? [];
+    if (printed === undefined && initial === 0) {
+      /* nothing of the past */
+    } else for (const l of fresh) emit(l);
+    printed = complete.length > 0 ? complete : (printed ?? []);
     if (dead || opts.stop?.aborted) return;
     await sleep(opts.intervalMs ?? 500);
   }
@@ -113,9 +150,17 @@ export type MessageOutcome = 'confirmed' | 'not-confirmed';
  * Type `text` into the agent's terminal as one paste (bracketed when the program asked for it), then press Enter as
  * a separate key, then wait up to `confirmSeconds` for the pane to change. One docker exec does it all.
  */
-export async function messageAgent(core: Core, provider: ProviderConfig, host: Host, text: string, opts: { confirmSeconds: number }): Promise<MessageOutcome> {
+export async function messageAgent(
+  core: Core,
+  provider: ProviderConfig,
+  host: Host,
+  text: string,
+  opts: { confirmSeconds: number },
+): Promise<MessageOutcome> {
   requireRunning(host);
-  const r = await agentExec(core, provider, host, MESSAGE_SCRIPT(Math.max(1, Math.round(opts.confirmSeconds * 10))), { input: text });
+  const r = await agentExec(core, provider, host, MESSAGE_SCRIPT(Math.max(1, Math.round(opts.confirmSeconds * 10))), {
+    input: text,
+  });
   const out = r.stdout.trim();
   if (out.startsWith('dead')) {
     const code = out.split(/\s+/)[1];
@@ -137,7 +182,12 @@ export type WaitOutcome =
  * Poll the agent once a second (one docker exec each) until it has exited, or (with `idleSeconds`) its pane has not
  * changed for that long, or `timeoutSeconds` have passed. A host that stops meanwhile ends the wait too.
  */
-export async function waitForAgent(core: Core, provider: ProviderConfig, host: Host, opts: { idleSeconds?: number; timeoutSeconds?: number; intervalMs?: number }): Promise<WaitOutcome> {
+export async function waitForAgent(
+  core: Core,
+  provider: ProviderConfig,
+  host: Host,
+  opts: { idleSeconds?: number; timeoutSeconds?: number; intervalMs?: number },
+): Promise<WaitOutcome> {
   requireRunning(host);
   const started = Date.now();
   let last: string | undefined;
@@ -153,7 +203,10 @@ export async function waitForAgent(core: Core, provider: ProviderConfig, host: H
     }
     if (status.exited) return { kind: 'exited', exitCode: status.exitCode };
     const now = Date.now();
-    if (status.fingerprint !== last) { last = status.fingerprint; lastChange = now; }
+    if (status.fingerprint !== last) {
+      last = status.fingerprint;
+      lastChange = now;
+    }
     if (opts.idleSeconds !== undefined && now - lastChange >= opts.idleSeconds * 1000) return { kind: 'idle' };
     if (opts.timeoutSeconds !== undefined && now - started >= opts.timeoutSeconds * 1000) return { kind: 'timeout' };
     await sleep(opts.intervalMs ?? 1000);

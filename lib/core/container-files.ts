@@ -189,9 +189,12 @@ export function initArgs(opts: { agent: AgentSpec; authorizedKey: string }): str
   const { agent } = opts;
   const line = agentCommandLine(agent);
   return [
-    '--authorized-key', opts.authorizedKey.trim(),
-    '--agent-bin', agent.kind === 'program' ? agent.program : '',
-    '--agent-cmd', agent.kind === 'program' ? `exec ${line}` : line,
+    '--authorized-key',
+    opts.authorizedKey.trim(),
+    '--agent-bin',
+    agent.kind === 'program' ? agent.program : '',
+    '--agent-cmd',
+    agent.kind === 'program' ? `exec ${line}` : line,
   ];
 }
 
@@ -226,7 +229,11 @@ cat ${MNG_DIR}/ssh_host_ed25519_key.pub 2>/dev/null || ssh-keygen -y -f ${MNG_DI
  */
 export const AGENT_PROBE = `i=0; while [ ! -e /run/mng/agent-status ] && [ $i -lt 100 ]; do sleep 0.05 2>/dev/null || break; i=$((i+1)); done; cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;
 
-export type AgentState = { state: 'running' } | { state: 'exited'; exitCode: number | null } | { state: 'missing'; program: string } | { state: 'unknown' };
+export type AgentState =
+  | { state: 'running' }
+  | { state: 'exited'; exitCode: number | null }
+  | { state: 'missing'; program: string }
+  | { state: 'unknown' };
 
 /** Parse the output of AGENT_PROBE. */
 export function parseAgentProbe(out: string): AgentState {

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/config.js';
 import { UsageError } from '../errors.js';
 import { daemonOf, type Core } from './context.js';
-import { locateHost } from './hosts.js';
+import { locateHost } from './locate.js';
 import { NAME_PATTERN } from './naming.js';
 
 /** One side of `mng cp`: a local path (or `-`), or `NAME:PATH` in an agent's host. */
@@ -16,7 +16,8 @@ export function parseCpOperand(arg: string): CpOperand {
   const slash = arg.indexOf('/');
   if (i > 0 && (slash === -1 || i < slash)) {
     const name = arg.slice(0, i);
-    if (!NAME_PATTERN.test(name)) throw new UsageError(`'${name}' in '${arg}' is not an agent name (for a local path with a colon write ./${arg})`);
+    if (!NAME_PATTERN.test(name))
+      throw new UsageError(`'${name}' in '${arg}' is not an agent name (for a local path with a colon write ./${arg})`);
     const path = arg.slice(i + 1);
     if (path === '') throw new UsageError(`no path after '${name}:' (write ${name}:/some/path)`);
     return { kind: 'agent', name, path };
@@ -26,9 +27,12 @@ export function parseCpOperand(arg: string): CpOperand {
 
 /** Exactly one side in an agent's host. */
 export function checkCpOperands(src: CpOperand, dest: CpOperand): { agent: string } {
-  if (src.kind === 'agent' && dest.kind === 'agent') throw new UsageError('copying between two agents is not supported: copy to a local folder first');
-  if (src.kind === 'local' && dest.kind === 'local') throw new UsageError('one side must be in an agent: NAME:PATH (for example mng cp ./src my-agent:/work)');
-  if (src.kind === 'local' && src.path === '' || dest.kind === 'local' && dest.path === '') throw new UsageError('a path must not be empty');
+  if (src.kind === 'agent' && dest.kind === 'agent')
+    throw new UsageError('copying between two agents is not supported: copy to a local folder first');
+  if (src.kind === 'local' && dest.kind === 'local')
+    throw new UsageError('one side must be in an agent: NAME:PATH (for example mng cp ./src my-agent:/work)');
+  if ((src.kind === 'local' && src.path === '') || (dest.kind === 'local' && dest.path === ''))
+    throw new UsageError('a path must not be empty');
   return { agent: src.kind === 'agent' ? src.name : (dest as { name: string }).name };
 }
 
@@ -39,7 +43,13 @@ export function buildCpArgs(flags: readonly string[], src: CpOperand, dest: CpOp
 }
 
 /** Copy through Docker: works for stopped hosts and remote daemons alike. Streams docker's own output through. */
-export async function copyFiles(core: Core, providers: ProviderConfig[], srcArg: string, destArg: string, flags: string[]): Promise<void> {
+export async function copyFiles(
+  core: Core,
+  providers: ProviderConfig[],
+  srcArg: string,
+  destArg: string,
+  flags: string[],
+): Promise<void> {
   const src = parseCpOperand(srcArg);
   const dest = parseCpOperand(destArg);
   const { agent } = checkCpOperands(src, dest);

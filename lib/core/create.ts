@@ -4,21 +4,20 @@ import type { ProviderConfig } from '../config/config.js';
 import { buildBuildArgs } from '../docker/args.js';
 import { dockerError, dockerReason, isDaemonUnreachable, meaningfulLines } from '../docker/errors.js';
 import { InterruptedError, MngError, UsageError } from '../errors.js';
-import { quote, quoteArgv } from '../shell.js';
+import { quoteArgv } from '../shell.js';
 import { writeHostEntry } from '../ssh/config.js';
-import { ensureClientKey, readClientKey } from '../ssh/keys.js';
+import { ensureClientKey } from '../ssh/keys.js';
 import { version } from '../version.js';
 import { agentCommandLine, initArgs, type AgentSpec, type AgentState } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 import { entryOwner, hostFromInspect, removeBuiltImages, type Host } from './hosts.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from './idle.js';
-import { filesHash, makePreparedImage, PREPARED_REPO, preparedImageFor } from './image.js';
+import { makePreparedImage, preparedImageFor } from './image.js';
 import { builtImageTag, encodeLabels, LABEL } from './labels.js';
 import { launchContainer, planLaunch, type LaunchArgv } from './launch.js';
 import { containerName, generateId } from './naming.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
-import { copySource, fromWhat, type Source } from './source.js';
-import { buildCopyTarArgs } from '../git/args.js';
+import { copySource, type Source } from './source.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -59,12 +58,22 @@ export interface CreateResult {
  * `--dockerfile F [--dockerfile-context DIR]` → absolute paths, the context defaulting to F's folder. A missing
  * file or folder is a usage error: nothing has been made yet.
  */
-export async function resolveBuildSource(dockerfile: string, context: string | undefined, cwd: string = process.cwd()): Promise<BuildSource> {
+export async function resolveBuildSource(
+  dockerfile: string,
+  context: string | undefined,
+  cwd: string = process.cwd(),
+): Promise<BuildSource> {
   const file = resolve(cwd, dockerfile);
   const dir = context === undefined ? dirname(file) : resolve(cwd, context);
-  const isFile = await stat(file).then((st) => st.isFile(), () => false);
+  const isFile = await stat(file).then(
+    (st) => st.isFile(),
+    () => false,
+  );
   if (!isFile) throw new UsageError(`--dockerfile ${dockerfile}: no such file`);
-  const isDir = await stat(dir).then((st) => st.isDirectory(), () => false);
+  const isDir = await stat(dir).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
   if (!isDir) throw new UsageError(`--dockerfile-context ${context ?? dir}: no such folder`);
   return { dockerfile: file, context: dir };
 }
@@ -95,15 +104,21 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
   if (startProblem) {
     const fromConfig = startProblem.index < provider.default_start_args.length;
     const where = fromConfig ? `default_start_args of provider '${provider.name}': ` : '-s ';
-    throw new UsageError(`${where}${startProblem.text}: ${startProblem.message}`, 'see docker run --help for what can be passed');
+    throw new UsageError(
+      `${where}${startProblem.text}: ${startProblem.message}`,
+      'see docker run --help for what can be passed',
+    );
   }
   const buildArgs = req.buildArgs ?? [];
   const buildProblem = checkBuildArgs(buildArgs);
   if (buildProblem) {
-    throw new UsageError(`-b ${buildProblem.text}: ${buildProblem.message}`, 'see docker build --help for what can be passed');
+    throw new UsageError(
+      `-b ${buildProblem.text}: ${buildProblem.message}`,
+      'see docker build --help for what can be passed',
+    );
   }
   const container = containerName(prefix, req.name);
-  const image = req.build ? builtImageTag(id) : req.image ?? provider.default_image;
+  const image = req.build ? builtImageTag(id) : (req.image ?? provider.default_image);
   const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
   const labels = encodeLabels({
     id,
@@ -128,15 +143,24 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     image,
     labels,
     startArgs,
-    buildArgv: req.build && buildBuildArgs({
-      dockerfile: req.build.dockerfile,
-      context: req.build.context,
-      tag: image,
-      buildArgs,
-    }),
-    launch: (runImage, authorizedKey) => planLaunch({
-      containerName: container, image: runImage, labels, startArgs, idle, workdir, initArgs: initArgs({ agent: req.agent, authorizedKey }),
-    }),
+    buildArgv:
+      req.build &&
+      buildBuildArgs({
+        dockerfile: req.build.dockerfile,
+        context: req.build.context,
+        tag: image,
+        buildArgs,
+      }),
+    launch: (runImage, authorizedKey) =>
+      planLaunch({
+        containerName: container,
+        image: runImage,
+        labels,
+        startArgs,
+        idle,
+        workdir,
+        initArgs: initArgs({ agent: req.agent, authorizedKey }),
+      }),
   };
 }
 
@@ -144,49 +168,28 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
 export function passthroughWarnings(req: CreateRequest): string[] {
   const out: string[] = [];
   if (!req.build && (req.buildArgs ?? []).length > 0) {
-    out.push(`-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`);
+    out.push(
+      `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,
+    );
   }
   if (req.provider.host !== '') {
     for (const source of bindMountSources([...req.provider.default_start_args, ...req.startArgs])) {
-      out.push(`the bind mount source ${source} is a path on the machine of provider '${req.provider.name}' (${req.provider.host}), not on this one`);
+      out.push(
+        `the bind mount source ${source} is a path on the machine of provider '${req.provider.name}' (${req.provider.host}), not on this one`,
+      );
     }
   }
   return out;
 }
 
-/**
- * `mng create --dry-run`: the shell-quoted docker command lines a create would run, with `#` comments where the
- * real run decides something on the daemon. Needs no daemon, makes no keys, creates nothing.
- */
-export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
-  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
-  for (const w of passthroughWarnings(req)) core.warn(w);
-  const env = req.provider.host ? `DOCKER_HOST=${quote(req.provider.host)} ` : '';
-  const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
-  const client = await readClientKey(core.dataDir);
-  const launch = plan.launch(plan.image, client?.publicKey ?? '<public key of this machine, made at the first create>');
-  const prepared = `${PREPARED_REPO}:<image id>-g-${filesHash()}`;
-  const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id)`];
-  if (plan.buildArgv) lines.push(line(plan.buildArgv));
-  lines.push(
-    `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux and git added when it lacks them), made once by docker build and kept for later creates`,
-  );
-  if (req.from) {
-    lines.push(
-      line(launch.create),
-      `# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`,
-      line(buildCopyTarArgs(plan.container)),
-      line(launch.start),
-    );
-  } else {
-    lines.push(line(launch.run));
-  }
-  lines.push(`# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`);
-  return lines;
-}
-
 /** docker build of the user's Dockerfile, its output streamed; a failure names the step and shows docker's last lines. */
-async function buildFromDockerfile(core: Core, provider: ProviderConfig, plan: CreatePlan, args: string[], source: BuildSource): Promise<void> {
+async function buildFromDockerfile(
+  core: Core,
+  provider: ProviderConfig,
+  plan: CreatePlan,
+  args: string[],
+  source: BuildSource,
+): Promise<void> {
   core.progress(`Building image ${plan.image} from ${source.dockerfile}`);
   let step: string | undefined;
   const tail: string[] = [];
@@ -237,33 +240,39 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       preparedImageFor(core, provider, image),
       ensureClientKey(core.runner, core.dataDir),
     ]);
-    return await launchContainer(core, {
-      provider,
-      name: req.name,
-      containerName: container,
-      alias: container,
-      // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
-      newHostKey: true,
-      argv: plan.launch(prepared.tag, client.publicKey),
-      makeMissingImage: () => makePreparedImage(core, provider, image, prepared.baseId),
-      imageForMessages: image,
-      beforeStart: req.from && (() => copySource(core, provider, container, req.from!)),
-      sshUser: 'root',
-      sshTimeoutSeconds: req.sshTimeoutSeconds,
-      attempt: { label: LABEL.id, value: id },
-    }, async ({ container: c, endpoint, agent }) => {
-      await writeHostEntry(core.dataDir, container, endpoint, entryOwner(provider, id));
-      const host = hostFromInspect(c, provider);
-      if (!host) throw new MngError(`container '${container}' lost its mng labels`);
-      return { host: { ...host, ssh: { ...endpoint } }, agent };
-    });
+    return await launchContainer(
+      core,
+      {
+        provider,
+        name: req.name,
+        containerName: container,
+        alias: container,
+        // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
+        newHostKey: true,
+        argv: plan.launch(prepared.tag, client.publicKey),
+        makeMissingImage: () => makePreparedImage(core, provider, image, prepared.baseId),
+        imageForMessages: image,
+        beforeStart: req.from && (() => copySource(core, provider, container, req.from!)),
+        sshUser: 'root',
+        sshTimeoutSeconds: req.sshTimeoutSeconds,
+        attempt: { label: LABEL.id, value: id },
+      },
+      async ({ container: c, endpoint, agent }) => {
+        await writeHostEntry(core.dataDir, container, endpoint, entryOwner(provider, id));
+        const host = hostFromInspect(c, provider);
+        if (!host) throw new MngError(`container '${container}' lost its mng labels`);
+        return { host: { ...host, ssh: { ...endpoint } }, agent };
+      },
+    );
   } catch (e) {
     // An interrupted build may still have finished on the daemon: drop its tag too.
     if (built || (req.build && e instanceof InterruptedError)) {
       try {
         await removeBuiltImages({ ...core, runner: core.runner.detached() }, provider, id);
       } catch (err) {
-        core.warn(`could not remove the image built for the failed create (${builtImageTag(id)}): ${(err as Error).message}`);
+        core.warn(
+          `could not remove the image built for the failed create (${builtImageTag(id)}): ${(err as Error).message}`,
+        );
       }
     }
     throw e;

@@ -55,27 +55,54 @@ export interface GcAction {
 
 export function planDaemonGc(f: GcFacts): GcAction[] {
   const actions: GcAction[] = [];
-  const ours = f.containers.filter((c) => c.labels[LABEL.prefix] === f.prefix && f.providers.includes(c.labels[LABEL.provider] ?? ''));
+  const ours = f.containers.filter(
+    (c) => c.labels[LABEL.prefix] === f.prefix && f.providers.includes(c.labels[LABEL.provider] ?? ''),
+  );
   const names = new Set(f.containers.map((c) => c.name));
   const old = (c: GcContainer) => f.now - c.created >= f.minAgeMs;
   for (const c of ours) {
     const tmp = TEMP_NAME.exec(c.name);
     if (tmp && tmp[1] === `${f.prefix}${c.labels[LABEL.name]}`) {
       if (!names.has(tmp[1])) {
-        actions.push({ op: 'rename', kind: 'container', ref: c.name, id: c.id, to: tmp[1], reason: 'the host, left under its temporary name by an interrupted start --snapshot' });
+        actions.push({
+          op: 'rename',
+          kind: 'container',
+          ref: c.name,
+          id: c.id,
+          to: tmp[1],
+          reason: 'the host, left under its temporary name by an interrupted start --snapshot',
+        });
         names.add(tmp[1]);
       } else if (old(c)) {
-        actions.push({ op: 'remove', kind: 'container', ref: c.name, id: c.id, reason: `a replacement of ${tmp[1]} left behind by an interrupted start --snapshot` });
+        actions.push({
+          op: 'remove',
+          kind: 'container',
+          ref: c.name,
+          id: c.id,
+          reason: `a replacement of ${tmp[1]} left behind by an interrupted start --snapshot`,
+        });
       }
     } else if (c.status === 'created' && old(c)) {
-      actions.push({ op: 'remove', kind: 'container', ref: c.name, id: c.id, reason: 'never started: left behind by an interrupted create' });
+      actions.push({
+        op: 'remove',
+        kind: 'container',
+        ref: c.name,
+        id: c.id,
+        reason: 'never started: left behind by an interrupted create',
+      });
     }
   }
   const removed = new Set(actions.filter((a) => a.op === 'remove').map((a) => a.id));
   const inUse = new Set(f.containers.filter((c) => !removed.has(c.id)).map((c) => c.image));
   for (const img of f.prepared) {
     if (inUse.has(img.id) || img.baseTagged) continue;
-    for (const ref of img.refs) actions.push({ op: 'remove', kind: 'image', ref, reason: 'prepared from an image that has been replaced, and used by no host' });
+    for (const ref of img.refs)
+      actions.push({
+        op: 'remove',
+        kind: 'image',
+        ref,
+        reason: 'prepared from an image that has been replaced, and used by no host',
+      });
   }
   const hostIds = new Set(f.containers.filter((c) => !removed.has(c.id)).map((c) => c.labels[LABEL.id]));
   for (const img of f.snapshots) {
@@ -83,17 +110,33 @@ export function planDaemonGc(f: GcFacts): GcAction[] {
     if (!hostId || hostIds.has(hostId)) continue;
     const host = img.labels['mng.snapshot.host-name'] ?? '?';
     for (const ref of img.refs) {
-      actions.push(f.snapshotsToo
-        ? { op: 'remove', kind: 'snapshot', ref, reason: `snapshot of agent '${host}', which no longer exists` }
-        : { op: 'keep', kind: 'snapshot', ref, reason: `snapshot of agent '${host}', which no longer exists (kept: destroy --keep-snapshots keeps them on purpose; gc --snapshots removes them)` });
+      actions.push(
+        f.snapshotsToo
+          ? { op: 'remove', kind: 'snapshot', ref, reason: `snapshot of agent '${host}', which no longer exists` }
+          : {
+              op: 'keep',
+              kind: 'snapshot',
+              ref,
+              reason: `snapshot of agent '${host}', which no longer exists (kept: destroy --keep-snapshots keeps them on purpose; gc --snapshots removes them)`,
+            },
+      );
     }
   }
   return actions;
 }
 
 /** ssh config aliases of this prefix that name no container on any daemon (of any prefix: another prefix may look alike). */
-export function staleSshAliases(aliases: readonly string[], prefix: string, containerNames: ReadonlySet<string>): GcAction[] {
+export function staleSshAliases(
+  aliases: readonly string[],
+  prefix: string,
+  containerNames: ReadonlySet<string>,
+): GcAction[] {
   return aliases
     .filter((a) => a.startsWith(prefix) && !containerNames.has(a))
-    .map((a) => ({ op: 'remove' as const, kind: 'ssh-entry' as const, ref: a, reason: 'ssh config entry and pinned host key of a host that no longer exists' }));
+    .map((a) => ({
+      op: 'remove' as const,
+      kind: 'ssh-entry' as const,
+      ref: a,
+      reason: 'ssh config entry and pinned host key of a host that no longer exists',
+    }));
 }

@@ -21,7 +21,13 @@ const READ_PUBLIC_KEY = `cat ${MNG_DIR}/ssh_host_ed25519_key.pub 2>/dev/null; tr
  * container stopped (an image without ssh-keygen, a read-only /mng). Setting `cancel.cancelled` ends the wait (the
  * caller found another reason to fail).
  */
-export async function readNewHostKey(core: Core, provider: ProviderConfig, container: string, timeoutSeconds: number, cancel: { cancelled: boolean } = { cancelled: false }): Promise<string> {
+export async function readNewHostKey(
+  core: Core,
+  provider: ProviderConfig,
+  container: string,
+  timeoutSeconds: number,
+  cancel: { cancelled: boolean } = { cancelled: false },
+): Promise<string> {
   const daemon = daemonOf(provider);
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1000;
@@ -50,7 +56,9 @@ export async function readNewHostKey(core: Core, provider: ProviderConfig, conta
       if (res.exitCode !== 0) throw dockerError(args, res.exitCode, res.stderr, daemon);
     }
     if (now >= deadline) {
-      throw new MngError(`timed out after ${timeoutSeconds}s waiting for container '${container}' to make its ssh host key (step: host key)`);
+      throw new MngError(
+        `timed out after ${timeoutSeconds}s waiting for container '${container}' to make its ssh host key (step: host key)`,
+      );
     }
     await new Promise((r) => setTimeout(r, attempt < 10 ? 20 : 100));
   }

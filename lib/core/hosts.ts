@@ -1,6 +1,12 @@
 import { availableParallelism } from 'node:os';
 import type { ProviderConfig } from '../config/config.js';
-import { buildInspectArgs, buildListIdsArgs, buildRemoveImagesArgs, MNG_DIR, SSH_CONTAINER_PORT } from '../docker/args.js';
+import {
+  buildInspectArgs,
+  buildListIdsArgs,
+  buildRemoveImagesArgs,
+  MNG_DIR,
+  SSH_CONTAINER_PORT,
+} from '../docker/args.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
 import { MngError, NotFoundError } from '../errors.js';
 import { hostSshFiles, sshConfigPath, type EntryOwner } from '../ssh/config.js';
@@ -18,13 +24,20 @@ export type HostState = 'running' | 'stopped' | 'created' | 'paused' | 'restarti
 
 export function hostState(dockerStatus: string): HostState {
   switch (dockerStatus) {
-    case 'running': return 'running';
-    case 'exited': return 'stopped';
-    case 'created': return 'created';
-    case 'paused': return 'paused';
-    case 'restarting': return 'restarting';
-    case 'removing': return 'removing';
-    default: return 'dead';
+    case 'running':
+      return 'running';
+    case 'exited':
+      return 'stopped';
+    case 'created':
+      return 'created';
+    case 'paused':
+      return 'paused';
+    case 'restarting':
+      return 'restarting';
+    case 'removing':
+      return 'removing';
+    default:
+      return 'dead';
   }
 }
 
@@ -57,7 +70,8 @@ export type DaemonChoice =
 export function daemonChoice(provider: ProviderConfig, env: NodeJS.ProcessEnv = process.env): DaemonChoice {
   if (provider.host) return { via: 'host', address: provider.host };
   if (env.DOCKER_HOST) return { via: 'env', address: env.DOCKER_HOST };
-  if (provider.via_context) return { via: 'context', name: provider.via_context.name, address: provider.via_context.host };
+  if (provider.via_context)
+    return { via: 'context', name: provider.via_context.name, address: provider.via_context.host };
   return { via: 'default', address: '' };
 }
 
@@ -74,24 +88,46 @@ export function isRemoteDaemon(provider: ProviderConfig, env: NodeJS.ProcessEnv 
  * Which daemon a provider means right now ('' = the local default), as a host's cached ssh route records it: the
  * route is only trusted while this is what it was when the route was written.
  */
-export function entryOwner(provider: ProviderConfig, hostId?: string, env: NodeJS.ProcessEnv = process.env): EntryOwner {
+export function entryOwner(
+  provider: ProviderConfig,
+  hostId?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): EntryOwner {
   const choice = daemonChoice(provider, env);
-  return { provider: provider.name, daemon: choice.via === 'context' ? `context ${choice.name}` : choice.address, ...(hostId ? { hostId } : {}) };
+  return {
+    provider: provider.name,
+    daemon: choice.via === 'context' ? `context ${choice.name}` : choice.address,
+    ...(hostId ? { hostId } : {}),
+  };
 }
 
 /** ssh's ProxyCommand for a remote daemon: sshd in inetd mode inside the container, over `docker exec -i`. */
 export function dockerExecProxyCommand(provider: ProviderConfig, container: string): string {
   const choice = daemonChoice(provider);
-  const env = choice.via === 'host' ? `env DOCKER_HOST=${quote(choice.address)} `
-    : choice.via === 'context' ? `env DOCKER_CONTEXT=${quote(choice.name)} ` : '';
+  const env =
+    choice.via === 'host'
+      ? `env DOCKER_HOST=${quote(choice.address)} `
+      : choice.via === 'context'
+        ? `env DOCKER_CONTEXT=${quote(choice.name)} `
+        : '';
   return `${env}docker exec -i ${quote(container)} /bin/sh -c 'exec $(command -v sshd || echo /usr/sbin/sshd) -i -f ${MNG_DIR}/sshd_config'`;
 }
 
 /** How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon. */
-export function sshRoute(provider: ProviderConfig, container: string, published: { host: string; port: number } | undefined, user: string): SshEndpoint | undefined {
+export function sshRoute(
+  provider: ProviderConfig,
+  container: string,
+  published: { host: string; port: number } | undefined,
+  user: string,
+): SshEndpoint | undefined {
   if (!published) return undefined;
   if (isRemoteDaemon(provider)) {
-    return { user, host: container, port: SSH_CONTAINER_PORT, proxyCommand: dockerExecProxyCommand(provider, container) };
+    return {
+      user,
+      host: container,
+      port: SSH_CONTAINER_PORT,
+      proxyCommand: dockerExecProxyCommand(provider, container),
+    };
   }
   return { user, host: published.host === '0.0.0.0' ? '127.0.0.1' : published.host, port: published.port };
 }
@@ -122,16 +158,28 @@ export function hostFromInspect(c: ContainerInspect, provider: ProviderConfig): 
  * 25 containers each (100 containers, 2 cores: 122 → 88 ms here). A container that is gone fails the call for itself
  * alone; the rest still come back.
  */
-export async function inspectContainers(core: Core, provider: ProviderConfig, refs: readonly string[]): Promise<ContainerInspect[]> {
+export async function inspectContainers(
+  core: Core,
+  provider: ProviderConfig,
+  refs: readonly string[],
+): Promise<ContainerInspect[]> {
   const calls = Math.max(1, Math.min(availableParallelism(), Math.floor(refs.length / 25)));
   const size = Math.ceil(refs.length / calls);
-  const chunks = Array.from({ length: calls }, (_, i) => refs.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
-  const results = await Promise.all(chunks.map((c) => core.runner.docker(daemonOf(provider), buildInspectArgs(c), { allowMissing: true })));
+  const chunks = Array.from({ length: calls }, (_, i) => refs.slice(i * size, (i + 1) * size)).filter(
+    (c) => c.length > 0,
+  );
+  const results = await Promise.all(
+    chunks.map((c) => core.runner.docker(daemonOf(provider), buildInspectArgs(c), { allowMissing: true })),
+  );
   return results.flatMap((r) => parseContainerInspect(r.stdout));
 }
 
 /** inspectContainers of names, keyed by container name: a name docker does not know is missing from the map. */
-export async function inspectByName(core: Core, provider: ProviderConfig, names: readonly string[]): Promise<Map<string, ContainerInspect>> {
+export async function inspectByName(
+  core: Core,
+  provider: ProviderConfig,
+  names: readonly string[],
+): Promise<Map<string, ContainerInspect>> {
   return new Map((await inspectContainers(core, provider, names)).map((c) => [c.Name.replace(/^\//, ''), c]));
 }
 
@@ -141,18 +189,20 @@ export async function listHosts(core: Core, provider: ProviderConfig): Promise<H
   const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
   const ids = parseIdLines(ps.stdout);
   if (ids.length === 0) return [];
-  return (await inspectContainers(core, provider, ids))
-    .map((c) => hostFromInspect(c, provider))
-    .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
-    // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return (
+    (await inspectContainers(core, provider, ids))
+      .map((c) => hostFromInspect(c, provider))
+      .filter((h): h is Host => h !== undefined && h.prefix === core.prefix && h.provider === provider.name)
+      // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  );
 }
 
 /** The host called NAME on this provider, or a clear error. */
 export async function findHost(core: Core, provider: ProviderConfig, name: string): Promise<Host> {
   const container = containerName(core.prefix, name);
   let res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
-  if (res.exitCode !== 0 && await finishInterruptedRename(core, provider, name)) {
+  if (res.exitCode !== 0 && (await finishInterruptedRename(core, provider, name))) {
     res = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]), { allowMissing: true });
   }
   if (res.exitCode !== 0) {
@@ -181,7 +231,9 @@ export async function removeBuiltImages(core: Core, provider: ProviderConfig, id
 /** The SSH endpoint of a running host, or an error saying it is not running. */
 export function endpointOf(host: Host): SshEndpoint {
   if (host.ssh.port === null) {
-    throw new MngError(`agent '${host.name}' is not running (state: ${host.state})`, { hint: `start it with: mng start ${host.name}` });
+    throw new MngError(`agent '${host.name}' is not running (state: ${host.state})`, {
+      hint: `start it with: mng start ${host.name}`,
+    });
   }
   return { user: host.ssh.user, host: host.ssh.host, port: host.ssh.port, proxyCommand: host.ssh.proxyCommand };
 }
@@ -196,52 +248,4 @@ export function pasteableSshCommand(host: Host, files: SshFiles): string | null 
 /** Paths of mng's ssh files for one host, without creating anything (for list and JSON output). */
 export function sshFilesOf(dataDir: string, alias: string): SshFiles & { configFile: string } {
   return { ...hostSshFiles(dataDir, alias), configFile: sshConfigPath(dataDir) };
-}
-
-/**
- * Several names on one provider: one batched `docker container inspect` (docker takes many names); a name it does not
- * find goes through findHost alone (which finishes an interrupted rename, or says what is wrong).
- */
-async function findHostsSettled(core: Core, provider: ProviderConfig, names: readonly string[]): Promise<PromiseSettledResult<Host>[]> {
-  if (names.length === 1) return Promise.allSettled([findHost(core, provider, names[0])]);
-  const containers = names.map((n) => containerName(core.prefix, n));
-  let found: Map<string, ContainerInspect>;
-  try {
-    found = await inspectByName(core, provider, containers);
-  } catch (e) {
-    return names.map(() => ({ status: 'rejected', reason: e }));
-  }
-  return Promise.allSettled(names.map((n, i) => {
-    const c = found.get(containers[i]);
-    const host = c && hostFromInspect(c, provider);
-    return host && host.prefix === core.prefix && host.provider === provider.name ? Promise.resolve(host) : findHost(core, provider, n);
-  }));
-}
-
-/** One name's answers from every provider searched → the host, or the error that says why not. */
-function pickHost(name: string, providers: ProviderConfig[], results: PromiseSettledResult<Host>[]): { provider: ProviderConfig; host: Host } {
-  const found = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ provider: providers[i], host: r.value }] : []));
-  if (found.length === 1) return found[0];
-  if (found.length > 1) {
-    throw new MngError(`agent '${name}' exists on several providers (${found.map((f) => f.provider.name).join(', ')}); choose one with --provider NAME`);
-  }
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
-  const real = failures.find((e) => !(e instanceof NotFoundError));
-  if (real) throw real;
-  throw failures[0] ?? new NotFoundError(`no agent named '${name}'`);
-}
-
-/**
- * Find NAME across provider instances (concurrently). Names are unique per instance; a name on two
- * instances needs --provider. An unreachable daemon only matters when the name is found nowhere else.
- */
-export async function locateHost(core: Core, providers: ProviderConfig[], name: string): Promise<{ provider: ProviderConfig; host: Host }> {
-  const [found] = await locateHosts(core, providers, [name]);
-  return found;
-}
-
-/** Find several names (as locateHost does for one) with one docker call per provider; the first name not found throws. */
-export async function locateHosts(core: Core, providers: ProviderConfig[], names: readonly string[]): Promise<{ provider: ProviderConfig; host: Host }[]> {
-  const perProvider = await Promise.all(providers.map((p) => findHostsSettled(core, p, names)));
-  return names.map((name, i) => pickHost(name, providers, perProvider.map((results) => results[i])));
 }

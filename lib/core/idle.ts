@@ -22,7 +22,9 @@ export function idleCheckIntervalSeconds(env: NodeJS.ProcessEnv = process.env): 
   if (raw === undefined || raw === '') return DEFAULT_IDLE_CHECK_INTERVAL;
   const s = parseDuration(raw);
   if (s === undefined || s < 1) {
-    throw new MngError(`${IDLE_INTERVAL_ENV}=${raw}: expected a number of seconds of at least 1 (or a duration like 30s)`);
+    throw new MngError(
+      `${IDLE_INTERVAL_ENV}=${raw}: expected a number of seconds of at least 1 (or a duration like 30s)`,
+    );
   }
   return s;
 }
@@ -32,20 +34,34 @@ export function parseIdleTimeoutOption(value: string | undefined): number | unde
   if (value === undefined) return undefined;
   const seconds = parseDuration(String(value));
   if (seconds === undefined) {
-    throw new UsageError(`--idle-timeout ${JSON.stringify(String(value))}: expected seconds or a duration like 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never`);
+    throw new UsageError(
+      `--idle-timeout ${JSON.stringify(String(value))}: expected seconds or a duration like 90, 30s, 15m, 2h, 1h30m; 0 or disabled = never`,
+    );
   }
   return seconds;
 }
 
 /** A new host's settings: the check interval (default 30 s) is never longer than the timeout itself. */
-export function idleSettingsFor(timeoutSeconds: number, intervalSeconds: number = DEFAULT_IDLE_CHECK_INTERVAL): IdleSettings {
-  return { timeoutSeconds, intervalSeconds: timeoutSeconds > 0 ? Math.max(1, Math.min(intervalSeconds, timeoutSeconds)) : intervalSeconds };
+export function idleSettingsFor(
+  timeoutSeconds: number,
+  intervalSeconds: number = DEFAULT_IDLE_CHECK_INTERVAL,
+): IdleSettings {
+  return {
+    timeoutSeconds,
+    intervalSeconds: timeoutSeconds > 0 ? Math.max(1, Math.min(intervalSeconds, timeoutSeconds)) : intervalSeconds,
+  };
 }
 
 /** The idle settings recorded in a host's labels (for replaying its docker create). */
-export function idleSettingsOf(timeoutSeconds: number, labels: Record<string, string> | null | undefined): IdleSettings {
+export function idleSettingsOf(
+  timeoutSeconds: number,
+  labels: Record<string, string> | null | undefined,
+): IdleSettings {
   const interval = Number(labels?.[IDLE_INTERVAL_LABEL]);
-  return { timeoutSeconds, intervalSeconds: Number.isInteger(interval) && interval > 0 ? interval : DEFAULT_IDLE_CHECK_INTERVAL };
+  return {
+    timeoutSeconds,
+    intervalSeconds: Number.isInteger(interval) && interval > 0 ? interval : DEFAULT_IDLE_CHECK_INTERVAL,
+  };
 }
 
 /** What `mng list` knows about a running host's idle clock. */
@@ -101,9 +117,15 @@ export function hostIdle(c: Pick<ContainerInspect, 'State' | 'Config'>, timeoutS
 }
 
 /** `mng touch`: count as activity now, by touching the activity file through docker exec. */
-export async function touchHost(core: Core, provider: ProviderConfig, host: { name: string; containerName: string; state: string }): Promise<void> {
+export async function touchHost(
+  core: Core,
+  provider: ProviderConfig,
+  host: { name: string; containerName: string; state: string },
+): Promise<void> {
   if (host.state !== 'running') {
-    throw new MngError(`agent '${host.name}' is not running (state: ${host.state}): nothing to keep alive`, { hint: `start it with: mng start ${host.name}` });
+    throw new MngError(`agent '${host.name}' is not running (state: ${host.state}): nothing to keep alive`, {
+      hint: `start it with: mng start ${host.name}`,
+    });
   }
   await core.runner.docker(daemonOf(provider), buildTouchArgs(host.containerName, ACTIVITY_FILE));
 }

@@ -3,10 +3,17 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
-import { buildImageInspectArgs, buildPrepareArgs, buildPullArgs, buildTagArgs, buildToolProbeArgs } from '../docker/args.js';
+import {
+  buildImageInspectArgs,
+  buildPrepareArgs,
+  buildPullArgs,
+  buildTagArgs,
+  buildToolProbeArgs,
+} from '../docker/args.js';
 import { dockerError, dockerReason, meaningfulLines } from '../docker/errors.js';
 import { parseImageInspect } from '../docker/inspect.js';
 import { MngError } from '../errors.js';
+import type { RunResult } from '../process/runner.js';
 import { imageFiles } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 
@@ -56,7 +63,10 @@ export function toolsTag(baseImageId: string): string {
 let filesHashMemo: string | undefined;
 /** A short hash of mng's fixed files (their names, modes and content): part of the prepared image's tag. */
 export function filesHash(): string {
-  filesHashMemo ??= createHash('sha256').update(JSON.stringify(imageFiles().map((f) => [f.path, f.mode, f.content]))).digest('hex').slice(0, 8);
+  filesHashMemo ??= createHash('sha256')
+    .update(JSON.stringify(imageFiles().map((f) => [f.path, f.mode, f.content])))
+    .digest('hex')
+    .slice(0, 8);
   return filesHashMemo;
 }
 
@@ -81,7 +91,10 @@ export async function filesBuildContext(from: string): Promise<string> {
       await chmod(join(dir, 'mng', f.path), f.mode);
     }
     const { create } = await import('tar');
-    await create({ file: join(dir, 'mng.tar'), cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true }, ['mng', ...files.map((f) => `mng/${f.path}`)]);
+    await create({ file: join(dir, 'mng.tar'), cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true }, [
+      'mng',
+      ...files.map((f) => `mng/${f.path}`),
+    ]);
     await writeFile(join(dir, 'Dockerfile'), `FROM ${from}\nADD mng.tar /\n`);
     return dir;
   } catch (e) {
@@ -98,9 +111,12 @@ async function imageId(core: Core, provider: ProviderConfig, image: string): Pro
     core.progress(`Image ${image} is not here; pulling it`);
     const pull = await core.runner.docker(daemon, buildPullArgs(image), { check: false });
     if (pull.exitCode !== 0) {
-      throw new MngError(`image '${image}' is not on the daemon of provider '${provider.name}' and could not be pulled: ${dockerReason(pull.stderr)}`, {
-        hint: 'build or load the image there first, or name another one',
-      });
+      throw new MngError(
+        `image '${image}' is not on the daemon of provider '${provider.name}' and could not be pulled: ${dockerReason(pull.stderr)}`,
+        {
+          hint: 'build or load the image there first, or name another one',
+        },
+      );
     }
     res = await core.runner.docker(daemon, buildImageInspectArgs([image]));
   }
@@ -109,7 +125,11 @@ async function imageId(core: Core, provider: ProviderConfig, image: string): Pro
 }
 
 /** The prepared image's tag for `image` (one inspect of the base image: its id names the tag), and the base id. */
-export async function preparedImageFor(core: Core, provider: ProviderConfig, image: string): Promise<{ tag: string; baseId: string }> {
+export async function preparedImageFor(
+  core: Core,
+  provider: ProviderConfig,
+  image: string,
+): Promise<{ tag: string; baseId: string }> {
   const baseId = await imageId(core, provider, image);
   return { tag: preparedTag(baseId), baseId };
 }
@@ -119,20 +139,31 @@ export async function preparedImageFor(core: Core, provider: ProviderConfig, ima
  * first when missing). create runs this only when `docker create --pull=never` said the tag is missing: the common case
  * (the image was prepared before) costs no inspect of the tag.
  */
-export async function makePreparedImage(core: Core, provider: ProviderConfig, image: string, baseId: string): Promise<void> {
+export async function makePreparedImage(
+  core: Core,
+  provider: ProviderConfig,
+  image: string,
+  baseId: string,
+): Promise<void> {
   const daemon = daemonOf(provider);
   const tools = toolsTag(baseId);
   const have = await core.runner.docker(daemon, buildImageInspectArgs([tools]), { allowMissing: true });
   if (have.exitCode !== 0) await makeToolsImage(core, provider, image, baseId);
   const context = await filesBuildContext(tools);
-  let build;
+  let build: RunResult;
   try {
-    build = await core.runner.docker(daemon, buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId }, context), { check: false });
+    build = await core.runner.docker(
+      daemon,
+      buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId }, context),
+      { check: false },
+    );
   } finally {
     await rm(context, { recursive: true, force: true });
   }
   if (build.exitCode !== 0) {
-    throw new MngError(`adding mng's files to image '${image}' failed: ${dockerReason(build.stderr) || meaningfulLines(build.stdout).slice(-3).join(' | ')}`);
+    throw new MngError(
+      `adding mng's files to image '${image}' failed: ${dockerReason(build.stderr) || meaningfulLines(build.stdout).slice(-3).join(' | ')}`,
+    );
   }
 }
 
@@ -168,6 +199,8 @@ async function makeToolsImage(core: Core, provider: ProviderConfig, image: strin
     if (tail.length > 5) tail.shift();
   }
   if (build.exitCode !== 0) {
-    throw new MngError(`preparing image '${image}' (installing openssh-server, tmux and git) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`);
+    throw new MngError(
+      `preparing image '${image}' (installing openssh-server, tmux and git) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`,
+    );
   }
 }

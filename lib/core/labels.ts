@@ -76,12 +76,14 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.image]: h.image,
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
-    ...(h.from ? {
-      [LABEL.fromKind]: h.from.kind,
-      [LABEL.fromPath]: h.from.path,
-      [LABEL.fromCommit]: h.from.commit,
-      [LABEL.fromTarget]: h.from.target,
-    } : {}),
+    ...(h.from
+      ? {
+          [LABEL.fromKind]: h.from.kind,
+          [LABEL.fromPath]: h.from.path,
+          [LABEL.fromCommit]: h.from.commit,
+          [LABEL.fromTarget]: h.from.target,
+        }
+      : {}),
   };
 }
 
@@ -97,23 +99,37 @@ function parseJson<T>(text: string | undefined, fallback: T, ok: (v: unknown) =>
 
 /** Labels of a container → HostLabels, or undefined when it is not an mng host. Tolerates missing or bad values. */
 export function decodeLabels(labels: Record<string, string> | null | undefined): HostLabels | undefined {
-  if (!labels || !labels[LABEL.id] || !labels[LABEL.name]) return undefined;
+  if (!labels?.[LABEL.id] || !labels[LABEL.name]) return undefined;
   const idle = Number(labels[LABEL.idleTimeout]);
   return {
     id: labels[LABEL.id],
     name: labels[LABEL.name],
     prefix: labels[LABEL.prefix] ?? '',
     provider: labels[LABEL.provider] ?? '',
-    tags: parseJson<Record<string, string>>(labels[LABEL.tags], {}, (v) => typeof v === 'object' && v !== null && !Array.isArray(v)),
+    tags: parseJson<Record<string, string>>(
+      labels[LABEL.tags],
+      {},
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    ),
     idleTimeout: Number.isFinite(idle) && idle >= 0 ? idle : 0,
     agentCommand: labels[LABEL.agentCommand] ?? '',
     createdAt: labels[LABEL.createdAt] ?? '',
     version: labels[LABEL.version] ?? '',
     image: labels[LABEL.image] ?? '',
-    startArgs: parseJson<string[]>(labels[LABEL.startArgs], [], (v) => Array.isArray(v) && v.every((x) => typeof x === 'string')),
+    startArgs: parseJson<string[]>(
+      labels[LABEL.startArgs],
+      [],
+      (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+    ),
     sshUser: labels[LABEL.sshUser] || 'root',
-    from: labels[LABEL.fromKind] === 'git' || labels[LABEL.fromKind] === 'dir'
-      ? { kind: labels[LABEL.fromKind] as 'git' | 'dir', path: labels[LABEL.fromPath] ?? '', commit: labels[LABEL.fromCommit] ?? '', target: labels[LABEL.fromTarget] ?? '' }
-      : undefined,
+    from:
+      labels[LABEL.fromKind] === 'git' || labels[LABEL.fromKind] === 'dir'
+        ? {
+            kind: labels[LABEL.fromKind] as 'git' | 'dir',
+            path: labels[LABEL.fromPath] ?? '',
+            commit: labels[LABEL.fromCommit] ?? '',
+            target: labels[LABEL.fromTarget] ?? '',
+          }
+        : undefined,
   };
 }

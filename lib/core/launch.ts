@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProviderConfig } from '../config/config.js';
 import {
-  buildCopyInArgs, buildCreateArgs, buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRunArgs, buildStartArgs, type CreateSpec,
+  buildCopyInArgs,
+  buildCreateArgs,
+  buildInspectArgs,
+  buildListIdsArgs,
+  buildRemoveArgs,
+  buildRunArgs,
+  buildStartArgs,
+  type CreateSpec,
 } from '../docker/args.js';
 import { dockerError } from '../docker/errors.js';
 import { parseContainerInspect, parseIdLines, publishedPort, type ContainerInspect } from '../docker/inspect.js';
@@ -81,7 +88,20 @@ export interface Booted {
  * the agent's state. Shared by create, start and start --snapshot. With `newHostKey` (create) the container made its
  * host key at this first boot: its public half is read through Docker, alongside the port, and pinned under the alias.
  */
-export async function bootContainer(core: Core, provider: ProviderConfig, container: string, opts: { alias: string; name: string; sshUser: string; sshTimeoutSeconds: number; startArgv?: string[]; newHostKey?: boolean; started?: boolean }): Promise<Booted> {
+export async function bootContainer(
+  core: Core,
+  provider: ProviderConfig,
+  container: string,
+  opts: {
+    alias: string;
+    name: string;
+    sshUser: string;
+    sshTimeoutSeconds: number;
+    startArgv?: string[];
+    newHostKey?: boolean;
+    started?: boolean;
+  },
+): Promise<Booted> {
   const daemon = daemonOf(provider);
   if (!opts.started) {
     const startArgv = opts.startArgv ?? buildStartArgs([container]);
@@ -95,8 +115,12 @@ export async function bootContainer(core: Core, provider: ProviderConfig, contai
 
   // A new host makes its key at this first boot: read it while docker reports the port.
   const cancel = { cancelled: false };
-  const newKey = opts.newHostKey ? readNewHostKey(core, provider, container, opts.sshTimeoutSeconds, cancel) : undefined;
-  newKey?.catch(() => { /* awaited below, or settled before a failure is thrown */ });
+  const newKey = opts.newHostKey
+    ? readNewHostKey(core, provider, container, opts.sshTimeoutSeconds, cancel)
+    : undefined;
+  newKey?.catch(() => {
+    /* awaited below, or settled before a failure is thrown */
+  });
   const settle = async () => {
     cancel.cancelled = true;
     await newKey?.catch(() => undefined); // no docker call of this attempt outlives it
@@ -123,7 +147,11 @@ export async function bootContainer(core: Core, provider: ProviderConfig, contai
     // No pinned host key here (a lost data folder, another machine): pin it through Docker before the first handshake.
     await repairAccess(core, target);
   }
-  core.progress(endpoint.proxyCommand ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})` : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`);
+  core.progress(
+    endpoint.proxyCommand
+      ? `Waiting for sshd (through docker exec on ${provider.host || 'DOCKER_HOST'})`
+      : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`,
+  );
   const probe = await waitForSsh(core, target, opts.sshTimeoutSeconds);
   return { container: c, endpoint, agent: parseAgentProbe(probe) };
 }
@@ -170,7 +198,11 @@ export interface LaunchSpec {
  * `finish`. Any failure (or Ctrl-C) up to the end of `finish` removes what this attempt made. Shared by create and
  * start --snapshot.
  */
-export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (booted: Booted) => Promise<T>): Promise<T> {
+export async function launchContainer<T>(
+  core: Core,
+  spec: LaunchSpec,
+  finish: (booted: Booted) => Promise<T>,
+): Promise<T> {
   const { provider } = spec;
   const daemon = daemonOf(provider);
   const container = spec.containerName;
@@ -178,7 +210,9 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
   const argv = spec.argv;
   // mng's files (if any) are written to a local folder while docker creates the container: they do not depend on it.
   const staging = spec.files && spec.files.length > 0 ? stageFiles(spec.files) : undefined;
-  staging?.catch(() => { /* awaited below, or removed in the clean-up */ });
+  staging?.catch(() => {
+    /* awaited below, or removed in the clean-up */
+  });
   let unstaged: Promise<void> | undefined;
   try {
     core.progress(`Creating container ${container}`);
@@ -194,9 +228,12 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
     const startAgain = runAtOnce && result.exitCode !== 0 && PORT_TAKEN.test(result.stderr);
     if (result.exitCode !== 0 && !startAgain) {
       if (/is already in use/.test(result.stderr)) {
-        throw new MngError(`an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`, {
-          hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
-        });
+        throw new MngError(
+          `an agent named '${spec.name}' already exists on provider '${provider.name}' (container ${container})`,
+          {
+            hint: 'pick another name, or remove it with: mng destroy ' + spec.name,
+          },
+        );
       }
       throw dockerError(first, result.exitCode, result.stderr, daemon);
     }
@@ -210,17 +247,30 @@ export async function launchContainer<T>(core: Core, spec: LaunchSpec, finish: (
     if (spec.beforeStart) await spec.beforeStart();
 
     const booted = await bootContainer(core, provider, container, {
-      alias: spec.alias, name: spec.name, sshUser: spec.sshUser, sshTimeoutSeconds: spec.sshTimeoutSeconds, startArgv: argv.start, newHostKey: spec.newHostKey, started: runAtOnce && !startAgain,
+      alias: spec.alias,
+      name: spec.name,
+      sshUser: spec.sshUser,
+      sshTimeoutSeconds: spec.sshTimeoutSeconds,
+      startArgv: argv.start,
+      newHostKey: spec.newHostKey,
+      started: runAtOnce && !startAgain,
     });
     if (booted.agent.state === 'missing') {
-      throw new MngError(`agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`, {
-        hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
-      });
+      throw new MngError(
+        `agent command '${booted.agent.program}' is not on the PATH of image '${spec.imageForMessages}'`,
+        {
+          hint: 'install it in the image (for example with --dockerfile), or pass a whole command line with --agent-cmd',
+        },
+      );
     }
     await unstaged;
     return await finish(booted);
   } catch (e) {
-    await (unstaged ?? staging?.then((dir) => rm(dir, { recursive: true, force: true }), () => undefined));
+    await (unstaged ??
+      staging?.then(
+        (dir) => rm(dir, { recursive: true, force: true }),
+        () => undefined,
+      ));
     if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
     await removeAttempt(core, provider, spec.attempt);
     // A new host's key is pinned under its alias once the container exists; no other host had that name then.

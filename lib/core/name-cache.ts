@@ -34,7 +34,10 @@ export function readNames(dataDir: string, prefix: string): string[] {
 
 /** The whole list anew (list). Most runs find the same names: they write nothing. */
 export async function writeNames(dataDir: string, prefix: string, names: Iterable<string>): Promise<void> {
-  const text = [...new Set(names)].sort().map((n) => `${n}\n`).join('');
+  const text = [...new Set(names)]
+    .sort()
+    .map((n) => `${n}\n`)
+    .join('');
   const file = nameCachePath(dataDir, prefix);
   if (readText(file) === text) return;
   // Completion is a convenience: never fail a command over it.
@@ -42,7 +45,11 @@ export async function writeNames(dataDir: string, prefix: string, names: Iterabl
 }
 
 /** One change (create, destroy): appended, so that concurrent changes all stay. */
-export async function updateNames(dataDir: string, prefix: string, change: { add?: string[]; remove?: string[] }): Promise<void> {
+export async function updateNames(
+  dataDir: string,
+  prefix: string,
+  change: { add?: string[]; remove?: string[] },
+): Promise<void> {
   const lines = [...(change.add ?? []).map((n) => `+${n}\n`), ...(change.remove ?? []).map((n) => `-${n}\n`)].join('');
   if (lines === '') return;
   try {

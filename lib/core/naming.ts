@@ -7,10 +7,14 @@ const PREFIX_PATTERN = /^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 
 export function validateName(name: string): string {
   if (!NAME_PATTERN.test(name)) {
-    const why = name === '' ? 'it is empty'
-      : name.length > 63 ? `it is ${name.length} characters long (at most 63)`
-      : !/^[A-Za-z0-9]/.test(name) ? 'it must start with a letter or digit'
-      : "use only letters, digits, '-' and '_'";
+    const why =
+      name === ''
+        ? 'it is empty'
+        : name.length > 63
+          ? `it is ${name.length} characters long (at most 63)`
+          : !/^[A-Za-z0-9]/.test(name)
+            ? 'it must start with a letter or digit'
+            : "use only letters, digits, '-' and '_'";
     throw new UsageError(`invalid agent name ${JSON.stringify(name)}: ${why}`);
   }
   return name;
@@ -18,7 +22,9 @@ export function validateName(name: string): string {
 
 export function validatePrefix(prefix: string): string {
   if (!PREFIX_PATTERN.test(prefix) || prefix.length > 40) {
-    throw new MngError(`invalid MNG_PREFIX ${JSON.stringify(prefix)}: use letters, digits, '.', '-' and '_', starting with a letter or digit`);
+    throw new MngError(
+      `invalid MNG_PREFIX ${JSON.stringify(prefix)}: use letters, digits, '.', '-' and '_', starting with a letter or digit`,
+    );
   }
   return prefix;
 }

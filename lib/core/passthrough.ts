@@ -15,7 +15,6 @@ export interface ArgProblem {
   message: string;
 }
 
-
 /** Does a `-p` value (`[ip:][hostPort:]containerPort[-end][/proto]`) publish container port 22/tcp? */
 export function publishesSshPort(spec: string): boolean {
   const [ports, proto = 'tcp'] = spec.split('/');
@@ -44,13 +43,17 @@ function startOptionProblem(o: ScannedOption): string | undefined {
     case 'detach-keys':
       return 'is a docker run option that docker create does not take (mng creates the container, then starts it)';
     case 'init':
-      return flagIsOn(o.value) ? undefined : "mng needs docker's init as PID 1 (it reaps processes and lets docker stop finish quickly)";
+      return flagIsOn(o.value)
+        ? undefined
+        : "mng needs docker's init as PID 1 (it reaps processes and lets docker stop finish quickly)";
     case 'network':
     case 'net': {
       const mode = o.value ?? '';
       if (mode === 'none') return 'sshd would be unreachable: mng reaches the container through its published SSH port';
-      if (mode === 'host') return 'docker ignores published ports on the host network, so sshd would listen on every interface of the daemon\'s machine';
-      if (mode.startsWith('container:')) return 'a container sharing another one\'s network cannot publish its own SSH port';
+      if (mode === 'host')
+        return "docker ignores published ports on the host network, so sshd would listen on every interface of the daemon's machine";
+      if (mode.startsWith('container:'))
+        return "a container sharing another one's network cannot publish its own SSH port";
       return undefined;
     }
     case 'publish':
@@ -58,8 +61,8 @@ function startOptionProblem(o: ScannedOption): string | undefined {
         ? 'mng publishes sshd (container port 22) on 127.0.0.1 itself; publishing port 22 again could expose it on every interface'
         : undefined;
     case 'label':
-      return o.value !== undefined && o.value.startsWith('mng.')
-        ? 'labels under mng.* are mng\'s record of the host; use another key'
+      return o.value?.startsWith('mng.')
+        ? "labels under mng.* are mng's record of the host; use another key"
         : undefined;
     case 'help':
       return 'see docker run --help';
@@ -96,7 +99,8 @@ export function checkStartArgs(args: readonly string[]): ArgProblem | undefined 
     problems.push({
       index: p.index,
       text: p.token,
-      message: 'is not a docker create option: docker would take it as the image; each -s value is one option token (-s --cpus=2, or -s --network -s NET)',
+      message:
+        'is not a docker create option: docker would take it as the image; each -s value is one option token (-s --cpus=2, or -s --network -s NET)',
     });
   }
   return problems.sort((a, b) => a.index - b.index)[0];
@@ -108,7 +112,11 @@ export function checkBuildArgs(args: readonly string[]): ArgProblem | undefined 
   const problems: ArgProblem[] = [];
   for (const o of options) {
     if (o.name === 'label' && o.value?.startsWith('mng.')) {
-      problems.push({ index: o.index, text: o.text, message: 'labels under mng.* are how mng finds the images it built; use another key' });
+      problems.push({
+        index: o.index,
+        text: o.text,
+        message: 'labels under mng.* are how mng finds the images it built; use another key',
+      });
     }
     if (o.name === 'help') problems.push({ index: o.index, text: o.text, message: 'see docker build --help' });
   }
@@ -132,10 +140,12 @@ export function bindMountSources(args: readonly string[]): string[] {
       const parts = o.value.split(':');
       if (parts.length >= 2 && /^[/.~]/.test(parts[0])) out.push(parts[0]);
     } else if (o.name === 'mount') {
-      const fields = Object.fromEntries(o.value.split(',').map((f) => {
-        const eq = f.indexOf('=');
-        return eq < 0 ? [f.trim(), ''] : [f.slice(0, eq).trim(), f.slice(eq + 1)];
-      }));
+      const fields = Object.fromEntries(
+        o.value.split(',').map((f) => {
+          const eq = f.indexOf('=');
+          return eq < 0 ? [f.trim(), ''] : [f.slice(0, eq).trim(), f.slice(eq + 1)];
+        }),
+      );
       const source = fields.source ?? fields.src;
       if (fields.type === 'bind' && source) out.push(source);
     }

@@ -13,10 +13,15 @@ import { containerName } from './naming.js';
 /** `docker ps` of the containers labelled as host NAME of this prefix: name, provider label, state, creation time. */
 export function buildHostContainersArgs(prefix: string, name: string): string[] {
   return [
-    'ps', '--all', '--no-trunc',
-    '--filter', `label=${LABEL.prefix}=${prefix}`,
-    '--filter', `label=${LABEL.name}=${name}`,
-    '--format', `{{.Names}}\t{{.Label "${LABEL.provider}"}}\t{{.CreatedAt}}`,
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL.prefix}=${prefix}`,
+    '--filter',
+    `label=${LABEL.name}=${name}`,
+    '--format',
+    `{{.Names}}\t{{.Label "${LABEL.provider}"}}\t{{.CreatedAt}}`,
   ];
 }
 
@@ -24,7 +29,10 @@ export const TEMP_NAME = /^(.+)\.new-[0-9a-f]+$/;
 
 /** Of `docker ps` lines, the temporary replacements of `container` made by `provider`, newest first. */
 export function replacementsOf(psOutput: string, container: string, provider: string): string[] {
-  return psOutput.split('\n').filter(Boolean).map((l) => l.split('\t'))
+  return psOutput
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t'))
     .filter(([n, p]) => p === provider && TEMP_NAME.exec(n)?.[1] === container)
     .sort((a, b) => (b[2] ?? '').localeCompare(a[2] ?? ''))
     .map(([n]) => n);

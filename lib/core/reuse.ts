@@ -16,7 +16,10 @@ export interface ReuseWanted {
 }
 
 /** The first difference between what is asked and what the host was made with, in words; undefined when none. */
-export function reuseDifference(host: Pick<Host, 'id' | 'image' | 'startArgs' | 'tags' | 'agentCommand'>, want: ReuseWanted): string | undefined {
+export function reuseDifference(
+  host: Pick<Host, 'id' | 'image' | 'startArgs' | 'tags' | 'agentCommand'>,
+  want: ReuseWanted,
+): string | undefined {
   const built = host.image === builtImageTag(host.id);
   if (want.image === 'dockerfile') {
     if (!built) return `it runs image ${host.image}, not one built from a Dockerfile`;
@@ -28,9 +31,13 @@ export function reuseDifference(host: Pick<Host, 'id' | 'image' | 'startArgs' | 
   if (JSON.stringify(host.startArgs) !== JSON.stringify(want.startArgs)) {
     return `its start args are ${JSON.stringify(host.startArgs)}, not ${JSON.stringify(want.startArgs)}`;
   }
-  const sorted = (t: Record<string, string>) => JSON.stringify(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = (t: Record<string, string>) =>
+    JSON.stringify(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));
   if (sorted(host.tags) !== sorted(want.tags)) {
-    const fmt = (t: Record<string, string>) => Object.entries(t).map(([k, v]) => `${k}=${v}`).join(',') || 'none';
+    const fmt = (t: Record<string, string>) =>
+      Object.entries(t)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || 'none';
     return `its tags are ${fmt(host.tags)}, not ${fmt(want.tags)}`;
   }
   if (want.agentCommand !== undefined && host.agentCommand !== want.agentCommand) {
@@ -43,7 +50,12 @@ export function reuseDifference(host: Pick<Host, 'id' | 'image' | 'startArgs' | 
  * The existing host NAME for `create --reuse`, or undefined when there is none (then create makes it). A host made
  * differently is an error naming the difference.
  */
-export async function findReusable(core: Core, provider: ProviderConfig, name: string, want: ReuseWanted): Promise<Host | undefined> {
+export async function findReusable(
+  core: Core,
+  provider: ProviderConfig,
+  name: string,
+  want: ReuseWanted,
+): Promise<Host | undefined> {
   let host: Host;
   try {
     host = await findHost(core, provider, name);

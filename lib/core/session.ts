@@ -7,7 +7,13 @@ import { recordedHosts } from './recorded.js';
 
 /** A running host as an ssh target (an error when it is not running). */
 export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
-  return { provider, alias: host.containerName, container: host.containerName, name: host.name, endpoint: endpointOf(host) };
+  return {
+    provider,
+    alias: host.containerName,
+    container: host.containerName,
+    name: host.name,
+    endpoint: endpointOf(host),
+  };
 }
 
 /**
@@ -15,10 +21,21 @@ export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
  * it. No docker call: a live connection proves the container runs with that route (it dies with the container). When
  * there is none, or the name could be on several providers, undefined: the caller looks the host up through Docker.
  */
-export async function liveTarget(core: Core, config: Config, name: string, providerName?: string): Promise<SshTarget | undefined> {
-  const [recorded] = await recordedHosts(core, config, [name], providerName, { endpoint: true }) ?? [];
+export async function liveTarget(
+  core: Core,
+  config: Config,
+  name: string,
+  providerName?: string,
+): Promise<SshTarget | undefined> {
+  const [recorded] = (await recordedHosts(core, config, [name], providerName, { endpoint: true })) ?? [];
   if (!recorded?.endpoint) return undefined;
-  const target: SshTarget = { provider: recorded.provider, alias: recorded.container, container: recorded.container, name, endpoint: recorded.endpoint };
+  const target: SshTarget = {
+    provider: recorded.provider,
+    alias: recorded.container,
+    container: recorded.container,
+    name,
+    endpoint: recorded.endpoint,
+  };
   return (await hasLiveConnection(core, target)) ? target : undefined;
 }
 
@@ -26,15 +43,29 @@ export async function liveTarget(core: Core, config: Config, name: string, provi
  * Run a remote command with the terminal's stdin/stdout/stderr as a session on the host's shared connection (opened
  * first when there is none, unless `live`: just checked). Returns the remote exit code.
  */
-async function session(core: Core, target: SshTarget, remoteCommand: string, opts: { tty: boolean; live?: boolean; batch?: boolean }): Promise<number> {
+async function session(
+  core: Core,
+  target: SshTarget,
+  remoteCommand: string,
+  opts: { tty: boolean; live?: boolean; batch?: boolean },
+): Promise<number> {
   if (!opts.live) await ensureConnection(core, target);
-  const args = await sharedSshArgs(core, target, remoteCommand, { tty: opts.tty, batch: opts.batch, connectTimeoutSeconds: 10 });
+  const args = await sharedSshArgs(core, target, remoteCommand, {
+    tty: opts.tty,
+    batch: opts.batch,
+    connectTimeoutSeconds: 10,
+  });
   const res = await core.runner.run('ssh', args, { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
   return res.exitCode;
 }
 
 /** Run a command (argv, as docker exec takes it) in the host, in the agent's working directory. */
-export function execIn(core: Core, target: SshTarget, argv: readonly string[], opts: { tty: boolean; live?: boolean }): Promise<number> {
+export function execIn(
+  core: Core,
+  target: SshTarget,
+  argv: readonly string[],
+  opts: { tty: boolean; live?: boolean },
+): Promise<number> {
   return session(core, target, execCommandLine(argv), { ...opts, batch: true });
 }
 

@@ -1,5 +1,10 @@
 import type { ProviderConfig } from '../config/config.js';
-import { buildCommitArgs, buildImageIdsByLabelArgs, buildImageInspectArgs, buildRemoveImagesArgs } from '../docker/args.js';
+import {
+  buildCommitArgs,
+  buildImageIdsByLabelArgs,
+  buildImageInspectArgs,
+  buildRemoveImagesArgs,
+} from '../docker/args.js';
 import { parseIdLines, parseImageInspect, type ImageInspect } from '../docker/inspect.js';
 import { MngError, NotFoundError, UsageError } from '../errors.js';
 import { randomHex } from '../random.js';
@@ -43,13 +48,20 @@ export function shortImageId(imageId: string): string {
 
 /** Repository names must be lowercase `[a-z0-9]` separated by `-`: the container name, lowercased, anything else → `-`. */
 export function snapshotRepo(containerName: string): string {
-  const part = containerName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const part = containerName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `${SNAPSHOT_REPO}/${part || 'host'}`;
 }
 
 /** A unique tag: UTC time to the second, then random hex (two snapshots in one second must not move each other's tag). */
 export function snapshotTag(at: Date, random: string): string {
-  const t = at.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  const t = at
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
   return `${t}-${random}`;
 }
 
@@ -67,7 +79,11 @@ export function validateSnapshotName(name: string): string {
 }
 
 /** The labels a new snapshot image gets. */
-export function snapshotLabels(host: Pick<Host, 'id' | 'name' | 'prefix'>, name: string, createdAt: string): Record<string, string> {
+export function snapshotLabels(
+  host: Pick<Host, 'id' | 'name' | 'prefix'>,
+  name: string,
+  createdAt: string,
+): Record<string, string> {
   return {
     [SNAPSHOT_LABEL.hostId]: host.id,
     [SNAPSHOT_LABEL.hostName]: host.name,
@@ -107,7 +123,9 @@ export function sortSnapshots(snaps: Snapshot[]): Snapshot[] {
 export function matchSnapshots(snaps: Snapshot[], ref: string): Snapshot[] {
   const hex = ref.replace(/^sha256:/, '').toLowerCase();
   const byId = /^[0-9a-f]{4,64}$/.test(hex);
-  return snaps.filter((s) => (byId && s.imageId.replace(/^sha256:/, '').startsWith(hex)) || s.name === ref || s.ref === ref);
+  return snaps.filter(
+    (s) => (byId && s.imageId.replace(/^sha256:/, '').startsWith(hex)) || s.name === ref || s.ref === ref,
+  );
 }
 
 /** A host's snapshots, newest first: one `docker images --filter label=…` for the ids, one batched `docker image inspect`. */
@@ -119,11 +137,18 @@ export async function listSnapshots(core: Core, provider: ProviderConfig, host: 
  * The snapshots of several hosts on one provider, by host id: one `docker images` (by the host's id label for one
  * host, by this prefix's label for several) and one batched inspect.
  */
-export async function listSnapshotsOf(core: Core, provider: ProviderConfig, hosts: readonly Pick<Host, 'id'>[]): Promise<Map<string, Snapshot[]>> {
+export async function listSnapshotsOf(
+  core: Core,
+  provider: ProviderConfig,
+  hosts: readonly Pick<Host, 'id'>[],
+): Promise<Map<string, Snapshot[]>> {
   const byHost = new Map<string, Snapshot[]>();
   if (hosts.length === 0) return byHost;
   const daemon = daemonOf(provider);
-  const filter = hosts.length === 1 ? buildImageIdsByLabelArgs(SNAPSHOT_LABEL.hostId, hosts[0].id) : buildImageIdsByLabelArgs(SNAPSHOT_LABEL.prefix, core.prefix);
+  const filter =
+    hosts.length === 1
+      ? buildImageIdsByLabelArgs(SNAPSHOT_LABEL.hostId, hosts[0].id)
+      : buildImageIdsByLabelArgs(SNAPSHOT_LABEL.prefix, core.prefix);
   const ids = [...new Set(parseIdLines((await core.runner.docker(daemon, filter)).stdout))];
   if (ids.length === 0) return byHost;
   // An image removed between the two calls makes inspect fail for it alone; the rest still come back.
@@ -140,20 +165,33 @@ export async function listSnapshotsOf(core: Core, provider: ProviderConfig, host
 /** Say so when a host has mounts: `docker commit` does not capture them. */
 export function warnMounts(core: Core, host: Pick<Host, 'mounts'>): void {
   if (host.mounts.length === 0) return;
-  const list = host.mounts.map((m) => `${m.destination} (${m.type}${m.type === 'bind' ? ` from ${m.source}` : ''})`).join(', ');
-  core.warn(`mounts are not captured in snapshots: ${list}; start --snapshot mounts bind mounts and named volumes again (from the host's start arguments), anonymous volumes start empty`);
+  const list = host.mounts
+    .map((m) => `${m.destination} (${m.type}${m.type === 'bind' ? ` from ${m.source}` : ''})`)
+    .join(', ');
+  core.warn(
+    `mounts are not captured in snapshots: ${list}; start --snapshot mounts bind mounts and named volumes again (from the host's start arguments), anonymous volumes start empty`,
+  );
 }
 
 /** Commit a host's container (running or stopped; by id or name) into a new snapshot image. */
-export async function createSnapshot(core: Core, provider: ProviderConfig, host: Pick<Host, 'id' | 'name' | 'prefix' | 'containerName' | 'containerId'>, name: string | undefined): Promise<Pick<Snapshot, 'id' | 'imageId' | 'ref' | 'name' | 'createdAt'>> {
+export async function createSnapshot(
+  core: Core,
+  provider: ProviderConfig,
+  host: Pick<Host, 'id' | 'name' | 'prefix' | 'containerName' | 'containerId'>,
+  name: string | undefined,
+): Promise<Pick<Snapshot, 'id' | 'imageId' | 'ref' | 'name' | 'createdAt'>> {
   const now = new Date();
   const snapName = name === undefined ? defaultSnapshotName(now) : validateSnapshotName(name);
   const ref = `${snapshotRepo(host.containerName)}:${snapshotTag(now, randomHex(6))}`;
   const createdAt = now.toISOString();
   core.progress(`Committing ${host.containerName} to ${ref}`);
-  const res = await core.runner.docker(daemonOf(provider), buildCommitArgs(host.containerId, ref, snapshotLabels(host, snapName, createdAt)));
+  const res = await core.runner.docker(
+    daemonOf(provider),
+    buildCommitArgs(host.containerId, ref, snapshotLabels(host, snapName, createdAt)),
+  );
   const imageId = res.stdout.trim().split('\n').pop() ?? '';
-  if (!/^sha256:[0-9a-f]{64}$/.test(imageId)) throw new MngError(`docker commit printed no image id (got ${JSON.stringify(res.stdout.trim())})`);
+  if (!/^sha256:[0-9a-f]{64}$/.test(imageId))
+    throw new MngError(`docker commit printed no image id (got ${JSON.stringify(res.stdout.trim())})`);
   return { id: shortImageId(imageId), imageId, ref, name: snapName, createdAt };
 }
 
@@ -161,12 +199,21 @@ export async function createSnapshot(core: Core, provider: ProviderConfig, host:
  * The host's snapshot that `ref` names, or a clear error: not found, ambiguous, or a snapshot of another host.
  * `known` is the host's snapshot list when the caller has it already.
  */
-export async function resolveSnapshot(core: Core, provider: ProviderConfig, host: Host, ref: string, known?: Snapshot[]): Promise<Snapshot> {
-  const snaps = known ?? await listSnapshots(core, provider, host);
+export async function resolveSnapshot(
+  core: Core,
+  provider: ProviderConfig,
+  host: Host,
+  ref: string,
+  known?: Snapshot[],
+): Promise<Snapshot> {
+  const snaps = known ?? (await listSnapshots(core, provider, host));
   const found = matchSnapshots(snaps, ref);
   if (found.length === 1) return found[0];
   if (found.length > 1) {
-    throw new MngError(`'${ref}' matches ${found.length} snapshots of agent '${host.name}' (${found.map((s) => s.id).join(', ')})`, { hint: 'give the snapshot id' });
+    throw new MngError(
+      `'${ref}' matches ${found.length} snapshots of agent '${host.name}' (${found.map((s) => s.id).join(', ')})`,
+      { hint: 'give the snapshot id' },
+    );
   }
   // Not one of this host's: say whose it is, if it is a snapshot at all.
   const other = await core.runner.docker(daemonOf(provider), buildImageInspectArgs([ref]), { check: false });
@@ -174,10 +221,15 @@ export async function resolveSnapshot(core: Core, provider: ProviderConfig, host
     const [img] = parseImageInspect(other.stdout);
     const owner = img && snapshotFromImage(img);
     if (owner && owner.hostId !== host.id) {
-      throw new MngError(`snapshot '${ref}' belongs to agent '${owner.hostName}', not to '${host.name}'`, { hint: `mng snapshot list ${host.name} shows this agent's snapshots` });
+      throw new MngError(`snapshot '${ref}' belongs to agent '${owner.hostName}', not to '${host.name}'`, {
+        hint: `mng snapshot list ${host.name} shows this agent's snapshots`,
+      });
     }
   }
-  throw new NotFoundError(`agent '${host.name}' has no snapshot '${ref}'`, `mng snapshot list ${host.name} shows its snapshots`);
+  throw new NotFoundError(
+    `agent '${host.name}' has no snapshot '${ref}'`,
+    `mng snapshot list ${host.name} shows its snapshots`,
+  );
 }
 
 /** Remove snapshot images (by their mng tag). */

@@ -8,7 +8,13 @@ import type { ProviderConfig } from '../config/config.js';
 import type { PipeSource } from '../process/runner.js';
 import { MNG_DIR } from '../docker/args.js';
 import { UsageError } from '../errors.js';
-import { buildCopyTarArgs, buildListFilesArgs, buildListIncludedArgs, DEFAULT_TARGET, INCLUDE_FILES } from '../git/args.js';
+import {
+  buildCopyTarArgs,
+  buildListFilesArgs,
+  buildListIncludedArgs,
+  DEFAULT_TARGET,
+  INCLUDE_FILES,
+} from '../git/args.js';
 import { daemonOf, type Core } from './context.js';
 import type { FromLabels } from './labels.js';
 
@@ -24,8 +30,10 @@ const GIT_HINT = 'install git (https://git-scm.com/downloads), or --from a folde
 export function checkTarget(target: string | undefined): string {
   const t = target ?? DEFAULT_TARGET;
   const norm = posix.normalize(t).replace(/\/+$/, '');
-  if (!posix.isAbsolute(t) || norm === '' || norm === '/') throw new UsageError(`--target ${t}: give an absolute folder other than /`);
-  if (norm === MNG_DIR || norm.startsWith(`${MNG_DIR}/`)) throw new UsageError(`--target ${t}: ${MNG_DIR} is mng's own folder`);
+  if (!posix.isAbsolute(t) || norm === '' || norm === '/')
+    throw new UsageError(`--target ${t}: give an absolute folder other than /`);
+  if (norm === MNG_DIR || norm.startsWith(`${MNG_DIR}/`))
+    throw new UsageError(`--target ${t}: ${MNG_DIR} is mng's own folder`);
   return norm;
 }
 
@@ -39,7 +47,10 @@ async function workTreeTop(core: Core, dir: string): Promise<string | undefined>
     const r = await core.runner.run('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { missingHint: GIT_HINT });
     return r.exitCode === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
   } catch (e) {
-    const hasGit = await stat(join(dir, '.git')).then(() => true, () => false);
+    const hasGit = await stat(join(dir, '.git')).then(
+      () => true,
+      () => false,
+    );
     if (hasGit) throw e;
     return undefined;
   }
@@ -49,7 +60,12 @@ async function workTreeTop(core: Core, dir: string): Promise<string | undefined>
  * Check `--from PATH` before anything is made: a missing path, a repository in the middle of a merge, rebase,
  * cherry-pick or revert, a linked worktree, a repository without commits are one-line usage errors.
  */
-export async function resolveSource(core: Core, path: string, opts: { committed?: boolean; target?: string } = {}, cwd: string = process.cwd()): Promise<Source> {
+export async function resolveSource(
+  core: Core,
+  path: string,
+  opts: { committed?: boolean; target?: string } = {},
+  cwd: string = process.cwd(),
+): Promise<Source> {
   const target = checkTarget(opts.target);
   const dir = resolve(cwd, path);
   const st = await stat(dir).catch(() => undefined);
@@ -64,15 +80,33 @@ export async function resolveSource(core: Core, path: string, opts: { committed?
   const common = resolve(top, (await git(core, ['-C', top, 'rev-parse', '--git-common-dir'])).trim());
   const dotGit = await stat(join(top, '.git')).catch(() => undefined);
   if (gitDir !== common || !dotGit?.isDirectory()) {
-    throw new UsageError(`--from ${path}: ${top} is a linked worktree or a submodule checkout (its .git is elsewhere)`, 'use --from the main work tree of the repository');
+    throw new UsageError(
+      `--from ${path}: ${top} is a linked worktree or a submodule checkout (its .git is elsewhere)`,
+      'use --from the main work tree of the repository',
+    );
   }
-  for (const [file, what] of [['MERGE_HEAD', 'a merge'], ['rebase-merge', 'a rebase'], ['rebase-apply', 'a rebase or git am'], ['CHERRY_PICK_HEAD', 'a cherry-pick'], ['REVERT_HEAD', 'a revert']]) {
-    if (await stat(join(gitDir, file)).then(() => true, () => false)) {
-      throw new UsageError(`--from ${path}: the repository is in the middle of ${what}`, 'finish or abort it first (git status says how)');
+  for (const [file, what] of [
+    ['MERGE_HEAD', 'a merge'],
+    ['rebase-merge', 'a rebase'],
+    ['rebase-apply', 'a rebase or git am'],
+    ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+    ['REVERT_HEAD', 'a revert'],
+  ]) {
+    if (
+      await stat(join(gitDir, file)).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      throw new UsageError(
+        `--from ${path}: the repository is in the middle of ${what}`,
+        'finish or abort it first (git status says how)',
+      );
     }
   }
   const head = await core.runner.run('git', ['-C', top, 'rev-parse', '--verify', '-q', 'HEAD^{commit}']);
-  if (head.exitCode !== 0) throw new UsageError(`--from ${path}: the repository has no commit yet`, 'commit once first');
+  if (head.exitCode !== 0)
+    throw new UsageError(`--from ${path}: the repository has no commit yet`, 'commit once first');
   return { kind: 'git', path: top, commit: head.stdout.trim(), target, committed: Boolean(opts.committed) };
 }
 
@@ -90,12 +124,27 @@ function nulList(out: string): string[] {
 async function repoFiles(core: Core, top: string): Promise<string[]> {
   const files = new Set(nulList(await git(core, buildListFilesArgs(top))));
   for (const inc of INCLUDE_FILES) {
-    if (!(await stat(join(top, inc)).then((s) => s.isFile(), () => false))) continue;
+    if (
+      !(await stat(join(top, inc)).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      continue;
     for (const f of nulList(await git(core, buildListIncludedArgs(top, join(top, inc))))) files.add(f);
   }
   // Deleted tracked files are still listed by --cached: they stay deleted (uncommitted) in the copy. A symlink is
   // copied as a symlink, even when it points nowhere.
-  const present = await Promise.all([...files].map(async (f) => ((await lstat(join(top, f)).then(() => true, () => false)) ? f : undefined)));
+  const present = await Promise.all(
+    [...files].map(async (f) =>
+      (await lstat(join(top, f)).then(
+        () => true,
+        () => false,
+      ))
+        ? f
+        : undefined,
+    ),
+  );
   return ['.git', ...present.filter((f): f is string => f !== undefined && f !== '.git' && !f.startsWith('.git/'))];
 }
 
@@ -114,7 +163,10 @@ async function committedTree(core: Core, top: string, stage: string): Promise<vo
  * A tar of `files` (relative to `cwd`), made as it is read, every path under `prefix`, without local owners. node-tar
  * is loaded here, when a command copies a source: loading it takes about 10 ms, and most creates copy nothing.
  */
-async function tarStream(opts: { cwd: string; prefix: string; portable: true; filter?: (p: string) => boolean }, files: string[]): Promise<PipeSource> {
+async function tarStream(
+  opts: { cwd: string; prefix: string; portable: true; filter?: (p: string) => boolean },
+  files: string[],
+): Promise<PipeSource> {
   const { create } = await import('tar');
   return create(opts, files);
 }
@@ -123,7 +175,12 @@ async function tarStream(opts: { cwd: string; prefix: string; portable: true; fi
  * Copy the source into the created (not yet started) container: one tar streamed into `docker cp -`, its paths under
  * the target folder. A repository keeps its history (.git) and, unless --from-committed, the uncommitted work.
  */
-export async function copySource(core: Core, provider: ProviderConfig, container: string, source: Source): Promise<void> {
+export async function copySource(
+  core: Core,
+  provider: ProviderConfig,
+  container: string,
+  source: Source,
+): Promise<void> {
   const prefix = source.target.replace(/^\//, '');
   const args = buildCopyTarArgs(container);
   const daemon = daemonOf(provider);
@@ -143,11 +200,20 @@ export async function copySource(core: Core, provider: ProviderConfig, container
   try {
     await committedTree(core, source.path, stage);
     // The index of HEAD: the copy has no staged change either.
-    await core.runner.run('git', ['-C', source.path, 'read-tree', 'HEAD'], { check: true }, { GIT_INDEX_FILE: join(stage, 'index') });
-    const tar = await tarStream({ cwd: source.path, prefix, portable: true, filter: (p) => p !== '.git/index' }, ['.git']);
+    await core.runner.run(
+      'git',
+      ['-C', source.path, 'read-tree', 'HEAD'],
+      { check: true },
+      { GIT_INDEX_FILE: join(stage, 'index') },
+    );
+    const tar = await tarStream({ cwd: source.path, prefix, portable: true, filter: (p) => p !== '.git/index' }, [
+      '.git',
+    ]);
     await core.runner.docker(daemon, args, { input: tar });
     await rename(join(stage, 'index'), join(stage, 'tree', '.git', 'index'));
-    await core.runner.docker(daemon, args, { input: await tarStream({ cwd: join(stage, 'tree'), prefix, portable: true }, ['.']) });
+    await core.runner.docker(daemon, args, {
+      input: await tarStream({ cwd: join(stage, 'tree'), prefix, portable: true }, ['.']),
+    });
   } finally {
     await rm(stage, { recursive: true, force: true });
   }

@@ -21,7 +21,8 @@ export function checkSpacedOptions(flag: '-s' | '-b', values: readonly string[])
   const sep = /\s/.test(rest) ? null : rest;
   throw new UsageError(
     `${flag} ${JSON.stringify(value)}: each ${flag} value is one docker token, and this one holds a space after the option name`,
-    sep === null ? `pass the option and its value as two ${flag} values: ${flag} ${name} ${flag} ${JSON.stringify(rest)}`
+    sep === null
+      ? `pass the option and its value as two ${flag} values: ${flag} ${name} ${flag} ${JSON.stringify(rest)}`
       : `write ${flag} ${name}=${sep} or ${flag} ${name} ${flag} ${sep}`,
   );
 }

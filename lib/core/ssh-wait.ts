@@ -8,10 +8,18 @@ import { AGENT_PROBE } from './container-files.js';
 import { daemonOf, type Core } from './context.js';
 
 /** The error for a container that stopped before sshd answered: its exit code and the last line it logged. */
-export async function exitedError(core: Core, provider: ProviderConfig, container: string, exitCode: number, step: string): Promise<MngError> {
+export async function exitedError(
+  core: Core,
+  provider: ProviderConfig,
+  container: string,
+  exitCode: number,
+  step: string,
+): Promise<MngError> {
   const logs = await core.runner.docker(daemonOf(provider), buildLogsTailArgs(container, 5), { check: false });
   const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
-  return new MngError(`sshd did not start in container '${container}' (step: ${step}): the container exited with code ${exitCode}${last ? `: ${last}` : ''}`);
+  return new MngError(
+    `sshd did not start in container '${container}' (step: ${step}): the container exited with code ${exitCode}${last ? `: ${last}` : ''}`,
+  );
 }
 
 /**
@@ -41,7 +49,9 @@ export async function waitForSsh(core: Core, target: SshTarget, timeoutSeconds: 
     lastError = res.stderr.trim().split('\n').pop() ?? `ssh exit ${res.exitCode}`;
     const now = Date.now();
     if (now >= deadline) {
-      throw new MngError(`timed out after ${timeoutSeconds}s waiting for sshd in container '${container}' (step: wait for ssh): ${lastError}`);
+      throw new MngError(
+        `timed out after ${timeoutSeconds}s waiting for sshd in container '${container}' (step: wait for ssh): ${lastError}`,
+      );
     }
     // sshd may have died, taking the container with it: say so at once instead of waiting out the timeout.
     if (now - lastStateCheck >= 1000) {

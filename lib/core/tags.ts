@@ -12,7 +12,9 @@ export function parseTags(values: readonly string[]): Record<string, string> {
     const key = raw.slice(0, eq);
     const value = raw.slice(eq + 1);
     if (!TAG_KEY.test(key)) {
-      throw new UsageError(`invalid tag key ${JSON.stringify(key)}: start with a letter or digit, then letters, digits, '.', '_' or '-'`);
+      throw new UsageError(
+        `invalid tag key ${JSON.stringify(key)}: start with a letter or digit, then letters, digits, '.', '_' or '-'`,
+      );
     }
     if (/[\r\n]/.test(value)) throw new UsageError(`invalid tag value for '${key}': it must not contain a newline`);
     if (Object.hasOwn(tags, key)) throw new UsageError(`tag '${key}' is given twice`);
@@ -32,7 +34,8 @@ export function parseTagFilters(values: readonly string[]): TagFilter[] {
   return values.map((raw) => {
     const eq = raw.indexOf('=');
     const key = eq < 0 ? raw : raw.slice(0, eq);
-    if (!TAG_KEY.test(key)) throw new UsageError(`invalid tag filter ${JSON.stringify(raw)}: expected KEY or KEY=VALUE`);
+    if (!TAG_KEY.test(key))
+      throw new UsageError(`invalid tag filter ${JSON.stringify(raw)}: expected KEY or KEY=VALUE`);
     return eq < 0 ? { key } : { key, value: raw.slice(eq + 1) };
   });
 }

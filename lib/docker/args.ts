@@ -44,15 +44,18 @@ export function buildRunArgs(spec: CreateSpec): string[] {
 
 function containerSpecArgs(spec: CreateSpec): string[] {
   return [
-    '--name', spec.containerName,
+    '--name',
+    spec.containerName,
     '--init',
-    '--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`,
+    '--publish',
+    `127.0.0.1::${SSH_CONTAINER_PORT}`,
     '--pull=never',
     ...labelFlags(spec.labels),
     ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
     ...(spec.workdir ? ['--workdir', spec.workdir] : []),
     ...spec.startArgs,
-    '--entrypoint', '/bin/sh',
+    '--entrypoint',
+    '/bin/sh',
     spec.image,
     `${MNG_DIR}/init`,
     ...(spec.initArgs ?? []),
@@ -83,7 +86,9 @@ export function buildRenameArgs(container: string, newName: string): string[] {
  */
 export function labelInstruction(labels: Record<string, string>): string {
   const q = (s: string) => `"${s.replace(/[\\"$]/g, (c) => `\\${c}`)}"`;
-  return `LABEL ${Object.entries(labels).map(([k, v]) => `${q(k)}=${q(v)}`).join(' ')}`;
+  return `LABEL ${Object.entries(labels)
+    .map(([k, v]) => `${q(k)}=${q(v)}`)
+    .join(' ')}`;
 }
 
 /** `docker commit` of a container (running: paused for the copy, docker's default) into `ref`, adding labels. */
@@ -117,7 +122,15 @@ export function buildRemoveArgs(containers: readonly string[]): string[] {
 
 /** Every container of this prefix: ids only; details come from one batched inspect. */
 export function buildListIdsArgs(label: string, value?: string): string[] {
-  return ['ps', '--all', '--no-trunc', '--filter', `label=${value === undefined ? label : `${label}=${value}`}`, '--format', '{{.ID}}'];
+  return [
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=${value === undefined ? label : `${label}=${value}`}`,
+    '--format',
+    '{{.ID}}',
+  ];
 }
 
 export function buildInspectArgs(containers: readonly string[]): string[] {
@@ -128,7 +141,12 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
  * `docker exec` of a script (`/bin/sh -c`, with its arguments as $1...) in a running container, as the container's own
  * user; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's tmux) runs so.
  */
-export function buildExecScriptArgs(container: string, script: string, args: readonly string[] = [], opts: { stdin?: boolean } = {}): string[] {
+export function buildExecScriptArgs(
+  container: string,
+  script: string,
+  args: readonly string[] = [],
+  opts: { stdin?: boolean } = {},
+): string[] {
   return ['exec', ...(opts.stdin ? ['-i'] : []), container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 
@@ -153,7 +171,13 @@ export function buildPullArgs(image: string): string[] {
 /** Does this image already have sshd, ssh-keygen (a host makes its key at first boot), tmux and git? Runs a throwaway container with no network. */
 export function buildToolProbeArgs(image: string): string[] {
   return [
-    'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', image, '-c',
+    'run',
+    '--rm',
+    '--network=none',
+    '--entrypoint',
+    '/bin/sh',
+    image,
+    '-c',
     'command -v tmux >/dev/null && command -v git >/dev/null && command -v ssh-keygen >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
   ];
 }
@@ -183,12 +207,5 @@ export interface BuildSpec {
  * mng's flags, docker taking the last value), then the context. `--force-rm` so a failed step leaves no container.
  */
 export function buildBuildArgs(spec: BuildSpec): string[] {
-  return [
-    'build',
-    '--file', spec.dockerfile,
-    '--tag', spec.tag,
-    '--force-rm',
-    ...spec.buildArgs,
-    spec.context,
-  ];
+  return ['build', '--file', spec.dockerfile, '--tag', spec.tag, '--force-rm', ...spec.buildArgs, spec.context];
 }

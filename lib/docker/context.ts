@@ -9,7 +9,10 @@ type Env = Record<string, string | undefined>;
  * is: DOCKER_CONTEXT, else `currentContext` in the CLI's config.json. Undefined for the built-in `default` context.
  * A local file read: no docker call.
  */
-export function namedDockerContext(env: Env = process.env, read: (file: string) => string = (f) => readFileSync(f, 'utf8')): string | undefined {
+export function namedDockerContext(
+  env: Env = process.env,
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): string | undefined {
   if (env.DOCKER_HOST) return undefined;
   let name = env.DOCKER_CONTEXT;
   if (name === undefined || name === '') {

@@ -3,8 +3,12 @@ import { quoteArgv } from '../shell.js';
 
 /** The lines docker printed on stderr, minus noise (deprecation banners, blank lines). */
 export function meaningfulLines(stderr: string): string[] {
-  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
-  const noise = /^(DEPRECATED: The legacy builder|\s+Install the buildx component|\s+https:\/\/docs\.docker\.com\/go\/buildx)/;
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+  const noise =
+    /^(DEPRECATED: The legacy builder|\s+Install the buildx component|\s+https:\/\/docs\.docker\.com\/go\/buildx)/;
   return lines.filter((l) => !noise.test(l));
 }
 
@@ -13,7 +17,9 @@ export function dockerReason(stderr: string): string {
   const lines = meaningfulLines(stderr);
   // The daemon's own reason beats the CLI's summary after it ("Error: failed to start containers: NAME").
   const daemonLine = [...lines].reverse().find((l) => /Error response from daemon: /i.test(l));
-  const errorLine = daemonLine ?? [...lines].reverse().find((l) => /error|denied|not found|no such|conflict|invalid|unknown|failed|cannot/i.test(l));
+  const errorLine =
+    daemonLine ??
+    [...lines].reverse().find((l) => /error|denied|not found|no such|conflict|invalid|unknown|failed|cannot/i.test(l));
   const line = errorLine ?? lines[lines.length - 1] ?? 'no error output';
   return line
     .replace(/^docker: /, '')
@@ -51,13 +57,21 @@ export interface DaemonRef {
 export function dockerError(args: readonly string[], exitCode: number, stderr: string, daemon: DaemonRef): MngError {
   const failed = { command: quoteArgv(['docker', ...args]), exitCode, stderr };
   if (isDaemonUnreachable(stderr)) {
-    const where = daemon.host || process.env.DOCKER_HOST || (process.env.DOCKER_CONTEXT ? `docker context ${process.env.DOCKER_CONTEXT}` : 'the local socket');
-    return new MngError(`cannot reach the Docker daemon of provider '${daemon.provider}' (${where}): ${dockerReason(stderr)}`, {
-      hint: 'start Docker there, or check DOCKER_HOST / the provider\'s host setting in the mng config',
-      failed,
-    });
+    const where =
+      daemon.host ||
+      process.env.DOCKER_HOST ||
+      (process.env.DOCKER_CONTEXT ? `docker context ${process.env.DOCKER_CONTEXT}` : 'the local socket');
+    return new MngError(
+      `cannot reach the Docker daemon of provider '${daemon.provider}' (${where}): ${dockerReason(stderr)}`,
+      {
+        hint: "start Docker there, or check DOCKER_HOST / the provider's host setting in the mng config",
+        failed,
+      },
+    );
   }
   const words = args.filter((a) => !a.startsWith('-'));
-  const sub = ['container', 'image', 'network', 'volume'].includes(words[0]) ? words.slice(0, 2).join(' ') : (words[0] ?? '');
+  const sub = ['container', 'image', 'network', 'volume'].includes(words[0])
+    ? words.slice(0, 2).join(' ')
+    : (words[0] ?? '');
   return new MngError(`docker ${sub || 'command'} failed (exit ${exitCode}): ${dockerReason(stderr)}`, { failed });
 }

@@ -16,12 +16,18 @@ export const IDLE_ENV = { timeout: 'MNG_IDLE_TIMEOUT', interval: 'MNG_IDLE_INTER
 export function idleCreateFlags(idle: IdleSettings | undefined, healthCommand: string): string[] {
   if (!idle || idle.timeoutSeconds <= 0) return [];
   return [
-    '--env', `${IDLE_ENV.timeout}=${idle.timeoutSeconds}`,
-    '--env', `${IDLE_ENV.interval}=${idle.intervalSeconds}`,
-    '--health-cmd', healthCommand,
-    '--health-interval', `${idle.intervalSeconds}s`,
-    '--health-timeout', '10s',
-    '--health-retries', '3',
+    '--env',
+    `${IDLE_ENV.timeout}=${idle.timeoutSeconds}`,
+    '--env',
+    `${IDLE_ENV.interval}=${idle.intervalSeconds}`,
+    '--health-cmd',
+    healthCommand,
+    '--health-interval',
+    `${idle.intervalSeconds}s`,
+    '--health-timeout',
+    '10s',
+    '--health-retries',
+    '3',
   ];
 }
 

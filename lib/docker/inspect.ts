@@ -15,7 +15,10 @@ export interface ContainerInspect {
     FinishedAt?: string;
     Error?: string;
     /** docker's health check: its last runs (the idle watcher's findings, see core/idle.ts) */
-    Health?: { Status: string; Log?: { Start: string; End?: string; ExitCode: number; Output?: string }[] | null } | null;
+    Health?: {
+      Status: string;
+      Log?: { Start: string; End?: string; ExitCode: number; Output?: string }[] | null;
+    } | null;
   };
   Config: {
     Image: string;
@@ -57,10 +60,13 @@ export function parseImageInspect(json: string): ImageInspect[] {
 }
 
 /** The host address and port that container port `port/tcp` is published on, if it is. */
-export function publishedPort(c: ContainerInspect, port = SSH_CONTAINER_PORT): { host: string; port: number } | undefined {
+export function publishedPort(
+  c: ContainerInspect,
+  port = SSH_CONTAINER_PORT,
+): { host: string; port: number } | undefined {
   const bindings = c.NetworkSettings?.Ports?.[`${port}/tcp`];
   const b = bindings?.[0];
-  if (!b || !b.HostPort) return undefined;
+  if (!b?.HostPort) return undefined;
   return { host: b.HostIp || '0.0.0.0', port: Number(b.HostPort) };
 }
 
@@ -70,11 +76,14 @@ export function publishedPort(c: ContainerInspect, port = SSH_CONTAINER_PORT): {
  */
 export function fixedHostPorts(c: ContainerInspect): string[] {
   return Object.entries(c.HostConfig?.PortBindings ?? {}).flatMap(([port, bindings]) =>
-    (bindings ?? []).filter((b) => b.HostPort !== '' && b.HostPort !== '0').map((b) => `${b.HostPort}->${port}`));
+    (bindings ?? []).filter((b) => b.HostPort !== '' && b.HostPort !== '0').map((b) => `${b.HostPort}->${port}`),
+  );
 }
 
 /** `docker ps --format '{{.ID}}'` output → ids. */
 export function parseIdLines(out: string): string[] {
-  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
-

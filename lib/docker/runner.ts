@@ -13,11 +13,16 @@ export class DockerRunner extends Runner {
     const env: Record<string, string> = {};
     if (daemon.host) env.DOCKER_HOST = daemon.host;
     const { allowMissing, ...runOpts } = opts;
-    const result = await this.run('docker', args, {
-      missingHint: 'install the Docker CLI (https://docs.docker.com/engine/install/) and try again',
-      ...runOpts,
-      check: false,
-    }, env);
+    const result = await this.run(
+      'docker',
+      args,
+      {
+        missingHint: 'install the Docker CLI (https://docs.docker.com/engine/install/) and try again',
+        ...runOpts,
+        check: false,
+      },
+      env,
+    );
     if (result.exitCode !== 0 && opts.check !== false && !(allowMissing && isNoSuchObject(result.stderr))) {
       throw dockerError(args, result.exitCode, result.stderr, daemon);
     }

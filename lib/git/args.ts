@@ -26,7 +26,17 @@ export function pullRefspecs(name: string): string[] {
  * no FETCH_HEAD, no tags; refs of branches the agent deleted are pruned from its own namespace.
  */
 export function buildFetchBundleArgs(repo: string, bundle: string, name: string): string[] {
-  return ['-C', repo, 'fetch', '--quiet', '--no-write-fetch-head', '--no-tags', '--prune', bundle, ...pullRefspecs(name)];
+  return [
+    '-C',
+    repo,
+    'fetch',
+    '--quiet',
+    '--no-write-fetch-head',
+    '--no-tags',
+    '--prune',
+    bundle,
+    ...pullRefspecs(name),
+  ];
 }
 
 /** Every file git would put in a commit of the work tree: tracked (even if modified or staged) and untracked, not ignored. */

@@ -34,7 +34,13 @@ export interface PipeSource {
 }
 
 function isPipeSource(input: RunOptions['input']): input is PipeSource {
-  return typeof input === 'object' && input !== null && !(input instanceof Readable) && !(input instanceof Uint8Array) && typeof (input as PipeSource).pipe === 'function';
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    !(input instanceof Readable) &&
+    !(input instanceof Uint8Array) &&
+    typeof (input as PipeSource).pipe === 'function'
+  );
 }
 
 export interface RunResult {
@@ -79,7 +85,12 @@ export class Runner {
   }
 
   /** Run a program with these arguments; `env` is added to the environment (and shown by -v). */
-  async run(file: string, args: readonly string[], opts: RunOptions = {}, env: Record<string, string> = {}): Promise<RunResult> {
+  async run(
+    file: string,
+    args: readonly string[],
+    opts: RunOptions = {},
+    env: Record<string, string> = {},
+  ): Promise<RunResult> {
     if (this.signal?.aborted) throw new InterruptedError();
     const shown = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), quoteArgv([file, ...args])].join(' ');
     const started = performance.now();
@@ -88,7 +99,12 @@ export class Runner {
       env,
       extendEnv: true,
       reject: false,
-      stdin: opts.input !== undefined ? 'pipe' : opts.inputFile !== undefined ? { file: opts.inputFile } : (opts.stdin ?? 'ignore'),
+      stdin:
+        opts.input !== undefined
+          ? 'pipe'
+          : opts.inputFile !== undefined
+            ? { file: opts.inputFile }
+            : (opts.stdin ?? 'ignore'),
       stdout: opts.stdoutFile !== undefined ? { file: opts.stdoutFile } : (opts.stdout ?? 'pipe'),
       // output sent to a file is not kept in memory too
       buffer: opts.stdoutFile !== undefined ? { stdout: false } : true,
@@ -106,7 +122,10 @@ export class Runner {
       // The child may exit before reading everything (a failed docker cp): its exit code says why, not EPIPE.
       stdin.on('error', () => {});
       // A source that fails half-way ends the child's stdin, so the child sees a cut stream instead of waiting forever.
-      opts.input.on?.('error', (e) => { sourceError = e instanceof Error ? e : new Error(String(e)); stdin.destroy(); });
+      opts.input.on?.('error', (e) => {
+        sourceError = e instanceof Error ? e : new Error(String(e));
+        stdin.destroy();
+      });
       opts.input.pipe(stdin);
     }
     if (opts.onLine) {
@@ -115,8 +134,7 @@ export class Runner {
         let buf = '';
         stream.on('data', (chunk: Buffer) => {
           buf += chunk.toString();
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
+          for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
             opts.onLine!(buf.slice(0, i));
             buf = buf.slice(i + 1);
           }
@@ -132,7 +150,9 @@ export class Runner {
     if (r.failed && r.exitCode === undefined) {
       const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
       if (code === 'ENOENT') {
-        throw new MngError(`'${file}' was not found on PATH`, { hint: opts.missingHint ?? `install ${file} and try again` });
+        throw new MngError(`'${file}' was not found on PATH`, {
+          hint: opts.missingHint ?? `install ${file} and try again`,
+        });
       }
       if (r.timedOut && opts.timeoutIsResult) {
         return { exitCode: 124, stdout: '', stderr: `no answer within ${opts.timeoutMs} ms`, timedOut: true };
@@ -147,7 +167,9 @@ export class Runner {
     };
     if (result.exitCode !== 0 && opts.check) {
       const last = result.stderr.trim().split('\n').pop() || `exit ${result.exitCode}`;
-      throw new MngError(`${file} failed: ${last}`, { failed: { command: shown, exitCode: result.exitCode, stderr: result.stderr } });
+      throw new MngError(`${file} failed: ${last}`, {
+        failed: { command: shown, exitCode: result.exitCode, stderr: result.stderr },
+      });
     }
     return result;
   }

@@ -35,7 +35,10 @@ export function sshOptions(files: SshFiles): Record<string, string> {
 /** ssh splits an -o value into words like a config line: a value with whitespace (a path) is double-quoted to stay one. */
 function optionFlags(opts: Record<string, string>): string[] {
   // ssh splits option values into words, so paths with spaces are quoted; ProxyCommand takes the rest of the line as it is.
-  return Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`]);
+  return Object.entries(opts).flatMap(([k, v]) => [
+    '-o',
+    `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`,
+  ]);
 }
 
 /**
@@ -68,16 +71,23 @@ function controlOptions(c: ControlOptions | undefined): Record<string, string> {
 }
 
 /** `ssh` argv (without the program name) that runs `remoteCommand` on the host. */
-export function buildSshArgs(endpoint: SshEndpoint, files: SshFiles, remoteCommand: string | undefined, call: SshCallOptions = {}): string[] {
+export function buildSshArgs(
+  endpoint: SshEndpoint,
+  files: SshFiles,
+  remoteCommand: string | undefined,
+  call: SshCallOptions = {},
+): string[] {
   const extra: Record<string, string> = {};
   if (call.batch) extra.BatchMode = 'yes';
   if (call.connectTimeoutSeconds) extra.ConnectTimeout = String(call.connectTimeoutSeconds);
   if (endpoint.proxyCommand) extra.ProxyCommand = endpoint.proxyCommand;
   return [
-    '-F', '/dev/null',
+    '-F',
+    '/dev/null',
     ...optionFlags({ ...sshOptions(files), ...controlOptions(call.control), ...extra }),
     call.tty ? '-t' : '-T',
-    '-p', String(endpoint.port),
+    '-p',
+    String(endpoint.port),
     `${endpoint.user}@${endpoint.host}`,
     ...(remoteCommand === undefined ? [] : ['--', remoteCommand]),
   ];
@@ -85,7 +95,17 @@ export function buildSshArgs(endpoint: SshEndpoint, files: SshFiles, remoteComma
 
 /** `ssh -O check`: exit 0 when a live master serves this endpoint (no connection is made). */
 export function buildMasterCheckArgs(endpoint: SshEndpoint, controlPath: string): string[] {
-  return ['-F', '/dev/null', '-o', `ControlPath=${controlPath}`, '-O', 'check', '-p', String(endpoint.port), `${endpoint.user}@${endpoint.host}`];
+  return [
+    '-F',
+    '/dev/null',
+    '-o',
+    `ControlPath=${controlPath}`,
+    '-O',
+    'check',
+    '-p',
+    String(endpoint.port),
+    `${endpoint.user}@${endpoint.host}`,
+  ];
 }
 
 /** A known_hosts line pinning a host's public key under its alias. */
@@ -96,16 +116,29 @@ export function knownHostsLine(alias: string, hostPublicKey: string): string {
 
 /** Does this ssh stderr say the handshake was cut before it began (sshd's MaxStartups, a restart)? Worth a retry. */
 export function isDroppedHandshake(stderr: string): boolean {
-  return /kex_exchange_identification|Connection closed by remote host|Connection reset by peer|ssh_exchange_identification/i.test(stderr);
+  return /kex_exchange_identification|Connection closed by remote host|Connection reset by peer|ssh_exchange_identification/i.test(
+    stderr,
+  );
 }
 
 /** Does this ssh stderr say our keys no longer match the host's (a lost data folder, another machine)? Repairable through Docker. */
 export function isAccessMismatch(stderr: string): boolean {
-  return /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No [A-Z0-9-]+ host key is known|Permission denied \(publickey/i.test(stderr);
+  return /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No [A-Z0-9-]+ host key is known|Permission denied \(publickey/i.test(
+    stderr,
+  );
 }
 
 /** ssh's last meaningful stderr line: no banners, no warnings. */
 export function sshReason(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^@+$|^@|^Warning:|^Please contact|^It is also possible|^Someone could be|^IT IS POSSIBLE|^The fingerprint|^SHA256:|^Add correct host key|^Offending|^Host key for .* has changed|^ED25519 host key for|^Control socket connect/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        l &&
+        !/^@+$|^@|^Warning:|^Please contact|^It is also possible|^Someone could be|^IT IS POSSIBLE|^The fingerprint|^SHA256:|^Add correct host key|^Offending|^Host key for .* has changed|^ED25519 host key for|^Control socket connect/.test(
+          l,
+        ),
+    );
   return lines.pop() ?? 'no error output';
 }

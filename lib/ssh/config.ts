@@ -29,7 +29,11 @@ export function clientKeyPath(dataDir: string): string {
 
 /** The files a connection to host ALIAS uses. Pure: nothing is created. */
 export function hostSshFiles(dataDir: string, alias: string): SshFiles {
-  return { identityFile: clientKeyPath(dataDir), knownHostsFile: join(hostDir(dataDir, alias), 'known_hosts'), hostKeyAlias: alias };
+  return {
+    identityFile: clientKeyPath(dataDir),
+    knownHostsFile: join(hostDir(dataDir, alias), 'known_hosts'),
+    hostKeyAlias: alias,
+  };
 }
 
 function quoted(path: string): string {
@@ -72,11 +76,19 @@ export interface EntryOwner {
 }
 
 /** Write (or rewrite: a new port after start) host ALIAS's Host entry, noting the provider and daemon it is on. */
-export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint, owner: EntryOwner): Promise<void> {
+export async function writeHostEntry(
+  dataDir: string,
+  alias: string,
+  endpoint: SshEndpoint,
+  owner: EntryOwner,
+): Promise<void> {
   const config = new SSHConfig();
   config.append(hostEntry(alias, endpoint, hostSshFiles(dataDir, alias)));
   const id = owner.hostId ? `# mng host id: ${owner.hostId}\n` : '';
-  await writeFileAtomic(join(hostDir(dataDir, alias), 'ssh_config'), `# Written by mng for ${alias}.\n# mng provider: ${owner.provider}\n# mng daemon: ${owner.daemon}\n${id}${config.toString()}\n`);
+  await writeFileAtomic(
+    join(hostDir(dataDir, alias), 'ssh_config'),
+    `# Written by mng for ${alias}.\n# mng provider: ${owner.provider}\n# mng daemon: ${owner.daemon}\n${id}${config.toString()}\n`,
+  );
   await ensureMainConfig(dataDir);
 }
 
@@ -84,7 +96,10 @@ export async function writeHostEntry(dataDir: string, alias: string, endpoint: S
  * Host ALIAS's entry as mng wrote it: the route and the provider, or undefined. A cache, right only while the host
  * runs as it did when written; a live shared connection to that route proves it (core/session.ts).
  */
-export async function readHostEntry(dataDir: string, alias: string): Promise<({ endpoint: SshEndpoint } & EntryOwner) | undefined> {
+export async function readHostEntry(
+  dataDir: string,
+  alias: string,
+): Promise<({ endpoint: SshEndpoint } & EntryOwner) | undefined> {
   const text = await readEntryText(dataDir, alias);
   const owner = text === undefined ? undefined : entryOwnerOf(text);
   if (!text || !owner) return undefined;
@@ -101,7 +116,8 @@ export async function readHostOwner(dataDir: string, alias: string): Promise<Ent
   return text === undefined ? undefined : entryOwnerOf(text);
 }
 
-const readEntryText = (dataDir: string, alias: string) => readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
+const readEntryText = (dataDir: string, alias: string) =>
+  readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
 
 function entryOwnerOf(text: string): EntryOwner | undefined {
   const provider = /^# mng provider: (\S+)$/m.exec(text)?.[1];

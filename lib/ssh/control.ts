@@ -47,7 +47,9 @@ async function makeControlPath(dataDir: string): Promise<string> {
   const st = await lstat(dir);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw new MngError(`${dir} is not a folder of this user's, so mng will not put its ssh sockets there`, { hint: 'remove it, or set XDG_DATA_HOME to a shorter private path' });
+    throw new MngError(`${dir} is not a folder of this user's, so mng will not put its ssh sockets there`, {
+      hint: 'remove it, or set XDG_DATA_HOME to a shorter private path',
+    });
   }
   if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
   return join(dir, '%C');
@@ -57,7 +59,10 @@ async function makeControlPath(dataDir: string): Promise<string> {
 function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = connect(socket);
-    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
     c.once('error', () => resolve(false));
   });
 }

@@ -38,7 +38,9 @@ export async function ensureClientKey(runner: Runner, dataDir: string): Promise<
   await mkdir(parent, { recursive: true, mode: 0o700 });
   const tmp = await mkdtemp(join(parent, '.client-'));
   try {
-    await runner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'mng client', '-f', join(tmp, KEY_FILE)], { check: true });
+    await runner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'mng client', '-f', join(tmp, KEY_FILE)], {
+      check: true,
+    });
     await chmod(join(tmp, KEY_FILE), 0o600);
     await chmod(tmp, 0o700);
     await rename(tmp, dir).catch(async (e: NodeJS.ErrnoException) => {

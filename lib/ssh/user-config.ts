@@ -50,7 +50,11 @@ export function addInclude(text: string, file: string): IncludeEdit {
   // The new text is the line plus the old text byte for byte; ssh must read it as the old directives after the Include.
   const next = `${includeLine(file)}\n${text}`;
   const check = SSHConfig.parse(next).filter((l) => l.type === SSHConfig.DIRECTIVE);
-  if (check.length === 0 || !isOurInclude(check[0], file) || JSON.stringify(directives(check.slice(1))) !== JSON.stringify(directives(top))) {
+  if (
+    check.length === 0 ||
+    !isOurInclude(check[0], file) ||
+    JSON.stringify(directives(check.slice(1))) !== JSON.stringify(directives(top))
+  ) {
     return { status: 'unusual', reason: 'the Include line would change how the rest of it is read' };
   }
   return { status: 'changed', text: next };
@@ -60,7 +64,9 @@ type Line = { type: number; param?: string; value?: unknown; config?: Line[] };
 
 /** The directives of a parsed config, without comments and whitespace: what ssh acts on. */
 function directives(lines: readonly Line[]): unknown[] {
-  return lines.filter((l) => l.type === SSHConfig.DIRECTIVE).map((l) => [l.param, l.value, l.config ? directives(l.config) : null]);
+  return lines
+    .filter((l) => l.type === SSHConfig.DIRECTIVE)
+    .map((l) => [l.param, l.value, l.config ? directives(l.config) : null]);
 }
 
 /** Remove every top-level `Include FILE` line (only mng's own, exactly), leaving the rest byte for byte. */
@@ -91,7 +97,10 @@ async function unusualFile(file: string): Promise<string | undefined> {
 }
 
 export class UserConfigRefused extends Error {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file} was left alone: ${reason}`);
   }
 }
@@ -102,7 +111,11 @@ export class UserConfigRefused extends Error {
  * new text is written to a temporary file and renamed over the old one, keeping its mode. A symlink, an unreadable or
  * unwritable file, or text ssh-config cannot keep intact throws UserConfigRefused: nothing is written then.
  */
-export async function editUserSshConfig(action: 'install' | 'uninstall', sshConfigFile: string, file: string = userSshConfigPath()): Promise<UserConfigResult> {
+export async function editUserSshConfig(
+  action: 'install' | 'uninstall',
+  sshConfigFile: string,
+  file: string = userSshConfigPath(),
+): Promise<UserConfigResult> {
   const unusual = await unusualFile(file);
   if (unusual) throw new UserConfigRefused(file, unusual);
   let text: string | undefined;
@@ -128,7 +141,10 @@ export async function editUserSshConfig(action: 'install' | 'uninstall', sshConf
     await chmod(backup, mode & 0o600);
     await writeFileAtomic(file, edit.text, mode, { exactMode: true });
   } catch (e) {
-    throw new UserConfigRefused(file, `it cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserConfigRefused(
+      file,
+      `it cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return { status: action === 'install' ? 'added' : 'removed', file, backup };
 }

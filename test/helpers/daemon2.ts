@@ -24,6 +24,8 @@ export async function loadRunImagesIntoDaemon2(sb: Sandbox, warmName: string): P
 export async function cleanDaemon2(sb: Sandbox): Promise<void> {
   const ids = (await d2(['ps', '-aq', '--filter', `name=${sb.prefix}`], false)).stdout.split('\n').filter(Boolean);
   if (ids.length) await d2(['rm', '-f', ...ids], false);
-  const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout.split('\n').filter(Boolean);
+  const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout
+    .split('\n')
+    .filter(Boolean);
   if (imgs.length) await d2(['rmi', '-f', ...new Set(imgs)], false);
 }

@@ -1,7 +1,10 @@
 import { execa } from 'execa';
 
 /** Run the real docker CLI (tests only); throws with docker's stderr on failure. */
-export async function docker(args: string[], opts: { env?: Record<string, string>; input?: string; reject?: boolean } = {}) {
+export async function docker(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; reject?: boolean } = {},
+) {
   const r = await execa('docker', args, { reject: false, env: opts.env, input: opts.input, stripFinalNewline: true });
   if (r.exitCode !== 0 && opts.reject !== false) {
     throw new Error(`docker ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
@@ -38,14 +41,22 @@ export async function removeTestObjects(fragment: string, imageLabel?: string): 
     // mng's prepared images are chains (base, tools, files): again while each pass removes something.
     let before = Infinity;
     for (;;) {
-      const imgs = [...new Set((await docker(['images', '-q', '--filter', `label=${imageLabel}`])).stdout.split('\n').filter(Boolean))];
+      const imgs = [
+        ...new Set(
+          (await docker(['images', '-q', '--filter', `label=${imageLabel}`])).stdout.split('\n').filter(Boolean),
+        ),
+      ];
       if (imgs.length === 0 || imgs.length >= before) break;
       before = imgs.length;
       await docker(['rmi', '-f', ...imgs], { reject: false });
     }
   }
-  const nets = (await docker(['network', 'ls', '-q', '--filter', `name=${fragment}`])).stdout.split('\n').filter(Boolean);
+  const nets = (await docker(['network', 'ls', '-q', '--filter', `name=${fragment}`])).stdout
+    .split('\n')
+    .filter(Boolean);
   if (nets.length) await docker(['network', 'rm', ...nets], { reject: false });
-  const vols = (await docker(['volume', 'ls', '-q', '--filter', `name=${fragment}`])).stdout.split('\n').filter(Boolean);
+  const vols = (await docker(['volume', 'ls', '-q', '--filter', `name=${fragment}`])).stdout
+    .split('\n')
+    .filter(Boolean);
   if (vols.length) await docker(['volume', 'rm', '-f', ...vols], { reject: false });
 }

@@ -65,7 +65,10 @@ export class Sandbox {
   }
 
   /** Run `mng ARGS` to completion (never throws on a non-zero exit). */
-  async mng(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<MngResult> {
+  async mng(
+    args: string[],
+    opts: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string } = {},
+  ): Promise<MngResult> {
     const r = await execa(MNG_BIN, args, {
       cwd: opts.cwd,
       env: { ...this.env, ...opts.env },
@@ -109,7 +112,14 @@ export class Sandbox {
 export function expectFailure(r: MngResult, exitCode: number, pattern: RegExp): void {
   const lines = r.stderr.split('\n').filter(Boolean);
   const errors = lines.filter((l) => l.startsWith('mng: error: '));
-  if (r.exitCode !== exitCode || errors.length !== 1 || !pattern.test(errors[0]) || lines.some((l) => /^\s+at \S+/.test(l))) {
-    throw new Error(`expected exit ${exitCode} and one error line matching ${pattern}; got exit ${r.exitCode}, stderr:\n${r.stderr}`);
+  if (
+    r.exitCode !== exitCode ||
+    errors.length !== 1 ||
+    !pattern.test(errors[0]) ||
+    lines.some((l) => /^\s+at \S+/.test(l))
+  ) {
+    throw new Error(
+      `expected exit ${exitCode} and one error line matching ${pattern}; got exit ${r.exitCode}, stderr:\n${r.stderr}`,
+    );
   }
 }

@@ -12,7 +12,10 @@ beforeAll(async () => {
   await Promise.all([
     sb.create('sh'),
     // Starts printing once the test says so (touch /tmp/go).
-    sb.create('ex', ['--agent-cmd', 'while [ ! -f /tmp/go ]; do sleep 0.2; done; for i in 1 2 3 4 5 6; do echo out-$i; sleep 0.3; done; exit 5']),
+    sb.create('ex', [
+      '--agent-cmd',
+      'while [ ! -f /tmp/go ]; do sleep 0.2; done; for i in 1 2 3 4 5 6; do echo out-$i; sleep 0.3; done; exit 5',
+    ]),
     // An agent that takes no input and echoes nothing, like one stuck on a dialog.
     sb.create('deaf', ['--agent-cmd', 'stty -echo; exec sleep 100000']),
   ]);
@@ -55,7 +58,7 @@ describe('message and logs', () => {
 });
 
 describe('wait', () => {
-  it('times out with exit 124, then returns the agent\'s exit code; logs -f follows until the agent exits', async () => {
+  it("times out with exit 124, then returns the agent's exit code; logs -f follows until the agent exits", async () => {
     const follow = sb.spawn(['logs', 'ex', '-f', '-n', '0']);
     const t = await sb.mng(['wait', 'ex', '--timeout', '1']);
     expectFailure(t, 124, /had not exited after 1s/);
@@ -119,7 +122,12 @@ describe('cp', () => {
 });
 
 describe('a missing name', () => {
-  for (const args of [['logs', 'nope'], ['message', 'nope', 'hi'], ['wait', 'nope'], ['cp', 'nope:/x', '.']]) {
+  for (const args of [
+    ['logs', 'nope'],
+    ['message', 'nope', 'hi'],
+    ['wait', 'nope'],
+    ['cp', 'nope:/x', '.'],
+  ]) {
     it(`mng ${args.join(' ')}`, async () => {
       expectFailure(await sb.mng(args), 1, /no agent named 'nope'/);
     });
@@ -149,7 +157,11 @@ describe('create --reuse', () => {
 
   it('names the difference when the host was made otherwise', async () => {
     const r = await sb.mng(['create', 're', '--reuse', '--no-connect', '-s', '--cpus=1']);
-    expectFailure(r, 1, /agent 're' exists but differs from what was asked: its start args are \[\], not \["--cpus=1"\]/);
+    expectFailure(
+      r,
+      1,
+      /agent 're' exists but differs from what was asked: its start args are \[\], not \["--cpus=1"\]/,
+    );
   });
 });
 
@@ -174,11 +186,23 @@ describe('bad input before docker runs', () => {
   });
 
   it('environment variables are checked and named', async () => {
-    expectFailure(await sb.mng(['list'], { env: { MNG_SSH_TIMEOUT: 'abc' } }), 1, /environment variable MNG_SSH_TIMEOUT="abc"/);
+    expectFailure(
+      await sb.mng(['list'], { env: { MNG_SSH_TIMEOUT: 'abc' } }),
+      1,
+      /environment variable MNG_SSH_TIMEOUT="abc"/,
+    );
     const file = join(sb.dir, 'a-file');
     writeFileSync(file, '');
-    expectFailure(await sb.mng(['list'], { env: { XDG_DATA_HOME: file } }), 1, /environment variable XDG_DATA_HOME=".*a-file": is not a folder/);
-    expectFailure(await sb.mng(['list'], { env: { XDG_CONFIG_HOME: join(file, 'x') } }), 1, /environment variable XDG_CONFIG_HOME=.*a part of the path is a file/);
+    expectFailure(
+      await sb.mng(['list'], { env: { XDG_DATA_HOME: file } }),
+      1,
+      /environment variable XDG_DATA_HOME=".*a-file": is not a folder/,
+    );
+    expectFailure(
+      await sb.mng(['list'], { env: { XDG_CONFIG_HOME: join(file, 'x') } }),
+      1,
+      /environment variable XDG_CONFIG_HOME=.*a part of the path is a file/,
+    );
   });
 
   it('a [providers.docker] section needs no backend', async () => {
@@ -217,5 +241,3 @@ describe('completion', () => {
     expect(after.stdout.split('\n')).not.toContain('sh');
   });
 });
-
-

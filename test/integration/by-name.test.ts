@@ -13,7 +13,10 @@ afterAll(() => sb.cleanup());
 
 /** The docker command lines `mng -v` printed, in order. */
 function dockerCalls(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => l.startsWith('+ docker ')).map((l) => l.slice(2));
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('+ docker '))
+    .map((l) => l.slice(2));
 }
 
 /** Another machine (or a wiped data folder): the same daemon and prefix, a data folder with no records. */
@@ -104,7 +107,11 @@ describe('a record that is out of date', () => {
   it('the container is gone: stop, start and snapshot say there is no such agent (the lookup), exit 1', async () => {
     await sb.create('gone');
     await docker(['rm', '-f', sb.container('gone')]);
-    for (const cmd of [['stop', 'gone'], ['start', 'gone'], ['snapshot', 'create', 'gone']]) {
+    for (const cmd of [
+      ['stop', 'gone'],
+      ['start', 'gone'],
+      ['snapshot', 'create', 'gone'],
+    ]) {
       expectFailure(await sb.mng(cmd), 1, /no agent named 'gone'/);
     }
   });
@@ -131,7 +138,9 @@ describe('several providers: a name may be on more than one', () => {
     const two = new Sandbox('byname2');
     try {
       await two.create('multi');
-      two.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${two.baseImage}"\n\n[providers.other]\nbackend = "docker"\ndefault_image = "${two.baseImage}"\n`);
+      two.writeConfig(
+        `[providers.docker]\nbackend = "docker"\ndefault_image = "${two.baseImage}"\n\n[providers.other]\nbackend = "docker"\ndefault_image = "${two.baseImage}"\n`,
+      );
       const r = await two.mng(['-v', 'stop', 'multi']);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(dockerCalls(r.stderr)[0]).toBe(`docker container inspect ${two.container('multi')}`);

@@ -32,7 +32,11 @@ describe('list', () => {
       const lines = r.stdout.trim().split('\n');
       expect(lines[0]).toMatch(/^NAME\s+STATE\s+IDLE\s+PROVIDER\s+IMAGE\s+SSH\s+CREATED\s+TAGS$/);
       expect(lines).toHaveLength(3);
-      expect(lines[1]).toMatch(new RegExp(`^one\\s+running\\s+idle \\d+s of 800s \\((boot|ssh)\\)\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+root@127\\.0\\.0\\.1:\\d+\\s+\\d+s ago\\s+-$`));
+      expect(lines[1]).toMatch(
+        new RegExp(
+          `^one\\s+running\\s+idle \\d+s of 800s \\((boot|ssh)\\)\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+root@127\\.0\\.0\\.1:\\d+\\s+\\d+s ago\\s+-$`,
+        ),
+      );
       expect(r.stdout).not.toMatch(/\x1b\[/); // no colour when not on a terminal
     });
 
@@ -44,12 +48,20 @@ describe('list', () => {
       const two = agents[1];
       const c = await inspectContainer(sb.container('two'));
       expect(two).toMatchObject({
-        state: 'running', provider: 'docker', image: sb.baseImage, tags: {}, container_id: c.Id,
-        container_name: sb.container('two'), agent_command: 'sleep 100000', exit_code: null,
+        state: 'running',
+        provider: 'docker',
+        image: sb.baseImage,
+        tags: {},
+        container_id: c.Id,
+        container_name: sb.container('two'),
+        agent_command: 'sleep 100000',
+        exit_code: null,
       });
       expect(Date.parse(two.created_at)).toBeGreaterThan(Date.now() - 600_000);
       expect(two.ssh.port).toBe(Number(c.NetworkSettings.Ports['22/tcp'][0].HostPort));
-      const pasted = await execa('sh', ['-c', `${two.ssh.command} -o BatchMode=yes cat /proc/1/comm`], { reject: false });
+      const pasted = await execa('sh', ['-c', `${two.ssh.command} -o BatchMode=yes cat /proc/1/comm`], {
+        reject: false,
+      });
       expect(pasted.exitCode, pasted.stderr).toBe(0);
       expect(pasted.stdout.trim()).toBe('docker-init');
     });
@@ -63,7 +75,8 @@ describe('list', () => {
     it('stops quietly when its reader goes away (mng list | head), as any Unix tool', async () => {
       // `true` has exited long before mng writes: every write meets a closed pipe (EPIPE).
       const r = await execa('bash', ['-c', `set -o pipefail; "${MNG_BIN}" list --format jsonl | true`], {
-        env: { ...sb.env, PATH: process.env.PATH ?? '' }, reject: false,
+        env: { ...sb.env, PATH: process.env.PATH ?? '' },
+        reject: false,
       });
       expect(r.stderr).toBe('');
       expect(r.exitCode).toBe(0); // pipefail: mng's own exit code
@@ -83,10 +96,20 @@ describe('list', () => {
       const one = await inspectContainer(sb.container('one'));
       const names = Array.from({ length: 58 }, (_, i) => `many${String(i).padStart(2, '0')}`);
       for (let i = 0; i < names.length; i += 10) {
-        await Promise.all(names.slice(i, i + 10).map((n, j) => {
-          const labels = { ...one.Config.Labels, 'mng.name': n, 'mng.id': `feed${String(i + j).padStart(12, '0')}` };
-          return docker(['create', '--name', sb.container(n), ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), '--entrypoint', 'true', one.Image]);
-        }));
+        await Promise.all(
+          names.slice(i, i + 10).map((n, j) => {
+            const labels = { ...one.Config.Labels, 'mng.name': n, 'mng.id': `feed${String(i + j).padStart(12, '0')}` };
+            return docker([
+              'create',
+              '--name',
+              sb.container(n),
+              ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+              '--entrypoint',
+              'true',
+              one.Image,
+            ]);
+          }),
+        );
       }
       try {
         const r = await sb.mng(['-v', 'list', '--format', 'json']);
@@ -119,12 +142,15 @@ describe('exec', () => {
   });
 
   it('passes piped stdin and keeps each argument whole', async () => {
-    const r = await sb.mng(['exec', 'ex', '--', 'sh', '-c', 'tr a-z A-Z; printf "[%s]" "$0" "$1"', 'a b', "it's $HOME"], { input: 'piped text\n' });
+    const r = await sb.mng(
+      ['exec', 'ex', '--', 'sh', '-c', 'tr a-z A-Z; printf "[%s]" "$0" "$1"', 'a b', "it's $HOME"],
+      { input: 'piped text\n' },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe("PIPED TEXT\n[a b][it's $HOME]");
   });
 
-  it('reports a missing command with the shell\'s exit code', async () => {
+  it("reports a missing command with the shell's exit code", async () => {
     const r = await sb.mng(['exec', 'ex', '--', 'no-such-program']);
     expect(r.exitCode).toBe(127);
   });
@@ -137,19 +163,34 @@ describe('exec', () => {
 describe('connect', () => {
   beforeAll(() => sb.create('con'));
 
-  it('attaches to the agent\'s tmux session on a terminal, and detaching returns with exit 0', async () => {
+  it("attaches to the agent's tmux session on a terminal, and detaching returns with exit 0", async () => {
     // A local tmux plays the user's terminal.
     const session = `${sb.prefix}term`;
     const socket = join(sb.dir, 'tmux.sock');
-    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
     const status = join(sb.dir, 'connect-status');
-    await execa('tmux', ['-S', socket, 'new-session', '-d', '-s', session, '-x', '120', '-y', '40',
-      `env ${envs} ${MNG_BIN} connect con; echo $? > ${status}; sleep 60`]);
+    await execa('tmux', [
+      '-S',
+      socket,
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '120',
+      '-y',
+      '40',
+      `env ${envs} ${MNG_BIN} connect con; echo $? > ${status}; sleep 60`,
+    ]);
     try {
       let clients = '';
       for (let i = 0; i < 100 && !clients.trim(); i++) {
         await new Promise((r) => setTimeout(r, 200));
-        clients = (await sb.mng(['exec', 'con', '--', 'tmux', 'list-clients', '-t', 'agent', '-F', '#{client_termname}'])).stdout;
+        clients = (
+          await sb.mng(['exec', 'con', '--', 'tmux', 'list-clients', '-t', 'agent', '-F', '#{client_termname}'])
+        ).stdout;
       }
       expect(clients.trim()).toBe('xterm-256color');
       // Type into the agent's shell through the whole chain, then detach with the tmux prefix key.
@@ -164,7 +205,13 @@ describe('connect', () => {
       let code = '';
       for (let i = 0; i < 50 && !code; i++) {
         await new Promise((r) => setTimeout(r, 200));
-        code = (() => { try { return readFileSync(status, 'utf8').trim(); } catch { return ''; } })();
+        code = (() => {
+          try {
+            return readFileSync(status, 'utf8').trim();
+          } catch {
+            return '';
+          }
+        })();
       }
       expect(code).toBe('0');
       const after = await sb.mng(['exec', 'con', '--', 'tmux', 'list-clients', '-t', 'agent']);
@@ -193,7 +240,7 @@ describe('destroy', () => {
     expect(existsSync(entry)).toBe(false);
   });
 
-  it('of several names removes each one\'s snapshots and no other host\'s', async () => {
+  it("of several names removes each one's snapshots and no other host's", async () => {
     await sb.create('multi1');
     await sb.create('multi2');
     await sb.create('bystander');
@@ -205,7 +252,13 @@ describe('destroy', () => {
     expect(r.stdout).toBe('multi1\nmulti2\n');
     expect(r.stderr).toMatch(/Removed 1 snapshot of 'multi1'/);
     expect(r.stderr).not.toMatch(/multi2'/);
-    const left = await docker(['images', '--format', '{{.Repository}}', '--filter', `reference=mng-snapshot/${sb.prefix}*`]);
+    const left = await docker([
+      'images',
+      '--format',
+      '{{.Repository}}',
+      '--filter',
+      `reference=mng-snapshot/${sb.prefix}*`,
+    ]);
     expect(left.stdout.split('\n').filter(Boolean)).toEqual([`mng-snapshot/${sb.container('bystander')}`]);
     expect(await containerExists(sb.container('bystander'))).toBe(true);
   });
@@ -223,7 +276,11 @@ describe('destroy', () => {
 });
 
 describe('names that do not exist', () => {
-  for (const cmd of [['exec', 'ghost', '--', 'true'], ['destroy', 'ghost', '--force'], ['connect', 'ghost']]) {
+  for (const cmd of [
+    ['exec', 'ghost', '--', 'true'],
+    ['destroy', 'ghost', '--force'],
+    ['connect', 'ghost'],
+  ]) {
     it(`mng ${cmd[0]} says there is no such agent`, async () => {
       expectFailure(await sb.mng(cmd), 1, /no agent named 'ghost'.*mng list/);
     });

@@ -18,7 +18,12 @@ describe('mng create on the local daemon', () => {
   });
 
   it('prints one JSON object with name, container id, provider and ssh endpoint', async () => {
-    expect(json).toMatchObject({ name: 'alpha', provider: 'docker', state: 'running', container_name: sb.container('alpha') });
+    expect(json).toMatchObject({
+      name: 'alpha',
+      provider: 'docker',
+      state: 'running',
+      container_name: sb.container('alpha'),
+    });
     expect(json.container_id).toMatch(/^[0-9a-f]{64}$/);
     expect(json.ssh).toMatchObject({ user: 'root', host: '127.0.0.1' });
     expect(json.ssh.port).toBeGreaterThan(0);
@@ -49,22 +54,26 @@ describe('mng create on the local daemon', () => {
     expect(r.stdout.trim()).toBe('agent');
   });
 
-  it('answers plain ssh with mng\'s key, checking the host key strictly', async () => {
+  it("answers plain ssh with mng's key, checking the host key strictly", async () => {
     const ok = await execa('ssh', sb.sshArgs('alpha', ['cat', '/etc/hostname']), { reject: false });
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(json.container_id.startsWith(ok.stdout.trim())).toBe(true);
     // The same connection with an empty known_hosts must be refused: the key is pinned, never trusted on first use.
     const empty = join(sb.dir, 'empty_known_hosts');
     await execa('touch', [empty]);
-    const refused = await execa('ssh', ['-o', `UserKnownHostsFile=${empty}`, ...sb.sshArgs('alpha', ['true'])], { reject: false });
+    const refused = await execa('ssh', ['-o', `UserKnownHostsFile=${empty}`, ...sb.sshArgs('alpha', ['true'])], {
+      reject: false,
+    });
     expect(refused.exitCode).toBe(255);
     expect(refused.stderr).toMatch(/Host key verification failed|No ED25519 host key is known/);
   });
 
-  it('keeps the client key private in the data directory, and pins the host\'s own key under its alias', () => {
+  it("keeps the client key private in the data directory, and pins the host's own key under its alias", () => {
     expect(statSync(join(sb.dataDir, 'keys/client/id_ed25519')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(sb.dataDir, 'keys/host'))).toBe(false);
-    expect(readFileSync(join(sb.dataDir, 'hosts', sb.container('alpha'), 'known_hosts'), 'utf8')).toMatch(new RegExp(`^${sb.container('alpha')} ssh-ed25519 \\S+\\n$`));
+    expect(readFileSync(join(sb.dataDir, 'hosts', sb.container('alpha'), 'known_hosts'), 'utf8')).toMatch(
+      new RegExp(`^${sb.container('alpha')} ssh-ed25519 \\S+\\n$`),
+    );
   });
 
   it('stops quickly and cleanly: PID 1 exits 0 on SIGTERM', async () => {

@@ -5,7 +5,6 @@ import { cleanDaemon2, d2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/
 import { docker } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
-
 const sb = new Sandbox('dctx');
 // The docker CLI's config (and so its contexts) in the sandbox: `docker context use` would change the user's.
 const dockerConfig = join(sb.dir, 'docker-config');
@@ -15,7 +14,9 @@ const ctxEnv = { DOCKER_CONFIG: dockerConfig, DOCKER_CONTEXT: context };
 
 beforeAll(async () => {
   await loadRunImagesIntoDaemon2(sb, 'warm');
-  await docker(['context', 'create', context, '--docker', `host=${DAEMON2}`], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } as Record<string, string> });
+  await docker(['context', 'create', context, '--docker', `host=${DAEMON2}`], {
+    env: { ...process.env, DOCKER_CONFIG: dockerConfig } as Record<string, string>,
+  });
 });
 afterAll(async () => {
   await cleanDaemon2(sb);
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('host = "" with a docker context', () => {
-  it('creates on the context\'s daemon and reaches sshd through it, not through this machine\'s loopback', async () => {
+  it("creates on the context's daemon and reaches sshd through it, not through this machine's loopback", async () => {
     const r = await sb.mng(['create', 'inctx', '--no-connect', '--format', 'json'], { env: ctxEnv });
     expect(r.exitCode, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);

@@ -20,7 +20,10 @@ async function recordingDocker(tag: string): Promise<{ bin: string; seen: string
   mkdirSync(bin, { recursive: true });
   const seen = join(sb.dir, `docker-saw-${tag}`);
   const realDocker = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
-  writeFileSync(join(bin, 'docker'), `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`);
+  writeFileSync(
+    join(bin, 'docker'),
+    `#!/bin/sh\nprintf '%s|%s' "\${NODE_EXTRA_CA_CERTS-unset}" "\${MNG_NODE_EXTRA_CA_CERTS-unset}" > '${seen}'\nexec '${realDocker}' "$@"\n`,
+  );
   chmodSync(join(bin, 'docker'), 0o755);
   return { bin, seen };
 }
@@ -32,13 +35,18 @@ describe('the entry point', () => {
     expect(direct.stdout).toMatch(/^\d+\.\d+\.\d+$/);
     expect(direct.stderr).toBe('');
     // The same file through plain `node`: Node reads the variable and warns, so the check above can fail.
-    const viaNode = await execa(process.execPath, [MNG_BIN, '--version'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA }, reject: false });
+    const viaNode = await execa(process.execPath, [MNG_BIN, '--version'], {
+      env: { NODE_EXTRA_CA_CERTS: MISSING_CA },
+      reject: false,
+    });
     expect(viaNode.stderr).toMatch(/extra certs/i);
   });
 
   it('gives NODE_EXTRA_CA_CERTS back to what mng runs (here the real docker, through a recording wrapper on PATH)', async () => {
     const { bin, seen } = await recordingDocker('one');
-    const r = await sb.mng(['list', '--format', 'json'], { env: { NODE_EXTRA_CA_CERTS: MISSING_CA, PATH: `${bin}:${process.env.PATH}` } });
+    const r = await sb.mng(['list', '--format', 'json'], {
+      env: { NODE_EXTRA_CA_CERTS: MISSING_CA, PATH: `${bin}:${process.env.PATH}` },
+    });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).not.toMatch(/extra certs/i);
     expect(readFileSync(seen, 'utf8')).toBe(`${MISSING_CA}|unset`);
@@ -73,17 +81,28 @@ describe('the build', () => {
 
   it('runs as CommonJS, and a list loads none of the Node modules it does not call (ESM loader, assert, crypto, v8)', async () => {
     const probe = join(sb.dir, 'module-probe.cjs');
-    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeSync(2, '\\nloaded: ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n`);
-    const r = await execa(process.execPath, ['-r', probe, MNG_BIN, 'list', '--format', 'json'], { env: sb.env, reject: false });
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeSync(2, '\\nloaded: ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n`,
+    );
+    const r = await execa(process.execPath, ['-r', probe, MNG_BIN, 'list', '--format', 'json'], {
+      env: sb.env,
+      reject: false,
+    });
     expect(r.exitCode).toBe(0);
     const loaded: string[] = JSON.parse(/^loaded: (.*)$/m.exec(r.stderr)?.[1] ?? '[]');
     expect(loaded).toContain('NativeModule child_process'); // the probe sees what mng loaded
-    for (const m of ['NativeModule internal/modules/esm/module_job', 'NativeModule assert', 'NativeModule crypto', 'NativeModule v8']) {
+    for (const m of [
+      'NativeModule internal/modules/esm/module_job',
+      'NativeModule assert',
+      'NativeModule crypto',
+      'NativeModule v8',
+    ]) {
       expect(loaded).not.toContain(m);
     }
   });
 
-  it('renders a command\'s help, which measures text with string-width (loaded on first use)', async () => {
+  it("renders a command's help, which measures text with string-width (loaded on first use)", async () => {
     const r = await execa(MNG_BIN, ['create', '--help'], { reject: false });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/--dry-run/);

@@ -20,7 +20,9 @@ async function expectNoContainers(...names: string[]) {
 describe('bad input', () => {
   for (const name of ['../x', 'a b', '-x', 'x'.repeat(64), '']) {
     it(`rejects the name ${JSON.stringify(name.length > 20 ? `${name.slice(0, 5)}…(${name.length})` : name)} as a usage error`, async () => {
-      const r = await sb.mng(name.startsWith('-') ? ['create', '--no-connect', '--', name] : ['create', name, '--no-connect']);
+      const r = await sb.mng(
+        name.startsWith('-') ? ['create', '--no-connect', '--', name] : ['create', name, '--no-connect'],
+      );
       if (name.startsWith('-')) {
         // `mng create -- -x` gives -x as an agent argument without an agent: still a usage error, nothing created.
         expectFailure(r, 2, /arguments after -- are for AGENT, but no AGENT was given/);
@@ -58,7 +60,8 @@ describe('environment faults', () => {
     const bin = join(sb.dir, 'bin-no-docker');
     mkdirSync(bin, { recursive: true });
     symlinkSync(process.execPath, join(bin, 'node'));
-    for (const tool of ['ssh-keygen', 'ssh']) symlinkSync((await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim(), join(bin, tool));
+    for (const tool of ['ssh-keygen', 'ssh'])
+      symlinkSync((await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim(), join(bin, tool));
     const r = await sb.mng(['create', 'nodocker', '--no-connect'], { env: { PATH: bin } });
     expectFailure(r, 1, /'docker' was not found on PATH/);
     expectFailure(await sb.mng(['list'], { env: { PATH: bin } }), 1, /'docker' was not found on PATH/);
@@ -66,7 +69,11 @@ describe('environment faults', () => {
 
   it('says so when the daemon cannot be reached', async () => {
     const env = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
-    expectFailure(await sb.mng(['create', 'down', '--no-connect'], { env }), 1, /cannot reach the Docker daemon of provider 'docker' \(tcp:\/\/127\.0\.0\.1:1\)/);
+    expectFailure(
+      await sb.mng(['create', 'down', '--no-connect'], { env }),
+      1,
+      /cannot reach the Docker daemon of provider 'docker' \(tcp:\/\/127\.0\.0\.1:1\)/,
+    );
     expectFailure(await sb.mng(['list'], { env }), 1, /cannot reach the Docker daemon/);
     expectFailure(await sb.mng(['exec', 'down', '--', 'true'], { env }), 1, /cannot reach the Docker daemon/);
     expectFailure(await sb.mng(['destroy', 'down', '--force'], { env }), 1, /cannot reach the Docker daemon/);
@@ -77,7 +84,11 @@ describe('environment faults', () => {
     sb.useImage(image);
     try {
       const r = await sb.mng(['create', 'noimage', '--no-connect']);
-      expectFailure(r, 1, new RegExp(`image '${image}' is not on the daemon of provider 'docker' and could not be pulled`));
+      expectFailure(
+        r,
+        1,
+        new RegExp(`image '${image}' is not on the daemon of provider 'docker' and could not be pulled`),
+      );
       await expectNoContainers();
     } finally {
       sb.useImage();
@@ -91,7 +102,17 @@ describe('sshd that never comes up', () => {
   beforeAll(async () => {
     for (const mode of ['exit', 'hang'] as const) {
       images[mode] = `mngtest-${sb.runId}-sshd-${mode}:latest`;
-      await docker(['build', '-q', '-t', images[mode], '--build-arg', `BASE=${sb.baseImage}`, '--build-arg', `MODE=${mode}`, fixture]);
+      await docker([
+        'build',
+        '-q',
+        '-t',
+        images[mode],
+        '--build-arg',
+        `BASE=${sb.baseImage}`,
+        '--build-arg',
+        `MODE=${mode}`,
+        fixture,
+      ]);
     }
   });
   afterAll(async () => {
@@ -103,7 +124,11 @@ describe('sshd that never comes up', () => {
   it('fails at once when sshd exits, naming the step, and removes the container', async () => {
     useImage(images.exit);
     const r = await sb.mng(['create', 'sshdexit', '--no-connect']);
-    expectFailure(r, 1, /sshd did not start in container '.*sshdexit' \(step: (start|wait for ssh)\): the container exited with code 1/);
+    expectFailure(
+      r,
+      1,
+      /sshd did not start in container '.*sshdexit' \(step: (start|wait for ssh)\): the container exited with code 1/,
+    );
     await expectNoContainers();
   });
 
@@ -133,7 +158,7 @@ describe('sshd that never comes up', () => {
 });
 
 describe('agent commands', () => {
-  it('fails the create when AGENT is not on the image\'s PATH, and removes the container', async () => {
+  it("fails the create when AGENT is not on the image's PATH, and removes the container", async () => {
     const r = await sb.mng(['create', 'noagent', 'no-such-agent', '--no-connect']);
     expectFailure(r, 1, /agent command 'no-such-agent' is not on the PATH of image/);
     await expectNoContainers();
@@ -151,7 +176,17 @@ describe('agent commands', () => {
 
   it('runs AGENT with the arguments after --, in tmux', async () => {
     await sb.create('sleeper', ['sleep', '--', '100000']);
-    const pane = await sb.mng(['exec', 'sleeper', '--', 'tmux', 'display-message', '-p', '-t', 'agent', '#{pane_dead} #{pane_pid}']);
+    const pane = await sb.mng([
+      'exec',
+      'sleeper',
+      '--',
+      'tmux',
+      'display-message',
+      '-p',
+      '-t',
+      'agent',
+      '#{pane_dead} #{pane_pid}',
+    ]);
     const [dead, panePid] = pane.stdout.trim().split(' ');
     expect(dead).toBe('0');
     // The agent runs as a child of the pane's wrapper shell, with its arguments intact.
@@ -160,7 +195,11 @@ describe('agent commands', () => {
   });
 
   it('rejects AGENT together with --agent-cmd, and arguments without AGENT', async () => {
-    expectFailure(await sb.mng(['create', 'both', 'bash', '--agent-cmd', 'top', '--no-connect']), 2, /either as AGENT or with --agent-cmd/);
+    expectFailure(
+      await sb.mng(['create', 'both', 'bash', '--agent-cmd', 'top', '--no-connect']),
+      2,
+      /either as AGENT or with --agent-cmd/,
+    );
     expectFailure(await sb.mng(['create', 'noag', '--no-connect', '--', '-l']), 2, /no AGENT was given/);
     await expectNoContainers('both', 'noag');
   });
@@ -173,13 +212,17 @@ describe('a host port the other daemon took (two daemons hand out ports from one
     const bin = join(sb.dir, startFails ? 'bin-port-taken-always' : 'bin-port-taken-once');
     mkdirSync(bin, { recursive: true });
     const taken = `echo 'docker: Error response from daemon: driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:40000 failed: port is already allocated.' >&2; exit 125`;
-    writeFileSync(join(bin, 'docker'), [
-      '#!/bin/sh',
-      `if [ "$1" = run ] && [ "$2" = --detach ]; then shift 2; ${real} create "$@" >/dev/null || exit $?; ${taken}; fi`,
-      startFails ? `if [ "$1" = start ]; then ${taken}; fi` : '',
-      `exec ${real} "$@"`,
-      '',
-    ].join('\n'), { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'docker'),
+      [
+        '#!/bin/sh',
+        `if [ "$1" = run ] && [ "$2" = --detach ]; then shift 2; ${real} create "$@" >/dev/null || exit $?; ${taken}; fi`,
+        startFails ? `if [ "$1" = start ]; then ${taken}; fi` : '',
+        `exec ${real} "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
     return { PATH: `${bin}:${process.env.PATH}` };
   }
 
@@ -192,7 +235,7 @@ describe('a host port the other daemon took (two daemons hand out ports from one
     expect(ex.stdout).toBe('ok\n');
   });
 
-  it('when no start gets a port: docker\'s error, and the container is removed', async () => {
+  it("when no start gets a port: docker's error, and the container is removed", async () => {
     const r = await sb.mng(['-v', 'create', 'portgone', '--no-connect'], { env: await portTakenDocker(true) });
     expectFailure(r, 1, /docker start failed \(exit 125\): .*port is already allocated/);
     expect(r.stderr.match(/^\+ docker start /gm)).toHaveLength(4);

@@ -12,7 +12,16 @@ afterAll(async () => {
   await sb.cleanup();
 });
 
-const labels = (name: string) => ['--label', `mng.id=${name}0000000000`, '--label', `mng.prefix=${sb.prefix}`, '--label', `mng.name=${name}`, '--label', 'mng.provider=docker'];
+const labels = (name: string) => [
+  '--label',
+  `mng.id=${name}0000000000`,
+  '--label',
+  `mng.prefix=${sb.prefix}`,
+  '--label',
+  `mng.name=${name}`,
+  '--label',
+  'mng.provider=docker',
+];
 
 beforeAll(async () => {
   await Promise.all([sb.create('keep'), sb.create('idle'), sb.create('lost'), sb.create('gone')]);
@@ -29,13 +38,29 @@ beforeAll(async () => {
   // A host whose container went away without mng: its ssh entry and snapshot stay behind.
   const snap = await sb.mng(['snapshot', 'create', 'gone']);
   expect(snap.exitCode, snap.stderr).toBe(0);
-  snapshotRef = (await docker(['images', '--filter', `label=mng.snapshot.prefix=${sb.prefix}`, '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim();
+  snapshotRef = (
+    await docker([
+      'images',
+      '--filter',
+      `label=mng.snapshot.prefix=${sb.prefix}`,
+      '--format',
+      '{{.Repository}}:{{.Tag}}',
+    ])
+  ).stdout.trim();
   expect(snapshotRef).toMatch(new RegExp(`^mng-snapshot/${sb.container('gone')}:`));
   await docker(['rm', '-f', sb.container('gone')]);
   // A shared-connection socket whose ssh master was killed: nothing answers on it.
   mkdirSync(join(sb.dataDir, 'sockets'), { recursive: true, mode: 0o700 });
   // (a process listening on it is killed, as a master can be: the socket file stays, and nothing answers on it)
-  await execa(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))", deadSocket], { reject: false });
+  await execa(
+    process.execPath,
+    [
+      '-e',
+      "require('net').createServer().listen(process.argv[1], () => process.kill(process.pid, 'SIGKILL'))",
+      deadSocket,
+    ],
+    { reject: false },
+  );
 });
 
 const entry = (name: string) => join(sb.dataDir, 'hosts', sb.container(name));
@@ -50,13 +75,19 @@ describe('gc', () => {
     expect(ours(young.stdout).join('\n')).not.toMatch(/killed|bb22cc/);
     const r = await sb.mng(['gc', '--dry-run', '--older-than', '0']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(ours(r.stdout).sort()).toEqual([
-      `would remove container ${sb.container('keep')}.new-bb22cc (provider docker): a replacement of ${sb.container('keep')} left behind by an interrupted start --snapshot`,
-      `would remove container ${sb.container('killed')} (provider docker): never started: left behind by an interrupted create`,
-      `would remove ssh-entry ${sb.container('gone')}: ssh config entry and pinned host key of a host that no longer exists`,
-      `would rename container ${sb.container('lost')}.new-dd33ee to ${sb.container('lost')} (provider docker): the host, left under its temporary name by an interrupted start --snapshot`,
-    ].sort());
-    expect(r.stderr).toMatch(new RegExp(`snapshot mng-snapshot/${sb.container('gone')}:\\S+: snapshot of agent 'gone', which no longer exists \\(kept`));
+    expect(ours(r.stdout).sort()).toEqual(
+      [
+        `would remove container ${sb.container('keep')}.new-bb22cc (provider docker): a replacement of ${sb.container('keep')} left behind by an interrupted start --snapshot`,
+        `would remove container ${sb.container('killed')} (provider docker): never started: left behind by an interrupted create`,
+        `would remove ssh-entry ${sb.container('gone')}: ssh config entry and pinned host key of a host that no longer exists`,
+        `would rename container ${sb.container('lost')}.new-dd33ee to ${sb.container('lost')} (provider docker): the host, left under its temporary name by an interrupted start --snapshot`,
+      ].sort(),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `snapshot mng-snapshot/${sb.container('gone')}:\\S+: snapshot of agent 'gone', which no longer exists \\(kept`,
+      ),
+    );
     expect(await containerExists(sb.container('killed'))).toBe(true);
     expect(await containerExists(`${sb.container('lost')}.new-dd33ee`)).toBe(true);
     expect(existsSync(entry('gone'))).toBe(true);
@@ -68,13 +99,15 @@ describe('gc', () => {
     const r = await sb.mng(['gc', '--older-than', '0', '--format', 'json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const actions = JSON.parse(r.stdout).actions.filter((a: any) => a.ref.includes(sb.prefix));
-    expect(actions.map((a: any) => `${a.op} ${a.kind} ${a.ref}`).sort()).toEqual([
-      `keep snapshot ${snapshotRef}`,
-      `remove container ${sb.container('keep')}.new-bb22cc`,
-      `remove container ${sb.container('killed')}`,
-      `remove ssh-entry ${sb.container('gone')}`,
-      `rename container ${sb.container('lost')}.new-dd33ee`,
-    ].sort());
+    expect(actions.map((a: any) => `${a.op} ${a.kind} ${a.ref}`).sort()).toEqual(
+      [
+        `keep snapshot ${snapshotRef}`,
+        `remove container ${sb.container('keep')}.new-bb22cc`,
+        `remove container ${sb.container('killed')}`,
+        `remove ssh-entry ${sb.container('gone')}`,
+        `rename container ${sb.container('lost')}.new-dd33ee`,
+      ].sort(),
+    );
     expect(actions.every((a: any) => a.error === null)).toBe(true);
     expect(await containerExists(sb.container('killed'))).toBe(false);
     expect(await containerExists(`${sb.container('keep')}.new-bb22cc`)).toBe(false);
@@ -96,7 +129,9 @@ describe('gc', () => {
   it('--snapshots removes snapshots of hosts that are gone; a second run finds nothing of ours', async () => {
     const r = await sb.mng(['gc', '--snapshots', '--provider', 'docker']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(ours(r.stdout)).toEqual([`removed snapshot ${snapshotRef} (provider docker): snapshot of agent 'gone', which no longer exists`]);
+    expect(ours(r.stdout)).toEqual([
+      `removed snapshot ${snapshotRef} (provider docker): snapshot of agent 'gone', which no longer exists`,
+    ]);
     expect(await imageExists(snapshotRef)).toBe(false);
     const again = await sb.mng(['gc', '--dry-run', '--older-than', '0', '--snapshots']);
     expect(ours(again.stdout)).toEqual([]);

@@ -41,7 +41,8 @@ async function waitStopped(name: string, ms: number): Promise<{ agent: any; samp
  */
 async function expectStoppedInTime(name: string, samples: any[]): Promise<void> {
   const c = await inspectContainer(sb.container(name));
-  const last = samples.length > 0 ? Date.parse(samples[samples.length - 1].last_activity_at) : Date.parse(c.State.StartedAt);
+  const last =
+    samples.length > 0 ? Date.parse(samples[samples.length - 1].last_activity_at) : Date.parse(c.State.StartedAt);
   const idleFor = (Date.parse(c.State.FinishedAt) - last) / 1000;
   expect(idleFor).toBeGreaterThanOrEqual(TIMEOUT - 1);
   expect(idleFor).toBeLessThanOrEqual(TIMEOUT + INTERVAL + 1);
@@ -75,7 +76,9 @@ describe.concurrent('idle timeout', () => {
     const left = samples.map((s) => Date.parse(s.stops_at) - s.seenAt);
     expect(left[left.length - 1]).toBeLessThan(left[0]);
     // boot, or the ssh handshake of create itself if a check saw it
-    expect(samples.every((s) => s.idle_timeout_seconds === TIMEOUT && /^(boot|ssh)$/.test(s.last_activity_source))).toBe(true);
+    expect(
+      samples.every((s) => s.idle_timeout_seconds === TIMEOUT && /^(boot|ssh)$/.test(s.last_activity_source)),
+    ).toBe(true);
     const human = await sb.mng(['list']);
     expect(human.stdout).toMatch(/quiet\s+stopped \(idle\)\s+-/);
 
@@ -119,7 +122,10 @@ describe.concurrent('idle timeout', () => {
 
   it('a silent agent holding an established outbound TCP connection keeps the host up', async () => {
     // The agent waits for an address, connects, then prints nothing and uses no CPU (like an agent waiting for its model).
-    await createIdle('tcp', ['--agent-cmd', 'bash -c \'until [ -s /tmp/target ]; do sleep 1; done; read a p < /tmp/target; exec 3<>/dev/tcp/$a/$p; exec sleep 3600\'']);
+    await createIdle('tcp', [
+      '--agent-cmd',
+      "bash -c 'until [ -s /tmp/target ]; do sleep 1; done; read a p < /tmp/target; exec 3<>/dev/tcp/$a/$p; exec sleep 3600'",
+    ]);
     const c = await inspectContainer(sb.container('tcp'));
     const gateway: string = c.NetworkSettings.Gateway;
     expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
@@ -144,8 +150,22 @@ describe.concurrent('idle timeout', () => {
     await createIdle('att');
     const session = `${sb.prefix}term`;
     const socket = join(sb.dir, 'tmux.sock');
-    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
-    await execa('tmux', ['-S', socket, 'new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env ${envs} ${MNG_BIN} connect att; sleep 60`]);
+    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
+    await execa('tmux', [
+      '-S',
+      socket,
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '120',
+      '-y',
+      '40',
+      `env ${envs} ${MNG_BIN} connect att; sleep 60`,
+    ]);
     try {
       await expectKeptRunning('att', /^(ssh|tmux)$/);
       const clients = await docker(['exec', sb.container('att'), 'tmux', 'list-clients', '-t', 'agent']);
@@ -162,7 +182,10 @@ describe.concurrent('idle timeout', () => {
 
   it('an agent computing without printing (its processes use CPU) keeps the host up', async () => {
     // a few percent of one CPU, no output, no connection
-    await createIdle('think', ['--agent-cmd', 'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.5; done']);
+    await createIdle('think', [
+      '--agent-cmd',
+      'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.5; done',
+    ]);
     await expectKeptRunning('think', 'cpu');
   });
 
@@ -184,7 +207,7 @@ describe.concurrent('idle timeout', () => {
     expectFailure(await sb.mng(['touch', 'tch']), 1, /agent 'tch' is not running.*mng start tch/);
   });
 
-  it('a write to the activity file by any user in the container (an agent\'s own hook) extends the timeout', async () => {
+  it("a write to the activity file by any user in the container (an agent's own hook) extends the timeout", async () => {
     await createIdle('hook');
     const end = Date.now() + (2 * TIMEOUT + 2) * 1000;
     while (Date.now() < end) {
@@ -200,7 +223,13 @@ describe.concurrent('idle timeout', () => {
     await sb.create('forever', ['--idle-timeout', '0']);
     await sleep((2 * TIMEOUT + 2) * 1000);
     const a = await agentJson('forever');
-    expect(a).toMatchObject({ state: 'running', idle_timeout_seconds: 0, stops_at: null, last_activity_at: null, last_activity_source: null });
+    expect(a).toMatchObject({
+      state: 'running',
+      idle_timeout_seconds: 0,
+      stops_at: null,
+      last_activity_at: null,
+      last_activity_source: null,
+    });
     expect((await sb.mng(['list'])).stdout).toMatch(/forever\s+running\s+never\s/);
     const c = await inspectContainer(sb.container('forever'));
     expect(c.Config.Healthcheck ?? null).toBeNull();
@@ -221,22 +250,37 @@ describe.concurrent('idle timeout', () => {
     await expectStoppedInTime('snap', samples);
   });
 
-  it.each([['5x'], ['-1'], ['1.5h'], ['never']])('--idle-timeout %s is a usage error naming the value, and creates nothing', async (value) => {
-    const name = `bad${value.replace(/\W/g, '')}`;
-    expectFailure(await sb.mng(['create', name, '--no-connect', '--idle-timeout', value]), 2, new RegExp(`--idle-timeout "${value.replace('.', '\\.')}"`));
-    expect(await containersNamed(sb.container(name))).toEqual([]);
-  });
+  it.each([['5x'], ['-1'], ['1.5h'], ['never']])(
+    '--idle-timeout %s is a usage error naming the value, and creates nothing',
+    async (value) => {
+      const name = `bad${value.replace(/\W/g, '')}`;
+      expectFailure(
+        await sb.mng(['create', name, '--no-connect', '--idle-timeout', value]),
+        2,
+        new RegExp(`--idle-timeout "${value.replace('.', '\\.')}"`),
+      );
+      expect(await containersNamed(sb.container(name))).toEqual([]);
+    },
+  );
 
-  it.each([['--health-cmd=true'], ['--no-healthcheck'], ['--health-interval=1s']])('-s %s is refused (the watcher uses the health check)', async (arg) => {
-    expectFailure(await sb.mng(['create', 'hc', '--no-connect', '-s', arg]), 2, /idle watcher uses docker's health check/);
-    expect(await containersNamed(sb.container('hc'))).toEqual([]);
-  });
+  it.each([['--health-cmd=true'], ['--no-healthcheck'], ['--health-interval=1s']])(
+    '-s %s is refused (the watcher uses the health check)',
+    async (arg) => {
+      expectFailure(
+        await sb.mng(['create', 'hc', '--no-connect', '-s', arg]),
+        2,
+        /idle watcher uses docker's health check/,
+      );
+      expect(await containersNamed(sb.container('hc'))).toEqual([]);
+    },
+  );
 });
 
 describe('default_idle_timeout in the config', () => {
   const cfg = new Sandbox('idlecfg');
   afterAll(() => cfg.cleanup());
-  const config = (value: string) => `[providers.docker]\nbackend = "docker"\ndefault_image = "${cfg.baseImage}"\ndefault_idle_timeout = ${value}\n`;
+  const config = (value: string) =>
+    `[providers.docker]\nbackend = "docker"\ndefault_image = "${cfg.baseImage}"\ndefault_idle_timeout = ${value}\n`;
 
   it('"2h" is what list shows', async () => {
     cfg.writeConfig(config('"2h"'));

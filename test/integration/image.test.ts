@@ -16,8 +16,11 @@ describe('image preparation', () => {
     sb.useImage(base);
   });
 
-  it('installs sshd and tmux once, in a derived image cached by the base image id, and adds mng\'s files on top', async () => {
-    const bare = await docker(['run', '--rm', '--entrypoint', 'sh', base, '-c', 'command -v tmux || test -x /usr/sbin/sshd'], { reject: false });
+  it("installs sshd and tmux once, in a derived image cached by the base image id, and adds mng's files on top", async () => {
+    const bare = await docker(
+      ['run', '--rm', '--entrypoint', 'sh', base, '-c', 'command -v tmux || test -x /usr/sbin/sshd'],
+      { reject: false },
+    );
     expect(bare.exitCode).not.toBe(0);
 
     const first = await sb.mng(['-v', 'create', 'first', '--no-connect']);
@@ -28,22 +31,41 @@ describe('image preparation', () => {
     const prepared = (await inspectContainer(sb.container('first'))).Config.Image;
     expect(prepared).toMatch(new RegExp(`^${tools}-[0-9a-f]{8}$`));
     // mng's files come from a build context folder that is gone again afterwards
-    const line = first.stderr.split('\n').find((l) => l.startsWith(`+ docker build --tag ${prepared} --label mng.prepared-from=${baseId} `));
+    const line = first.stderr
+      .split('\n')
+      .find((l) => l.startsWith(`+ docker build --tag ${prepared} --label mng.prepared-from=${baseId} `));
     const context = line?.split(' ').pop() ?? '';
     expect(context).toMatch(/mng-context-/);
     expect(existsSync(context)).toBe(false);
     for (const image of [tools, prepared]) {
-      const labels = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])).stdout);
+      const labels = JSON.parse(
+        (await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])).stdout,
+      );
       expect(labels['mng.prepared-from']).toBe(baseId);
     }
     // mng's fixed files are in the image, in a private /mng; nothing of one host is
     const files = await docker(['run', '--rm', '--entrypoint', 'sh', prepared, '-c', 'stat -c "%a %n" /mng /mng/*']);
     expect(files.stdout.trim().split('\n')).toEqual([
-      '700 /mng', '755 /mng/agent', '755 /mng/idle-health', '755 /mng/idle-watch', '755 /mng/init', '644 /mng/sshd_config', '755 /mng/start-agent', '644 /mng/tmux.conf',
+      '700 /mng',
+      '755 /mng/agent',
+      '755 /mng/idle-health',
+      '755 /mng/idle-watch',
+      '755 /mng/init',
+      '644 /mng/sshd_config',
+      '755 /mng/start-agent',
+      '644 /mng/tmux.conf',
     ]);
 
     // no host keys from the openssh-server package: they would be the same in every container
-    const pkgKeys = await docker(['run', '--rm', '--entrypoint', 'sh', prepared, '-c', 'ls /etc/ssh/ | grep -c "^ssh_host_" || true']);
+    const pkgKeys = await docker([
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      prepared,
+      '-c',
+      'ls /etc/ssh/ | grep -c "^ssh_host_" || true',
+    ]);
     expect(pkgKeys.stdout.trim()).toBe('0');
 
     const second = await sb.mng(['-v', 'create', 'second', '--no-connect']);

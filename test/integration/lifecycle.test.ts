@@ -58,7 +58,7 @@ describe('mng stop and mng start', () => {
     expect(r.stderr).toMatch(/agent 'life' is already stopped/);
   });
 
-  it('starts again: same files, the agent\'s tmux session back, ssh with strict host key checking on the new port', async () => {
+  it("starts again: same files, the agent's tmux session back, ssh with strict host key checking on the new port", async () => {
     const r = await sb.mng(['start', 'life']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('life\n');
@@ -169,8 +169,12 @@ describe('snapshots and start --snapshot', () => {
     expect(after.Image).toBe(JSON.parse((await docker(['image', 'inspect', first])).stdout)[0].Id);
     expect(await containersNamed(sb.container('snap'))).toEqual([sb.container('snap')]);
     // mng's labels are replayed exactly (same id, name, tags, start args...), and so are the start args themselves.
-    const mngLabels = (c: any) => Object.fromEntries(Object.entries(c.Config.Labels as Record<string, string>)
-      .filter(([k]) => k.startsWith('mng.') && !k.startsWith('mng.snapshot.')));
+    const mngLabels = (c: any) =>
+      Object.fromEntries(
+        Object.entries(c.Config.Labels as Record<string, string>).filter(
+          ([k]) => k.startsWith('mng.') && !k.startsWith('mng.snapshot.'),
+        ),
+      );
     expect(mngLabels(after)).toEqual(mngLabels(before));
     expect(after.Config.Labels['mng.id']).toBe(hostId);
     expect(after.Config.Labels['mng.tags']).toBe(before.Config.Labels['mng.tags']);
@@ -215,8 +219,16 @@ describe('snapshots and start --snapshot', () => {
     expect(theirs).toMatch(/^[0-9a-f]{12}$/);
     const before = await inspectContainer(sb.container('snap'));
 
-    expectFailure(await sb.mng(['start', 'snap', '--snapshot', theirs]), 1, /snapshot '[0-9a-f]{12}' belongs to agent 'other', not to 'snap'/);
-    expectFailure(await sb.mng(['start', 'snap', '--snapshot', 'feedfacecafe']), 1, /agent 'snap' has no snapshot 'feedfacecafe'/);
+    expectFailure(
+      await sb.mng(['start', 'snap', '--snapshot', theirs]),
+      1,
+      /snapshot '[0-9a-f]{12}' belongs to agent 'other', not to 'snap'/,
+    );
+    expectFailure(
+      await sb.mng(['start', 'snap', '--snapshot', 'feedfacecafe']),
+      1,
+      /agent 'snap' has no snapshot 'feedfacecafe'/,
+    );
     expectFailure(await sb.mng(['snapshot', 'destroy', 'snap', '--snapshot', theirs]), 1, /belongs to agent 'other'/);
 
     expect((await inspectContainer(sb.container('snap'))).Id).toBe(before.Id);
@@ -233,18 +245,24 @@ describe('snapshots and start --snapshot', () => {
   });
 
   it('snapshot destroy removes the named snapshots, keeps the one the host runs from', async () => {
-    expectFailure(await sb.mng(['snapshot', 'destroy', 'snap', '--snapshot', first]), 1, /is the image agent 'snap' runs from/);
+    expectFailure(
+      await sb.mng(['snapshot', 'destroy', 'snap', '--snapshot', first]),
+      1,
+      /is the image agent 'snap' runs from/,
+    );
     expect(await imageExists(first)).toBe(true);
     const r = await sb.mng(['snapshot', 'destroy', 'snap', '--snapshot', second]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe(`${second}\n`);
     expect(await imageExists(second)).toBe(false);
-    const left = JSON.parse((await sb.mng(['snapshot', 'list', 'snap', '--format', 'json'])).stdout).snapshots.map((s: any) => s.id);
+    const left = JSON.parse((await sb.mng(['snapshot', 'list', 'snap', '--format', 'json'])).stdout).snapshots.map(
+      (s: any) => s.id,
+    );
     expect(left).not.toContain(second);
     expect(left).toContain(first);
   });
 
-  it('destroy removes the host\'s snapshot images', async () => {
+  it("destroy removes the host's snapshot images", async () => {
     expect((await snapshotImages(hostId)).length).toBeGreaterThan(0);
     const r = await sb.mng(['destroy', 'snap', '--force']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -266,19 +284,20 @@ describe('snapshots and start --snapshot', () => {
 });
 
 describe('usage errors', () => {
-  it.each([
-    [['stop']],
-    [['start']],
-    [['snapshot', 'create']],
-    [['snapshot', 'list']],
-    [['snapshot', 'destroy']],
-  ])('mng %s without NAME: usage error, exit 2', async (args) => {
-    expectFailure(await sb.mng(args), 2, /Not enough non-option arguments/);
-  });
+  it.each([[['stop']], [['start']], [['snapshot', 'create']], [['snapshot', 'list']], [['snapshot', 'destroy']]])(
+    'mng %s without NAME: usage error, exit 2',
+    async (args) => {
+      expectFailure(await sb.mng(args), 2, /Not enough non-option arguments/);
+    },
+  );
 
   it('snapshot destroy without --snapshot or --all: exit 2, before looking anything up', async () => {
     expectFailure(await sb.mng(['snapshot', 'destroy', 'nobody']), 2, /--snapshot ID .* or --all/);
-    expectFailure(await sb.mng(['snapshot', 'destroy', 'nobody', '--all', '--snapshot', 'x']), 2, /either --snapshot or --all/);
+    expectFailure(
+      await sb.mng(['snapshot', 'destroy', 'nobody', '--all', '--snapshot', 'x']),
+      2,
+      /either --snapshot or --all/,
+    );
   });
 
   it('an option without its value, or a bad snapshot name: exit 2', async () => {
@@ -312,7 +331,9 @@ describe('start --snapshot of a host that publishes a fixed host port', () => {
         srv.close(() => resolve(p));
       });
     });
-    fx.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${fx.baseImage}"\ndefault_start_args = ["--publish=127.0.0.1:${port}:8080"]\n`);
+    fx.writeConfig(
+      `[providers.docker]\nbackend = "docker"\ndefault_image = "${fx.baseImage}"\ndefault_start_args = ["--publish=127.0.0.1:${port}:8080"]\n`,
+    );
     await fx.create('fixed');
   });
 

@@ -18,12 +18,24 @@ describe('npm pack and install', () => {
     // A copy of the sources without dist/, so the tarball's build comes from npm's own lifecycle (prepare), and the
     // worktree's dist/ (which other tests run) is never rebuilt under them.
     const src = join(work, 'src');
-    for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'CHANGELOG.md', 'bin', 'lib', 'scripts']) {
+    for (const f of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'README.md',
+      'CHANGELOG.md',
+      'bin',
+      'lib',
+      'scripts',
+    ]) {
       cpSync(join(ROOT, f), join(src, f), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
     expect(existsSync(join(src, 'dist'))).toBe(false);
-    const pack = await execa('npm', ['pack', '--pack-destination', work, '--loglevel=error'], { cwd: src, reject: false });
+    const pack = await execa('npm', ['pack', '--pack-destination', work, '--loglevel=error'], {
+      cwd: src,
+      reject: false,
+    });
     expect(pack.exitCode, pack.stderr).toBe(0);
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBeDefined();
@@ -34,7 +46,11 @@ describe('npm pack and install', () => {
     expect(listing.stdout).not.toMatch(/^package\/lib\//m);
 
     const prefix = join(work, 'prefix');
-    const install = await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!)], { reject: false });
+    const install = await execa(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!)],
+      { reject: false },
+    );
     expect(install.exitCode, install.stderr).toBe(0);
     const mng = join(prefix, 'bin', 'mng');
     const version = await execa(mng, ['--version'], { env: sb.env, reject: false });

@@ -19,7 +19,15 @@ let ready: string;
 
 /** The `mng-built:<host id>` tags of this run: each host's claim on the image built from its Dockerfile. */
 async function builtImages(): Promise<string[]> {
-  const r = await docker(['images', '--filter', 'reference=mng-built', '--filter', `label=mngtest.run=${sb.runId}`, '--format', '{{.Repository}}:{{.Tag}}']);
+  const r = await docker([
+    'images',
+    '--filter',
+    'reference=mng-built',
+    '--filter',
+    `label=mngtest.run=${sb.runId}`,
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+  ]);
   return [...new Set(r.stdout.split('\n').filter(Boolean))].sort();
 }
 
@@ -44,8 +52,10 @@ beforeAll(async () => {
 describe('mng create --dockerfile', () => {
   let builtForFirst: string;
 
-  it("builds ./Dockerfile with its folder as the context, streams the build, and prepares an image without sshd", async () => {
-    const r = await sb.mng(['create', 'plain', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)], { cwd: `${FIXTURES}/basic` });
+  it('builds ./Dockerfile with its folder as the context, streams the build, and prepares an image without sshd', async () => {
+    const r = await sb.mng(['create', 'plain', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)], {
+      cwd: `${FIXTURES}/basic`,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\| Step 3\/3 : COPY marker.txt \/marker.txt/);
     expect(r.stderr).toMatch(/Preparing image mng-built:[0-9a-f]{16}: installing openssh-server, tmux and git/);
@@ -57,22 +67,48 @@ describe('mng create --dockerfile', () => {
   });
 
   it('--dockerfile ./docker/Dockerfile --dockerfile-context .', async () => {
-    const r = await sb.mng(['create', 'ctx', '--no-connect', '--dockerfile', './docker/Dockerfile', '--dockerfile-context', '.', ...base(ready)], { cwd: `${FIXTURES}/context` });
+    const r = await sb.mng(
+      [
+        'create',
+        'ctx',
+        '--no-connect',
+        '--dockerfile',
+        './docker/Dockerfile',
+        '--dockerfile-context',
+        '.',
+        ...base(ready),
+      ],
+      { cwd: `${FIXTURES}/context` },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await sh('ctx', 'cat /hello.txt')).toBe('hello from the context folder');
   });
 
   it("without --dockerfile-context the context is the Dockerfile's folder: that build fails, leaving nothing", async () => {
     const before = await builtImages();
-    const r = await sb.mng(['create', 'noctx', '--no-connect', '--dockerfile', './docker/Dockerfile', ...base(ready)], { cwd: `${FIXTURES}/context` });
-    expectFailure(r, 1, /docker build of \S+\/context\/docker\/Dockerfile failed at step 3\/3 \(COPY hello.txt \/hello.txt\): .*hello.txt/);
+    const r = await sb.mng(['create', 'noctx', '--no-connect', '--dockerfile', './docker/Dockerfile', ...base(ready)], {
+      cwd: `${FIXTURES}/context`,
+    });
+    expectFailure(
+      r,
+      1,
+      /docker build of \S+\/context\/docker\/Dockerfile failed at step 3\/3 \(COPY hello.txt \/hello.txt\): .*hello.txt/,
+    );
     expect(await containersNamed(sb.container('noctx'))).toEqual([]);
     expect(await builtImages()).toEqual(before);
     expect(await buildLeftovers()).toEqual([]);
   });
 
   it('-b --build-arg=MY_VAR=value -b --target=dev: the value is in the container, the build stopped at dev', async () => {
-    await sb.create('stages', ['--dockerfile', `${FIXTURES}/stages/Dockerfile`, ...base(ready), '-b', '--build-arg=MY_VAR=value', '-b', '--target=dev']);
+    await sb.create('stages', [
+      '--dockerfile',
+      `${FIXTURES}/stages/Dockerfile`,
+      ...base(ready),
+      '-b',
+      '--build-arg=MY_VAR=value',
+      '-b',
+      '--target=dev',
+    ]);
     expect(await sh('stages', 'cat /my-var')).toBe('value');
     expect(await sh('stages', 'cat /stage')).toBe('dev');
     const env = await sb.mng(['exec', 'stages', '--', 'printenv', 'MY_VAR']);
@@ -93,7 +129,13 @@ describe('mng create --dockerfile', () => {
   });
 
   it('the = forms: -s=--cpus=2 -b=--no-cache', async () => {
-    const r = await sb.create('eq', ['--dockerfile', `${FIXTURES}/stamp/Dockerfile`, `-b=--build-arg=BASE=${ready}`, '-s=--cpus=2', '-b=--no-cache']);
+    const r = await sb.create('eq', [
+      '--dockerfile',
+      `${FIXTURES}/stamp/Dockerfile`,
+      `-b=--build-arg=BASE=${ready}`,
+      '-s=--cpus=2',
+      '-b=--no-cache',
+    ]);
     expect(r.stderr).not.toMatch(/Using cache/);
     expect(await sh('eq', 'cat /built-at')).not.toBe(await sh('stamp1', 'cat /built-at'));
     expect((await inspectContainer(sb.container('eq'))).HostConfig.NanoCpus).toBe(2e9);
@@ -101,8 +143,19 @@ describe('mng create --dockerfile', () => {
 
   it("a failing Dockerfile: exit 1, docker's error shown, no container, no image, no build container", async () => {
     const before = await builtImages();
-    const r = await sb.mng(['create', 'broken', '--no-connect', '--dockerfile', `${FIXTURES}/failing/Dockerfile`, ...base(ready)]);
-    expectFailure(r, 1, /docker build of \S+\/failing\/Dockerfile failed at step 3\/3 \(RUN echo "mng-fixture: this step fails" && false\): .*mng-fixture: this step fails \| The command .* returned a non-zero code: 1$/);
+    const r = await sb.mng([
+      'create',
+      'broken',
+      '--no-connect',
+      '--dockerfile',
+      `${FIXTURES}/failing/Dockerfile`,
+      ...base(ready),
+    ]);
+    expectFailure(
+      r,
+      1,
+      /docker build of \S+\/failing\/Dockerfile failed at step 3\/3 \(RUN echo "mng-fixture: this step fails" && false\): .*mng-fixture: this step fails \| The command .* returned a non-zero code: 1$/,
+    );
     // docker's own output streamed above the error
     expect(r.stderr).toMatch(/\| mng-fixture: this step fails\n/);
     expect(await containersNamed(sb.container('broken'))).toEqual([]);
@@ -112,7 +165,14 @@ describe('mng create --dockerfile', () => {
 
   it('Ctrl-C during the build: exit 130, the build stops, nothing is left', async () => {
     const before = await builtImages();
-    const child = sb.spawn(['create', 'interrupted', '--no-connect', '--dockerfile', `${FIXTURES}/slow/Dockerfile`, ...base(ready)]);
+    const child = sb.spawn([
+      'create',
+      'interrupted',
+      '--no-connect',
+      '--dockerfile',
+      `${FIXTURES}/slow/Dockerfile`,
+      ...base(ready),
+    ]);
     let stderr = '';
     await new Promise<void>((resolveStarted, reject) => {
       const timer = setTimeout(() => reject(new Error(`the slow step did not start: ${stderr}`)), 60_000);
@@ -137,7 +197,16 @@ describe('mng create --dockerfile', () => {
 
   it('a failure after the build (docker start refuses --gpus=all here) removes the container and the built image', async () => {
     const before = await builtImages();
-    const r = await sb.mng(['create', 'gpu', '--no-connect', '--dockerfile', `${FIXTURES}/basic/Dockerfile`, ...base(ready), '-s', '--gpus=all']);
+    const r = await sb.mng([
+      'create',
+      'gpu',
+      '--no-connect',
+      '--dockerfile',
+      `${FIXTURES}/basic/Dockerfile`,
+      ...base(ready),
+      '-s',
+      '--gpus=all',
+    ]);
     expectFailure(r, 1, /docker run failed \(exit \d+\): .*(could not select device driver|gpu)/i);
     expect(r.stderr).toMatch(/Successfully tagged mng-built:/);
     expect(await containersNamed(sb.container('gpu'))).toEqual([]);
@@ -155,7 +224,10 @@ describe('mng create --dockerfile', () => {
     expect(await containersNamed(sb.container('plain'))).toEqual([]);
     expect(await builtImages()).not.toContain(tag);
     // The build is cached by docker and the built image has the same id again, so mng's prepared image is reused.
-    const again = await sb.mng(['create', 'plain2', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)], { cwd: `${FIXTURES}/basic` });
+    const again = await sb.mng(
+      ['create', 'plain2', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)],
+      { cwd: `${FIXTURES}/basic` },
+    );
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/Preparing image/);
     expect((await inspectContainer(sb.container('plain2'))).Config.Image).toBe(prepared);

@@ -13,22 +13,53 @@ const NO_DAEMON = { DOCKER_HOST: 'tcp://127.0.0.1:1' };
 
 describe('mng create --dry-run', () => {
   it('prints the docker build and run lines, needing no daemon and making nothing', async () => {
-    const r = await sb.mng([
-      'create', 'dry', '--no-connect', '--dry-run', '--dockerfile', `${FIXTURES}/stamp/Dockerfile`,
-      '-b', '--no-cache', '-b', '--build-arg=BASE=some image', '-s', '--cpus=2', '-s', '-e=FOO=bar baz', 'sh', '--', '-c', 'echo hi',
-    ], { env: NO_DAEMON });
+    const r = await sb.mng(
+      [
+        'create',
+        'dry',
+        '--no-connect',
+        '--dry-run',
+        '--dockerfile',
+        `${FIXTURES}/stamp/Dockerfile`,
+        '-b',
+        '--no-cache',
+        '-b',
+        '--build-arg=BASE=some image',
+        '-s',
+        '--cpus=2',
+        '-s',
+        '-e=FOO=bar baz',
+        'sh',
+        '--',
+        '-c',
+        'echo hi',
+      ],
+      { env: NO_DAEMON },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     const commands = lines.filter((l) => !l.startsWith('#'));
     expect(commands).toHaveLength(2);
     const id = /--tag mng-built:([0-9a-f]{16})/.exec(commands[0])![1];
-    expect(commands[0]).toBe(`docker build --file ${FIXTURES}/stamp/Dockerfile --tag mng-built:${id} --force-rm --no-cache '--build-arg=BASE=some image' ${FIXTURES}/stamp`);
-    expect(commands[1]).toMatch(new RegExp(`^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `));
+    expect(commands[0]).toBe(
+      `docker build --file ${FIXTURES}/stamp/Dockerfile --tag mng-built:${id} --force-rm --no-cache '--build-arg=BASE=some image' ${FIXTURES}/stamp`,
+    );
+    expect(commands[1]).toMatch(
+      new RegExp(
+        `^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `,
+      ),
+    );
     expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
     // the init script's arguments: this machine's public key (none yet: a placeholder, as a dry run makes no key) and the agent
-    expect(commands[1]).toMatch(new RegExp(` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\'''$`));
-    expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(/the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/);
+    expect(commands[1]).toMatch(
+      new RegExp(
+        ` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\'''$`,
+      ),
+    );
+    expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(
+      /the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/,
+    );
 
     expect(existsSync(join(sb.dataDir, 'keys'))).toBe(false);
     expect(existsSync(join(sb.dataDir, 'ssh_config'))).toBe(false);
@@ -44,7 +75,9 @@ describe('mng create --dry-run', () => {
     const create = lines.find((l) => l.startsWith('docker run --detach '))!;
     expect(create).toContain(` --entrypoint /bin/sh ${sb.baseImage} /mng/init --authorized-key `);
     expect(lines.find((l) => l.startsWith(`# the container runs from mng-prepared:<image id>-g-`))).toMatch(
-      new RegExp(`-g-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux and git added when it lacks them\\), made once by docker build and kept for later creates$`),
+      new RegExp(
+        `-g-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux and git added when it lacks them\\), made once by docker build and kept for later creates$`,
+      ),
     );
   });
 
@@ -55,13 +88,31 @@ describe('mng create --dry-run', () => {
   });
 
   it('a remote provider: DOCKER_HOST on each line, and a warning for a bind mount whose path is on the daemon machine', async () => {
-    sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n\n[providers.far]\nbackend = "docker"\nhost = "tcp://127.0.0.1:1"\n`);
-    const r = await sb.mng(['create', 'dry4', '--in', 'far', '--dry-run', '-s', '-v=/srv/data:/data', '-s', '--mount=type=bind,src=/srv/x,dst=/x', '-s', '-v=named:/n']);
+    sb.writeConfig(
+      `[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n\n[providers.far]\nbackend = "docker"\nhost = "tcp://127.0.0.1:1"\n`,
+    );
+    const r = await sb.mng([
+      'create',
+      'dry4',
+      '--in',
+      'far',
+      '--dry-run',
+      '-s',
+      '-v=/srv/data:/data',
+      '-s',
+      '--mount=type=bind,src=/srv/x,dst=/x',
+      '-s',
+      '-v=named:/n',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
       "mng: warning: the bind mount source /srv/data is a path on the machine of provider 'far' (tcp://127.0.0.1:1), not on this one",
       "mng: warning: the bind mount source /srv/x is a path on the machine of provider 'far' (tcp://127.0.0.1:1), not on this one",
     ]);
-    for (const l of r.stdout.trimEnd().split('\n').filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 docker /);
+    for (const l of r.stdout
+      .trimEnd()
+      .split('\n')
+      .filter((x) => !x.startsWith('#')))
+      expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 docker /);
   });
 });

@@ -32,7 +32,9 @@ describe('mng create -s: each value goes to docker create as one token', () => {
     const exec = await sb.mng(['exec', 'env', '--', 'printenv', 'FOO']);
     expect(exec.exitCode, exec.stderr).toBe(0);
     expect(exec.stdout).toBe('bar\n');
-    expect(await sh('env', 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/foo ] && break; sleep 0.2; done; cat /tmp/foo')).toBe('bar');
+    expect(
+      await sh('env', 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/foo ] && break; sleep 0.2; done; cat /tmp/foo'),
+    ).toBe('bar');
   });
 
   it('-s -v=<dir>:/data: a file written on the host is visible inside', async () => {
@@ -60,7 +62,7 @@ describe('mng create -s: each value goes to docker create as one token', () => {
     expect(await sh('net', 'echo ok')).toBe('ok');
   });
 
-  it('-s --network -s NAME (two tokens) and -s --init (a harmless repeat of mng\'s own flag)', async () => {
+  it("-s --network -s NAME (two tokens) and -s --init (a harmless repeat of mng's own flag)", async () => {
     const net = `${sb.prefix}net2`;
     await docker(['network', 'create', net]);
     await sb.create('net2', ['-s', '--network', '-s', net, '-s', '--init']);
@@ -81,12 +83,16 @@ describe('mng create -s: each value goes to docker create as one token', () => {
 
   it('-s=--cpus=2 -b=--no-cache without --dockerfile: -s applies, -b is ignored with a warning', async () => {
     const r = await sb.create('eq', ['-s=--cpus=2', '-b=--no-cache']);
-    expect(r.stderr).toMatch(/^mng: warning: -b values go to docker build, which runs only with --dockerfile; ignored: --no-cache$/m);
+    expect(r.stderr).toMatch(
+      /^mng: warning: -b values go to docker build, which runs only with --dockerfile; ignored: --no-cache$/m,
+    );
     expect((await inspectContainer(sb.container('eq'))).HostConfig.NanoCpus).toBe(2e9);
   });
 
   it('default_start_args come before -s, so -s overrides them', async () => {
-    sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\ndefault_start_args = ["--cpus=1", "-e=FROM_CONFIG=yes"]\n`);
+    sb.writeConfig(
+      `[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\ndefault_start_args = ["--cpus=1", "-e=FROM_CONFIG=yes"]\n`,
+    );
     try {
       await sb.create('defaults', ['-s', '--cpus=2']);
     } finally {
@@ -99,7 +105,11 @@ describe('mng create -s: each value goes to docker create as one token', () => {
 
   it("-s --gpus=all with no GPU: docker's own error, exit 1, no container left", async () => {
     const r = await sb.mng(['create', 'gpu', '--no-connect', '-s', '--gpus=all']);
-    expectFailure(r, 1, /docker run failed \(exit \d+\): could not select device driver "" with capabilities: \[\[gpu\]\]/);
+    expectFailure(
+      r,
+      1,
+      /docker run failed \(exit \d+\): could not select device driver "" with capabilities: \[\[gpu\]\]/,
+    );
     expect(await containersNamed(sb.container('gpu'))).toEqual([]);
   });
 });
@@ -107,9 +117,15 @@ describe('mng create -s: each value goes to docker create as one token', () => {
 describe('mng create -s: values docker takes but the host cannot work with fail clearly, leaving nothing', () => {
   it.each([
     // (the container may still be running right after docker start, and die during the wait for ssh: either step is right)
-    [['-s', '--user=nobody'], /sshd did not start in container '\S+' \(step: (start|host key|wait for ssh)\): the container exited with code 2: .*\/mng\/init: Permission denied/],
+    [
+      ['-s', '--user=nobody'],
+      /sshd did not start in container '\S+' \(step: (start|host key|wait for ssh)\): the container exited with code 2: .*\/mng\/init: Permission denied/,
+    ],
     // the host cannot make its ssh key in a read-only /mng
-    [['-s', '--read-only'], /sshd did not start in container '\S+' \(step: (start|host key)\): the container exited with code 1: mng: could not make the host's ssh key: .*Read-only file system/],
+    [
+      ['-s', '--read-only'],
+      /sshd did not start in container '\S+' \(step: (start|host key)\): the container exited with code 1: mng: could not make the host's ssh key: .*Read-only file system/,
+    ],
   ])('%j', async (args, message) => {
     const r = await sb.mng(['create', 'unusable', '--no-connect', ...args]);
     expectFailure(r, 1, message);
@@ -143,7 +159,15 @@ describe('mng create -s: values that would break the host are usage errors, and 
     const dir = mkdtempSync(join(tmpdir(), 'mngtest-pt-df-'));
     try {
       writeFileSync(join(dir, 'Dockerfile'), `FROM ${sb.baseImage}\n`);
-      const r = await sb.mng(['create', 'refused', '--no-connect', '--dockerfile', join(dir, 'Dockerfile'), '-b', 'MY_VAR=value']);
+      const r = await sb.mng([
+        'create',
+        'refused',
+        '--no-connect',
+        '--dockerfile',
+        join(dir, 'Dockerfile'),
+        '-b',
+        'MY_VAR=value',
+      ]);
       expectFailure(r, 2, /-b MY_VAR=value: is not a docker build option.*did you mean -b --build-arg=MY_VAR=value\?/);
       expect(r.stderr).not.toMatch(/Building image/);
     } finally {

@@ -48,7 +48,9 @@ async function userState(repo: string): Promise<string> {
   const refs = await git(repo, ['for-each-ref', '--format=%(refname) %(objectname)']);
   // git status refreshes the index's stat data: it runs before the index is read, both times.
   const status = await git(repo, ['status', '--porcelain']);
-  const files = ['src/a.txt', 'staged.txt', 'untracked.txt', '.env', 'debug.log'].map((f) => readFileSync(join(repo, f), 'utf8'));
+  const files = ['src/a.txt', 'staged.txt', 'untracked.txt', '.env', 'debug.log'].map((f) =>
+    readFileSync(join(repo, f), 'utf8'),
+  );
   return JSON.stringify({
     head: readFileSync(join(repo, '.git', 'HEAD'), 'utf8'),
     refs: refs.split('\n').filter((l) => !l.startsWith('refs/mng/')),
@@ -74,11 +76,14 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
   });
 
   it('puts the repository with its history, the uncommitted work and the included .env in /workspace', async () => {
-    const out = await inContainer('r1', 'cd /workspace && git log --format=%s && git rev-parse HEAD && git status --porcelain && cat src/a.txt .env && ls -a');
+    const out = await inContainer(
+      'r1',
+      'cd /workspace && git log --format=%s && git rev-parse HEAD && git status --porcelain && cat src/a.txt .env && ls -a',
+    );
     expect(out).toContain('second\nfirst\n');
     expect(out).toContain(start);
     expect(out).toMatch(/^ M src\/a\.txt$/m);
-    expect(out).toMatch(/^A  staged\.txt$/m);
+    expect(out).toMatch(/^A {2}staged\.txt$/m);
     expect(out).toMatch(/^\?\? untracked\.txt$/m);
     expect(out).toContain('user-change\nSECRET=1\n');
     expect(out).toMatch(/^ D gone\.txt$/m);
@@ -86,7 +91,12 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     expect(await inContainer('r1', 'readlink /workspace/dangling')).toBe('nowhere');
     const c = await inspectContainer(sb.container('r1'));
     expect(c.Config.WorkingDir).toBe('/workspace');
-    expect(c.Config.Labels).toMatchObject({ 'mng.from-kind': 'git', 'mng.from-commit': start, 'mng.from-target': '/workspace', 'mng.from-path': repo });
+    expect(c.Config.Labels).toMatchObject({
+      'mng.from-kind': 'git',
+      'mng.from-commit': start,
+      'mng.from-target': '/workspace',
+      'mng.from-path': repo,
+    });
   });
 
   it('starts exec in the target folder', async () => {
@@ -95,8 +105,11 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     expect(r.stdout.trim()).toBe('/workspace');
   });
 
-  it('pulls the agent\'s commit and uncommitted work into refs/mng/NAME/, leaving the user\'s repository as it was', async () => {
-    await inContainer('r1', 'cd /workspace && git add -A && git -c user.name=A -c user.email=a@b commit -qm agent-commit && echo wip > wip.txt && echo more >> src/a.txt');
+  it("pulls the agent's commit and uncommitted work into refs/mng/NAME/, leaving the user's repository as it was", async () => {
+    await inContainer(
+      'r1',
+      'cd /workspace && git add -A && git -c user.name=A -c user.email=a@b commit -qm agent-commit && echo wip > wip.txt && echo more >> src/a.txt',
+    );
     const before = await userState(repo);
     const r = await sb.mng(['pull', 'r1'], { cwd: sb.dir });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -108,13 +121,15 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     expect(await git(repo, ['show', 'mng/r1/wip:wip.txt'])).toBe('wip');
     expect(await git(repo, ['show', 'mng/r1/wip:src/a.txt'])).toBe('one\ntwo\nuser-change\nmore');
     // The agent's own work tree and index are untouched too.
-    expect(await inContainer('r1', 'cd /workspace && git status --porcelain')).toMatch(/^ M src\/a\.txt\n\?\? wip\.txt$/m);
+    expect(await inContainer('r1', 'cd /workspace && git status --porcelain')).toMatch(
+      /^ M src\/a\.txt\n\?\? wip\.txt$/m,
+    );
     const again = await sb.mng(['pull', 'r1', '--format', 'json']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).refs.every((x: any) => x.status === 'unchanged')).toBe(true);
   });
 
-  it('diffs the agent\'s committed and uncommitted changes against where it started', async () => {
+  it("diffs the agent's committed and uncommitted changes against where it started", async () => {
     const r = await sb.mng(['diff', 'r1']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\+user-change$/m);
@@ -125,14 +140,14 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     expect(stat.stdout).toMatch(/wip\.txt +\| 1 \+/);
   });
 
-  it('pushes a branch into the agent\'s repository', async () => {
+  it("pushes a branch into the agent's repository", async () => {
     await git(repo, ['branch', 'review-notes', start]);
     const r = await sb.mng(['push', 'r1', 'review-notes'], { cwd: repo });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await inContainer('r1', 'git -C /workspace log --format=%H review-notes -1')).toBe(start);
   });
 
-  it('refuses to move the agent\'s checked-out branch over its uncommitted changes', async () => {
+  it("refuses to move the agent's checked-out branch over its uncommitted changes", async () => {
     // Local main: the agent's commit plus one that changes the file the agent has modified.
     const wt = join(sb.dir, 'r1-wt');
     await git(repo, ['worktree', 'add', '-q', '-b', 'ahead', wt, 'refs/mng/r1/heads/main']);
@@ -142,7 +157,11 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     // The agent checks out a branch of that name (its uncommitted change to src/a.txt comes along), then it is pushed.
     await git(repo, ['branch', '-f', 'main-ahead', 'ahead']);
     await inContainer('r1', 'cd /workspace && git branch -q main-ahead HEAD && git checkout -q main-ahead');
-    expectFailure(await sb.mng(['push', 'r1', 'main-ahead'], { cwd: repo }), 1, /push of 'main-ahead' of agent 'r1' failed: .*local changes/);
+    expectFailure(
+      await sb.mng(['push', 'r1', 'main-ahead'], { cwd: repo }),
+      1,
+      /push of 'main-ahead' of agent 'r1' failed: .*local changes/,
+    );
     await inContainer('r1', 'cd /workspace && git checkout -q main');
     expect(await inContainer('r1', 'cd /workspace && git rev-parse main && cat src/a.txt')).toBe(before);
   });
@@ -179,7 +198,11 @@ describe('create --from: other sources and bad input', () => {
     const r = await sb.mng(['create', 'p1', '--from', dir, '--no-connect']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await inContainer('p1', 'cat /workspace/sub/f.txt')).toBe('plain');
-    for (const cmd of [['pull', 'p1'], ['push', 'p1', 'main'], ['diff', 'p1']]) {
+    for (const cmd of [
+      ['pull', 'p1'],
+      ['push', 'p1', 'main'],
+      ['diff', 'p1'],
+    ]) {
       expectFailure(await sb.mng(cmd), 1, /made from the plain folder .*: the host has no repository/);
     }
     const d = await sb.mng(['destroy', 'p1', '--force']);
@@ -195,7 +218,11 @@ describe('create --from: other sources and bad input', () => {
   });
 
   it('refuses a missing path, a repository mid-merge or mid-rebase, and creates nothing', async () => {
-    expectFailure(await sb.mng(['create', 'bad1', '--from', join(sb.dir, 'nope'), '--no-connect']), 2, /--from .*nope: no such folder/);
+    expectFailure(
+      await sb.mng(['create', 'bad1', '--from', join(sb.dir, 'nope'), '--no-connect']),
+      2,
+      /--from .*nope: no such folder/,
+    );
     const repo = await makeRepo('r3');
     await git(repo, ['stash', '-q', '-u']);
     await git(repo, ['checkout', '-q', '-b', 'other', 'HEAD~1']);
@@ -211,7 +238,11 @@ describe('create --from: other sources and bad input', () => {
     const noGit = join(sb.dir, 'empty-path');
     mkdirSync(noGit);
     symlinkSync(process.execPath, join(noGit, 'node')); // only node, which mng runs on
-    expectFailure(await sb.mng(['create', 'bad5', '--from', repo, '--no-connect'], { env: { PATH: noGit } }), 1, /'git' was not found on PATH/);
+    expectFailure(
+      await sb.mng(['create', 'bad5', '--from', repo, '--no-connect'], { env: { PATH: noGit } }),
+      1,
+      /'git' was not found on PATH/,
+    );
     expect(await containersNamed(`${sb.prefix}bad`)).toEqual([]);
   });
 
@@ -231,7 +262,9 @@ describe('create --from: other sources and bad input', () => {
 describe('the same round trip through the tcp:// test daemon', () => {
   beforeAll(async () => {
     await loadRunImagesIntoDaemon2(sb, 'warm');
-    sb.writeConfig(`[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`);
+    sb.writeConfig(
+      `[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`,
+    );
   });
   afterAll(async () => {
     await cleanDaemon2(sb);
@@ -242,8 +275,14 @@ describe('the same round trip through the tcp:// test daemon', () => {
     const repo = await makeRepo('far1');
     const r = await sb.mng(['create', 'far1', '--in', 'far', '--from', repo, '--no-connect']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(await inContainer('far1', 'cd /workspace && cat .env && git status --porcelain', DAEMON2)).toMatch(/SECRET=1\n[\s\S]*\?\? untracked\.txt/);
-    await inContainer('far1', 'cd /workspace && git -c user.name=A -c user.email=a@b commit -qam far-commit && echo x > far-wip.txt', DAEMON2);
+    expect(await inContainer('far1', 'cd /workspace && cat .env && git status --porcelain', DAEMON2)).toMatch(
+      /SECRET=1\n[\s\S]*\?\? untracked\.txt/,
+    );
+    await inContainer(
+      'far1',
+      'cd /workspace && git -c user.name=A -c user.email=a@b commit -qam far-commit && echo x > far-wip.txt',
+      DAEMON2,
+    );
     const before = await userState(repo);
     const p = await sb.mng(['pull', 'far1']);
     expect(p.exitCode, p.stderr).toBe(0);
@@ -253,7 +292,9 @@ describe('the same round trip through the tcp:// test daemon', () => {
     expect(d.stdout.split('\n')).toEqual(expect.arrayContaining(['far-wip.txt', 'src/a.txt']));
     await git(repo, ['branch', 'to-far', 'HEAD']);
     expect((await sb.mng(['push', 'far1', 'to-far'], { cwd: repo })).exitCode).toBe(0);
-    expect(await inContainer('far1', 'git -C /workspace rev-parse --verify -q to-far', DAEMON2)).toBe((await git(repo, ['rev-parse', 'HEAD'])).trim());
+    expect(await inContainer('far1', 'git -C /workspace rev-parse --verify -q to-far', DAEMON2)).toBe(
+      (await git(repo, ['rev-parse', 'HEAD'])).trim(),
+    );
     await inContainer('far1', 'echo late > /workspace/late.txt', DAEMON2);
     const x = await sb.mng(['destroy', 'far1', '--force']);
     expect(x.exitCode, x.stderr).toBe(0);
@@ -264,7 +305,11 @@ describe('the same round trip through the tcp:// test daemon', () => {
 describe('create --from: failures after the container exists, and destroy of a stopped host', () => {
   it('a target docker cannot use is a one-line error and leaves no container', async () => {
     const repo = await makeRepo('r5');
-    expectFailure(await sb.mng(['create', 'r5', '--from', repo, '--target', '/etc/hostname/sub', '--no-connect']), 1, /hostname\/sub: not a directory/);
+    expectFailure(
+      await sb.mng(['create', 'r5', '--from', repo, '--target', '/etc/hostname/sub', '--no-connect']),
+      1,
+      /hostname\/sub: not a directory/,
+    );
     expect(await containersNamed(sb.container('r5'))).toEqual([]);
   });
 
@@ -293,7 +338,11 @@ describe('create --from: failures after the container exists, and destroy of a s
     expect((await sb.mng(['create', 'r8', '--from', repo, '--no-connect'])).exitCode).toBe(0);
     // The agent's repository is gone: the pull fails, so the destroy must not happen.
     await inContainer('r8', 'rm -rf /workspace/.git');
-    expectFailure(await sb.mng(['destroy', 'r8', '--force']), 1, /not destroyed: pulling the work of 'r8' first failed/);
+    expectFailure(
+      await sb.mng(['destroy', 'r8', '--force']),
+      1,
+      /not destroyed: pulling the work of 'r8' first failed/,
+    );
     expect(await containersNamed(sb.container('r8'))).toHaveLength(1);
     expect((await sb.mng(['destroy', 'r8', '--force', '--no-pull'])).exitCode).toBe(0);
   });

@@ -20,7 +20,9 @@ const clientKey = () => join(sb.dataDir, 'keys', 'client', 'id_ed25519');
 async function closeMasters(): Promise<void> {
   if (!existsSync(sockets())) return;
   for (const s of readdirSync(sockets())) {
-    await execa('ssh', ['-F', '/dev/null', '-o', `ControlPath=${join(sockets(), s)}`, '-O', 'exit', 'x'], { reject: false });
+    await execa('ssh', ['-F', '/dev/null', '-o', `ControlPath=${join(sockets(), s)}`, '-O', 'exit', 'x'], {
+      reject: false,
+    });
   }
 }
 
@@ -30,7 +32,9 @@ async function sshPort(name: string): Promise<number> {
 
 /** The ed25519 host key a host's sshd presents on its published port, read with the real ssh-keyscan. */
 async function keyscan(name: string): Promise<string> {
-  const r = await execa('ssh-keyscan', ['-t', 'ed25519', '-p', String(await sshPort(name)), '127.0.0.1'], { reject: false });
+  const r = await execa('ssh-keyscan', ['-t', 'ed25519', '-p', String(await sshPort(name)), '127.0.0.1'], {
+    reject: false,
+  });
   const line = r.stdout.split('\n').find((l) => l.includes('ssh-ed25519'));
   if (!line) throw new Error(`ssh-keyscan found no key: ${r.stderr}`);
   return line.split(' ').slice(1).join(' ');
@@ -38,7 +42,9 @@ async function keyscan(name: string): Promise<string> {
 
 /** No ssh banner or warning of ssh's own may reach a user of mng commands. */
 function expectNoSshNoise(stderr: string): void {
-  expect(stderr).not.toMatch(/@@@|WARNING|Warning: Permanently added|Host key verification failed|kex_exchange_identification/);
+  expect(stderr).not.toMatch(
+    /@@@|WARNING|Warning: Permanently added|Host key verification failed|kex_exchange_identification/,
+  );
 }
 
 describe('one shared connection per host', () => {
@@ -72,7 +78,9 @@ describe('one shared connection per host', () => {
   it('50 execs started at once all succeed with their own output, with or without a live connection', async () => {
     for (const warm of [false, true]) {
       if (!warm) await closeMasters();
-      const runs = await Promise.all(Array.from({ length: 50 }, (_, i) => sb.mng(['exec', 'a', '--', 'echo', `n${i}`])));
+      const runs = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => sb.mng(['exec', 'a', '--', 'echo', `n${i}`])),
+      );
       runs.forEach((r, i) => {
         expect(r.exitCode, `exec ${i} (${warm ? 'warm' : 'cold'}): ${r.stderr}`).toBe(0);
         expect(r.stdout).toBe(`n${i}\n`);
@@ -96,24 +104,47 @@ describe('host keys', () => {
   });
 
   it('the key pinned for one host is rejected for another', async () => {
-    const r = await execa('ssh', ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', `IdentityFile=${clientKey()}`, '-o', 'StrictHostKeyChecking=yes',
-      '-o', `UserKnownHostsFile=${knownHosts('k1')}`, '-o', `HostKeyAlias=${sb.container('k1')}`, '-p', String(await sshPort('k2')), 'root@127.0.0.1', 'true'], { reject: false });
+    const r = await execa(
+      'ssh',
+      [
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        `IdentityFile=${clientKey()}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${knownHosts('k1')}`,
+        '-o',
+        `HostKeyAlias=${sb.container('k1')}`,
+        '-p',
+        String(await sshPort('k2')),
+        'root@127.0.0.1',
+        'true',
+      ],
+      { reject: false },
+    );
     expect(r.exitCode).toBe(255);
     expect(r.stderr).toMatch(/Host key verification failed/);
   });
 
   it('no private key is shared: each container holds only its own host key, never the client key; mng keeps no host private key', async () => {
-    const priv = async (name: string) => (await docker(['exec', sb.container(name), 'cat', '/mng/ssh_host_ed25519_key'])).stdout;
+    const priv = async (name: string) =>
+      (await docker(['exec', sb.container(name), 'cat', '/mng/ssh_host_ed25519_key'])).stdout;
     expect(await priv('k1')).not.toBe(await priv('k2'));
     const client = readFileSync(clientKey(), 'utf8').trim();
     const inside = await docker(['exec', sb.container('k1'), 'sh', '-c', 'cat /mng/* 2>/dev/null']);
     // (the first lines of every OpenSSH private key look alike: compare the random part)
     expect(inside.stdout).not.toContain(client.split('\n').slice(2, -1).join('\n'));
-    const local = (await execa('grep', ['-rl', 'PRIVATE KEY', sb.dataDir], { reject: false })).stdout.split('\n').filter(Boolean);
+    const local = (await execa('grep', ['-rl', 'PRIVATE KEY', sb.dataDir], { reject: false })).stdout
+      .split('\n')
+      .filter(Boolean);
     expect(local).toEqual([clientKey()]);
   });
 
-  it('start --snapshot keeps the host\'s key', async () => {
+  it("start --snapshot keeps the host's key", async () => {
     const before = await keyscan('k2');
     const snap = await sb.mng(['snapshot', 'create', 'k2']);
     expect(snap.exitCode, snap.stderr).toBe(0);
@@ -150,7 +181,10 @@ describe('access that repairs itself through Docker', () => {
   it('a wrong pinned key (the "host identification has changed" case) is repaired without ssh\'s banner', async () => {
     await closeMasters();
     await sb.create('other');
-    writeFileSync(knownHosts('r'), readFileSync(knownHosts('other'), 'utf8').replace(sb.container('other'), sb.container('r')));
+    writeFileSync(
+      knownHosts('r'),
+      readFileSync(knownHosts('other'), 'utf8').replace(sb.container('other'), sb.container('r')),
+    );
     const r = await sb.mng(['exec', 'r', '--', 'echo', 'fixed']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('fixed\n');
@@ -171,7 +205,7 @@ describe('access that repairs itself through Docker', () => {
   });
 });
 
-describe('plain ssh, scp and rsync through mng\'s ssh config', () => {
+describe("plain ssh, scp and rsync through mng's ssh config", () => {
   let blocker: Server | undefined;
   beforeAll(() => sb.create('t', ['--dockerfile', FIXTURE, '-b', `--build-arg=BASE=${sb.baseImage}`]), 240_000);
   afterAll(() => blocker?.close());
@@ -186,16 +220,32 @@ describe('plain ssh, scp and rsync through mng\'s ssh config', () => {
     mkdirSync(join(local, 'tree', 'sub'), { recursive: true });
     writeFileSync(join(local, 'in.txt'), 'scp in\n');
     writeFileSync(join(local, 'tree', 'sub', 'deep.txt'), 'rsync in\n');
-    const scpIn = await execa('scp', ['-F', cfg(), '-o', 'BatchMode=yes', join(local, 'in.txt'), `${alias}:/tmp/in.txt`], { reject: false });
+    const scpIn = await execa(
+      'scp',
+      ['-F', cfg(), '-o', 'BatchMode=yes', join(local, 'in.txt'), `${alias}:/tmp/in.txt`],
+      { reject: false },
+    );
     expect(scpIn.exitCode, scpIn.stderr).toBe(0);
     expect((await docker(['exec', alias, 'cat', '/tmp/in.txt'])).stdout).toBe('scp in');
-    const scpOut = await execa('scp', ['-F', cfg(), '-o', 'BatchMode=yes', `${alias}:/tmp/in.txt`, join(local, 'out.txt')], { reject: false });
+    const scpOut = await execa(
+      'scp',
+      ['-F', cfg(), '-o', 'BatchMode=yes', `${alias}:/tmp/in.txt`, join(local, 'out.txt')],
+      { reject: false },
+    );
     expect(scpOut.exitCode, scpOut.stderr).toBe(0);
     expect(readFileSync(join(local, 'out.txt'), 'utf8')).toBe('scp in\n');
-    const rsync = await execa('rsync', ['-a', '-e', `ssh -F ${cfg()} -o BatchMode=yes`, `${join(local, 'tree')}/`, `${alias}:/tmp/tree/`], { reject: false });
+    const rsync = await execa(
+      'rsync',
+      ['-a', '-e', `ssh -F ${cfg()} -o BatchMode=yes`, `${join(local, 'tree')}/`, `${alias}:/tmp/tree/`],
+      { reject: false },
+    );
     expect(rsync.exitCode, rsync.stderr).toBe(0);
     expect((await docker(['exec', alias, 'cat', '/tmp/tree/sub/deep.txt'])).stdout).toBe('rsync in');
-    const back = await execa('rsync', ['-a', '-e', `ssh -F ${cfg()} -o BatchMode=yes`, `${alias}:/tmp/tree/`, join(local, 'back')], { reject: false });
+    const back = await execa(
+      'rsync',
+      ['-a', '-e', `ssh -F ${cfg()} -o BatchMode=yes`, `${alias}:/tmp/tree/`, join(local, 'back')],
+      { reject: false },
+    );
     expect(back.exitCode, back.stderr).toBe(0);
     expect(readFileSync(join(local, 'back', 'sub', 'deep.txt'), 'utf8')).toBe('rsync in\n');
   });
@@ -219,7 +269,8 @@ describe('plain ssh, scp and rsync through mng\'s ssh config', () => {
     const home = sb.env.HOME;
     const file = join(home, '.ssh', 'config');
     mkdirSync(join(home, '.ssh'), { recursive: true, mode: 0o700 });
-    const original = '# mine\nHost build\n\tHostName build.example.com   # tabs and comments stay\n\nHost *\n  ServerAliveInterval 15\n';
+    const original =
+      '# mine\nHost build\n\tHostName build.example.com   # tabs and comments stay\n\nHost *\n  ServerAliveInterval 15\n';
     writeFileSync(file, original, { mode: 0o600 });
     const shown = await sb.mng(['ssh-config']);
     expect(shown.stdout).toBe(`${cfg()}\nInclude ${cfg()}\n`);
@@ -230,7 +281,9 @@ describe('plain ssh, scp and rsync through mng\'s ssh config', () => {
     expect((await sb.mng(['ssh-config', '--install'])).stdout).toMatch(/already includes/);
     expect(readFileSync(file, 'utf8')).toBe(`Include ${cfg()}\n${original}`);
     // OpenSSH reads ~ from the password database, so the test names the file; a user just types `ssh mng-t`.
-    const ssh = await execa('ssh', ['-F', file, '-o', 'BatchMode=yes', sb.container('t'), 'echo', 'included'], { reject: false });
+    const ssh = await execa('ssh', ['-F', file, '-o', 'BatchMode=yes', sb.container('t'), 'echo', 'included'], {
+      reject: false,
+    });
     expect(ssh.stdout, ssh.stderr).toBe('included');
     const un = await sb.mng(['ssh-config', '--uninstall']);
     expect(un.exitCode, un.stderr).toBe(0);
@@ -244,11 +297,13 @@ describe('plain ssh, scp and rsync through mng\'s ssh config', () => {
     await execa('ln', ['-s', join(home, 'dotfile'), join(home, '.ssh', 'config')]);
     const r = await sb.mng(['ssh-config', '--install'], { env: { HOME: home } });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/^mng: error: .*config was left alone: it is a symbolic link \(add this line at its top yourself: Include /);
+    expect(r.stderr).toMatch(
+      /^mng: error: .*config was left alone: it is a symbolic link \(add this line at its top yourself: Include /,
+    );
     expect(readFileSync(join(home, 'dotfile'), 'utf8')).toBe('Host x\n');
   });
 
-  it('destroy forgets the host\'s entry and pinned key', async () => {
+  it("destroy forgets the host's entry and pinned key", async () => {
     await sb.create('gone');
     expect(existsSync(join(sb.dataDir, 'hosts', sb.container('gone')))).toBe(true);
     expect((await sb.mng(['destroy', 'gone', '--force'])).exitCode).toBe(0);
@@ -272,8 +327,10 @@ describe('through the tcp:// daemon', () => {
     const warm = await sb.mng(['-v', 'exec', 'far', '--', 'echo', 'remote']);
     expect(warm.stdout, warm.stderr).toBe('remote\n');
     expect(warm.stderr).toMatch(/reusing the shared connection/);
-    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => sb.mng(['exec', 'far', '--', 'echo', `r${i}`])));
-    runs.forEach((r, i) => expect(r.stdout, r.stderr).toBe(`r${i}\n`));
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => sb.mng(['exec', 'far', '--', 'echo', `r${i}`])),
+    );
+    for (const [i, r] of runs.entries()) expect(r.stdout, r.stderr).toBe(`r${i}\n`);
     await closeMasters();
     rmSync(sb.dataDir, { recursive: true, force: true });
     const r = await sb.mng(['exec', 'far', '--', 'echo', 'repaired']);
@@ -285,6 +342,8 @@ describe('through the tcp:// daemon', () => {
   it('plain ssh reaches it by its alias through the daemon (ProxyCommand)', async () => {
     const r = await execa('ssh', sb.sshArgs('far', ['echo', 'proxied']), { reject: false });
     expect(r.stdout, r.stderr).toBe('proxied');
-    expect(readFileSync(join(sb.dataDir, 'hosts', sb.container('far'), 'ssh_config'), 'utf8')).toContain('ProxyCommand');
+    expect(readFileSync(join(sb.dataDir, 'hosts', sb.container('far'), 'ssh_config'), 'utf8')).toContain(
+      'ProxyCommand',
+    );
   });
 });

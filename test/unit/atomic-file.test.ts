@@ -6,7 +6,9 @@ import { writeFileAtomic } from '../../lib/atomic-file.js';
 
 describe('writeFileAtomic', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mng-atomic-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mng-atomic-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fifty writers of one file in one process: the file is one of their texts, whole, and no temporary file is left', async () => {

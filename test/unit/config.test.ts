@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PROVIDER, loadConfig, parseConfig, PROVIDER_DEFAULTS, resolveProvider, type Config } from '../../lib/config/config.js';
+import {
+  DEFAULT_PROVIDER,
+  loadConfig,
+  parseConfig,
+  PROVIDER_DEFAULTS,
+  resolveProvider,
+  type Config,
+} from '../../lib/config/config.js';
 import { MngError } from '../../lib/errors.js';
 
 const FILE = '/home/jo/.config/mng/config.toml';
@@ -31,13 +38,23 @@ function errorOf(text: string): string {
 const section = (body: string, name = 'docker') => `[providers.${name}]\nbackend = "docker"\n${body}\n`;
 
 let dir: string;
-beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'mng-unit-config-')); });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mng-unit-config-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('defaults', () => {
   it('PROVIDER_DEFAULTS and the default provider name', () => {
     expect(DEFAULT_PROVIDER).toBe('docker');
-    expect(PROVIDER_DEFAULTS).toEqual({ backend: 'docker', host: '', default_image: 'debian:bookworm-slim', default_start_args: [], default_idle_timeout: 800 });
+    expect(PROVIDER_DEFAULTS).toEqual({
+      backend: 'docker',
+      host: '',
+      default_image: 'debian:bookworm-slim',
+      default_start_args: [],
+      default_idle_timeout: 800,
+    });
   });
 
   it('loadConfig with no file gives one docker provider on the local daemon', async () => {
@@ -99,9 +116,30 @@ default_idle_timeout = 3600
       path,
       exists: true,
       providers: {
-        docker: { name: 'docker', backend: 'docker', host: 'ssh://me@build-server', default_image: 'ubuntu:24.04', default_start_args: ['--cpus=4', '-e', 'A=b c'], default_idle_timeout: 900 },
-        remote: { name: 'remote', backend: 'docker', host: 'tcp://10.0.0.7:2376', default_image: 'debian:bookworm-slim', default_start_args: [], default_idle_timeout: 0 },
-        local_2: { name: 'local_2', backend: 'docker', host: 'unix:///run/user/1000/docker.sock', default_image: 'debian:bookworm-slim', default_start_args: [], default_idle_timeout: 3600 },
+        docker: {
+          name: 'docker',
+          backend: 'docker',
+          host: 'ssh://me@build-server',
+          default_image: 'ubuntu:24.04',
+          default_start_args: ['--cpus=4', '-e', 'A=b c'],
+          default_idle_timeout: 900,
+        },
+        remote: {
+          name: 'remote',
+          backend: 'docker',
+          host: 'tcp://10.0.0.7:2376',
+          default_image: 'debian:bookworm-slim',
+          default_start_args: [],
+          default_idle_timeout: 0,
+        },
+        local_2: {
+          name: 'local_2',
+          backend: 'docker',
+          host: 'unix:///run/user/1000/docker.sock',
+          default_image: 'debian:bookworm-slim',
+          default_start_args: [],
+          default_idle_timeout: 3600,
+        },
       },
     });
   });
@@ -134,7 +172,9 @@ default_idle_timeout = 3600
     ['0', 0],
     ['"disabled"', 0],
   ])('default_idle_timeout = %s', (value, seconds) => {
-    expect(parseConfig(section(`default_idle_timeout = ${value}`), FILE).providers.docker.default_idle_timeout).toBe(seconds);
+    expect(parseConfig(section(`default_idle_timeout = ${value}`), FILE).providers.docker.default_idle_timeout).toBe(
+      seconds,
+    );
   });
 });
 
@@ -146,7 +186,9 @@ describe('errors name the file, the section and the key', () => {
   });
 
   it('TOML syntax error on the first line', () => {
-    expect(errorOf('[providers.docker\n')).toMatch(new RegExp(`^${FILE.replace(/\./g, '\\.')}:1:\\d+: TOML syntax error: \\S`));
+    expect(errorOf('[providers.docker\n')).toMatch(
+      new RegExp(`^${FILE.replace(/\./g, '\\.')}:1:\\d+: TOML syntax error: \\S`),
+    );
   });
 
   it('unknown key in a provider section lists the valid keys', () => {
@@ -156,11 +198,15 @@ describe('errors name the file, the section and the key', () => {
   });
 
   it('unknown top-level key', () => {
-    expect(errorOf('default_image = "x"\n')).toBe(`${FILE}: unknown key 'default_image' (valid top-level keys: providers)`);
+    expect(errorOf('default_image = "x"\n')).toBe(
+      `${FILE}: unknown key 'default_image' (valid top-level keys: providers)`,
+    );
   });
 
   it('missing backend in a section not named after a backend', () => {
-    expect(errorOf('[providers.remote]\nhost = ""\n')).toBe(`${FILE}: [providers.remote]: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`);
+    expect(errorOf('[providers.remote]\nhost = ""\n')).toBe(
+      `${FILE}: [providers.remote]: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`,
+    );
   });
 
   it('backend defaults to the section name, as in the Python mng', () => {
@@ -169,14 +215,18 @@ describe('errors name the file, the section and the key', () => {
   });
 
   it('unknown backend', () => {
-    expect(errorOf('[providers.pod]\nbackend = "podman"\n')).toBe(`${FILE}: [providers.pod] backend: unknown backend 'podman' (known: docker)`);
+    expect(errorOf('[providers.pod]\nbackend = "podman"\n')).toBe(
+      `${FILE}: [providers.pod] backend: unknown backend 'podman' (known: docker)`,
+    );
   });
 
   it('bad host URL', () => {
     expect(errorOf(section('host = "localhost:2375"'))).toBe(
       `${FILE}: [providers.docker] host: 'localhost:2375' is not a Docker host URL (use "", unix://PATH, tcp://HOST:PORT or ssh://USER@HOST)`,
     );
-    expect(errorOf(section('host = "http://h:2375"'))).toMatch(/\[providers\.docker\] host: 'http:\/\/h:2375' is not a Docker host URL/);
+    expect(errorOf(section('host = "http://h:2375"'))).toMatch(
+      /\[providers\.docker\] host: 'http:\/\/h:2375' is not a Docker host URL/,
+    );
   });
 
   it('bad idle timeout', () => {
@@ -201,7 +251,9 @@ describe('errors name the file, the section and the key', () => {
   });
 
   it('empty default_image', () => {
-    expect(errorOf(section('default_image = "  "'))).toBe(`${FILE}: [providers.docker] default_image: must not be empty`);
+    expect(errorOf(section('default_image = "  "'))).toBe(
+      `${FILE}: [providers.docker] default_image: must not be empty`,
+    );
   });
 
   it('providers that are not tables', () => {
@@ -210,14 +262,18 @@ describe('errors name the file, the section and the key', () => {
   });
 
   it('bad provider names', () => {
-    expect(errorOf('[providers."a b"]\nbackend = "docker"\n')).toBe(`${FILE}: [providers.a b]: provider names use letters, digits, '-' and '_'`);
+    expect(errorOf('[providers."a b"]\nbackend = "docker"\n')).toBe(
+      `${FILE}: [providers.a b]: provider names use letters, digits, '-' and '_'`,
+    );
     expect(errorOf('[providers."-x"]\nbackend = "docker"\n')).toMatch(/\[providers\.-x\]: provider names/);
   });
 
   it('loadConfig reports the file path for TOML errors', async () => {
     const path = join(dir, 'broken.toml');
     writeFileSync(path, '[providers.docker]\nbackend = docker\n');
-    await expect(loadConfig({ MNG_CONFIG: path })).rejects.toThrow(new RegExp(`^${path.replace(/\./g, '\\.')}:2:\\d+: TOML syntax error`));
+    await expect(loadConfig({ MNG_CONFIG: path })).rejects.toThrow(
+      new RegExp(`^${path.replace(/\./g, '\\.')}:2:\\d+: TOML syntax error`),
+    );
   });
 
   it('loadConfig reports a config path it cannot read', async () => {

@@ -33,24 +33,32 @@ function byPath(files: ContainerFile[]): Record<string, ContainerFile> {
 
 /** Run a shell script line with a local sh, return stdout split on NUL (the words printf got). */
 function runSh(line: string): string[] {
-  const out = execFileSync('sh', ['-c', line], { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' } });
+  const out = execFileSync('sh', ['-c', line], {
+    encoding: 'utf8',
+    cwd: '/',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp' },
+  });
   return out.split('\0').slice(0, -1);
 }
 
 describe('agentCommandLine', () => {
   it('quotes a program and its arguments', () => {
     expect(agentCommandLine({ kind: 'program', program: 'claude', args: [] })).toBe('claude');
-    expect(agentCommandLine({ kind: 'program', program: 'claude', args: ['--model', 'opus', 'say "hi"; rm -rf /'] })).toBe(
-      `claude --model opus 'say "hi"; rm -rf /'`,
-    );
+    expect(
+      agentCommandLine({ kind: 'program', program: 'claude', args: ['--model', 'opus', 'say "hi"; rm -rf /'] }),
+    ).toBe(`claude --model opus 'say "hi"; rm -rf /'`);
   });
 
   it('uses a whole command line as given', () => {
-    expect(agentCommandLine({ kind: 'command', command: 'cd /src && npm run dev | tee log' })).toBe('cd /src && npm run dev | tee log');
+    expect(agentCommandLine({ kind: 'command', command: 'cd /src && npm run dev | tee log' })).toBe(
+      'cd /src && npm run dev | tee log',
+    );
   });
 
   it('starts bash when there is one, else sh, for a shell agent', () => {
-    expect(agentCommandLine({ kind: 'shell' })).toBe('if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi');
+    expect(agentCommandLine({ kind: 'shell' })).toBe(
+      'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi',
+    );
   });
 
   it('gives program arguments back unchanged through a real sh', () => {
@@ -90,34 +98,49 @@ describe('the files in /mng', () => {
   });
 });
 
-describe('initArgs: the host\'s own public files, as arguments of the init script', () => {
+describe("initArgs: the host's own public files, as arguments of the init script", () => {
   it('execs a program agent and records the program for the PATH check', () => {
-    expect(initArgs({ agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] }, authorizedKey: ` ${KEY}\n` })).toEqual([
-      '--authorized-key', KEY, '--agent-bin', 'claude', '--agent-cmd', "exec claude --model 'opus max'",
-    ]);
+    expect(
+      initArgs({
+        agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] },
+        authorizedKey: ` ${KEY}\n`,
+      }),
+    ).toEqual(['--authorized-key', KEY, '--agent-bin', 'claude', '--agent-cmd', "exec claude --model 'opus max'"]);
   });
 
   it('runs a command agent as a script line, with no program to check', () => {
-    expect(initArgs({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY }).slice(2)).toEqual(['--agent-bin', '', '--agent-cmd', 'npm start; bash']);
+    expect(initArgs({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY }).slice(2)).toEqual([
+      '--agent-bin',
+      '',
+      '--agent-cmd',
+      'npm start; bash',
+    ]);
   });
 
   it('runs a shell agent with no program to check', () => {
     expect(initArgs({ agent: { kind: 'shell' }, authorizedKey: KEY }).slice(2)).toEqual([
-      '--agent-bin', '', '--agent-cmd', 'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi',
+      '--agent-bin',
+      '',
+      '--agent-cmd',
+      'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi',
     ]);
   });
 });
 
 describe('hostKeyFromLog', () => {
   it('takes the key (without its comment) from the line the init script writes', () => {
-    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}${HOST_PUB}\nmng: something else\n`)).toBe('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x=');
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}${HOST_PUB}\nmng: something else\n`)).toBe(
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x=',
+    );
     expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}ssh-ed25519 AAAAC3\r\n`)).toBe('ssh-ed25519 AAAAC3');
   });
 
   it('only the first such line counts, and a garbled one is no key', () => {
     expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}ssh-rsa AAAA\n${HOST_KEY_LOG_PREFIX}${HOST_PUB}\n`)).toBeUndefined();
     expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}ssh-ed25519 AAAA;rm\n`)).toBeUndefined();
-    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}${HOST_PUB}\n${HOST_KEY_LOG_PREFIX}ssh-ed25519 OTHER\n`)).toBe('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x=');
+    expect(hostKeyFromLog(`${HOST_KEY_LOG_PREFIX}${HOST_PUB}\n${HOST_KEY_LOG_PREFIX}ssh-ed25519 OTHER\n`)).toBe(
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x=',
+    );
   });
 
   it('nothing before the init script made the key', () => {
@@ -126,9 +149,11 @@ describe('hostKeyFromLog', () => {
   });
 });
 
-describe('the init script\'s first boot, run by a local sh in a folder standing for /mng', () => {
+describe("the init script's first boot, run by a local sh in a folder standing for /mng", () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mng-init-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mng-init-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The script up to where it starts the agent (no tmux, sshd or /run here), with /mng and /run/mng moved into `dir`. */
@@ -136,12 +161,18 @@ describe('the init script\'s first boot, run by a local sh in a folder standing 
     const upTo = INIT_SCRIPT.slice(0, INIT_SCRIPT.indexOf('pwd > /run/mng/workdir'));
     const script = upTo.replaceAll('/run/', `${dir}/run/`).replaceAll('/mng/', `${dir}/mng/`);
     mkdirSync(join(dir, 'mng'), { recursive: true });
-    return execFileSync('/bin/sh', ['-c', script, 'init', ...args], { encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ...env } });
+    return execFileSync('/bin/sh', ['-c', script, 'init', ...args], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: { ...process.env, ...env },
+    });
   };
   const read = (name: string) => readFileSync(join(dir, 'mng', name), 'utf8');
 
   it('writes the files from its arguments, makes the host key, and logs the public half once', () => {
-    const out = firstBoot(initArgs({ agent: { kind: 'program', program: 'claude', args: ["it's"] }, authorizedKey: KEY }));
+    const out = firstBoot(
+      initArgs({ agent: { kind: 'program', program: 'claude', args: ["it's"] }, authorizedKey: KEY }),
+    );
     expect(read('authorized_keys')).toBe(`${KEY}\n`);
     expect(statSync(join(dir, 'mng', 'authorized_keys')).mode & 0o777).toBe(0o600);
     expect(read('agent-bin')).toBe('claude');
@@ -172,13 +203,23 @@ describe('the init script\'s first boot, run by a local sh in a folder standing 
       failure = e as { status: number; stderr: string };
     }
     expect(failure?.status).toBe(1);
-    expect(failure?.stderr.trim().split('\n').pop()).toMatch(/^mng: could not make the host's ssh key: .*ssh-keygen.*not found/);
+    expect(failure?.stderr.trim().split('\n').pop()).toMatch(
+      /^mng: could not make the host's ssh key: .*ssh-keygen.*not found/,
+    );
   });
 });
 
 describe('the fixed scripts', () => {
   it('are valid POSIX sh (sh -n)', () => {
-    for (const script of [INIT_SCRIPT, START_AGENT_SCRIPT, AGENT_WRAPPER, CONNECT_COMMAND, AGENT_PROBE, REPAIR_ACCESS_SCRIPT, execCommandLine(['ls'])]) {
+    for (const script of [
+      INIT_SCRIPT,
+      START_AGENT_SCRIPT,
+      AGENT_WRAPPER,
+      CONNECT_COMMAND,
+      AGENT_PROBE,
+      REPAIR_ACCESS_SCRIPT,
+      execCommandLine(['ls']),
+    ]) {
       expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
     }
   });
@@ -246,31 +287,45 @@ describe('parseAgentProbe', () => {
       if (state.session) writeFileSync(join(dir, 'session'), '');
       const script = AGENT_PROBE.replaceAll('/run/mng/', `${join(dir, 'run')}/`);
       expect(script).not.toBe(AGENT_PROBE);
-      const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` } });
+      const out = execFileSync('sh', ['-c', script], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` },
+      });
       return parseAgentProbe(out);
     };
 
     it('running', () => expect(probe({ status: 'started\n', session: true })).toEqual({ state: 'running' }));
-    it('exited with its status', () => expect(probe({ status: 'started\n', exit: '7\n' })).toEqual({ state: 'exited', exitCode: 7 }));
-    it('exited, the session gone without a status', () => expect(probe({ status: 'started\n' })).toEqual({ state: 'exited', exitCode: null }));
-    it('missing program', () => expect(probe({ status: 'missing claude\n' })).toEqual({ state: 'missing', program: 'claude' }));
-    it('waits for the agent\'s status: sshd answers while the init script still starts the agent', () => {
+    it('exited with its status', () =>
+      expect(probe({ status: 'started\n', exit: '7\n' })).toEqual({ state: 'exited', exitCode: 7 }));
+    it('exited, the session gone without a status', () =>
+      expect(probe({ status: 'started\n' })).toEqual({ state: 'exited', exitCode: null }));
+    it('missing program', () =>
+      expect(probe({ status: 'missing claude\n' })).toEqual({ state: 'missing', program: 'claude' }));
+    it("waits for the agent's status: sshd answers while the init script still starts the agent", () => {
       const status = join(dir, 'run', 'agent-status');
-      const script = `(sleep 0.3; echo started > ${status}; touch ${join(dir, 'session')}) & ` + AGENT_PROBE.replaceAll('/run/mng/', `${join(dir, 'run')}/`);
-      const out = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` } });
+      const script =
+        `(sleep 0.3; echo started > ${status}; touch ${join(dir, 'session')}) & ` +
+        AGENT_PROBE.replaceAll('/run/mng/', `${join(dir, 'run')}/`);
+      const out = execFileSync('sh', ['-c', script], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}` },
+      });
       expect(parseAgentProbe(out)).toEqual({ state: 'running' });
     });
     it('unknown when no status comes (here a sleep without fractions, where it does not wait)', () => {
       writeFileSync(join(dir, 'bin', 'sleep'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
       expect(probe({})).toEqual({ state: 'unknown' });
     });
-    it('unknown when the agent\'s session could not start', () => expect(probe({ status: 'failed\n' })).toEqual({ state: 'unknown' }));
+    it("unknown when the agent's session could not start", () =>
+      expect(probe({ status: 'failed\n' })).toEqual({ state: 'unknown' }));
   });
 });
 
 describe('execCommandLine', () => {
   it('changes to the agent workdir, then execs the quoted argv', () => {
-    expect(execCommandLine(['make', 'test'])).toBe('cd "$(cat /run/mng/workdir 2>/dev/null || echo ~)" 2>/dev/null; exec make test');
+    expect(execCommandLine(['make', 'test'])).toBe(
+      'cd "$(cat /run/mng/workdir 2>/dev/null || echo ~)" 2>/dev/null; exec make test',
+    );
     expect(execCommandLine(['sh', '-c', 'echo $HOME; ls'])).toBe(
       `cd "$(cat /run/mng/workdir 2>/dev/null || echo ~)" 2>/dev/null; exec sh -c 'echo $HOME; ls'`,
     );

@@ -21,17 +21,23 @@ import {
 import { publishedPort, type ContainerInspect } from '../../lib/docker/inspect.js';
 import { SSHD_CONFIG } from '../../lib/core/container-files.js';
 
-describe('the container\'s ssh port and mng\'s folder, each with one home', () => {
+describe("the container's ssh port and mng's folder, each with one home", () => {
   it('sshd listens on the port docker create publishes on loopback, and publishedPort reads that port', () => {
-    expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] })).toContain(`127.0.0.1::${SSH_CONTAINER_PORT}`);
+    expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] })).toContain(
+      `127.0.0.1::${SSH_CONTAINER_PORT}`,
+    );
     expect(SSHD_CONFIG).toMatch(new RegExp(`^Port ${SSH_CONTAINER_PORT}$`, 'm'));
-    const c = { NetworkSettings: { Ports: { [`${SSH_CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '4000' }] } } } as unknown as ContainerInspect;
+    const c = {
+      NetworkSettings: { Ports: { [`${SSH_CONTAINER_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '4000' }] } },
+    } as unknown as ContainerInspect;
     expect(publishedPort(c)).toEqual({ host: '127.0.0.1', port: 4000 });
   });
 
-  it('mng\'s files are copied to the folder init runs from and sshd reads', () => {
+  it("mng's files are copied to the folder init runs from and sshd reads", () => {
     expect(buildCopyInArgs('/tmp/s', 'c').at(-1)).toBe(`c:${MNG_DIR}`);
-    expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] }).at(-1)).toBe(`${MNG_DIR}/init`);
+    expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] }).at(-1)).toBe(
+      `${MNG_DIR}/init`,
+    );
     expect(SSHD_CONFIG).toMatch(new RegExp(`^HostKey ${MNG_DIR}/`, 'm'));
   });
 });
@@ -39,17 +45,23 @@ describe('the container\'s ssh port and mng\'s folder, each with one home', () =
 describe('labelFlags', () => {
   it('emits one --label k=v pair per label, in insertion order', () => {
     expect(labelFlags({ 'mng.id': 'abc', 'mng.name': 'x', 'mng.tags': '{"a":"b"}' })).toEqual([
-      '--label', 'mng.id=abc',
-      '--label', 'mng.name=x',
-      '--label', 'mng.tags={"a":"b"}',
+      '--label',
+      'mng.id=abc',
+      '--label',
+      'mng.name=x',
+      '--label',
+      'mng.tags={"a":"b"}',
     ]);
   });
 
   it('keeps values with spaces, "=" and empty values as single tokens', () => {
-    expect(labelFlags({ 'mng.agent-command': 'claude --model opus', 'k': 'a=b=c', 'e': '' })).toEqual([
-      '--label', 'mng.agent-command=claude --model opus',
-      '--label', 'k=a=b=c',
-      '--label', 'e=',
+    expect(labelFlags({ 'mng.agent-command': 'claude --model opus', k: 'a=b=c', e: '' })).toEqual([
+      '--label',
+      'mng.agent-command=claude --model opus',
+      '--label',
+      'k=a=b=c',
+      '--label',
+      'e=',
     ]);
   });
 
@@ -68,14 +80,22 @@ describe('buildCreateArgs', () => {
     });
     expect(args).toEqual([
       'create',
-      '--name', 'mng-alpha',
+      '--name',
+      'mng-alpha',
       '--init',
-      '--publish', '127.0.0.1::22',
+      '--publish',
+      '127.0.0.1::22',
       '--pull=never',
-      '--label', 'mng.id=0123456789abcdef',
-      '--label', 'mng.name=alpha',
-      '--cpus=4', '--memory=16g', '-v=/host/data:/data', '-p=8080:80',
-      '--entrypoint', '/bin/sh',
+      '--label',
+      'mng.id=0123456789abcdef',
+      '--label',
+      'mng.name=alpha',
+      '--cpus=4',
+      '--memory=16g',
+      '-v=/host/data:/data',
+      '-p=8080:80',
+      '--entrypoint',
+      '/bin/sh',
       'debian:bookworm-slim',
       '/mng/init',
     ]);
@@ -87,40 +107,126 @@ describe('buildCreateArgs', () => {
     // the user's values sit between mng's own flags and the trailing entrypoint/image, in order
     expect(args.slice(7, 7 + startArgs.length)).toEqual(startArgs);
     expect(args).toEqual([
-      'create', '--name', 'mng-b', '--init', '--publish', '127.0.0.1::22', '--pull=never',
+      'create',
+      '--name',
+      'mng-b',
+      '--init',
+      '--publish',
+      '127.0.0.1::22',
+      '--pull=never',
       ...startArgs,
-      '--entrypoint', '/bin/sh', 'img', '/mng/init',
+      '--entrypoint',
+      '/bin/sh',
+      'img',
+      '/mng/init',
     ]);
   });
 
-  it('adds the idle watcher\'s environment and health check after the labels, before the start args', () => {
-    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: { 'mng.id': '1' }, startArgs: ['--cpus=1'], idle: { timeoutSeconds: 900, intervalSeconds: 30 } });
+  it("adds the idle watcher's environment and health check after the labels, before the start args", () => {
+    const args = buildCreateArgs({
+      containerName: 'c',
+      image: 'i',
+      labels: { 'mng.id': '1' },
+      startArgs: ['--cpus=1'],
+      idle: { timeoutSeconds: 900, intervalSeconds: 30 },
+    });
     expect(args).toEqual([
-      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--label', 'mng.id=1',
-      '--env', 'MNG_IDLE_TIMEOUT=900', '--env', 'MNG_IDLE_INTERVAL=30',
-      '--health-cmd', 'sh /mng/idle-health', '--health-interval', '30s', '--health-timeout', '10s', '--health-retries', '3',
-      '--cpus=1', '--entrypoint', '/bin/sh', 'i', '/mng/init',
+      'create',
+      '--name',
+      'c',
+      '--init',
+      '--publish',
+      '127.0.0.1::22',
+      '--pull=never',
+      '--label',
+      'mng.id=1',
+      '--env',
+      'MNG_IDLE_TIMEOUT=900',
+      '--env',
+      'MNG_IDLE_INTERVAL=30',
+      '--health-cmd',
+      'sh /mng/idle-health',
+      '--health-interval',
+      '30s',
+      '--health-timeout',
+      '10s',
+      '--health-retries',
+      '3',
+      '--cpus=1',
+      '--entrypoint',
+      '/bin/sh',
+      'i',
+      '/mng/init',
     ]);
   });
 
   it('buildRunArgs: the same container, created and started in one call (docker run --detach)', () => {
-    const spec = { containerName: 'c', image: 'i', labels: { 'mng.id': '1' }, startArgs: ['--cpus=1'], initArgs: ['--agent-bin', 'x'] };
+    const spec = {
+      containerName: 'c',
+      image: 'i',
+      labels: { 'mng.id': '1' },
+      startArgs: ['--cpus=1'],
+      initArgs: ['--agent-bin', 'x'],
+    };
     expect(buildRunArgs(spec)).toEqual(['run', '--detach', ...buildCreateArgs(spec).slice(1)]);
   });
 
   it('passes the init script its arguments after /mng/init, verbatim', () => {
-    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: ['--cpus=1'], initArgs: ['--authorized-key', 'ssh-ed25519 AAAA c', '--agent-bin', ''] });
-    expect(args.slice(args.indexOf('--entrypoint'))).toEqual(['--entrypoint', '/bin/sh', 'i', '/mng/init', '--authorized-key', 'ssh-ed25519 AAAA c', '--agent-bin', '']);
+    const args = buildCreateArgs({
+      containerName: 'c',
+      image: 'i',
+      labels: {},
+      startArgs: ['--cpus=1'],
+      initArgs: ['--authorized-key', 'ssh-ed25519 AAAA c', '--agent-bin', ''],
+    });
+    expect(args.slice(args.indexOf('--entrypoint'))).toEqual([
+      '--entrypoint',
+      '/bin/sh',
+      'i',
+      '/mng/init',
+      '--authorized-key',
+      'ssh-ed25519 AAAA c',
+      '--agent-bin',
+      '',
+    ]);
   });
 
   it('adds nothing for a disabled idle timeout', () => {
-    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [], idle: { timeoutSeconds: 0, intervalSeconds: 30 } });
-    expect(args).toEqual(['create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--entrypoint', '/bin/sh', 'i', '/mng/init']);
+    const args = buildCreateArgs({
+      containerName: 'c',
+      image: 'i',
+      labels: {},
+      startArgs: [],
+      idle: { timeoutSeconds: 0, intervalSeconds: 30 },
+    });
+    expect(args).toEqual([
+      'create',
+      '--name',
+      'c',
+      '--init',
+      '--publish',
+      '127.0.0.1::22',
+      '--pull=never',
+      '--entrypoint',
+      '/bin/sh',
+      'i',
+      '/mng/init',
+    ]);
   });
 
   it('with no labels and no start args is just mng flags and the image', () => {
     expect(buildCreateArgs({ containerName: 'c', image: 'alpine:3', labels: {}, startArgs: [] })).toEqual([
-      'create', '--name', 'c', '--init', '--publish', '127.0.0.1::22', '--pull=never', '--entrypoint', '/bin/sh', 'alpine:3', '/mng/init',
+      'create',
+      '--name',
+      'c',
+      '--init',
+      '--publish',
+      '127.0.0.1::22',
+      '--pull=never',
+      '--entrypoint',
+      '/bin/sh',
+      'alpine:3',
+      '/mng/init',
     ]);
   });
 
@@ -152,17 +258,37 @@ describe('small builders', () => {
     expect(buildRemoveArgs(['mng-a', 'mng-b'])).toEqual(['rm', '--force', '--volumes', 'mng-a', 'mng-b']);
   });
 
-  it('buildListIdsArgs without a value filters on the label being there (gc: every container of mng\'s)', () => {
-    expect(buildListIdsArgs('mng.id')).toEqual(['ps', '--all', '--no-trunc', '--filter', 'label=mng.id', '--format', '{{.ID}}']);
+  it("buildListIdsArgs without a value filters on the label being there (gc: every container of mng's)", () => {
+    expect(buildListIdsArgs('mng.id')).toEqual([
+      'ps',
+      '--all',
+      '--no-trunc',
+      '--filter',
+      'label=mng.id',
+      '--format',
+      '{{.ID}}',
+    ]);
   });
 
   it('buildImageIdsByReferenceArgs lists full image ids by reference pattern', () => {
-    expect(buildImageIdsByReferenceArgs('mng-prepared:*')).toEqual(['images', '--quiet', '--no-trunc', '--filter', 'reference=mng-prepared:*']);
+    expect(buildImageIdsByReferenceArgs('mng-prepared:*')).toEqual([
+      'images',
+      '--quiet',
+      '--no-trunc',
+      '--filter',
+      'reference=mng-prepared:*',
+    ]);
   });
 
   it('buildListIdsArgs filters on the prefix label and prints full ids only', () => {
     expect(buildListIdsArgs('mng.prefix', 'mng-')).toEqual([
-      'ps', '--all', '--no-trunc', '--filter', 'label=mng.prefix=mng-', '--format', '{{.ID}}',
+      'ps',
+      '--all',
+      '--no-trunc',
+      '--filter',
+      'label=mng.prefix=mng-',
+      '--format',
+      '{{.ID}}',
     ]);
   });
 
@@ -177,7 +303,13 @@ describe('small builders', () => {
 
   it('buildToolProbeArgs runs a throwaway container without network that checks tmux, git, ssh-keygen and sshd', () => {
     expect(buildToolProbeArgs('img:1')).toEqual([
-      'run', '--rm', '--network=none', '--entrypoint', '/bin/sh', 'img:1', '-c',
+      'run',
+      '--rm',
+      '--network=none',
+      '--entrypoint',
+      '/bin/sh',
+      'img:1',
+      '-c',
       'command -v tmux >/dev/null && command -v git >/dev/null && command -v ssh-keygen >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
     ]);
   });
@@ -188,7 +320,12 @@ describe('small builders', () => {
 
   it('buildPrepareArgs reads the Dockerfile from stdin ("-" last), labels before it', () => {
     expect(buildPrepareArgs('mng-prepared:abc', { 'mng.base-image': 'sha256:1' })).toEqual([
-      'build', '--tag', 'mng-prepared:abc', '--label', 'mng.base-image=sha256:1', '-',
+      'build',
+      '--tag',
+      'mng-prepared:abc',
+      '--label',
+      'mng.base-image=sha256:1',
+      '-',
     ]);
     expect(buildPrepareArgs('t', {})).toEqual(['build', '--tag', 't', '-']);
     expect(buildPrepareArgs('t', {}, '/tmp/ctx')).toEqual(['build', '--tag', 't', '/tmp/ctx']);

@@ -1,16 +1,27 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dockerError, dockerReason, isDaemonUnreachable, isNoSuchObject, meaningfulLines } from '../../lib/docker/errors.js';
+import {
+  dockerError,
+  dockerReason,
+  isDaemonUnreachable,
+  isNoSuchObject,
+  meaningfulLines,
+} from '../../lib/docker/errors.js';
 import { MngError } from '../../lib/errors.js';
 
 // stderr as docker actually prints it (client 28 / engine 20.10, and older clients)
-const SOCKET_DOWN = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n';
-const TCP_DOWN_OLD_CLIENT = 'error during connect: Get "http://127.0.0.1:1/v1.41/containers/json?all=1": dial tcp 127.0.0.1:1: connect: connection refused\n';
-const SSH_DOWN = 'error during connect: Get "http://docker.example.com/v1.41/info": command [ssh -o ConnectTimeout=30 -T -l me -- srv docker system dial-stdio] has exited with exit status 255, make sure the URL is valid, and Docker 18.09 or later is installed on the remote host: stderr=ssh: connect to host srv port 22: Connection refused\n';
+const SOCKET_DOWN =
+  'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n';
+const TCP_DOWN_OLD_CLIENT =
+  'error during connect: Get "http://127.0.0.1:1/v1.41/containers/json?all=1": dial tcp 127.0.0.1:1: connect: connection refused\n';
+const SSH_DOWN =
+  'error during connect: Get "http://docker.example.com/v1.41/info": command [ssh -o ConnectTimeout=30 -T -l me -- srv docker system dial-stdio] has exited with exit status 255, make sure the URL is valid, and Docker 18.09 or later is installed on the remote host: stderr=ssh: connect to host srv port 22: Connection refused\n';
 const NO_CONTAINER = 'Error response from daemon: No such container: x\n';
 const NO_IMAGE = 'Error: No such image: y\n';
 const NO_IMAGE_NEW = 'Error response from daemon: no such image: y: No such image: y:latest\n';
-const CONFLICT_OLD = 'docker: Error response from daemon: Conflict. The container name "/x" is already in use by container "3f2a9c". You have to remove (or rename) that container to be able to reuse that name.\nSee \'docker run --help\'.\n';
-const CONFLICT_NEW = 'docker: Error response from daemon: Conflict. The container name "/x" is already in use by container "3f2a9c". You have to remove (or rename) that container to be able to reuse that name.\n\nRun \'docker run --help\' for more information\n';
+const CONFLICT_OLD =
+  'docker: Error response from daemon: Conflict. The container name "/x" is already in use by container "3f2a9c". You have to remove (or rename) that container to be able to reuse that name.\nSee \'docker run --help\'.\n';
+const CONFLICT_NEW =
+  'docker: Error response from daemon: Conflict. The container name "/x" is already in use by container "3f2a9c". You have to remove (or rename) that container to be able to reuse that name.\n\nRun \'docker run --help\' for more information\n';
 const LEGACY_BANNER = [
   'DEPRECATED: The legacy builder is deprecated and will be removed in a future release.',
   '            Install the buildx component to build images with BuildKit:',
@@ -18,12 +29,16 @@ const LEGACY_BANNER = [
   '',
 ].join('\n');
 // the daemon answered, but could not reach a registry: not "daemon unreachable"
-const PULL_REFUSED = 'Unable to find image \'nosuch:1\' locally\nError response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: connect: connection refused\n';
+const PULL_REFUSED =
+  'Unable to find image \'nosuch:1\' locally\nError response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: connect: connection refused\n';
 const BUILD_FROM_TIMEOUT = `${LEGACY_BANNER}\nSending build context to Docker daemon  2.048kB\nStep 1/1 : FROM nosuch:1\nGet "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: i/o timeout\n`;
 
 describe('meaningfulLines', () => {
   it('drops the legacy-builder banner and blank lines, keeps the rest in order', () => {
-    expect(meaningfulLines(`${LEGACY_BANNER}\n\nStep 1/2 : FROM x\nerror: boom  \n`)).toEqual(['Step 1/2 : FROM x', 'error: boom']);
+    expect(meaningfulLines(`${LEGACY_BANNER}\n\nStep 1/2 : FROM x\nerror: boom  \n`)).toEqual([
+      'Step 1/2 : FROM x',
+      'error: boom',
+    ]);
   });
 
   it('is empty for empty stderr', () => {
@@ -69,7 +84,8 @@ describe('dockerReason', () => {
   });
 
   it('picks the last error-looking line over trailing usage noise', () => {
-    const stderr = "unknown flag: --bogus\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'docker run --help' for more information\n";
+    const stderr =
+      "unknown flag: --bogus\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'docker run --help' for more information\n";
     expect(dockerReason(stderr)).toBe('unknown flag: --bogus');
   });
 
@@ -78,22 +94,30 @@ describe('dockerReason', () => {
   });
 
   it('keeps the daemon message of a failed pull', () => {
-    expect(dockerReason(PULL_REFUSED)).toBe('Get "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: connect: connection refused');
+    expect(dockerReason(PULL_REFUSED)).toBe(
+      'Get "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: connect: connection refused',
+    );
   });
 
   it('reports the registry failure of a legacy build, not the build narration', () => {
-    expect(dockerReason(BUILD_FROM_TIMEOUT)).toBe('Get "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: i/o timeout');
+    expect(dockerReason(BUILD_FROM_TIMEOUT)).toBe(
+      'Get "https://registry-1.docker.io/v2/": dial tcp 54.1.2.3:443: i/o timeout',
+    );
   });
 
   it('returns one line', () => {
-    for (const s of [SOCKET_DOWN, TCP_DOWN_OLD_CLIENT, CONFLICT_NEW, BUILD_FROM_TIMEOUT]) expect(dockerReason(s)).not.toContain('\n');
+    for (const s of [SOCKET_DOWN, TCP_DOWN_OLD_CLIENT, CONFLICT_NEW, BUILD_FROM_TIMEOUT])
+      expect(dockerReason(s)).not.toContain('\n');
   });
 });
 
 describe('isDaemonUnreachable', () => {
   it.each([
     ['socket down', SOCKET_DOWN],
-    ['tcp daemon down (client 28)', 'Cannot connect to the Docker daemon at tcp://127.0.0.1:1. Is the docker daemon running?\n'],
+    [
+      'tcp daemon down (client 28)',
+      'Cannot connect to the Docker daemon at tcp://127.0.0.1:1. Is the docker daemon running?\n',
+    ],
     ['tcp daemon down (older client)', TCP_DOWN_OLD_CLIENT],
     ['ssh daemon host down', SSH_DOWN],
   ])('is true for %s', (_what, stderr) => {
@@ -107,7 +131,10 @@ describe('isDaemonUnreachable', () => {
     ['legacy builder banner', LEGACY_BANNER],
     ['registry refused during pull (the daemon answered)', PULL_REFUSED],
     ['registry timeout during a legacy build FROM', BUILD_FROM_TIMEOUT],
-    ['registry DNS failure', 'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.0.0.53:53: no such host\n'],
+    [
+      'registry DNS failure',
+      'Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.0.0.53:53: no such host\n',
+    ],
     ['empty', ''],
   ])('is false for %s', (_what, stderr) => {
     expect(isDaemonUnreachable(stderr)).toBe(false);
@@ -128,15 +155,23 @@ describe('isNoSuchObject', () => {
     expect(isNoSuchObject(stderr)).toBe(true);
   });
 
-  it.each([SOCKET_DOWN, CONFLICT_NEW, LEGACY_BANNER, PULL_REFUSED, 'Error: failed to start containers: x\n', ''])('is false for %j', (stderr) => {
-    expect(isNoSuchObject(stderr)).toBe(false);
-  });
+  it.each([SOCKET_DOWN, CONFLICT_NEW, LEGACY_BANNER, PULL_REFUSED, 'Error: failed to start containers: x\n', ''])(
+    'is false for %j',
+    (stderr) => {
+      expect(isNoSuchObject(stderr)).toBe(false);
+    },
+  );
 });
 
 describe('dockerError', () => {
   const saved = process.env.DOCKER_HOST;
-  beforeEach(() => { delete process.env.DOCKER_HOST; });
-  afterEach(() => { if (saved === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = saved; });
+  beforeEach(() => {
+    delete process.env.DOCKER_HOST;
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  });
 
   it('names the provider and the local socket when the default daemon is down, with a hint', () => {
     const e = dockerError(['ps', '--all'], 1, SOCKET_DOWN, { provider: 'docker', host: '' });
@@ -150,7 +185,9 @@ describe('dockerError', () => {
 
   it('names the provider host when it has one', () => {
     const e = dockerError(['ps'], 1, TCP_DOWN_OLD_CLIENT, { provider: 'remote', host: 'tcp://127.0.0.1:1' });
-    expect(e.message).toMatch(/^cannot reach the Docker daemon of provider 'remote' \(tcp:\/\/127\.0\.0\.1:1\): error during connect: /);
+    expect(e.message).toMatch(
+      /^cannot reach the Docker daemon of provider 'remote' \(tcp:\/\/127\.0\.0\.1:1\): error during connect: /,
+    );
   });
 
   it('falls back to $DOCKER_HOST for a provider without a host', () => {
@@ -159,7 +196,7 @@ describe('dockerError', () => {
     expect(e.message).toContain("provider 'docker' (tcp://10.9.9.9:2375)");
   });
 
-  it('otherwise names the subcommand, the exit code and docker\'s reason', () => {
+  it("otherwise names the subcommand, the exit code and docker's reason", () => {
     const e = dockerError(['create', '--name', 'x', 'img'], 125, CONFLICT_NEW, { provider: 'docker', host: '' });
     expect(e.message).toBe(
       'docker create failed (exit 125): Conflict. The container name "/x" is already in use by container "3f2a9c". You have to remove (or rename) that container to be able to reuse that name.',
@@ -168,7 +205,12 @@ describe('dockerError', () => {
   });
 
   it('takes the first non-flag token as the subcommand', () => {
-    const e = dockerError(['rm', '--force', '--volumes', 'mng-x'], 1, 'Error response from daemon: removal of container mng-x is already in progress\n', { provider: 'docker', host: '' });
+    const e = dockerError(
+      ['rm', '--force', '--volumes', 'mng-x'],
+      1,
+      'Error response from daemon: removal of container mng-x is already in progress\n',
+      { provider: 'docker', host: '' },
+    );
     expect(e.message).toBe('docker rm failed (exit 1): removal of container mng-x is already in progress');
   });
 
@@ -181,7 +223,10 @@ describe('dockerError', () => {
 
 describe('dockerError details', () => {
   it('keeps the command line, its exit code and stderr, as execa does', () => {
-    const e = dockerError(['start', 'mng-x'], 1, 'Error response from daemon: boom\n', { provider: 'docker', host: '' });
+    const e = dockerError(['start', 'mng-x'], 1, 'Error response from daemon: boom\n', {
+      provider: 'docker',
+      host: '',
+    });
     expect(e.command).toBe('docker start mng-x');
     expect(e.commandExitCode).toBe(1);
     expect(e.stderr).toBe('Error response from daemon: boom\n');

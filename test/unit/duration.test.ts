@@ -30,9 +30,12 @@ describe('parseDuration', () => {
     expect(parseDuration(n)).toBeUndefined();
   });
 
-  it.each(['', ' ', '-5', '1.5h', '15 minutes', '2w', 'm', 'h2', '30m1h', '1h1h', 'never', '0x10', '1e3', 'on'])('rejects %j', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  it.each(['', ' ', '-5', '1.5h', '15 minutes', '2w', 'm', 'h2', '30m1h', '1h1h', 'never', '0x10', '1e3', 'on'])(
+    'rejects %j',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatDuration', () => {

@@ -18,7 +18,15 @@ import { dockerExecProxyCommand, isRemoteDaemon } from '../../lib/core/hosts.js'
 describe('agent scripts', () => {
   it('runs through docker exec as the container user, -i only with stdin', () => {
     expect(buildExecScriptArgs('mng-a', 'true')).toEqual(['exec', 'mng-a', '/bin/sh', '-c', 'true', 'sh']);
-    expect(buildExecScriptArgs('mng-a', 'cat', [], { stdin: true })).toEqual(['exec', '-i', 'mng-a', '/bin/sh', '-c', 'cat', 'sh']);
+    expect(buildExecScriptArgs('mng-a', 'cat', [], { stdin: true })).toEqual([
+      'exec',
+      '-i',
+      'mng-a',
+      '/bin/sh',
+      '-c',
+      'cat',
+      'sh',
+    ]);
   });
 
   it('captures the whole pane, joined, and a window for follow', () => {
@@ -82,8 +90,17 @@ describe('cp operands', () => {
   });
 
   it('builds docker cp with the container name', () => {
-    expect(buildCpArgs(['--archive'], parseCpOperand('./src'), parseCpOperand('a:/work'), 'mng-a')).toEqual(['cp', '--archive', './src', 'mng-a:/work']);
-    expect(buildCpArgs([], parseCpOperand('a:/w/o.txt'), parseCpOperand('.'), 'mng-a')).toEqual(['cp', 'mng-a:/w/o.txt', '.']);
+    expect(buildCpArgs(['--archive'], parseCpOperand('./src'), parseCpOperand('a:/work'), 'mng-a')).toEqual([
+      'cp',
+      '--archive',
+      './src',
+      'mng-a:/work',
+    ]);
+    expect(buildCpArgs([], parseCpOperand('a:/w/o.txt'), parseCpOperand('.'), 'mng-a')).toEqual([
+      'cp',
+      'mng-a:/w/o.txt',
+      '.',
+    ]);
   });
 });
 
@@ -96,7 +113,9 @@ describe('-s / -b values with a space after the option', () => {
   });
 
   it('says how to write them', () => {
-    expect(() => checkSpacedOptions('-s', ['--cpus 2'])).toThrow(expect.objectContaining({ exitCode: 2, hint: 'write -s --cpus=2 or -s --cpus -s 2' }));
+    expect(() => checkSpacedOptions('-s', ['--cpus 2'])).toThrow(
+      expect.objectContaining({ exitCode: 2, hint: 'write -s --cpus=2 or -s --cpus -s 2' }),
+    );
     expect(() => checkSpacedOptions('-b', ['--build-arg A=1'])).toThrow(/^-b "--build-arg A=1"/);
   });
 });
@@ -104,23 +123,47 @@ describe('-s / -b values with a space after the option', () => {
 describe('create --reuse', () => {
   const host = { id: 'abc', image: 'img:1', startArgs: ['--cpus=2'], tags: { a: '1', b: '2' }, agentCommand: 'bash' };
   it('accepts the same request, tags in any order, agent not given', () => {
-    expect(reuseDifference(host, { image: 'img:1', startArgs: ['--cpus=2'], tags: { b: '2', a: '1' } })).toBeUndefined();
+    expect(
+      reuseDifference(host, { image: 'img:1', startArgs: ['--cpus=2'], tags: { b: '2', a: '1' } }),
+    ).toBeUndefined();
   });
   it('names the difference', () => {
-    expect(reuseDifference(host, { image: 'img:2', startArgs: ['--cpus=2'], tags: host.tags })).toBe('it runs image img:1, not img:2');
-    expect(reuseDifference(host, { image: 'img:1', startArgs: [], tags: host.tags })).toBe('its start args are ["--cpus=2"], not []');
-    expect(reuseDifference(host, { image: 'img:1', startArgs: ['--cpus=2'], tags: { a: '1' } })).toBe('its tags are a=1,b=2, not a=1');
-    expect(reuseDifference(host, { image: 'img:1', startArgs: ['--cpus=2'], tags: host.tags, agentCommand: 'zsh' })).toBe('its agent is "bash", not "zsh"');
-    expect(reuseDifference(host, { image: 'dockerfile', startArgs: [], tags: {} })).toMatch(/not one built from a Dockerfile/);
-    expect(reuseDifference({ ...host, image: 'mng-built:abc' }, { image: 'dockerfile', startArgs: ['--cpus=2'], tags: host.tags })).toBeUndefined();
+    expect(reuseDifference(host, { image: 'img:2', startArgs: ['--cpus=2'], tags: host.tags })).toBe(
+      'it runs image img:1, not img:2',
+    );
+    expect(reuseDifference(host, { image: 'img:1', startArgs: [], tags: host.tags })).toBe(
+      'its start args are ["--cpus=2"], not []',
+    );
+    expect(reuseDifference(host, { image: 'img:1', startArgs: ['--cpus=2'], tags: { a: '1' } })).toBe(
+      'its tags are a=1,b=2, not a=1',
+    );
+    expect(
+      reuseDifference(host, { image: 'img:1', startArgs: ['--cpus=2'], tags: host.tags, agentCommand: 'zsh' }),
+    ).toBe('its agent is "bash", not "zsh"');
+    expect(reuseDifference(host, { image: 'dockerfile', startArgs: [], tags: {} })).toMatch(
+      /not one built from a Dockerfile/,
+    );
+    expect(
+      reuseDifference(
+        { ...host, image: 'mng-built:abc' },
+        { image: 'dockerfile', startArgs: ['--cpus=2'], tags: host.tags },
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('interrupted rename', () => {
-  it('lists the host\'s containers by label', () => {
+  it("lists the host's containers by label", () => {
     expect(buildHostContainersArgs('mng-', 'a')).toEqual([
-      'ps', '--all', '--no-trunc', '--filter', 'label=mng.prefix=mng-', '--filter', 'label=mng.name=a',
-      '--format', '{{.Names}}\t{{.Label "mng.provider"}}\t{{.CreatedAt}}',
+      'ps',
+      '--all',
+      '--no-trunc',
+      '--filter',
+      'label=mng.prefix=mng-',
+      '--filter',
+      'label=mng.name=a',
+      '--format',
+      '{{.Names}}\t{{.Label "mng.provider"}}\t{{.CreatedAt}}',
     ]);
   });
   it('picks the temporary replacements of this provider, newest first', () => {
@@ -150,8 +193,12 @@ describe('environment variables', () => {
 
   it('XDG folders must be usable folders', () => {
     expect(() => checkEnv({ XDG_DATA_HOME: dir, XDG_CONFIG_HOME: join(dir, 'not-yet') })).not.toThrow();
-    expect(() => checkEnv({ XDG_DATA_HOME: file })).toThrow('environment variable XDG_DATA_HOME="' + file + '": is not a folder');
-    expect(() => checkEnv({ XDG_CONFIG_HOME: join(file, 'x') })).toThrow(/XDG_CONFIG_HOME=.*a part of the path is a file/);
+    expect(() => checkEnv({ XDG_DATA_HOME: file })).toThrow(
+      'environment variable XDG_DATA_HOME="' + file + '": is not a folder',
+    );
+    expect(() => checkEnv({ XDG_CONFIG_HOME: join(file, 'x') })).toThrow(
+      /XDG_CONFIG_HOME=.*a part of the path is a file/,
+    );
     expect(() => checkEnv({ XDG_CONFIG_HOME: 'relative/dir' })).toThrow(/must be an absolute path/);
   });
 });
@@ -195,12 +242,15 @@ describe('completion', () => {
     }
   });
 
-  it('fifty creates and destroys at once lose none of each other\'s names', async () => {
+  it("fifty creates and destroys at once lose none of each other's names", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mng-names-'));
     try {
       await writeNames(dir, 'p-', ['old1', 'old2']);
       const added = Array.from({ length: 50 }, (_, i) => `agent-${i}`);
-      await Promise.all([...added.map((n) => updateNames(dir, 'p-', { add: [n] })), updateNames(dir, 'p-', { remove: ['old1'] })]);
+      await Promise.all([
+        ...added.map((n) => updateNames(dir, 'p-', { add: [n] })),
+        updateNames(dir, 'p-', { remove: ['old1'] }),
+      ]);
       expect(readNames(dir, 'p-')).toEqual([...added, 'old2'].sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -228,12 +278,23 @@ describe('docker context', () => {
     expect(namedDockerContext({ DOCKER_CONTEXT: 'default' }, read)).toBeUndefined();
   });
   it('reads the endpoint of docker context inspect', () => {
-    expect(parseContextInspect(JSON.stringify([{ Name: 'far', Endpoints: { docker: { Host: 'ssh://me@box', SkipTLSVerify: false } } }]))).toBe('ssh://me@box');
+    expect(
+      parseContextInspect(
+        JSON.stringify([{ Name: 'far', Endpoints: { docker: { Host: 'ssh://me@box', SkipTLSVerify: false } } }]),
+      ),
+    ).toBe('ssh://me@box');
     expect(parseContextInspect('[]')).toBeUndefined();
     expect(parseContextInspect('not json')).toBeUndefined();
   });
   it('a context on another machine routes ssh through the daemon, naming the context', () => {
-    const p = { name: 'docker', backend: 'docker' as const, host: '', default_image: 'x', default_start_args: [], default_idle_timeout: 0 };
+    const p = {
+      name: 'docker',
+      backend: 'docker' as const,
+      host: '',
+      default_image: 'x',
+      default_start_args: [],
+      default_idle_timeout: 0,
+    };
     expect(isRemoteDaemon(p, {})).toBe(false);
     expect(isRemoteDaemon({ ...p, via_context: { name: 'l', host: 'unix:///var/run/docker.sock' } }, {})).toBe(false);
     const far = { ...p, via_context: { name: 'far', host: 'tcp://10.0.0.7:2376' } };

@@ -1,6 +1,15 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { agentJson, agentStateJson, ago, idleCell, listTable, renderTable, shortDuration, stateColor } from '../../lib/cli/format.js';
+import {
+  agentJson,
+  agentStateJson,
+  ago,
+  idleCell,
+  listTable,
+  renderTable,
+  shortDuration,
+  stateColor,
+} from '../../lib/cli/format.js';
 import type { Host } from '../../lib/core/hosts.js';
 
 const DATA = '/d/mng';
@@ -58,8 +67,8 @@ describe('agentJson', () => {
         port: 49153,
         proxy_command: null,
         command:
-          'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/hosts/mng-alpha/known_hosts'
-          + ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-alpha -o LogLevel=ERROR -p 49153 root@127.0.0.1',
+          'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/hosts/mng-alpha/known_hosts' +
+          ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-alpha -o LogLevel=ERROR -p 49153 root@127.0.0.1',
       },
     });
   });
@@ -73,14 +82,25 @@ describe('agentJson', () => {
   });
 
   it('gives the idle clock of a running host: last activity, what counted, when it stops', () => {
-    const idle = { lastActivityAt: '2025-11-27T11:58:00.000Z', source: 'ssh', stopsAt: '2025-11-27T12:11:20.000Z', watcherRunning: true };
+    const idle = {
+      lastActivityAt: '2025-11-27T11:58:00.000Z',
+      source: 'ssh',
+      stopsAt: '2025-11-27T12:11:20.000Z',
+      watcherRunning: true,
+    };
     expect(agentJson(host({ idle }), DATA)).toMatchObject({
-      idle_timeout_seconds: 800, last_activity_at: '2025-11-27T11:58:00.000Z', last_activity_source: 'ssh', stops_at: '2025-11-27T12:11:20.000Z',
+      idle_timeout_seconds: 800,
+      last_activity_at: '2025-11-27T11:58:00.000Z',
+      last_activity_source: 'ssh',
+      stops_at: '2025-11-27T12:11:20.000Z',
     });
   });
 
   it('has no ssh port or command for a stopped host, and its exit code', () => {
-    const j = agentJson(host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }), DATA);
+    const j = agentJson(
+      host({ state: 'stopped', exitCode: 137, ssh: { user: 'root', host: '127.0.0.1', port: null } }),
+      DATA,
+    );
     expect(j.state).toBe('stopped');
     expect(j.exit_code).toBe(137);
     expect(j.ssh).toEqual({ user: 'root', host: '127.0.0.1', port: null, proxy_command: null, command: null });
@@ -89,8 +109,23 @@ describe('agentJson', () => {
   it('does not leak internal fields (labels, mounts) and survives JSON', () => {
     const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), DATA);
     expect(Object.keys(j).sort()).toEqual([
-      'agent_command', 'container_id', 'container_name', 'created_at', 'exit_code', 'idle_timeout_seconds', 'image', 'last_activity_at',
-      'last_activity_source', 'name', 'provider', 'ssh', 'state', 'stop_reason', 'stopped_at', 'stops_at', 'tags',
+      'agent_command',
+      'container_id',
+      'container_name',
+      'created_at',
+      'exit_code',
+      'idle_timeout_seconds',
+      'image',
+      'last_activity_at',
+      'last_activity_source',
+      'name',
+      'provider',
+      'ssh',
+      'state',
+      'stop_reason',
+      'stopped_at',
+      'stops_at',
+      'tags',
     ]);
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
   });
@@ -133,15 +168,14 @@ describe('ago', () => {
 
 describe('renderTable', () => {
   it('left-aligns columns to the widest cell, two spaces apart, last column unpadded', () => {
-    const out = renderTable(['NAME', 'STATE', 'X'], [
-      ['a', 'running', 'short'],
-      ['longer-name', 'stopped', 'x'],
-    ]);
-    expect(out).toBe([
-      'NAME         STATE    X',
-      'a            running  short',
-      'longer-name  stopped  x',
-    ].join('\n'));
+    const out = renderTable(
+      ['NAME', 'STATE', 'X'],
+      [
+        ['a', 'running', 'short'],
+        ['longer-name', 'stopped', 'x'],
+      ],
+    );
+    expect(out).toBe(['NAME         STATE    X', 'a            running  short', 'longer-name  stopped  x'].join('\n'));
   });
 
   it('a header wider than every cell sets the width', () => {
@@ -154,7 +188,14 @@ describe('renderTable', () => {
 
   it('pads by the visible width: colour codes added by paint do not shift columns', () => {
     const red = new Chalk({ level: 1 }).red;
-    const out = renderTable(['A', 'B'], [['xx', '1'], ['y', '2']], (col, cell) => (col === 0 ? red(cell) : cell));
+    const out = renderTable(
+      ['A', 'B'],
+      [
+        ['xx', '1'],
+        ['y', '2'],
+      ],
+      (col, cell) => (col === 0 ? red(cell) : cell),
+    );
     const plain = out.replace(/\u001b\[\d+m/g, '');
     expect(plain).toBe('A   B\nxx  1\ny   2');
     expect(out).toContain('\u001b[31mxx\u001b[39m  1');
@@ -174,22 +215,42 @@ describe('stateColor', () => {
 });
 
 describe('idleCell and shortDuration', () => {
-  const idle = (last: string, watcherRunning = true) => ({ lastActivityAt: last, source: 'ssh', stopsAt: '', watcherRunning });
+  const idle = (last: string, watcherRunning = true) => ({
+    lastActivityAt: last,
+    source: 'ssh',
+    stopsAt: '',
+    watcherRunning,
+  });
 
-  it.each([[0, '0s'], [59.9, '59s'], [60, '1m'], [3599, '59m'], [3600, '1h'], [5460, '1h31m'], [86400, '1d'], [-5, '0s']])('%d s → %s', (s, text) => {
+  it.each([
+    [0, '0s'],
+    [59.9, '59s'],
+    [60, '1m'],
+    [3599, '59m'],
+    [3600, '1h'],
+    [5460, '1h31m'],
+    [86400, '1d'],
+    [-5, '0s'],
+  ])('%d s → %s', (s, text) => {
     expect(shortDuration(s)).toBe(text);
   });
 
   it('shows how long a running host has been idle, of its timeout, and what counted last', () => {
-    expect(idleCell({ state: 'running', idleTimeout: 900, idle: idle('2025-11-27T11:58:00Z') }, NOW)).toBe('idle 2m of 15m (ssh)');
-    expect(idleCell({ state: 'running', idleTimeout: 6, idle: idle('2025-11-27T11:59:57Z') }, NOW)).toBe('idle 3s of 6s (ssh)');
+    expect(idleCell({ state: 'running', idleTimeout: 900, idle: idle('2025-11-27T11:58:00Z') }, NOW)).toBe(
+      'idle 2m of 15m (ssh)',
+    );
+    expect(idleCell({ state: 'running', idleTimeout: 6, idle: idle('2025-11-27T11:59:57Z') }, NOW)).toBe(
+      'idle 3s of 6s (ssh)',
+    );
   });
 
   it('says never without a timeout, - when not running or without a watcher, and when the watcher is gone', () => {
     expect(idleCell({ state: 'running', idleTimeout: 0, idle: null }, NOW)).toBe('never');
     expect(idleCell({ state: 'stopped', idleTimeout: 900, idle: null }, NOW)).toBe('-');
     expect(idleCell({ state: 'running', idleTimeout: 900, idle: null }, NOW)).toBe('-');
-    expect(idleCell({ state: 'running', idleTimeout: 900, idle: idle('2025-11-27T11:59:00Z', false) }, NOW)).toBe('idle 1m of 15m (ssh), watcher not running');
+    expect(idleCell({ state: 'running', idleTimeout: 900, idle: idle('2025-11-27T11:59:00Z', false) }, NOW)).toBe(
+      'idle 1m of 15m (ssh), watcher not running',
+    );
   });
 });
 
@@ -198,19 +259,40 @@ describe('listTable', () => {
 
   it('renders one aligned row per host without colour at level 0', () => {
     const hosts = [
-      host({ idle: { lastActivityAt: '2025-11-27T11:58:00Z', source: 'tmux', stopsAt: '2025-11-27T12:11:20Z', watcherRunning: true } }),
       host({
-        name: 'beta-with-long-name', provider: 'remote', image: 'alpine:3', state: 'stopped', exitCode: 0,
-        ssh: { user: 'dev', host: '127.0.0.1', port: null }, createdAt: '2025-11-25T12:00:00Z', tags: { a: '1', b: '2' },
+        idle: {
+          lastActivityAt: '2025-11-27T11:58:00Z',
+          source: 'tmux',
+          stopsAt: '2025-11-27T12:11:20Z',
+          watcherRunning: true,
+        },
       }),
-      host({ name: 'g', tags: {}, createdAt: 'garbage', idleTimeout: 0, ssh: { user: 'root', host: '10.0.0.9', port: 2222 } }),
+      host({
+        name: 'beta-with-long-name',
+        provider: 'remote',
+        image: 'alpine:3',
+        state: 'stopped',
+        exitCode: 0,
+        ssh: { user: 'dev', host: '127.0.0.1', port: null },
+        createdAt: '2025-11-25T12:00:00Z',
+        tags: { a: '1', b: '2' },
+      }),
+      host({
+        name: 'g',
+        tags: {},
+        createdAt: 'garbage',
+        idleTimeout: 0,
+        ssh: { user: 'root', host: '10.0.0.9', port: 2222 },
+      }),
     ];
-    expect(listTable(hosts, plain, NOW)).toBe([
-      'NAME                 STATE    IDLE                    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
-      'alpha                running  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
-      'beta-with-long-name  stopped  -                       remote    alpine:3              -                     2d ago   a=1,b=2',
-      'g                    running  never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
-    ].join('\n'));
+    expect(listTable(hosts, plain, NOW)).toBe(
+      [
+        'NAME                 STATE    IDLE                    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
+        'alpha                running  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
+        'beta-with-long-name  stopped  -                       remote    alpine:3              -                     2d ago   a=1,b=2',
+        'g                    running  never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
+      ].join('\n'),
+    );
   });
 
   it('has no escape codes at level 0, and bold names and coloured states at level 1', () => {
@@ -226,8 +308,12 @@ describe('agentWarning', () => {
   it('warns about an agent that exited or never started, and is silent for a running one', async () => {
     const { agentWarning } = await import('../../lib/cli/format.js');
     expect(agentWarning('a', { state: 'running' })).toBeUndefined();
-    expect(agentWarning('a', { state: 'exited', exitCode: 3 })).toBe("the agent of 'a' exited at once (status 3); its output stays in the tmux pane: mng connect a");
+    expect(agentWarning('a', { state: 'exited', exitCode: 3 })).toBe(
+      "the agent of 'a' exited at once (status 3); its output stays in the tmux pane: mng connect a",
+    );
     expect(agentWarning('a', { state: 'exited', exitCode: null })).toMatch(/status unknown/);
-    expect(agentWarning('a', { state: 'missing', program: 'claude' })).toBe("the agent of 'a' did not start: 'claude' is not on the PATH");
+    expect(agentWarning('a', { state: 'missing', program: 'claude' })).toBe(
+      "the agent of 'a' did not start: 'claude' is not on the PATH",
+    );
   });
 });

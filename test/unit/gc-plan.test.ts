@@ -3,74 +3,133 @@ import { planDaemonGc, staleSshAliases, type GcContainer, type GcFacts } from '.
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const P = 'mng-';
-const labels = (name: string, extra: Record<string, string> = {}) => ({ 'mng.id': `id-${name}`, 'mng.prefix': P, 'mng.name': name, 'mng.provider': 'docker', ...extra });
-const c = (name: string, status: string, agoMin: number, l: Record<string, string> = labels(name.replace(P, '').replace(/\.new-.*/, '')), image = 'sha256:run'): GcContainer =>
-  ({ id: `c-${name}`, name, status, created: NOW - agoMin * 60_000, labels: l, image });
-const facts = (over: Partial<GcFacts>): GcFacts => ({ prefix: P, providers: ['docker'], now: NOW, minAgeMs: 5 * 60_000, containers: [], prepared: [], snapshots: [], snapshotsToo: false, ...over });
+const labels = (name: string, extra: Record<string, string> = {}) => ({
+  'mng.id': `id-${name}`,
+  'mng.prefix': P,
+  'mng.name': name,
+  'mng.provider': 'docker',
+  ...extra,
+});
+const c = (
+  name: string,
+  status: string,
+  agoMin: number,
+  l: Record<string, string> = labels(name.replace(P, '').replace(/\.new-.*/, '')),
+  image = 'sha256:run',
+): GcContainer => ({ id: `c-${name}`, name, status, created: NOW - agoMin * 60_000, labels: l, image });
+const facts = (over: Partial<GcFacts>): GcFacts => ({
+  prefix: P,
+  providers: ['docker'],
+  now: NOW,
+  minAgeMs: 5 * 60_000,
+  containers: [],
+  prepared: [],
+  snapshots: [],
+  snapshotsToo: false,
+  ...over,
+});
 const summary = (f: GcFacts) => planDaemonGc(f).map((a) => `${a.op} ${a.kind} ${a.ref}${a.to ? ` -> ${a.to}` : ''}`);
 
 describe('gc plan: containers', () => {
   it('removes old never-started containers of this prefix and provider only', () => {
-    expect(summary(facts({
-      containers: [
-        c('mng-killed', 'created', 10),
-        c('mng-young', 'created', 1),
-        c('mng-running', 'running', 60),
-        c('mng-stopped', 'exited', 60),
-        c('mng-other', 'created', 60, labels('other', { 'mng.prefix': 'x-' })),
-        c('mng-elsewhere', 'created', 60, labels('elsewhere', { 'mng.provider': 'far' })),
-      ],
-    }))).toEqual(['remove container mng-killed']);
+    expect(
+      summary(
+        facts({
+          containers: [
+            c('mng-killed', 'created', 10),
+            c('mng-young', 'created', 1),
+            c('mng-running', 'running', 60),
+            c('mng-stopped', 'exited', 60),
+            c('mng-other', 'created', 60, labels('other', { 'mng.prefix': 'x-' })),
+            c('mng-elsewhere', 'created', 60, labels('elsewhere', { 'mng.provider': 'far' })),
+          ],
+        }),
+      ),
+    ).toEqual(['remove container mng-killed']);
   });
 
   it('renames a lone temporary container back, removes one next to its host', () => {
-    expect(summary(facts({
-      containers: [
-        c('mng-a.new-abc123', 'running', 10),
-        c('mng-b', 'running', 10),
-        c('mng-b.new-def456', 'running', 10),
-        c('mng-d', 'running', 10),
-        c('mng-d.new-111111', 'created', 1),
-      ],
-    }))).toEqual(['rename container mng-a.new-abc123 -> mng-a', 'remove container mng-b.new-def456']);
+    expect(
+      summary(
+        facts({
+          containers: [
+            c('mng-a.new-abc123', 'running', 10),
+            c('mng-b', 'running', 10),
+            c('mng-b.new-def456', 'running', 10),
+            c('mng-d', 'running', 10),
+            c('mng-d.new-111111', 'created', 1),
+          ],
+        }),
+      ),
+    ).toEqual(['rename container mng-a.new-abc123 -> mng-a', 'remove container mng-b.new-def456']);
   });
 
   it('renames only one of two temporary containers of a host; a temporary name of another host is not a replacement', () => {
-    expect(summary(facts({
-      containers: [c('mng-a.new-aaaaaa', 'running', 10), c('mng-a.new-bbbbbb', 'running', 10), c('mng-x.new-cccccc', 'running', 10, labels('y'))],
-    }))).toEqual(['rename container mng-a.new-aaaaaa -> mng-a', 'remove container mng-a.new-bbbbbb']);
+    expect(
+      summary(
+        facts({
+          containers: [
+            c('mng-a.new-aaaaaa', 'running', 10),
+            c('mng-a.new-bbbbbb', 'running', 10),
+            c('mng-x.new-cccccc', 'running', 10, labels('y')),
+          ],
+        }),
+      ),
+    ).toEqual(['rename container mng-a.new-aaaaaa -> mng-a', 'remove container mng-a.new-bbbbbb']);
   });
 });
 
 describe('gc plan: images', () => {
   it('removes prepared images of replaced bases that nothing runs', () => {
     const img = (id: string, baseTagged: boolean) => ({ id, refs: [`mng-prepared:${id}`], labels: {}, baseTagged });
-    expect(summary(facts({
-      containers: [c('mng-a', 'running', 10, labels('a'), 'used')],
-      prepared: [img('used', false), img('current', true), img('stale', false)],
-    }))).toEqual(['remove image mng-prepared:stale']);
+    expect(
+      summary(
+        facts({
+          containers: [c('mng-a', 'running', 10, labels('a'), 'used')],
+          prepared: [img('used', false), img('current', true), img('stale', false)],
+        }),
+      ),
+    ).toEqual(['remove image mng-prepared:stale']);
   });
 
   it('an image used only by a container gc removes is removed too', () => {
-    expect(summary(facts({
-      containers: [c('mng-k', 'created', 10, labels('k'), 'stale')],
-      prepared: [{ id: 'stale', refs: ['mng-prepared:stale'], labels: {}, baseTagged: false }],
-    }))).toEqual(['remove container mng-k', 'remove image mng-prepared:stale']);
+    expect(
+      summary(
+        facts({
+          containers: [c('mng-k', 'created', 10, labels('k'), 'stale')],
+          prepared: [{ id: 'stale', refs: ['mng-prepared:stale'], labels: {}, baseTagged: false }],
+        }),
+      ),
+    ).toEqual(['remove container mng-k', 'remove image mng-prepared:stale']);
   });
 
   it('keeps snapshots of gone hosts unless asked, and never those of existing hosts', () => {
     const snaps = [
-      { id: 's1', refs: ['mng-snapshot/mng-gone:1'], labels: { 'mng.snapshot.host-id': 'id-gone', 'mng.snapshot.host-name': 'gone' } },
-      { id: 's2', refs: ['mng-snapshot/mng-a:1'], labels: { 'mng.snapshot.host-id': 'id-a', 'mng.snapshot.host-name': 'a' } },
+      {
+        id: 's1',
+        refs: ['mng-snapshot/mng-gone:1'],
+        labels: { 'mng.snapshot.host-id': 'id-gone', 'mng.snapshot.host-name': 'gone' },
+      },
+      {
+        id: 's2',
+        refs: ['mng-snapshot/mng-a:1'],
+        labels: { 'mng.snapshot.host-id': 'id-a', 'mng.snapshot.host-name': 'a' },
+      },
     ];
     const containers = [c('mng-a', 'exited', 10)];
     expect(summary(facts({ containers, snapshots: snaps }))).toEqual(['keep snapshot mng-snapshot/mng-gone:1']);
-    expect(summary(facts({ containers, snapshots: snaps, snapshotsToo: true }))).toEqual(['remove snapshot mng-snapshot/mng-gone:1']);
+    expect(summary(facts({ containers, snapshots: snaps, snapshotsToo: true }))).toEqual([
+      'remove snapshot mng-snapshot/mng-gone:1',
+    ]);
   });
 });
 
 describe('gc plan: ssh entries', () => {
   it('removes aliases of this prefix naming no container on any daemon', () => {
-    expect(staleSshAliases(['mng-a', 'mng-gone', 'other-x', 'mng-x-b'], 'mng-', new Set(['mng-a', 'mng-x-b'])).map((a) => a.ref)).toEqual(['mng-gone']);
+    expect(
+      staleSshAliases(['mng-a', 'mng-gone', 'other-x', 'mng-x-b'], 'mng-', new Set(['mng-a', 'mng-x-b'])).map(
+        (a) => a.ref,
+      ),
+    ).toEqual(['mng-gone']);
   });
 });

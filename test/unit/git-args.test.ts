@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCreateArgs, buildExecScriptArgs } from '../../lib/docker/args.js';
 import {
-  agentRefPrefix, buildCopyTarArgs, buildFetchBundleArgs, buildListFilesArgs, buildListIncludedArgs,
-  DIFF_SCRIPT, PULL_SCRIPT, pullRefspecs,
+  agentRefPrefix,
+  buildCopyTarArgs,
+  buildFetchBundleArgs,
+  buildListFilesArgs,
+  buildListIncludedArgs,
+  DIFF_SCRIPT,
+  PULL_SCRIPT,
+  pullRefspecs,
 } from '../../lib/git/args.js';
 import { decodeLabels, encodeLabels, type HostLabels } from '../../lib/core/labels.js';
 import { checkTarget } from '../../lib/core/source.js';
@@ -15,40 +21,104 @@ import { formatPulled } from '../../lib/cli/pull.js';
 describe('git argv builders', () => {
   it('pull fetches every branch, HEAD and the wip commit into refs/mng/NAME/ only', () => {
     expect(agentRefPrefix('fix-42')).toBe('refs/mng/fix-42/');
-    expect(pullRefspecs('fix-42')).toEqual(['+refs/heads/*:refs/mng/fix-42/heads/*', '+refs/mng/wip:refs/mng/fix-42/wip', '+HEAD:refs/mng/fix-42/HEAD']);
+    expect(pullRefspecs('fix-42')).toEqual([
+      '+refs/heads/*:refs/mng/fix-42/heads/*',
+      '+refs/mng/wip:refs/mng/fix-42/wip',
+      '+HEAD:refs/mng/fix-42/HEAD',
+    ]);
     expect(buildFetchBundleArgs('/r', '/t/a.bundle', 'x')).toEqual([
-      '-C', '/r', 'fetch', '--quiet', '--no-write-fetch-head', '--no-tags', '--prune', '/t/a.bundle',
-      '+refs/heads/*:refs/mng/x/heads/*', '+refs/mng/wip:refs/mng/x/wip', '+HEAD:refs/mng/x/HEAD',
+      '-C',
+      '/r',
+      'fetch',
+      '--quiet',
+      '--no-write-fetch-head',
+      '--no-tags',
+      '--prune',
+      '/t/a.bundle',
+      '+refs/heads/*:refs/mng/x/heads/*',
+      '+refs/mng/wip:refs/mng/x/wip',
+      '+HEAD:refs/mng/x/HEAD',
     ]);
   });
 
   it('lists the work tree as git would commit it, and ignored files by an include file', () => {
-    expect(buildListFilesArgs('/r')).toEqual(['-C', '/r', 'ls-files', '-z', '--cached', '--others', '--exclude-standard']);
-    expect(buildListIncludedArgs('/r', '/r/.mnginclude')).toEqual(['-C', '/r', 'ls-files', '-z', '--others', '--ignored', '--exclude-from=/r/.mnginclude']);
+    expect(buildListFilesArgs('/r')).toEqual([
+      '-C',
+      '/r',
+      'ls-files',
+      '-z',
+      '--cached',
+      '--others',
+      '--exclude-standard',
+    ]);
+    expect(buildListIncludedArgs('/r', '/r/.mnginclude')).toEqual([
+      '-C',
+      '/r',
+      'ls-files',
+      '-z',
+      '--others',
+      '--ignored',
+      '--exclude-from=/r/.mnginclude',
+    ]);
   });
 
   it('runs scripts in the container with their arguments apart, and copies a tar to its root', () => {
-    expect(buildExecScriptArgs('c', 'S', ['/w', 'a b'])).toEqual(['exec', 'c', '/bin/sh', '-c', 'S', 'sh', '/w', 'a b']);
+    expect(buildExecScriptArgs('c', 'S', ['/w', 'a b'])).toEqual([
+      'exec',
+      'c',
+      '/bin/sh',
+      '-c',
+      'S',
+      'sh',
+      '/w',
+      'a b',
+    ]);
     expect(buildExecScriptArgs('c', 'S', [], { stdin: true })).toEqual(['exec', '-i', 'c', '/bin/sh', '-c', 'S', 'sh']);
     expect(buildCopyTarArgs('c')).toEqual(['cp', '-', 'c:/']);
   });
 
-  it('gives the container a working folder before the user\'s -s values', () => {
-    const args = buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: ['-w', '/other'], workdir: '/workspace' });
-    expect(args.slice(args.indexOf('--workdir'), args.indexOf('--workdir') + 4)).toEqual(['--workdir', '/workspace', '-w', '/other']);
+  it("gives the container a working folder before the user's -s values", () => {
+    const args = buildCreateArgs({
+      containerName: 'c',
+      image: 'i',
+      labels: {},
+      startArgs: ['-w', '/other'],
+      workdir: '/workspace',
+    });
+    expect(args.slice(args.indexOf('--workdir'), args.indexOf('--workdir') + 4)).toEqual([
+      '--workdir',
+      '/workspace',
+      '-w',
+      '/other',
+    ]);
     expect(buildCreateArgs({ containerName: 'c', image: 'i', labels: {}, startArgs: [] })).not.toContain('--workdir');
   });
 });
 
 describe('--from labels and --target', () => {
   const base: HostLabels = {
-    id: 'i', name: 'n', prefix: 'p', provider: 'docker', tags: {}, idleTimeout: 0, agentCommand: 'sh', createdAt: 't',
-    version: 'v', image: 'img', startArgs: [], sshUser: 'root',
+    id: 'i',
+    name: 'n',
+    prefix: 'p',
+    provider: 'docker',
+    tags: {},
+    idleTimeout: 0,
+    agentCommand: 'sh',
+    createdAt: 't',
+    version: 'v',
+    image: 'img',
+    startArgs: [],
+    sshUser: 'root',
   };
   it('round-trips where the files came from, and is absent without --from', () => {
     const from = { kind: 'git' as const, path: '/src/r', commit: 'abc', target: '/workspace' };
     const labels = encodeLabels({ ...base, from });
-    expect(labels).toMatchObject({ 'mng.from-kind': 'git', 'mng.from-path': '/src/r', 'mng.from-commit': 'abc', 'mng.from-target': '/workspace' });
+    expect(labels).toMatchObject({
+      'mng.from-kind': 'git',
+      'mng.from-path': '/src/r',
+      'mng.from-commit': 'abc',
+      'mng.from-target': '/workspace',
+    });
     expect(decodeLabels(labels)?.from).toEqual(from);
     expect(Object.keys(encodeLabels(base)).some((k) => k.startsWith('mng.from'))).toBe(false);
     expect(decodeLabels(encodeLabels(base))?.from).toBeUndefined();
@@ -59,16 +129,19 @@ describe('--from labels and --target', () => {
     expect(checkTarget(undefined)).toBe('/workspace');
     expect(checkTarget('/src/app/')).toBe('/src/app');
     expect(checkTarget('/a/../b')).toBe('/b');
-    for (const bad of ['rel', '/', '//', '/mng', '/mng/x', '/x/../mng']) expect(() => checkTarget(bad), bad).toThrow(/--target/);
+    for (const bad of ['rel', '/', '//', '/mng', '/mng/x', '/x/../mng'])
+      expect(() => checkTarget(bad), bad).toThrow(/--target/);
   });
 });
 
 describe('pull output', () => {
   it('one line per ref: name, short commit, commit count, status', () => {
-    expect(formatPulled([
-      { ref: 'refs/mng/a/HEAD', commit: '0123456789abcdef', commits: 1, status: 'new' },
-      { ref: 'refs/mng/a/heads/main', commit: 'fedcba9876543210', commits: 0, status: 'unchanged' },
-    ])).toEqual([
+    expect(
+      formatPulled([
+        { ref: 'refs/mng/a/HEAD', commit: '0123456789abcdef', commits: 1, status: 'new' },
+        { ref: 'refs/mng/a/heads/main', commit: 'fedcba9876543210', commits: 0, status: 'unchanged' },
+      ]),
+    ).toEqual([
       'refs/mng/a/HEAD        0123456789ab  1 commit  new',
       'refs/mng/a/heads/main  fedcba987654  0 commits  unchanged',
     ]);
@@ -91,7 +164,9 @@ describe('the container scripts, run with local git', () => {
       writeFileSync(join(dir, 'new'), 'n\n');
       const index = readFileSync(join(dir, '.git', 'index'));
       const bundle = join(dir, '..', `${dir.split('/').pop()}.bundle`);
-      await execa('sh', ['-c', `sh -c "$0" sh "$1" "$2" > "$3"`, PULL_SCRIPT, dir, start, bundle], { env: { HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
+      await execa('sh', ['-c', `sh -c "$0" sh "$1" "$2" > "$3"`, PULL_SCRIPT, dir, start, bundle], {
+        env: { HOME: dir, GIT_CONFIG_NOSYSTEM: '1' },
+      });
       expect(readFileSync(join(dir, '.git', 'index')).equals(index)).toBe(true);
       expect((await g('status', '--porcelain')).stdout).toBe(' M a\n?? new');
       const heads = (await g('bundle', 'list-heads', bundle)).stdout;
@@ -100,13 +175,19 @@ describe('the container scripts, run with local git', () => {
       const diff = await execa('sh', ['-c', DIFF_SCRIPT, 'sh', dir, start, '--stat']);
       expect(diff.stdout).toMatch(/a +\| 2 \+-\n new +\| 1 \+/);
       // Left out: the history up to the start commit, when no ref points into it.
-      expect((await g('bundle', 'verify', bundle)).stderr + (await g('bundle', 'verify', bundle)).stdout).toMatch(/requires this ref/);
+      expect((await g('bundle', 'verify', bundle)).stderr + (await g('bundle', 'verify', bundle)).stdout).toMatch(
+        /requires this ref/,
+      );
       // A ref at or behind the start commit (HEAD never moved, an old branch): the whole history, so every ref is in it.
       await g('branch', 'old', start);
-      await execa('sh', ['-c', `sh -c "$0" sh "$1" "$2" > "$3"`, PULL_SCRIPT, dir, start, bundle], { env: { HOME: dir, GIT_CONFIG_NOSYSTEM: '1' } });
+      await execa('sh', ['-c', `sh -c "$0" sh "$1" "$2" > "$3"`, PULL_SCRIPT, dir, start, bundle], {
+        env: { HOME: dir, GIT_CONFIG_NOSYSTEM: '1' },
+      });
       const all = (await g('bundle', 'list-heads', bundle)).stdout;
       expect(all).toMatch(/ refs\/heads\/old\n/);
-      expect((await g('bundle', 'verify', bundle)).stdout + (await g('bundle', 'verify', bundle)).stderr).not.toMatch(/requires this ref/);
+      expect((await g('bundle', 'verify', bundle)).stdout + (await g('bundle', 'verify', bundle)).stderr).not.toMatch(
+        /requires this ref/,
+      );
       rmSync(bundle);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -3,8 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS } from '../../lib/config/config.js';
 import { planCreate } from '../../lib/core/create.js';
 import {
-  DEFAULT_IDLE_CHECK_INTERVAL, hasIdleWatcher, hostIdle, idleCheckIntervalSeconds, idleSettingsOf, IDLE_INTERVAL_LABEL,
-  parseIdleState, parseIdleTimeoutOption,
+  DEFAULT_IDLE_CHECK_INTERVAL,
+  hasIdleWatcher,
+  hostIdle,
+  idleCheckIntervalSeconds,
+  idleSettingsOf,
+  IDLE_INTERVAL_LABEL,
+  parseIdleState,
+  parseIdleTimeoutOption,
 } from '../../lib/core/idle.js';
 import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from '../../lib/core/idle-scripts.js';
 import { buildTouchArgs } from '../../lib/docker/idle-args.js';
@@ -14,19 +20,36 @@ import { MngError, UsageError } from '../../lib/errors.js';
 const STARTED = '2025-11-27T12:00:00.000Z';
 const T0 = Date.parse(STARTED) / 1000;
 
-function inspect(over: { running?: boolean; env?: string[]; log?: { Start: string; ExitCode: number; Output: string }[] } = {}): Pick<ContainerInspect, 'State' | 'Config'> {
+function inspect(
+  over: { running?: boolean; env?: string[]; log?: { Start: string; ExitCode: number; Output: string }[] } = {},
+): Pick<ContainerInspect, 'State' | 'Config'> {
   return {
     State: {
-      Status: over.running === false ? 'exited' : 'running', Running: over.running !== false, ExitCode: 0, StartedAt: STARTED,
+      Status: over.running === false ? 'exited' : 'running',
+      Running: over.running !== false,
+      ExitCode: 0,
+      StartedAt: STARTED,
       Health: over.log ? { Status: 'healthy', Log: over.log } : undefined,
     },
     Config: { Image: 'i', Labels: {}, Env: over.env ?? ['PATH=/bin', 'MNG_IDLE_TIMEOUT=900', 'MNG_IDLE_INTERVAL=30'] },
   };
 }
-const run = (startOffset: number, out: string, code = 0) => ({ Start: new Date((T0 + startOffset) * 1000).toISOString(), ExitCode: code, Output: out });
+const run = (startOffset: number, out: string, code = 0) => ({
+  Start: new Date((T0 + startOffset) * 1000).toISOString(),
+  ExitCode: code,
+  Output: out,
+});
 
 describe('--idle-timeout and the check interval', () => {
-  it.each([['90', 90], ['30s', 30], ['15m', 900], ['2h', 7200], ['1h30m', 5400], ['0', 0], ['disabled', 0]])('%s → %d', (v, s) => {
+  it.each([
+    ['90', 90],
+    ['30s', 30],
+    ['15m', 900],
+    ['2h', 7200],
+    ['1h30m', 5400],
+    ['0', 0],
+    ['disabled', 0],
+  ])('%s → %d', (v, s) => {
     expect(parseIdleTimeoutOption(v)).toBe(s);
   });
 
@@ -56,9 +79,22 @@ describe('--idle-timeout and the check interval', () => {
 
 describe('planCreate: the idle settings', () => {
   const provider = { name: 'docker', ...PROVIDER_DEFAULTS, default_start_args: [] };
-  const plan = (idleTimeout?: number, idleCheckInterval?: number) => planCreate('mng-', {
-    name: 'a', provider, agent: { kind: 'shell' }, startArgs: [], tags: {}, sshTimeoutSeconds: 60, idleTimeout, idleCheckInterval,
-  }, '0123456789abcdef', STARTED);
+  const plan = (idleTimeout?: number, idleCheckInterval?: number) =>
+    planCreate(
+      'mng-',
+      {
+        name: 'a',
+        provider,
+        agent: { kind: 'shell' },
+        startArgs: [],
+        tags: {},
+        sshTimeoutSeconds: 60,
+        idleTimeout,
+        idleCheckInterval,
+      },
+      '0123456789abcdef',
+      STARTED,
+    );
 
   it('takes --idle-timeout, else the provider default (800), into the label, the environment and the health check', () => {
     const p = plan(undefined, 5);
@@ -66,7 +102,10 @@ describe('planCreate: the idle settings', () => {
     expect(p.labels[IDLE_INTERVAL_LABEL]).toBe('5');
     const argv = p.launch('img', 'ssh-ed25519 AAAA').create;
     expect(argv).toContain('MNG_IDLE_TIMEOUT=800');
-    expect(argv.slice(argv.indexOf('--health-interval'), argv.indexOf('--health-interval') + 2)).toEqual(['--health-interval', '5s']);
+    expect(argv.slice(argv.indexOf('--health-interval'), argv.indexOf('--health-interval') + 2)).toEqual([
+      '--health-interval',
+      '5s',
+    ]);
     expect(plan(900).launch('img', 'ssh-ed25519 AAAA').create).toContain('MNG_IDLE_TIMEOUT=900');
   });
 
@@ -86,34 +125,63 @@ describe('planCreate: the idle settings', () => {
 
 describe('the idle clock from docker inspect alone', () => {
   it('reads the watcher state line', () => {
-    expect(parseIdleState('mng-idle last=1764244800 source=tmux timeout=900 interval=30 checked=1764244830\n')).toEqual({ last: 1764244800, source: 'tmux' });
+    expect(parseIdleState('mng-idle last=1764244800 source=tmux timeout=900 interval=30 checked=1764244830\n')).toEqual(
+      { last: 1764244800, source: 'tmux' },
+    );
     expect(parseIdleState('mng-idle no-state')).toBeUndefined();
     expect(parseIdleState('')).toBeUndefined();
   });
 
   it('boot counts: before any health check, the last activity is the start and stops_at is start + timeout', () => {
     expect(hostIdle(inspect(), 900)).toEqual({
-      lastActivityAt: STARTED, source: 'boot', stopsAt: '2025-11-27T12:15:00.000Z', watcherRunning: true,
+      lastActivityAt: STARTED,
+      source: 'boot',
+      stopsAt: '2025-11-27T12:15:00.000Z',
+      watcherRunning: true,
     });
   });
 
   it('takes the newest finding of this boot', () => {
-    const idle = hostIdle(inspect({ log: [
-      run(30, `mng-idle last=${T0 + 30} source=ssh timeout=900 interval=30 checked=${T0 + 30}\n`),
-      run(60, `mng-idle last=${T0 + 60} source=tmux timeout=900 interval=30 checked=${T0 + 60}\n`),
-      run(90, `mng-idle last=${T0 + 60} source=tmux timeout=900 interval=30 checked=${T0 + 90}\n`),
-    ] }), 900);
-    expect(idle).toEqual({ lastActivityAt: '2025-11-27T12:01:00.000Z', source: 'tmux', stopsAt: '2025-11-27T12:16:00.000Z', watcherRunning: true });
+    const idle = hostIdle(
+      inspect({
+        log: [
+          run(30, `mng-idle last=${T0 + 30} source=ssh timeout=900 interval=30 checked=${T0 + 30}\n`),
+          run(60, `mng-idle last=${T0 + 60} source=tmux timeout=900 interval=30 checked=${T0 + 60}\n`),
+          run(90, `mng-idle last=${T0 + 60} source=tmux timeout=900 interval=30 checked=${T0 + 90}\n`),
+        ],
+      }),
+      900,
+    );
+    expect(idle).toEqual({
+      lastActivityAt: '2025-11-27T12:01:00.000Z',
+      source: 'tmux',
+      stopsAt: '2025-11-27T12:16:00.000Z',
+      watcherRunning: true,
+    });
   });
 
   it('ignores health runs of an earlier boot (docker keeps the log across a restart)', () => {
-    const idle = hostIdle(inspect({ log: [run(-100, `mng-idle last=${T0 - 50} source=ssh timeout=900 interval=30 checked=${T0 - 40}\n`)] }), 900);
+    const idle = hostIdle(
+      inspect({ log: [run(-100, `mng-idle last=${T0 - 50} source=ssh timeout=900 interval=30 checked=${T0 - 40}\n`)] }),
+      900,
+    );
     expect(idle?.source).toBe('boot');
     expect(idle?.lastActivityAt).toBe(STARTED);
   });
 
   it('says when the watcher is not running (the health check failed)', () => {
-    const idle = hostIdle(inspect({ log: [run(30, `mng-idle last=${T0} source=boot timeout=900 interval=30 checked=${T0 + 30}\nmng-idle watcher-not-running\n`, 1)] }), 900);
+    const idle = hostIdle(
+      inspect({
+        log: [
+          run(
+            30,
+            `mng-idle last=${T0} source=boot timeout=900 interval=30 checked=${T0 + 30}\nmng-idle watcher-not-running\n`,
+            1,
+          ),
+        ],
+      }),
+      900,
+    );
     expect(idle?.watcherRunning).toBe(false);
   });
 
@@ -127,7 +195,12 @@ describe('the idle clock from docker inspect alone', () => {
 
 describe('the watcher scripts', () => {
   const shells = ['sh', 'dash', 'busybox'].filter((sh) => {
-    try { execFileSync('sh', ['-c', `command -v ${sh}`]); return true; } catch { return false; }
+    try {
+      execFileSync('sh', ['-c', `command -v ${sh}`]);
+      return true;
+    } catch {
+      return false;
+    }
   });
   // `npm test` (scripts/test.sh) runs the test bed first, which installs busybox: there every shell must be checked.
   it.runIf(process.env.MNG_TESTBED_CHECK_BARE === '1')('the test bed provides every shell checked here', () => {

@@ -53,7 +53,7 @@ describe('decodeLabels', () => {
     expect(decodeLabels(encodeLabels(h))).toEqual(h);
   });
 
-  it('ignores labels of other tools next to mng\'s', () => {
+  it("ignores labels of other tools next to mng's", () => {
     const labels = { ...encodeLabels(HOST), 'com.docker.compose.project': 'x', maintainer: 'someone' };
     expect(decodeLabels(labels)).toEqual(HOST);
   });
@@ -94,7 +94,8 @@ describe('decodeLabels', () => {
   });
 
   it('rejects JSON of the wrong shape', () => {
-    const wrong = (tags: string, startArgs: string) => decodeLabels({ ...encodeLabels(HOST), 'mng.tags': tags, 'mng.start-args': startArgs });
+    const wrong = (tags: string, startArgs: string) =>
+      decodeLabels({ ...encodeLabels(HOST), 'mng.tags': tags, 'mng.start-args': startArgs });
     expect(wrong('["a"]', '{"a":1}')).toMatchObject({ tags: {}, startArgs: [] });
     expect(wrong('null', 'null')).toMatchObject({ tags: {}, startArgs: [] });
     expect(wrong('"str"', '["ok", 2]')).toMatchObject({ tags: {}, startArgs: [] });

@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import {
-  buildCommitArgs, buildImageIdsByLabelArgs, buildLogsTailArgs, buildRemoveImagesArgs, buildRenameArgs, buildStopArgs, labelInstruction,
+  buildCommitArgs,
+  buildImageIdsByLabelArgs,
+  buildLogsTailArgs,
+  buildRemoveImagesArgs,
+  buildRenameArgs,
+  buildStopArgs,
+  labelInstruction,
 } from '../../lib/docker/args.js';
 import { fixedHostPorts, type ContainerInspect, type ImageInspect } from '../../lib/docker/inspect.js';
 import { INIT_SCRIPT, IDLE_STOP_EXIT_CODE, systemFiles } from '../../lib/core/container-files.js';
 import { describeStopReason, stopReason } from '../../lib/core/stop-reason.js';
 import {
-  defaultSnapshotName, matchSnapshots, shortImageId, snapshotFromImage, snapshotLabels, snapshotRepo, snapshotTag, sortSnapshots,
-  validateSnapshotName, type Snapshot,
+  defaultSnapshotName,
+  matchSnapshots,
+  shortImageId,
+  snapshotFromImage,
+  snapshotLabels,
+  snapshotRepo,
+  snapshotTag,
+  sortSnapshots,
+  validateSnapshotName,
+  type Snapshot,
 } from '../../lib/core/snapshots.js';
 import { replacementName, replayLabels } from '../../lib/core/lifecycle.js';
 import { stateCell, stateColor } from '../../lib/cli/format.js';
@@ -27,8 +41,18 @@ describe('docker argv builders for the lifecycle', () => {
   });
 
   it('commit adds the labels with one LABEL instruction', () => {
-    expect(buildCommitArgs('cid', 'mng-snapshot/mng-a:20250102-030405-abcdef', { 'mng.snapshot.host-id': '0123', 'mng.snapshot.name': 'first' }))
-      .toEqual(['commit', '--change', 'LABEL "mng.snapshot.host-id"="0123" "mng.snapshot.name"="first"', 'cid', 'mng-snapshot/mng-a:20250102-030405-abcdef']);
+    expect(
+      buildCommitArgs('cid', 'mng-snapshot/mng-a:20250102-030405-abcdef', {
+        'mng.snapshot.host-id': '0123',
+        'mng.snapshot.name': 'first',
+      }),
+    ).toEqual([
+      'commit',
+      '--change',
+      'LABEL "mng.snapshot.host-id"="0123" "mng.snapshot.name"="first"',
+      'cid',
+      'mng-snapshot/mng-a:20250102-030405-abcdef',
+    ]);
   });
 
   it('LABEL instruction quotes and escapes backslashes, quotes and dollars', () => {
@@ -37,7 +61,13 @@ describe('docker argv builders for the lifecycle', () => {
   });
 
   it('images by label, and rmi by reference', () => {
-    expect(buildImageIdsByLabelArgs('mng.snapshot.host-id', 'abc')).toEqual(['images', '--quiet', '--no-trunc', '--filter', 'label=mng.snapshot.host-id=abc']);
+    expect(buildImageIdsByLabelArgs('mng.snapshot.host-id', 'abc')).toEqual([
+      'images',
+      '--quiet',
+      '--no-trunc',
+      '--filter',
+      'label=mng.snapshot.host-id=abc',
+    ]);
     expect(buildRemoveImagesArgs(['r:1', 'r:2'])).toEqual(['rmi', 'r:1', 'r:2']);
   });
 });
@@ -46,13 +76,20 @@ describe('fixedHostPorts', () => {
   const withBindings = (b: NonNullable<NonNullable<ContainerInspect['HostConfig']>['PortBindings']>) =>
     ({ HostConfig: { PortBindings: b } }) as unknown as ContainerInspect;
 
-  it('lists ports published on a fixed host port, not mng\'s ephemeral ssh port', () => {
-    expect(fixedHostPorts(withBindings({
-      '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
-      '80/tcp': [{ HostIp: '', HostPort: '8080' }],
-      '53/udp': [{ HostIp: '', HostPort: '5353' }, { HostIp: '::', HostPort: '5353' }],
-      '9/tcp': [{ HostIp: '', HostPort: '0' }],
-    }))).toEqual(['8080->80/tcp', '5353->53/udp', '5353->53/udp']);
+  it("lists ports published on a fixed host port, not mng's ephemeral ssh port", () => {
+    expect(
+      fixedHostPorts(
+        withBindings({
+          '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+          '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+          '53/udp': [
+            { HostIp: '', HostPort: '5353' },
+            { HostIp: '::', HostPort: '5353' },
+          ],
+          '9/tcp': [{ HostIp: '', HostPort: '0' }],
+        }),
+      ),
+    ).toEqual(['8080->80/tcp', '5353->53/udp', '5353->53/udp']);
   });
 
   it('copes with no HostConfig, no bindings, null entries', () => {
@@ -102,8 +139,17 @@ describe('init script exit codes', () => {
     expect(INIT_SCRIPT).toContain(`case $status in 0|${IDLE_STOP_EXIT_CODE}|137) status=1 ;; esac`);
   });
 
-  it('start --snapshot copies mng\'s files and the authorized key, never a host key: the snapshot keeps the host\'s own', () => {
-    expect(systemFiles({ authorizedKey: 'ssh-ed25519 AAAA mng' }).map((f) => f.path)).toEqual(['init', 'start-agent', 'agent', 'idle-watch', 'idle-health', 'sshd_config', 'tmux.conf', 'authorized_keys']);
+  it("start --snapshot copies mng's files and the authorized key, never a host key: the snapshot keeps the host's own", () => {
+    expect(systemFiles({ authorizedKey: 'ssh-ed25519 AAAA mng' }).map((f) => f.path)).toEqual([
+      'init',
+      'start-agent',
+      'agent',
+      'idle-watch',
+      'idle-health',
+      'sshd_config',
+      'tmux.conf',
+      'authorized_keys',
+    ]);
   });
 });
 
@@ -150,14 +196,28 @@ describe('snapshot parsing and matching', () => {
     RepoTags: ['mng-snapshot/mng-a:20250101-000000-aaaaaa'],
     Created: '2025-01-01T00:00:01.5Z',
     Size: 1234,
-    Config: { Labels: over.labels ?? { 'mng.snapshot.host-id': 'h1', 'mng.snapshot.host-name': 'a', 'mng.snapshot.name': 'first', 'mng.snapshot.created-at': '2025-01-01T00:00:00.000Z', 'mng.id': 'h1' } },
+    Config: {
+      Labels: over.labels ?? {
+        'mng.snapshot.host-id': 'h1',
+        'mng.snapshot.host-name': 'a',
+        'mng.snapshot.name': 'first',
+        'mng.snapshot.created-at': '2025-01-01T00:00:00.000Z',
+        'mng.id': 'h1',
+      },
+    },
     ...over,
   });
 
   it('an image inspect becomes a snapshot', () => {
     expect(snapshotFromImage(image({}))).toEqual({
-      id: 'a1'.repeat(6), imageId: ID_A, ref: 'mng-snapshot/mng-a:20250101-000000-aaaaaa', name: 'first',
-      createdAt: '2025-01-01T00:00:00.000Z', sizeBytes: 1234, hostId: 'h1', hostName: 'a',
+      id: 'a1'.repeat(6),
+      imageId: ID_A,
+      ref: 'mng-snapshot/mng-a:20250101-000000-aaaaaa',
+      name: 'first',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      sizeBytes: 1234,
+      hostId: 'h1',
+      hostName: 'a',
     });
   });
 
@@ -169,11 +229,21 @@ describe('snapshot parsing and matching', () => {
   });
 
   it('falls back to the image creation time without the label', () => {
-    expect(snapshotFromImage(image({ labels: { 'mng.snapshot.host-id': 'h1' } }))).toMatchObject({ name: '', createdAt: '2025-01-01T00:00:01.5Z' });
+    expect(snapshotFromImage(image({ labels: { 'mng.snapshot.host-id': 'h1' } }))).toMatchObject({
+      name: '',
+      createdAt: '2025-01-01T00:00:01.5Z',
+    });
   });
 
   const snap = (id: string, name: string, createdAt: string): Snapshot => ({
-    id: shortImageId(id), imageId: id, ref: `mng-snapshot/a:${name}`, name, createdAt, sizeBytes: 1, hostId: 'h', hostName: 'a',
+    id: shortImageId(id),
+    imageId: id,
+    ref: `mng-snapshot/a:${name}`,
+    name,
+    createdAt,
+    sizeBytes: 1,
+    hostId: 'h',
+    hostName: 'a',
   });
   const a = snap(ID_A, 'first', '2025-01-01T00:00:00Z');
   const b = snap(ID_B, 'second', '2025-01-02T00:00:00Z');
@@ -205,7 +275,7 @@ describe('snapshot parsing and matching', () => {
     ]);
   });
 
-  it('sizes in docker\'s decimal units', () => {
+  it("sizes in docker's decimal units", () => {
     expect(humanSize(0)).toBe('0B');
     expect(humanSize(999)).toBe('999B');
     expect(humanSize(12_345)).toBe('12.3kB');
@@ -215,11 +285,19 @@ describe('snapshot parsing and matching', () => {
 });
 
 describe('start --snapshot replay', () => {
-  it('keeps the host\'s mng.* labels, drops the snapshot\'s own and everything else', () => {
-    expect(replayLabels({
-      'mng.id': 'h1', 'mng.name': 'a', 'mng.tags': '{"env":"test"}', 'mng.start-args': '["-e","X=1"]',
-      'mng.snapshot.host-id': 'h1', 'mng.snapshot.name': 'n', team: 'infra', 'org.opencontainers.image.title': 't',
-    })).toEqual({ 'mng.id': 'h1', 'mng.name': 'a', 'mng.tags': '{"env":"test"}', 'mng.start-args': '["-e","X=1"]' });
+  it("keeps the host's mng.* labels, drops the snapshot's own and everything else", () => {
+    expect(
+      replayLabels({
+        'mng.id': 'h1',
+        'mng.name': 'a',
+        'mng.tags': '{"env":"test"}',
+        'mng.start-args': '["-e","X=1"]',
+        'mng.snapshot.host-id': 'h1',
+        'mng.snapshot.name': 'n',
+        team: 'infra',
+        'org.opencontainers.image.title': 't',
+      }),
+    ).toEqual({ 'mng.id': 'h1', 'mng.name': 'a', 'mng.tags': '{"env":"test"}', 'mng.start-args': '["-e","X=1"]' });
     expect(replayLabels(null)).toEqual({});
   });
 
@@ -235,7 +313,9 @@ describe('start --snapshot replay', () => {
     expect(sshTimeoutSeconds({})).toBe(60);
     expect(sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '5' })).toBe(5);
     expect(sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '2m' })).toBe(120);
-    expect(() => sshTimeoutSeconds({ MNG_SSH_TIMEOUT: 'x' })).toThrow(/^environment variable MNG_SSH_TIMEOUT="x": expected seconds/);
+    expect(() => sshTimeoutSeconds({ MNG_SSH_TIMEOUT: 'x' })).toThrow(
+      /^environment variable MNG_SSH_TIMEOUT="x": expected seconds/,
+    );
     expect(() => sshTimeoutSeconds({ MNG_SSH_TIMEOUT: '0' })).toThrow(/MNG_SSH_TIMEOUT="0"/);
   });
 });

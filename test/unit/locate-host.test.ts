@@ -1,19 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../../lib/config/config.js';
 import type { Core } from '../../lib/core/context.js';
-import { locateHost } from '../../lib/core/hosts.js';
+import { locateHost } from '../../lib/core/locate.js';
 import { MngError, NotFoundError } from '../../lib/errors.js';
 
-const provider = (name: string, host: string): ProviderConfig => ({
-  name, backend: 'docker', host, default_image: 'debian:bookworm-slim', default_start_args: [], default_idle_timeout: 0,
-} as unknown as ProviderConfig);
+const provider = (name: string, host: string): ProviderConfig =>
+  ({
+    name,
+    backend: 'docker',
+    host,
+    default_image: 'debian:bookworm-slim',
+    default_start_args: [],
+    default_idle_timeout: 0,
+  }) as unknown as ProviderConfig;
 
 /** A core whose docker answers "No such container" on one daemon and fails otherwise on the other. */
 function coreWith(answers: Record<string, () => never | { exitCode: number; stdout: string; stderr: string }>): Core {
   return {
     prefix: 'mng-',
     dataDir: '/nonexistent',
-    progress: () => {}, warn: () => {}, stream: () => {},
+    progress: () => {},
+    warn: () => {},
+    stream: () => {},
     runner: { docker: async (daemon: { host: string }) => answers[daemon.host]() },
   } as unknown as Core;
 }
@@ -29,7 +37,12 @@ describe('locateHost', () => {
   });
 
   it('reports a real failure (an unreachable daemon) over "not found" elsewhere', async () => {
-    const core = coreWith({ a: missing, b: () => { throw new MngError('cannot reach the Docker daemon of provider \'two\''); } });
+    const core = coreWith({
+      a: missing,
+      b: () => {
+        throw new MngError("cannot reach the Docker daemon of provider 'two'");
+      },
+    });
     const err = await locateHost(core, [provider('one', 'a'), provider('two', 'b')], 'x').catch((e) => e);
     expect(err).not.toBeInstanceOf(NotFoundError);
     expect(err.message).toMatch(/^cannot reach the Docker daemon/);

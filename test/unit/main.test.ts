@@ -13,7 +13,11 @@ class Parsed extends Error {
 /** Parse with mng's real parser, stopping before any command handler runs. */
 async function parse(args: string[]): Promise<ArgumentsCamelCase> {
   try {
-    await parser(args).middleware((argv) => { throw new Parsed(argv as ArgumentsCamelCase); }).parseAsync();
+    await parser(args)
+      .middleware((argv) => {
+        throw new Parsed(argv as ArgumentsCamelCase);
+      })
+      .parseAsync();
   } catch (e) {
     if (e instanceof Parsed) return e.argv;
     throw e;
@@ -53,7 +57,7 @@ describe('usage errors (exit code 2)', () => {
 
   it.each([
     [['create', '../x'], 'invalid agent name "../x": it must start with a letter or digit'],
-    [['create', 'a b'], 'invalid agent name "a b": use only letters, digits, \'-\' and \'_\''],
+    [['create', 'a b'], "invalid agent name \"a b\": use only letters, digits, '-' and '_'"],
     [['create', 'a'.repeat(64)], `invalid agent name "${'a'.repeat(64)}": it is 64 characters long (at most 63)`],
     [['create', 'x', 'prog', '--agent-cmd', 'ls'], 'give the agent either as AGENT or with --agent-cmd, not both'],
     [['create', 'x', '--', 'a', '--b'], 'arguments after -- are for AGENT, but no AGENT was given'],
@@ -67,12 +71,15 @@ describe('usage errors (exit code 2)', () => {
   });
 
   // only meaningful when stdin is not a terminal, as under vitest/CI
-  it.skipIf(Boolean(process.stdin.isTTY))('destroy without --force on a non-terminal stdin refuses, suggesting --force', async () => {
-    const e = await rejection(['destroy', 'a', 'b', 'a']);
-    expect(e).toBeInstanceOf(UsageError);
-    expect(e.message).toBe('refusing to destroy a, b without confirmation: stdin is not a terminal');
-    expect(e.hint).toBe('pass --force');
-  });
+  it.skipIf(Boolean(process.stdin.isTTY))(
+    'destroy without --force on a non-terminal stdin refuses, suggesting --force',
+    async () => {
+      const e = await rejection(['destroy', 'a', 'b', 'a']);
+      expect(e).toBeInstanceOf(UsageError);
+      expect(e.message).toBe('refusing to destroy a, b without confirmation: stdin is not a terminal');
+      expect(e.hint).toBe('pass --force');
+    },
+  );
 });
 
 describe('parsing (no handler runs)', () => {
@@ -95,8 +102,24 @@ describe('parsing (no handler runs)', () => {
   });
 
   it('create: --in, --agent-cmd, --format json, --no-connect', async () => {
-    const argv = await parse(['create', 'x', '--in', 'remote', '--agent-cmd', 'npm start; bash', '--format', 'json', '--no-connect']);
-    expect(argv).toMatchObject({ name: 'x', in: 'remote', agentCmd: 'npm start; bash', format: 'json', connect: false });
+    const argv = await parse([
+      'create',
+      'x',
+      '--in',
+      'remote',
+      '--agent-cmd',
+      'npm start; bash',
+      '--format',
+      'json',
+      '--no-connect',
+    ]);
+    expect(argv).toMatchObject({
+      name: 'x',
+      in: 'remote',
+      agentCmd: 'npm start; bash',
+      format: 'json',
+      connect: false,
+    });
   });
 
   it('global -v and -q anywhere', async () => {
@@ -106,7 +129,11 @@ describe('parsing (no handler runs)', () => {
   });
 
   it('list / ls with --format and --provider', async () => {
-    expect(await parse(['ls', '--format', 'jsonl', '--provider', 'remote'])).toMatchObject({ _: ['ls'], format: 'jsonl', provider: 'remote' });
+    expect(await parse(['ls', '--format', 'jsonl', '--provider', 'remote'])).toMatchObject({
+      _: ['ls'],
+      format: 'jsonl',
+      provider: 'remote',
+    });
     expect(await parse(['list'])).toMatchObject({ format: 'human' });
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { containerName, generateId, generateName, NAME_PATTERN, validateName, validatePrefix } from '../../lib/core/naming.js';
+import {
+  containerName,
+  generateId,
+  generateName,
+  NAME_PATTERN,
+  validateName,
+  validatePrefix,
+} from '../../lib/core/naming.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 
 function usageErrorOf(fn: () => unknown): UsageError {
@@ -13,9 +20,12 @@ function usageErrorOf(fn: () => unknown): UsageError {
 }
 
 describe('validateName', () => {
-  it.each(['a', 'alpha', 'my-agent', 'my_agent', 'Agent-2', '0', '9lives', 'a'.repeat(63)])('accepts %j and returns it', (name) => {
-    expect(validateName(name)).toBe(name);
-  });
+  it.each(['a', 'alpha', 'my-agent', 'my_agent', 'Agent-2', '0', '9lives', 'a'.repeat(63)])(
+    'accepts %j and returns it',
+    (name) => {
+      expect(validateName(name)).toBe(name);
+    },
+  );
 
   it.each([
     ['', 'it is empty'],

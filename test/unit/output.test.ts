@@ -7,11 +7,13 @@ const noTtyField = {} as unknown as NodeJS.WriteStream;
 
 describe('formatError', () => {
   it('prefixes "mng: error:"', () => {
-    expect(formatError('no agent named \'x\'')).toBe("mng: error: no agent named 'x'");
+    expect(formatError("no agent named 'x'")).toBe("mng: error: no agent named 'x'");
   });
 
   it('adds the hint in parentheses', () => {
-    expect(formatError('no agent named \'x\'', 'mng list shows the agents')).toBe("mng: error: no agent named 'x' (mng list shows the agents)");
+    expect(formatError("no agent named 'x'", 'mng list shows the agents')).toBe(
+      "mng: error: no agent named 'x' (mng list shows the agents)",
+    );
   });
 
   it('an empty hint adds nothing', () => {

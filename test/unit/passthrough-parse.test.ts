@@ -4,12 +4,18 @@ import { parser } from '../../lib/cli/main.js';
 
 /** The arguments exactly as the real parser hands them to create's handler, which never runs: a middleware stops it. */
 class Parsed extends Error {
-  constructor(readonly argv: Record<string, unknown>) { super('parsed'); }
+  constructor(readonly argv: Record<string, unknown>) {
+    super('parsed');
+  }
 }
 
 async function parsed(args: string[]): Promise<Record<string, unknown>> {
   try {
-    await parser(args).middleware((argv) => { throw new Parsed(argv); }).parseAsync();
+    await parser(args)
+      .middleware((argv) => {
+        throw new Parsed(argv);
+      })
+      .parseAsync();
   } catch (e) {
     if (e instanceof Parsed) return e.argv;
     throw e;
@@ -37,7 +43,11 @@ describe('mng create: -b and -s take exactly one token each, verbatim, in order'
     [['-b', '--build-arg', '-b', 'A=b'], ['--build-arg', 'A=b'], []],
     [['-s', '--cpus=2', '-s', '-p=8080:80'], [], ['--cpus=2', '-p=8080:80']],
     [['-s=--cpus=2', '-b=--no-cache'], ['--no-cache'], ['--cpus=2']],
-    [['--start-arg', '--memory=16g', '-s', '-v=/host/data:/container/data'], [], ['--memory=16g', '-v=/host/data:/container/data']],
+    [
+      ['--start-arg', '--memory=16g', '-s', '-v=/host/data:/container/data'],
+      [],
+      ['--memory=16g', '-v=/host/data:/container/data'],
+    ],
     [['-s', '--network', '-s', 'my-network'], [], ['--network', 'my-network']],
     [['-s', '--name', '-s', 'foo'], [], ['--name', 'foo']],
     // values that look like mng's own options stay docker's
@@ -57,7 +67,21 @@ describe('mng create: -b and -s take exactly one token each, verbatim, in order'
   });
 
   it('keeps the order when -b and -s interleave with mng options', async () => {
-    const r = await parse(['create', 'n', '-s', '--cpus=1', '--dockerfile', 'D', '-b', '--no-cache', '-s', '--memory=256m', '--no-connect', '-b', '--target=dev']);
+    const r = await parse([
+      'create',
+      'n',
+      '-s',
+      '--cpus=1',
+      '--dockerfile',
+      'D',
+      '-b',
+      '--no-cache',
+      '-s',
+      '--memory=256m',
+      '--no-connect',
+      '-b',
+      '--target=dev',
+    ]);
     expect(r.s).toEqual(['--cpus=1', '--memory=256m']);
     expect(r.b).toEqual(['--no-cache', '--target=dev']);
     expect(r.argv.dockerfile).toBe('D');
@@ -79,7 +103,15 @@ describe('mng create: -b and -s take exactly one token each, verbatim, in order'
   });
 
   it('reads --dockerfile, --dockerfile-context and --dry-run', async () => {
-    const r = await parse(['create', 'n', '--dockerfile', './docker/Dockerfile', '--dockerfile-context', '.', '--dry-run']);
+    const r = await parse([
+      'create',
+      'n',
+      '--dockerfile',
+      './docker/Dockerfile',
+      '--dockerfile-context',
+      '.',
+      '--dry-run',
+    ]);
     expect(r.argv.dockerfile).toBe('./docker/Dockerfile');
     expect(r.argv.dockerfileContext).toBe('.');
     expect(r.argv.dryRun).toBe(true);

@@ -6,7 +6,11 @@ describe('scanOptions reads tokens as docker does', () => {
   it('long options with = or with the next token, and booleans', () => {
     const r = scanOptions(['--cpus=2', '--network', 'my-net', '--rm', '--init=false', '--env', '-x'], RUN_OPTIONS);
     expect(r.options.map((o) => [o.name, o.value])).toEqual([
-      ['cpus', '2'], ['network', 'my-net'], ['rm', undefined], ['init', 'false'], ['env', '-x'],
+      ['cpus', '2'],
+      ['network', 'my-net'],
+      ['rm', undefined],
+      ['init', 'false'],
+      ['env', '-x'],
     ]);
     expect(r.positionals).toEqual([]);
   });
@@ -14,8 +18,16 @@ describe('scanOptions reads tokens as docker does', () => {
   it('short options: -e VALUE, -eVALUE, -e=VALUE, grouped booleans, a group ending in a value', () => {
     const r = scanOptions(['-e', 'A=1', '-eB=2', '-e=C=3', '-it', '-itp8080:80', '-dP'], RUN_OPTIONS);
     expect(r.options.map((o) => [o.name, o.value])).toEqual([
-      ['env', 'A=1'], ['env', 'B=2'], ['env', 'C=3'], ['interactive', undefined], ['tty', undefined],
-      ['interactive', undefined], ['tty', undefined], ['publish', '8080:80'], ['detach', undefined], ['publish-all', undefined],
+      ['env', 'A=1'],
+      ['env', 'B=2'],
+      ['env', 'C=3'],
+      ['interactive', undefined],
+      ['tty', undefined],
+      ['interactive', undefined],
+      ['tty', undefined],
+      ['publish', '8080:80'],
+      ['detach', undefined],
+      ['publish-all', undefined],
     ]);
   });
 
@@ -23,13 +35,20 @@ describe('scanOptions reads tokens as docker does', () => {
     const r = scanOptions(['alpine', '--cpus', '1', '--', '--future-opt', 'val', '--no-such-bool'], RUN_OPTIONS);
     expect(r.positionals.map((p) => p.token)).toEqual(['alpine', '--']);
     expect(r.options.map((o) => [o.name, o.value, o.known])).toEqual([
-      ['cpus', '1', true], ['future-opt', 'val', false], ['no-such-bool', undefined, false],
+      ['cpus', '1', true],
+      ['future-opt', 'val', false],
+      ['no-such-bool', undefined, false],
     ]);
   });
 
   it('build options', () => {
     const r = scanOptions(['--no-cache', '--build-arg', 'A=b', '-t', 'x:y', '--target=dev', 'ctx'], BUILD_OPTIONS);
-    expect(r.options.map((o) => [o.name, o.value])).toEqual([['no-cache', undefined], ['build-arg', 'A=b'], ['tag', 'x:y'], ['target', 'dev']]);
+    expect(r.options.map((o) => [o.name, o.value])).toEqual([
+      ['no-cache', undefined],
+      ['build-arg', 'A=b'],
+      ['tag', 'x:y'],
+      ['target', 'dev'],
+    ]);
     expect(r.positionals.map((p) => p.token)).toEqual(['ctx']);
   });
 });
@@ -119,8 +138,18 @@ describe('checkStartArgs: the -s values that would break the host are refused', 
 
 describe('publishesSshPort', () => {
   it.each([
-    ['22', true], ['22/tcp', true], ['22/TCP', true], ['2222:22', true], ['127.0.0.1::22', true], ['1-100:1-100', true],
-    ['22/udp', false], ['22:2222', false], ['8080:80', false], ['222', false], ['23-30', false], ['127.0.0.1::80', false],
+    ['22', true],
+    ['22/tcp', true],
+    ['22/TCP', true],
+    ['2222:22', true],
+    ['127.0.0.1::22', true],
+    ['1-100:1-100', true],
+    ['22/udp', false],
+    ['22:2222', false],
+    ['8080:80', false],
+    ['222', false],
+    ['23-30', false],
+    ['127.0.0.1::80', false],
   ])('%s → %s', (spec, expected) => {
     expect(publishesSshPort(spec)).toBe(expected);
   });
@@ -152,10 +181,26 @@ describe('checkBuildArgs', () => {
 
 describe('bindMountSources', () => {
   it('finds host paths of -v and --mount type=bind, not named or anonymous volumes', () => {
-    expect(bindMountSources([
-      '-v=/host/data:/data', '-v', './rel:/rel:ro', '--volume', 'named:/n', '-v', '/anon', '--volume=~/x:/x',
-      '--mount', 'type=bind,source=/src,target=/t', '--mount=type=bind,src=/s2,dst=/t2', '--mount', 'type=volume,source=v,target=/v',
-      '--mount', 'source=/no-type-means-volume,target=/x', '-e', '-v=/not/a/mount:/x',
-    ])).toEqual(['/host/data', './rel', '~/x', '/src', '/s2']);
+    expect(
+      bindMountSources([
+        '-v=/host/data:/data',
+        '-v',
+        './rel:/rel:ro',
+        '--volume',
+        'named:/n',
+        '-v',
+        '/anon',
+        '--volume=~/x:/x',
+        '--mount',
+        'type=bind,source=/src,target=/t',
+        '--mount=type=bind,src=/s2,dst=/t2',
+        '--mount',
+        'type=volume,source=v,target=/v',
+        '--mount',
+        'source=/no-type-means-volume,target=/x',
+        '-e',
+        '-v=/not/a/mount:/x',
+      ]),
+    ).toEqual(['/host/data', './rel', '~/x', '/src', '/s2']);
   });
 });

@@ -16,7 +16,9 @@ describe('configFilePath', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(configFilePath({ MNG_CONFIG: '', XDG_CONFIG_HOME: '', HOME: '/home/jo' })).toBe('/home/jo/.config/mng/config.toml');
+    expect(configFilePath({ MNG_CONFIG: '', XDG_CONFIG_HOME: '', HOME: '/home/jo' })).toBe(
+      '/home/jo/.config/mng/config.toml',
+    );
   });
 
   it('falls back to the OS home directory without $HOME', () => {

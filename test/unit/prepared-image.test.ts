@@ -9,7 +9,7 @@ import { filesBuildContext, filesHash, preparedTag, toolsTag } from '../../lib/c
 const BASE = `sha256:${'ab'.repeat(32)}`;
 
 describe('the prepared image', () => {
-  it('is tagged by the base image id, then a hash of mng\'s fixed files', () => {
+  it("is tagged by the base image id, then a hash of mng's fixed files", () => {
     expect(toolsTag(BASE)).toBe('mng-prepared:abababababab-g');
     expect(filesHash()).toMatch(/^[0-9a-f]{8}$/);
     expect(preparedTag(BASE)).toBe(`mng-prepared:abababababab-g-${filesHash()}`);
@@ -27,7 +27,9 @@ describe('the prepared image', () => {
         expect(readFileSync(join(out, 'mng', f.path), 'utf8')).toBe(f.content);
         expect(statSync(join(out, 'mng', f.path)).mode & 0o777).toBe(f.mode);
       }
-      const listed = execFileSync('tar', ['-tvf', join(ctx, 'mng.tar'), '--numeric-owner'], { encoding: 'utf8' }).trim().split('\n');
+      const listed = execFileSync('tar', ['-tvf', join(ctx, 'mng.tar'), '--numeric-owner'], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       expect(listed.map((l) => l.split(/\s+/).pop())).toEqual(['mng/', ...imageFiles().map((f) => `mng/${f.path}`)]);
       // owner 0/0 (ADD keeps the archive's owners) and the same fixed time for every entry, whatever this machine has
       expect(listed.every((l) => l.split(/\s+/)[1] === '0/0')).toBe(true);

@@ -13,12 +13,17 @@ const pipeOf = (s: PassThrough): PipeSource => ({ pipe: (d) => s.pipe(d), on: (e
 // Real tiny processes (node itself), as execa's own tests do.
 describe('Runner', () => {
   it('returns exit code, stdout and stderr of a failed program when not asked to check', async () => {
-    const r = await new Runner().run(process.execPath, ['-e', 'console.log("out"); console.error("err"); process.exit(3)']);
+    const r = await new Runner().run(process.execPath, [
+      '-e',
+      'console.log("out"); console.error("err"); process.exit(3)',
+    ]);
     expect(r).toEqual({ exitCode: 3, stdout: 'out', stderr: 'err' });
   });
 
   it('with check, throws one line keeping the command, its exit code and stderr', async () => {
-    const err = await new Runner().run(process.execPath, ['-e', 'console.error("first\\nlast"); process.exit(4)'], { check: true }).catch((e) => e);
+    const err = await new Runner()
+      .run(process.execPath, ['-e', 'console.error("first\\nlast"); process.exit(4)'], { check: true })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(MngError);
     expect(err.message).toBe(`${process.execPath} failed: last`);
     expect(err.commandExitCode).toBe(4);
@@ -26,7 +31,7 @@ describe('Runner', () => {
     expect(err.command).toContain(process.execPath);
   });
 
-  it('says a program is missing, with the caller\'s hint', async () => {
+  it("says a program is missing, with the caller's hint", async () => {
     const err = await new Runner().run('mng-no-such-program', [], { missingHint: 'install it' }).catch((e) => e);
     expect(err.message).toBe("'mng-no-such-program' was not found on PATH");
     expect(err.hint).toBe('install it');
@@ -34,7 +39,12 @@ describe('Runner', () => {
 
   it('prints each command line with its environment under -v', async () => {
     const lines: string[] = [];
-    await new Runner({ verbose: true, log: (l) => lines.push(l) }).run(process.execPath, ['-e', ''], {}, { MNG_X: 'y' });
+    await new Runner({ verbose: true, log: (l) => lines.push(l) }).run(
+      process.execPath,
+      ['-e', ''],
+      {},
+      { MNG_X: 'y' },
+    );
     expect(lines[0]).toBe(`+ MNG_X=y ${process.execPath} -e ''`);
     expect(lines[1]).toMatch(/exit 0 after \d+ ms/);
   });
@@ -44,7 +54,9 @@ describe('Runner', () => {
     try {
       const copy = ['-e', 'process.stdin.pipe(process.stdout)'];
       writeFileSync(join(dir, 'in'), 'from a file');
-      expect((await new Runner().run(process.execPath, copy, { inputFile: join(dir, 'in') })).stdout).toBe('from a file');
+      expect((await new Runner().run(process.execPath, copy, { inputFile: join(dir, 'in') })).stdout).toBe(
+        'from a file',
+      );
       const source = new PassThrough();
       const running = new Runner().run(process.execPath, copy, { input: pipeOf(source), stdoutFile: join(dir, 'out') });
       source.end(Buffer.alloc(3 << 20, 7));
@@ -56,7 +68,7 @@ describe('Runner', () => {
     }
   });
 
-  it('a piped source that fails half-way ends the child\'s stdin and is one error, not a hang', async () => {
+  it("a piped source that fails half-way ends the child's stdin and is one error, not a hang", async () => {
     const source = new PassThrough();
     const running = new Runner().run(process.execPath, ['-e', 'process.stdin.resume()'], { input: pipeOf(source) });
     source.write('partial');
@@ -73,7 +85,9 @@ describe('Runner', () => {
 
   it('a timeout throws, or with timeoutIsResult is an answer (exit 124) a probe can retry', async () => {
     const hang = ['-e', 'setTimeout(() => {}, 10000)'];
-    await expect(new Runner().run(process.execPath, hang, { timeoutMs: 200 })).rejects.toThrow(/did not finish within 200 ms/);
+    await expect(new Runner().run(process.execPath, hang, { timeoutMs: 200 })).rejects.toThrow(
+      /did not finish within 200 ms/,
+    );
     const r = await new Runner().run(process.execPath, hang, { timeoutMs: 200, timeoutIsResult: true });
     expect(r).toMatchObject({ exitCode: 124, timedOut: true });
   });

@@ -4,7 +4,10 @@ import { quote, quoteArgv } from '../../lib/shell.js';
 
 /** What a real POSIX sh makes of a quoted command line: one printed line per word. */
 function shWords(line: string): string[] {
-  const out = execFileSync('sh', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent-home' } });
+  const out = execFileSync('sh', ['-c', `printf '%s\\0' ${line}`], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent-home' },
+  });
   return out.split('\0').slice(0, -1);
 }
 

@@ -1,18 +1,37 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildMasterCheckArgs, buildSshArgs, isAccessMismatch, isDroppedHandshake, knownHostsLine, sshOptions, sshReason } from '../../lib/ssh/args.js';
+import {
+  buildMasterCheckArgs,
+  buildSshArgs,
+  isAccessMismatch,
+  isDroppedHandshake,
+  knownHostsLine,
+  sshOptions,
+  sshReason,
+} from '../../lib/ssh/args.js';
 
-const FILES = { identityFile: '/data/mng/keys/client/id_ed25519', knownHostsFile: '/data/mng/hosts/mng-a/known_hosts', hostKeyAlias: 'mng-a' };
+const FILES = {
+  identityFile: '/data/mng/keys/client/id_ed25519',
+  knownHostsFile: '/data/mng/hosts/mng-a/known_hosts',
+  hostKeyAlias: 'mng-a',
+};
 const EP = { user: 'root', host: '127.0.0.1', port: 49153 };
 
 const COMMON = [
-  '-F', '/dev/null',
-  '-o', 'IdentityFile=/data/mng/keys/client/id_ed25519',
-  '-o', 'IdentitiesOnly=yes',
-  '-o', 'UserKnownHostsFile=/data/mng/hosts/mng-a/known_hosts',
-  '-o', 'StrictHostKeyChecking=yes',
-  '-o', 'HostKeyAlias=mng-a',
-  '-o', 'LogLevel=ERROR',
+  '-F',
+  '/dev/null',
+  '-o',
+  'IdentityFile=/data/mng/keys/client/id_ed25519',
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'UserKnownHostsFile=/data/mng/hosts/mng-a/known_hosts',
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'HostKeyAlias=mng-a',
+  '-o',
+  'LogLevel=ERROR',
 ];
 
 const hasSsh = spawnSync('ssh', ['-V']).status === 0;
@@ -29,7 +48,7 @@ function sshResolved(args: string[]): Map<string, string> {
 }
 
 describe('sshOptions', () => {
-  it('pins the host\'s own key under its alias, strictly', () => {
+  it("pins the host's own key under its alias, strictly", () => {
     expect(sshOptions(FILES)).toEqual({
       IdentityFile: '/data/mng/keys/client/id_ed25519',
       IdentitiesOnly: 'yes',
@@ -48,25 +67,63 @@ describe('buildSshArgs', () => {
 
   it('tty: -t and the remote command after --', () => {
     expect(buildSshArgs(EP, FILES, 'sh /mng/start-agent; exec tmux attach-session -t agent', { tty: true })).toEqual([
-      ...COMMON, '-t', '-p', '49153', 'root@127.0.0.1', '--', 'sh /mng/start-agent; exec tmux attach-session -t agent',
+      ...COMMON,
+      '-t',
+      '-p',
+      '49153',
+      'root@127.0.0.1',
+      '--',
+      'sh /mng/start-agent; exec tmux attach-session -t agent',
     ]);
   });
 
   it('batch: BatchMode=yes after the shared options', () => {
     expect(buildSshArgs(EP, FILES, 'true', { batch: true })).toEqual([
-      ...COMMON, '-o', 'BatchMode=yes', '-T', '-p', '49153', 'root@127.0.0.1', '--', 'true',
+      ...COMMON,
+      '-o',
+      'BatchMode=yes',
+      '-T',
+      '-p',
+      '49153',
+      'root@127.0.0.1',
+      '--',
+      'true',
     ]);
   });
 
   it('timeout: ConnectTimeout in seconds', () => {
     expect(buildSshArgs(EP, FILES, 'true', { connectTimeoutSeconds: 5 })).toEqual([
-      ...COMMON, '-o', 'ConnectTimeout=5', '-T', '-p', '49153', 'root@127.0.0.1', '--', 'true',
+      ...COMMON,
+      '-o',
+      'ConnectTimeout=5',
+      '-T',
+      '-p',
+      '49153',
+      'root@127.0.0.1',
+      '--',
+      'true',
     ]);
   });
 
   it('batch and timeout together, batch first', () => {
-    expect(buildSshArgs({ user: 'dev', host: '10.0.0.7', port: 2222 }, FILES, 'echo ok', { batch: true, connectTimeoutSeconds: 10, tty: false })).toEqual([
-      ...COMMON, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-T', '-p', '2222', 'dev@10.0.0.7', '--', 'echo ok',
+    expect(
+      buildSshArgs({ user: 'dev', host: '10.0.0.7', port: 2222 }, FILES, 'echo ok', {
+        batch: true,
+        connectTimeoutSeconds: 10,
+        tty: false,
+      }),
+    ).toEqual([
+      ...COMMON,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      '-T',
+      '-p',
+      '2222',
+      'dev@10.0.0.7',
+      '--',
+      'echo ok',
     ]);
   });
 
@@ -79,14 +136,18 @@ describe('buildSshArgs', () => {
   });
 
   it('double-quotes option values with spaces so ssh reads one path, not several words', () => {
-    const files = { ...FILES, identityFile: '/home/Jo Doe/.local/share/mng/keys/client/id_ed25519', knownHostsFile: '/home/Jo Doe/.local/share/mng/known_hosts' };
+    const files = {
+      ...FILES,
+      identityFile: '/home/Jo Doe/.local/share/mng/keys/client/id_ed25519',
+      knownHostsFile: '/home/Jo Doe/.local/share/mng/known_hosts',
+    };
     const args = buildSshArgs(EP, files, undefined);
     expect(args).toContain('IdentityFile="/home/Jo Doe/.local/share/mng/keys/client/id_ed25519"');
     expect(args).toContain('UserKnownHostsFile="/home/Jo Doe/.local/share/mng/known_hosts"');
   });
 
   describe.skipIf(!hasSsh)('as read by the real ssh (ssh -G, no connection)', () => {
-    it('resolves to mng\'s files, port, user and strict checking', () => {
+    it("resolves to mng's files, port, user and strict checking", () => {
       const cfg = sshResolved(buildSshArgs(EP, FILES, 'true', { batch: true, connectTimeoutSeconds: 7 }));
       expect(cfg.get('user')).toBe('root');
       expect(cfg.get('hostname')).toBe('127.0.0.1');
@@ -112,12 +173,35 @@ describe('connection sharing', () => {
   const control = { path: '/d/mng/sockets/%C', master: 'auto' as const, persistSeconds: 60 };
   it('adds ControlMaster, ControlPath and ControlPersist before the call options', () => {
     expect(buildSshArgs(EP, FILES, 'true', { batch: true, control })).toEqual([
-      ...COMMON, '-o', 'ControlMaster=auto', '-o', 'ControlPath=/d/mng/sockets/%C', '-o', 'ControlPersist=60s',
-      '-o', 'BatchMode=yes', '-T', '-p', '49153', 'root@127.0.0.1', '--', 'true',
+      ...COMMON,
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      'ControlPath=/d/mng/sockets/%C',
+      '-o',
+      'ControlPersist=60s',
+      '-o',
+      'BatchMode=yes',
+      '-T',
+      '-p',
+      '49153',
+      'root@127.0.0.1',
+      '--',
+      'true',
     ]);
   });
   it('checks for a live master without connecting', () => {
-    expect(buildMasterCheckArgs(EP, '/d/s/%C')).toEqual(['-F', '/dev/null', '-o', 'ControlPath=/d/s/%C', '-O', 'check', '-p', '49153', 'root@127.0.0.1']);
+    expect(buildMasterCheckArgs(EP, '/d/s/%C')).toEqual([
+      '-F',
+      '/dev/null',
+      '-o',
+      'ControlPath=/d/s/%C',
+      '-O',
+      'check',
+      '-p',
+      '49153',
+      'root@127.0.0.1',
+    ]);
   });
   it.skipIf(!hasSsh)('is what the real ssh resolves', () => {
     const cfg = sshResolved(buildSshArgs(EP, FILES, 'true', { control }));
@@ -129,18 +213,31 @@ describe('connection sharing', () => {
 
 describe('reading ssh failures', () => {
   it('a handshake cut short by sshd is worth a retry', () => {
-    expect(isDroppedHandshake('kex_exchange_identification: Connection closed by remote host\r\nConnection closed by 127.0.0.1 port 32771')).toBe(true);
+    expect(
+      isDroppedHandshake(
+        'kex_exchange_identification: Connection closed by remote host\r\nConnection closed by 127.0.0.1 port 32771',
+      ),
+    ).toBe(true);
     expect(isDroppedHandshake('kex_exchange_identification: read: Connection reset by peer')).toBe(true);
     expect(isDroppedHandshake('ssh: connect to host 127.0.0.1 port 1: Connection refused')).toBe(false);
   });
   it('keys that no longer match are repairable', () => {
-    expect(isAccessMismatch('@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.')).toBe(true);
-    expect(isAccessMismatch('No ED25519 host key is known for mng-a and you have requested strict checking.\nHost key verification failed.')).toBe(true);
+    expect(
+      isAccessMismatch(
+        '@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key verification failed.',
+      ),
+    ).toBe(true);
+    expect(
+      isAccessMismatch(
+        'No ED25519 host key is known for mng-a and you have requested strict checking.\nHost key verification failed.',
+      ),
+    ).toBe(true);
     expect(isAccessMismatch('root@127.0.0.1: Permission denied (publickey).')).toBe(true);
     expect(isAccessMismatch('ssh: connect to host 127.0.0.1 port 1: Connection refused')).toBe(false);
   });
-  it('the reason is ssh\'s last line without its banner', () => {
-    const banner = '@@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@@@@@\nIT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\nHost key verification failed.\n';
+  it("the reason is ssh's last line without its banner", () => {
+    const banner =
+      '@@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n@@@@@@@@@@@@\nIT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\nHost key verification failed.\n';
     expect(sshReason(banner)).toBe('Host key verification failed.');
     expect(sshReason('')).toBe('no error output');
   });

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  hostEntry, hostSshFiles, isPinned, mainConfigText, pinHostKey, readHostEntry, removeHostFiles, sshConfigPath, writeHostEntry,
+  hostEntry,
+  hostSshFiles,
+  isPinned,
+  mainConfigText,
+  pinHostKey,
+  readHostEntry,
+  removeHostFiles,
+  sshConfigPath,
+  writeHostEntry,
 } from '../../lib/ssh/config.js';
 import { controlDir } from '../../lib/ssh/control.js';
 
@@ -14,16 +22,25 @@ const LOCAL = { provider: 'docker', daemon: '' };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY mng host mng-a';
 
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mng-unit-sshcfg-')); });
-afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mng-unit-sshcfg-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const hasSsh = spawnSync('ssh', ['-V']).status === 0;
 
 /** What the real ssh would use for ALIAS through mng's main file (ssh -G: no connection). */
 function resolved(alias: string): Record<string, string> {
   return Object.fromEntries(
-    execFileSync('ssh', ['-G', '-F', sshConfigPath(dir), alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-      .split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+    execFileSync('ssh', ['-G', '-F', sshConfigPath(dir), alias], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
   );
 }
 
@@ -31,7 +48,9 @@ describe('paths', () => {
   it('keeps one folder per host under the data directory', () => {
     expect(sshConfigPath('/x/mng')).toBe('/x/mng/ssh_config');
     expect(hostSshFiles('/x/mng', 'mng-a')).toEqual({
-      identityFile: '/x/mng/keys/client/id_ed25519', knownHostsFile: '/x/mng/hosts/mng-a/known_hosts', hostKeyAlias: 'mng-a',
+      identityFile: '/x/mng/keys/client/id_ed25519',
+      knownHostsFile: '/x/mng/hosts/mng-a/known_hosts',
+      hostKeyAlias: 'mng-a',
     });
   });
   it('the main file includes every host entry, quoting a path with spaces', () => {
@@ -62,7 +81,7 @@ describe('paths', () => {
 });
 
 describe('hostEntry', () => {
-  it('is a Host block with the endpoint, the client key and the host\'s own pinned key, without LogLevel', () => {
+  it("is a Host block with the endpoint, the client key and the host's own pinned key, without LogLevel", () => {
     expect(hostEntry('mng-a', ep(1234), hostSshFiles('/d/mng', 'mng-a'))).toEqual({
       Host: 'mng-a',
       HostName: '127.0.0.1',
@@ -76,7 +95,11 @@ describe('hostEntry', () => {
     });
   });
   it('carries the proxy route of a remote daemon', () => {
-    const e = hostEntry('mng-a', { ...ep(22), host: 'mng-a', proxyCommand: 'docker exec -i mng-a sshd -i' }, hostSshFiles('/d', 'mng-a'));
+    const e = hostEntry(
+      'mng-a',
+      { ...ep(22), host: 'mng-a', proxyCommand: 'docker exec -i mng-a sshd -i' },
+      hostSshFiles('/d', 'mng-a'),
+    );
     expect(e.ProxyCommand).toBe('docker exec -i mng-a sshd -i');
   });
 });
@@ -89,7 +112,9 @@ describe('per-host files', () => {
     const a = SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a');
     expect(a.Port).toBe('1111');
     await writeHostEntry(dir, 'mng-a', ep(3333), LOCAL);
-    expect(SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a').Port).toBe('3333');
+    expect(SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a').Port).toBe(
+      '3333',
+    );
     await removeHostFiles(dir, 'mng-a');
     expect(readdirSync(join(dir, 'hosts'))).toEqual(['mng-b']);
   });
@@ -97,7 +122,12 @@ describe('per-host files', () => {
   it('reads back the route and provider it wrote (the cache exec trusts only behind a live connection)', async () => {
     await writeHostEntry(dir, 'mng-a', ep(1111), LOCAL);
     expect(await readHostEntry(dir, 'mng-a')).toEqual({ provider: 'docker', daemon: '', endpoint: ep(1111) });
-    const proxy = { user: 'root', host: 'mng-b', port: 22, proxyCommand: "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-b /bin/sh -c 'exec sshd -i'" };
+    const proxy = {
+      user: 'root',
+      host: 'mng-b',
+      port: 22,
+      proxyCommand: "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-b /bin/sh -c 'exec sshd -i'",
+    };
     await writeHostEntry(dir, 'mng-b', proxy, { provider: 'far', daemon: 'tcp://h:2376' });
     expect(await readHostEntry(dir, 'mng-b')).toEqual({ provider: 'far', daemon: 'tcp://h:2376', endpoint: proxy });
     expect(await readHostEntry(dir, 'mng-none')).toBeUndefined();
@@ -106,14 +136,18 @@ describe('per-host files', () => {
   it('pins a host key under the alias, alone in its own known_hosts', async () => {
     expect(await isPinned(dir, 'mng-a')).toBe(false);
     await pinHostKey(dir, 'mng-a', KEY);
-    expect(readFileSync(hostSshFiles(dir, 'mng-a').knownHostsFile, 'utf8')).toBe('mng-a ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY\n');
+    expect(readFileSync(hostSshFiles(dir, 'mng-a').knownHostsFile, 'utf8')).toBe(
+      'mng-a ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY\n',
+    );
     expect(await isPinned(dir, 'mng-a')).toBe(true);
     expect(await isPinned(dir, 'mng-b')).toBe(false);
   });
 
   it('fifty writers at once lose nothing and leave no temporary file', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `mng-h${i}`);
-    await Promise.all(aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i), LOCAL), pinHostKey(dir, a, KEY)])));
+    await Promise.all(
+      aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i), LOCAL), pinHostKey(dir, a, KEY)])),
+    );
     expect(readdirSync(join(dir, 'hosts')).sort()).toEqual([...aliases].sort());
     for (const a of aliases) expect(readdirSync(join(dir, 'hosts', a)).sort()).toEqual(['known_hosts', 'ssh_config']);
     expect(readdirSync(dir).sort()).toEqual(['hosts', 'ssh_config']);
@@ -123,8 +157,14 @@ describe('per-host files', () => {
     await writeHostEntry(dir, 'mng-a', ep(4321), LOCAL);
     await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 }, LOCAL);
     expect(resolved('mng-a')).toMatchObject({
-      hostname: '127.0.0.1', port: '4321', user: 'root', identityfile: join(dir, 'keys/client/id_ed25519'),
-      userknownhostsfile: join(dir, 'hosts/mng-a/known_hosts'), stricthostkeychecking: 'true', hostkeyalias: 'mng-a', identitiesonly: 'yes',
+      hostname: '127.0.0.1',
+      port: '4321',
+      user: 'root',
+      identityfile: join(dir, 'keys/client/id_ed25519'),
+      userknownhostsfile: join(dir, 'hosts/mng-a/known_hosts'),
+      stricthostkeychecking: 'true',
+      hostkeyalias: 'mng-a',
+      identitiesonly: 'yes',
     });
     expect(resolved('mng-b')).toMatchObject({ hostname: '127.0.0.2', port: '2222', user: 'dev' });
     expect(existsSync(join(dir, 'hosts', 'mng-b', 'known_hosts'))).toBe(false);
@@ -134,7 +174,10 @@ describe('per-host files', () => {
     const spaced = join(dir, 'Jo Doe', 'mng');
     await writeHostEntry(spaced, 'mng-a', ep(1111), LOCAL);
     const r = Object.fromEntries(
-      execFileSync('ssh', ['-G', '-F', sshConfigPath(spaced), 'mng-a'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+      execFileSync('ssh', ['-G', '-F', sshConfigPath(spaced), 'mng-a'], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
     );
     expect(r.port).toBe('1111');
     expect(r.userknownhostsfile).toBe(join(spaced, 'hosts/mng-a/known_hosts'));

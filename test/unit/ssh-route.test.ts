@@ -22,12 +22,19 @@ describe('isRemoteDaemon', () => {
 
 describe('sshRoute', () => {
   it('uses the published loopback port for a local daemon', () => {
-    expect(sshRoute(provider(''), 'mng-a', { host: '127.0.0.1', port: 32768 }, 'root')).toEqual({ user: 'root', host: '127.0.0.1', port: 32768 });
+    expect(sshRoute(provider(''), 'mng-a', { host: '127.0.0.1', port: 32768 }, 'root')).toEqual({
+      user: 'root',
+      host: '127.0.0.1',
+      port: 32768,
+    });
   });
 
   it('goes through docker exec for a remote daemon, never a published port', () => {
     expect(sshRoute(provider('tcp://h:2376'), 'mng-a', { host: '127.0.0.1', port: 32768 }, 'root')).toEqual({
-      user: 'root', host: 'mng-a', port: 22, proxyCommand: dockerExecProxyCommand(provider('tcp://h:2376'), 'mng-a'),
+      user: 'root',
+      host: 'mng-a',
+      port: 22,
+      proxyCommand: dockerExecProxyCommand(provider('tcp://h:2376'), 'mng-a'),
     });
   });
 
@@ -53,15 +60,15 @@ describe('dockerExecProxyCommand', () => {
 
 describe('changedBefore (was a host stopped or running already when mng acted on it by name?)', () => {
   const since = Date.parse('2026-11-29T06:00:00.000Z');
-  it('compares docker\'s time with the moment the call went out, exactly for a local daemon', () => {
+  it("compares docker's time with the moment the call went out, exactly for a local daemon", () => {
     expect(changedBefore('2026-11-29T05:59:59.900123456Z', since, provider(''))).toBe(true); // docker's nanoseconds
     expect(changedBefore('2026-11-29T06:00:00.050000000Z', since, provider(''))).toBe(false);
   });
-  it('allows two seconds for a remote daemon\'s clock', () => {
+  it("allows two seconds for a remote daemon's clock", () => {
     expect(changedBefore('2026-11-29T05:59:59.000Z', since, provider('tcp://10.1.1.1:2376'))).toBe(false);
     expect(changedBefore('2026-11-29T05:59:57.000Z', since, provider('tcp://10.1.1.1:2376'))).toBe(true);
   });
-  it('a container never started (docker\'s zero time) changed long before; no time at all is no answer', () => {
+  it("a container never started (docker's zero time) changed long before; no time at all is no answer", () => {
     expect(changedBefore('0001-01-01T00:00:00Z', since, provider(''))).toBe(true);
     expect(changedBefore(undefined, since, provider(''))).toBe(false);
     expect(changedBefore('', since, provider(''))).toBe(false);

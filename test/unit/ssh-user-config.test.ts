@@ -1,11 +1,28 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addInclude, editUserSshConfig, includeLine, removeInclude, UserConfigRefused } from '../../lib/ssh/user-config.js';
+import {
+  addInclude,
+  editUserSshConfig,
+  includeLine,
+  removeInclude,
+  UserConfigRefused,
+} from '../../lib/ssh/user-config.js';
 
 const MNG = '/home/u/.local/share/mng/ssh_config';
-const EXISTING = '# my hosts\nHost work\n    HostName work.example.com   # a comment ssh-config would reflow\n\tUser me\n\nHost *\n  ServerAliveInterval 30\n';
+const EXISTING =
+  '# my hosts\nHost work\n    HostName work.example.com   # a comment ssh-config would reflow\n\tUser me\n\nHost *\n  ServerAliveInterval 30\n';
 
 describe('includeLine', () => {
   it('is one Include directive, quoted when the path has spaces', () => {
@@ -25,7 +42,10 @@ describe('addInclude', () => {
   });
   it('works on an empty file and on a file without a final newline', () => {
     expect(addInclude('', MNG)).toEqual({ status: 'changed', text: `Include ${MNG}\n` });
-    expect(addInclude('Host x\n  Port 2', MNG)).toEqual({ status: 'changed', text: `Include ${MNG}\nHost x\n  Port 2` });
+    expect(addInclude('Host x\n  Port 2', MNG)).toEqual({
+      status: 'changed',
+      text: `Include ${MNG}\nHost x\n  Port 2`,
+    });
   });
   it('refuses a file that includes mng only inside a Host block', () => {
     const r = addInclude(`Host x\n  Include ${MNG}\n`, MNG);
@@ -55,7 +75,9 @@ describe('editUserSshConfig (on a temporary ~/.ssh)', () => {
     dir = mkdtempSync(join(tmpdir(), 'mng-unit-usercfg-'));
     file = join(dir, '.ssh', 'config');
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('creates a missing file with mode 0600 (and ~/.ssh with 0700)', async () => {
     expect(await editUserSshConfig('install', MNG, file)).toEqual({ status: 'added', file });

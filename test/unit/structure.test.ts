@@ -14,18 +14,21 @@ function tsFiles(dir: string): string[] {
 }
 
 /** file → the lib files it imports (static `import … from './x.js'`, `export … from`, and `await import('./x.js')`). */
-export function importGraph(files: string[], read: (f: string) => string): Map<string, string[]> {
+function importGraph(files: string[], read: (f: string) => string): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const f of files) {
     const text = read(f);
     const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
-    graph.set(f, specs.map((s) => resolve(dirname(f), s.replace(/\.js$/, '.ts'))));
+    graph.set(
+      f,
+      specs.map((s) => resolve(dirname(f), s.replace(/\.js$/, '.ts'))),
+    );
   }
   return graph;
 }
 
 /** Every cycle as a list of files, found by depth-first search (each reported once, from its first file). */
-export function findCycles(graph: Map<string, string[]>): string[][] {
+function findCycles(graph: Map<string, string[]>): string[][] {
   const cycles: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
@@ -65,8 +68,13 @@ describe('lib/ structure', () => {
 
   it('keeps the layers: the process runner and ssh/ know nothing of docker/, core/ nothing of cli/', () => {
     const graph = importGraph(files, (f) => readFileSync(f, 'utf8'));
-    const bad = [...graph].flatMap(([f, deps]) => deps.map((d) => [relative(LIB, f), relative(LIB, d)]))
-      .filter(([f, d]) => (/^(ssh|process)\//.test(f) && d.startsWith('docker/')) || (/^(core|docker|ssh|process|config)\//.test(f) && d.startsWith('cli/')));
+    const bad = [...graph]
+      .flatMap(([f, deps]) => deps.map((d) => [relative(LIB, f), relative(LIB, d)]))
+      .filter(
+        ([f, d]) =>
+          (/^(ssh|process)\//.test(f) && d.startsWith('docker/')) ||
+          (/^(core|docker|ssh|process|config)\//.test(f) && d.startsWith('cli/')),
+      );
     expect(bad).toEqual([]);
   });
 

@@ -5,7 +5,12 @@ import { UsageError } from '../../lib/errors.js';
 
 describe('parseTags', () => {
   it('takes KEY=VALUE pairs, splitting at the first =', () => {
-    expect(parseTags(['env=test', 'team=infra', 'note=a b=c', 'empty='])).toEqual({ env: 'test', team: 'infra', note: 'a b=c', empty: '' });
+    expect(parseTags(['env=test', 'team=infra', 'note=a b=c', 'empty='])).toEqual({
+      env: 'test',
+      team: 'infra',
+      note: 'a b=c',
+      empty: '',
+    });
     expect(parseTags([])).toEqual({});
   });
 
