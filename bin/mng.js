@@ -1,5 +1,5 @@
 #!/bin/sh
-':'; //; [ -z "${NODE_EXTRA_CA_CERTS+set}" ] || { export MNG_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
+':' //; [ -z "${NODE_EXTRA_CA_CERTS+set}" ] || { export MNG_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
 // The line above is for sh, and a string plus a comment for Node. Node 20 reads its whole certificate store at start-up
 // when NODE_EXTRA_CA_CERTS is set (nodejs/node#40524): 40 to 90 ms on every call, for TLS that mng's own process never
 // makes (docker, ssh and git do their own). So sh starts Node without it, and the children get it back below.
@@ -21,12 +21,8 @@ const dist = join(__dirname, '..', 'dist');
 if (args.length === 1 && args[0] === '--version') {
   // The one call scripts make in a loop: answer it without loading the bundle.
   process.stdout.write(`${require(join(dist, 'version.cjs')).version()}\n`);
-} else if (
-  args.length === 1 &&
-  (args[0] === '--help' || args[0] === '-h') &&
-  !env.MNG_RENDER_HELP &&
-  !(process.stdout.isTTY && process.stdout.columns < 100)
-) {
+} else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h') && !env.MNG_RENDER_HELP
+  && !(process.stdout.isTTY && process.stdout.columns < 100)) {
   // The top-level help at full width, rendered by the build from the same parser.
   process.stdout.write(readFileSync(join(dist, 'help.txt'), 'utf8'));
 } else {
@@ -42,10 +38,7 @@ if (args.length === 1 && args[0] === '--version') {
   } catch {
     // no cache: compile as usual
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
-    cachedData,
-  });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
   if (env.MNG_WRITE_CODE_CACHE) process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
   const bundleModule = { exports: {} };
   script.runInThisContext()(bundleModule.exports, require, bundleModule, bundle, dist);
