@@ -106,10 +106,14 @@ let templateLabels;
 let counter = 0;
 const next = (what) => `${what}${++counter}`;
 
-/** A hand-written `docker run` of the same prepared image with sshd and the same client key, then the first `ssh true`. */
+/**
+ * A hand-written `docker run` of the same prepared image with sshd and the same client key, then the first `ssh true`.
+ * The prepared image has no host keys (each mng host makes its own at its first boot): this one makes its ed25519 key
+ * the same way.
+ */
 async function rawRun(name) {
   const pub = readFileSync(join(keyDir, 'id_ed25519.pub'), 'utf8').trim();
-  const script = `mkdir -p /run/sshd /root/.ssh && echo '${pub}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys && exec /usr/sbin/sshd -D -e`;
+  const script = `mkdir -p /run/sshd /root/.ssh && echo '${pub}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && exec /usr/sbin/sshd -D -e`;
   await docker(
     'run',
     '-d',
