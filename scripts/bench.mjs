@@ -113,7 +113,7 @@ const next = (what) => `${what}${++counter}`;
  */
 async function rawRun(name) {
   const pub = readFileSync(join(keyDir, 'id_ed25519.pub'), 'utf8').trim();
-  const script = `mkdir -p /run/sshd /root/.ssh && echo '${pub}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys && ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && exec /usr/sbin/sshd -D -e`;
+  const script = `mkdir -p /run/sshd /root/.ssh && echo '${pub}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys && { [ -s /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key; } && exec /usr/sbin/sshd -D -e`;
   await docker(
     'run',
     '-d',
