@@ -1,6 +1,6 @@
 /**
  * Shell completion (`mng completion` prints the bash/zsh script; yargs has it built in). Commands and flags come
- * from yargs; agent names from the local name cache (core/name-cache.ts), never from docker, so a keystroke costs
+ * from yargs; agent names from the local name cache (core/hosts/name-cache.ts), never from docker, so a keystroke costs
  * one small file read however slow the daemon is.
  */
 
@@ -51,7 +51,7 @@ export function completionFunction(
     let names: string[] = [];
     try {
       const { dataDir, namePrefix } = await import('../config/paths.js');
-      const { readNames } = await import('../core/name-cache.js');
+      const { readNames } = await import('../core/hosts/name-cache.js');
       names = nameCompletions(words, current, readNames(dataDir(), namePrefix()));
     } catch {
       // no names: still complete commands and flags

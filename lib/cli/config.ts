@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface ConfigArgs extends GlobalArgs {
   action: 'path' | 'show';

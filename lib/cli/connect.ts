@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface ConnectArgs extends GlobalArgs {
   name: string;
@@ -18,8 +18,8 @@ export function builder(y: Argv): Argv<ConnectArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ConnectArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { connectToHost } = await import('../core/session.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { connectToHost } = await import('../core/access/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (!process.stdin.isTTY) {

@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface CpArgs extends GlobalArgs {
   src: string;
@@ -33,8 +33,8 @@ export function builder(y: Argv): Argv<CpArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<CpArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./context.js');
-  const { copyFiles } = await import('../core/cp.js');
+  const { makeContext, providersFor } = await import('./setup.js');
+  const { copyFiles } = await import('../core/code/cp.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const flags = [...(argv.archive ? ['--archive'] : []), ...(argv.followLink ? ['--follow-link'] : [])];
   await copyFiles(ctx.core, providersFor(ctx.config, argv.provider), String(argv.src), String(argv.dest), flags);

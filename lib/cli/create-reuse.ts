@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/config.js';
-import { agentCommandLine, type AgentSpec } from '../core/container-files.js';
+import { agentCommandLine, type AgentSpec } from '../core/container/scripts.js';
 import { MngError } from '../errors.js';
-import type { Context } from './context.js';
+import type { Context } from './setup.js';
 import { tokens } from './options.js';
 
 /**
@@ -22,8 +22,8 @@ export async function reuseHost(
     format: 'human' | 'json';
   },
 ): Promise<boolean> {
-  const { findReusable } = await import('../core/reuse.js');
-  const { parseTags } = await import('../core/tags.js');
+  const { findReusable } = await import('../core/create/reuse.js');
+  const { parseTags } = await import('../core/model/tags.js');
   const host = await findReusable(ctx.core, provider, name, {
     image: argv.dockerfile !== undefined ? 'dockerfile' : provider.default_image,
     startArgs: [...provider.default_start_args, ...tokens(argv.startArg)],
@@ -33,8 +33,8 @@ export async function reuseHost(
   if (!host) return false;
   let current = host;
   if (host.state === 'stopped') {
-    const { startHosts } = await import('../core/lifecycle.js');
-    const { sshTimeoutSeconds } = await import('./context.js');
+    const { startHosts } = await import('../core/lifecycle/lifecycle.js');
+    const { sshTimeoutSeconds } = await import('./setup.js');
     const [outcome] = await startHosts(ctx.core, [{ provider, host }], { sshTimeoutSeconds: sshTimeoutSeconds() });
     if (outcome.status === 'failed') throw outcome.error;
     current = outcome.host;

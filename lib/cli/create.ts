@@ -1,7 +1,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
-import type { CreateRequest } from '../core/create.js';
-import type { GlobalArgs } from './context.js';
+import type { CreateRequest } from '../core/create/create.js';
+import type { GlobalArgs } from './setup.js';
 import { tokens } from './options.js';
 
 interface CreateArgs extends GlobalArgs {
@@ -104,10 +104,10 @@ export function builder(y: Argv): Argv<CreateArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<void> {
-  const { makeContext, sshTimeoutSeconds } = await import('./context.js');
-  const { validateName, generateName } = await import('../core/naming.js');
+  const { makeContext, sshTimeoutSeconds } = await import('./setup.js');
+  const { validateName, generateName } = await import('../core/model/naming.js');
   const { resolveProvider } = await import('../config/config.js');
-  const { createHost, resolveBuildSource } = await import('../core/create.js');
+  const { createHost, resolveBuildSource } = await import('../core/create/create.js');
   const { agentJson, agentStateJson, agentWarning } = await import('./format.js');
   const { sshConfigPath } = await import('../ssh/config.js');
 
@@ -118,7 +118,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   if (rest.length > 0 && argv.agent === undefined) {
     throw new UsageError('arguments after -- are for AGENT, but no AGENT was given');
   }
-  const { parseTags } = await import('../core/tags.js');
+  const { parseTags } = await import('../core/model/tags.js');
   const tags = parseTags(tokens(argv.tag));
   const name = validateName(argv.name ?? generateName());
   const agent =
@@ -133,9 +133,9 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     throw new UsageError('--dockerfile-context needs --dockerfile');
   }
 
-  const { parseIdleTimeoutOption, idleCheckIntervalSeconds } = await import('../core/idle.js');
+  const { parseIdleTimeoutOption, idleCheckIntervalSeconds } = await import('../core/model/idle.js');
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
-  const { checkSpacedOptions } = await import('../core/spaced-args.js');
+  const { checkSpacedOptions } = await import('../core/create/spaced-args.js');
   checkSpacedOptions('-s', tokens(argv.startArg));
   checkSpacedOptions('-b', tokens(argv.buildArg));
   if (argv.reuse && argv.name === undefined) throw new UsageError('--reuse needs a NAME');
@@ -152,7 +152,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   const from =
     argv.from === undefined
       ? undefined
-      : await (await import('../core/source.js')).resolveSource(ctx.core, argv.from, {
+      : await (await import('../core/code/source.js')).resolveSource(ctx.core, argv.from, {
           committed: argv.fromCommitted,
           target: argv.target,
         });
@@ -171,12 +171,12 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
     from,
   };
   if (argv.dryRun) {
-    const { dryRunCreate } = await import('../core/create-dry-run.js');
+    const { dryRunCreate } = await import('../core/create/dry-run.js');
     for (const line of await dryRunCreate(ctx.core, request)) ctx.output.result(line);
     return;
   }
   const result = await createHost(ctx.core, request);
-  await (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { add: [name] });
+  await (await import('../core/hosts/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, { add: [name] });
   const warning = agentWarning(name, result.agent);
   if (warning) ctx.output.warn(warning);
   if (argv.format === 'json') {
@@ -191,7 +191,7 @@ export async function handler(argv: ArgumentsCamelCase<CreateArgs>): Promise<voi
   }
   const connect = argv.connect ?? (Boolean(process.stdin.isTTY && process.stdout.isTTY) && argv.format !== 'json');
   if (connect) {
-    const { connectToHost } = await import('../core/session.js');
+    const { connectToHost } = await import('../core/access/session.js');
     process.exitCode = await connectToHost(ctx.core, provider, result.host);
   }
 }

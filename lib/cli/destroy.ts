@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface DestroyArgs extends GlobalArgs {
   names: string[];
@@ -39,8 +39,8 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { destroyHosts } = await import('../core/lifecycle.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { destroyHosts } = await import('../core/lifecycle/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
     throw new UsageError(
@@ -58,7 +58,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
   }
   // Every agent's work is pulled before any agent is removed: a failed pull destroys nothing.
   if (argv.pull !== false) {
-    const { pullRepo, startForPull } = await import('../core/repo.js');
+    const { pullRepo, startForPull } = await import('../core/code/repo.js');
     for (const { provider, host } of targets.filter((t) => t.host.from?.kind === 'git')) {
       try {
         const { repo } = await pullRepo(ctx.core, provider, await startForPull(ctx.core, provider, host));
@@ -80,7 +80,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
   }
-  await (await import('../core/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, {
+  await (await import('../core/hosts/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, {
     remove: destroyed.map((d) => d.host.name),
   });
 }

@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface DiffArgs extends GlobalArgs {
   name: string;
@@ -19,8 +19,8 @@ export function builder(y: Argv): Argv<DiffArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DiffArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { diffRepo } = await import('../core/repo.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { diffRepo } = await import('../core/code/repo.js');
   const { colorFor } = await import('./output.js');
   const ctx = await makeContext(argv, { interruptible: false });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);

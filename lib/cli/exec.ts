@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface ExecArgs extends GlobalArgs {
   name: string;
@@ -21,8 +21,8 @@ export function builder(y: Argv): Argv<ExecArgs> {
 export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void> {
   const command = (argv['--'] ?? []).map(String);
   if (command.length === 0) throw new UsageError('no command given: mng exec NAME -- CMD [ARGS...]');
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { execIn, liveTarget, sshTarget } = await import('../core/session.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { execIn, liveTarget, sshTarget } = await import('../core/access/session.js');
   const ctx = await makeContext(argv, { interruptible: false });
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   // A live shared connection to the host needs no lookup through Docker.

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import type { AgentState } from '../core/container-files.js';
-import { pasteableSshCommand, sshFilesOf, type Host } from '../core/hosts.js';
-import { describeStopReason } from '../core/stop-reason.js';
+import type { AgentState } from '../core/container/scripts.js';
+import { pasteableSshCommand, sshFilesOf, type Host } from '../core/hosts/hosts.js';
+import { describeStopReason } from '../core/model/stop-reason.js';
 import { formatDuration } from '../config/duration.js';
 
 /** The stable JSON shape of one agent (documented in the README). */

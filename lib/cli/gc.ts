@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface GcArgs extends GlobalArgs {
   'dry-run'?: boolean;
@@ -35,8 +35,8 @@ export async function handler(argv: ArgumentsCamelCase<GcArgs>): Promise<void> {
   const minAge = argv.olderThan === '0' ? 0 : parseDuration(argv.olderThan);
   if (minAge === undefined)
     throw new UsageError(`--older-than wants a duration like 5m or 0, got ${JSON.stringify(argv.olderThan)}`);
-  const { makeContext, providersFor } = await import('./context.js');
-  const { collectGarbage } = await import('../core/gc.js');
+  const { makeContext, providersFor } = await import('./setup.js');
+  const { collectGarbage } = await import('../core/gc/gc.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const results = await collectGarbage(ctx.core, providersFor(ctx.config, argv.provider), {
     dryRun: Boolean(argv.dryRun),

@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 import { tokens } from './options.js';
 
 interface ListArgs extends GlobalArgs {
@@ -37,12 +37,12 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
     { parseTagFilters, matchesTags },
     { readNames, writeNames },
   ] = await Promise.all([
-    import('./context.js'),
-    import('../core/hosts.js'),
+    import('./setup.js'),
+    import('../core/hosts/hosts.js'),
     import('./format.js'),
     import('../errors.js'),
-    import('../core/tags.js'),
-    import('../core/name-cache.js'),
+    import('../core/model/tags.js'),
+    import('../core/hosts/name-cache.js'),
   ]);
   const filters = parseTagFilters(tokens(argv.tag));
   const ctx = await makeContext(argv, { interruptible: false });

@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface LogsArgs extends GlobalArgs {
   name: string;
@@ -35,8 +35,8 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
   if (argv.lines !== undefined && (!Number.isInteger(argv.lines) || argv.lines < 0)) {
     throw new UsageError(`-n wants a whole number of lines, got ${JSON.stringify(String(argv.lines))}`);
   }
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { captureAgent, followAgent } = await import('../core/agent-io.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { captureAgent, followAgent } = await import('../core/terminal/agent-io.js');
   const ctx = await makeContext(argv, { interruptible: false });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   if (argv.follow) {

@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface MessageArgs extends GlobalArgs {
   name: string;
@@ -52,8 +52,8 @@ export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<vo
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (text.trim() === '') throw new UsageError('the message is empty');
   if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { messageAgent, MESSAGE_NOT_CONFIRMED_EXIT } = await import('../core/agent-io.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { messageAgent, MESSAGE_NOT_CONFIRMED_EXIT } = await import('../core/terminal/agent-io.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const outcome = await messageAgent(ctx.core, provider, host, text, { confirmSeconds: argv.confirmTimeout });

@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface PullArgs extends GlobalArgs {
   name: string;
@@ -37,8 +37,8 @@ export function formatPulled(refs: { ref: string; commit: string; commits: numbe
 }
 
 export async function handler(argv: ArgumentsCamelCase<PullArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { pullRepo } = await import('../core/repo.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { pullRepo } = await import('../core/code/repo.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
   const { repo, refs } = await pullRepo(ctx.core, provider, host, { repo: argv.repo });

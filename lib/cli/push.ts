@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface PushArgs extends GlobalArgs {
   name: string;
@@ -27,8 +27,8 @@ export function builder(y: Argv): Argv<PushArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PushArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { pushRepo } = await import('../core/repo.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { pushRepo } = await import('../core/code/repo.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
   const r = await pushRepo(ctx.core, provider, host, {

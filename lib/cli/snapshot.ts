@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface SnapshotArgs extends GlobalArgs {
   agent: string;
@@ -27,7 +27,7 @@ const agentPositional = (y: Argv) =>
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' });
 
 async function locate(argv: SnapshotArgs, interruptible: boolean) {
-  const { makeContext, locateAgents } = await import('./context.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
   const ctx = await makeContext(argv, { interruptible });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.agent]);
   return { ctx, provider, host };
@@ -43,12 +43,12 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
       describe: 'a name for the snapshot (default: snap-<UTC time>)',
     }) as unknown as Argv<CreateArgs>,
   handler: async (argv: ArgumentsCamelCase<CreateArgs>) => {
-    const { createSnapshot, validateSnapshotName, warnMounts } = await import('../core/snapshots.js');
+    const { createSnapshot, validateSnapshotName, warnMounts } = await import('../core/lifecycle/snapshots.js');
     if (argv.name !== undefined) validateSnapshotName(argv.name);
-    const { makeContext, locateAgents } = await import('./context.js');
+    const { makeContext, locateAgents } = await import('./setup.js');
     const ctx = await makeContext(argv, { interruptible: true });
     // A host this machine created or started: docker commit at once. Otherwise (or when docker no longer knows it), the lookup.
-    const { recordedHosts, snapshotRecorded } = await import('../core/recorded.js');
+    const { recordedHosts, snapshotRecorded } = await import('../core/hosts/recorded.js');
     const [recorded] = (await recordedHosts(ctx.core, ctx.config, [argv.agent], argv.provider)) ?? [];
     let snap = recorded && (await snapshotRecorded(ctx.core, recorded, argv.name));
     if (!snap) {
@@ -74,7 +74,7 @@ const list: CommandModule<GlobalArgs, ListArgs> = {
       describe: 'output format',
     }) as unknown as Argv<ListArgs>,
   handler: async (argv: ArgumentsCamelCase<ListArgs>) => {
-    const { listSnapshots } = await import('../core/snapshots.js');
+    const { listSnapshots } = await import('../core/lifecycle/snapshots.js');
     const { snapshotJson, snapshotTable } = await import('./format-snapshots.js');
     const { ctx, provider, host } = await locate(argv, false);
     const snaps = await listSnapshots(ctx.core, provider, host);
@@ -106,7 +106,7 @@ const destroy: CommandModule<GlobalArgs, DestroyArgs> = {
     if (refs.length === 0 && !argv.all)
       throw new UsageError('say which snapshots to remove: --snapshot ID (repeatable) or --all');
     if (refs.length > 0 && argv.all) throw new UsageError('give either --snapshot or --all, not both');
-    const { listSnapshots, resolveSnapshot, removeSnapshots } = await import('../core/snapshots.js');
+    const { listSnapshots, resolveSnapshot, removeSnapshots } = await import('../core/lifecycle/snapshots.js');
     const { MngError } = await import('../errors.js');
     const { ctx, provider, host } = await locate(argv, true);
     const known = await listSnapshots(ctx.core, provider, host);

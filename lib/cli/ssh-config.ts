@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface SshConfigArgs extends GlobalArgs {
   install?: boolean;

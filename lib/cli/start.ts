@@ -1,7 +1,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { AgentState } from '../core/container-files.js';
+import type { AgentState } from '../core/container/scripts.js';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface StartArgs extends GlobalArgs {
   names: string[];
@@ -34,8 +34,8 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   if (argv.snapshot !== undefined && names.length !== 1) {
     throw new UsageError(`--snapshot starts one agent, but ${names.length} were named`);
   }
-  const { makeContext, locateAgents, sshTimeoutSeconds } = await import('./context.js');
-  const { startHosts, startFromSnapshot } = await import('../core/lifecycle.js');
+  const { makeContext, locateAgents, sshTimeoutSeconds } = await import('./setup.js');
+  const { startHosts, startFromSnapshot } = await import('../core/lifecycle/lifecycle.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const timeout = sshTimeoutSeconds();
 
@@ -57,7 +57,7 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   }
 
   // Hosts this machine created or started: docker start at once. Otherwise (or when docker no longer knows a name), the lookup.
-  const { recordedHosts, startRecorded } = await import('../core/recorded.js');
+  const { recordedHosts, startRecorded } = await import('../core/hosts/recorded.js');
   const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider, { endpoint: true });
   const outcomes =
     (recorded && (await startRecorded(ctx.core, recorded, { sshTimeoutSeconds: timeout }))) ??

@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface StopArgs extends GlobalArgs {
   names: string[];
@@ -19,15 +19,17 @@ export function builder(y: Argv): Argv<StopArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<StopArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { recordedHosts, stopRecorded } = await import('../core/recorded.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { recordedHosts, stopRecorded } = await import('../core/hosts/recorded.js');
   const names = [...new Set(argv.names.map(String))];
   const ctx = await makeContext(argv, { interruptible: true });
   // Hosts this machine created or started: docker stop at once. Otherwise (or when docker no longer knows a name), the lookup.
   const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider);
   const { stopped, notRunning } =
     (recorded && (await stopRecorded(ctx.core, recorded))) ??
-    (await (await import('../core/lifecycle.js')).stopHosts(ctx.core, await locateAgents(ctx, argv.provider, names)));
+    (await (
+      await import('../core/lifecycle/lifecycle.js')
+    ).stopHosts(ctx.core, await locateAgents(ctx, argv.provider, names)));
   for (const h of notRunning) {
     ctx.output.progress(
       h.state === 'stopped'

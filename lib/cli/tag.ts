@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface TagArgs extends GlobalArgs {
   name: string;
@@ -29,7 +29,7 @@ export function builder(y: Argv): Argv<TagArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
   if (argv.changes && argv.changes.length > 0) {
     throw new MngError(
       `tags of '${argv.name}' cannot change: they are Docker labels, which are fixed when the container is created`,

@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface TouchArgs extends GlobalArgs {
   names: string[];
@@ -21,8 +21,8 @@ export function builder(y: Argv): Argv<TouchArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<TouchArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { touchHost } = await import('../core/idle.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { touchHost } = await import('../core/model/idle.js');
   const ctx = await makeContext(argv, { interruptible: false });
   // Every name is resolved first: a typo touches nothing.
   const targets = await locateAgents(ctx, argv.provider, argv.names.map(String));

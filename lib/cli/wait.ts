@@ -1,6 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './context.js';
+import type { GlobalArgs } from './setup.js';
 
 interface WaitArgs extends GlobalArgs {
   name: string;
@@ -39,8 +39,8 @@ export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void>
   };
   const idleSeconds = seconds('idle', argv.idle);
   const timeoutSeconds = seconds('timeout', argv.timeout);
-  const { makeContext, locateAgents } = await import('./context.js');
-  const { waitForAgent, WAIT_TIMEOUT_EXIT } = await import('../core/agent-io.js');
+  const { makeContext, locateAgents } = await import('./setup.js');
+  const { waitForAgent, WAIT_TIMEOUT_EXIT } = await import('../core/terminal/agent-io.js');
   const ctx = await makeContext(argv, { interruptible: true });
   const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
   const r = await waitForAgent(ctx.core, provider, host, { idleSeconds, timeoutSeconds });

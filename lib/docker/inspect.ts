@@ -14,7 +14,7 @@ export interface ContainerInspect {
     StartedAt?: string;
     FinishedAt?: string;
     Error?: string;
-    /** docker's health check: its last runs (the idle watcher's findings, see core/idle.ts) */
+    /** docker's health check: its last runs (the idle watcher's findings, see core/model/idle.ts) */
     Health?: {
       Status: string;
       Log?: { Start: string; End?: string; ExitCode: number; Output?: string }[] | null;

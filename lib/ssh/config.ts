@@ -13,7 +13,7 @@ import { knownHostsLine, sshOptions, type SshEndpoint, type SshFiles } from './a
  *   hosts/ALIAS/known_hosts    that host's own public host key, pinned under ALIAS
  *
  * One folder per host means every write touches one host's files only, atomically: fifty mng commands running at
- * once never lose each other's entries. These files are a cache of access; Docker holds the truth (core/access.ts).
+ * once never lose each other's entries. These files are a cache of access; Docker holds the truth (core/access/access.ts).
  */
 export function sshConfigPath(dataDir: string): string {
   return join(dataDir, 'ssh_config');
@@ -94,7 +94,7 @@ export async function writeHostEntry(
 
 /**
  * Host ALIAS's entry as mng wrote it: the route and the provider, or undefined. A cache, right only while the host
- * runs as it did when written; a live shared connection to that route proves it (core/session.ts).
+ * runs as it did when written; a live shared connection to that route proves it (core/access/session.ts).
  */
 export async function readHostEntry(
   dataDir: string,

@@ -38,7 +38,7 @@ describe('bad input', () => {
   });
 
   it('accepts 63 characters', async () => {
-    const { validateName } = await import('../../lib/core/naming.js');
+    const { validateName } = await import('../../lib/core/model/naming.js');
     expect(validateName('a'.repeat(63))).toBe('a'.repeat(63));
   });
 

@@ -22,7 +22,7 @@ import {
   systemFiles,
   TMUX_CONF,
   type ContainerFile,
-} from '../../lib/core/container-files.js';
+} from '../../lib/core/container/scripts.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyDummyDummyDummyDummyDummyDummyDumm mng-client';
 const HOST_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x= mng host';

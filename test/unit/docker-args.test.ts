@@ -19,7 +19,7 @@ import {
   SSH_CONTAINER_PORT,
 } from '../../lib/docker/args.js';
 import { publishedPort, type ContainerInspect } from '../../lib/docker/inspect.js';
-import { SSHD_CONFIG } from '../../lib/core/container-files.js';
+import { SSHD_CONFIG } from '../../lib/core/container/scripts.js';
 
 describe("the container's ssh port and mng's folder, each with one home", () => {
   it('sshd listens on the port docker create publishes on loopback, and publishedPort reads that port', () => {

@@ -4,16 +4,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildExecScriptArgs } from '../../lib/docker/args.js';
 import { checkEnv, sshTimeoutFromEnv } from '../../lib/config/env.js';
-import { newLines, trimTrailingBlank } from '../../lib/core/agent-io.js';
-import { CAPTURE_ALL, followWindowScript, MESSAGE_SCRIPT, parseAgentStatus } from '../../lib/core/agent-scripts.js';
-import { buildCpArgs, checkCpOperands, parseCpOperand } from '../../lib/core/cp.js';
-import { buildHostContainersArgs, replacementsOf } from '../../lib/core/repair.js';
-import { reuseDifference } from '../../lib/core/reuse.js';
-import { checkSpacedOptions, spacedOption } from '../../lib/core/spaced-args.js';
-import { readNames, updateNames, writeNames } from '../../lib/core/name-cache.js';
+import { newLines, trimTrailingBlank } from '../../lib/core/terminal/agent-io.js';
+import {
+  CAPTURE_ALL,
+  followWindowScript,
+  MESSAGE_SCRIPT,
+  parseAgentStatus,
+} from '../../lib/core/terminal/tmux-scripts.js';
+import { buildCpArgs, checkCpOperands, parseCpOperand } from '../../lib/core/code/cp.js';
+import { buildHostContainersArgs, replacementsOf } from '../../lib/core/hosts/rename.js';
+import { reuseDifference } from '../../lib/core/create/reuse.js';
+import { checkSpacedOptions, spacedOption } from '../../lib/core/create/spaced-args.js';
+import { readNames, updateNames, writeNames } from '../../lib/core/hosts/name-cache.js';
 import { nameCompletions } from '../../lib/cli/completion.js';
 import { namedDockerContext, parseContextInspect } from '../../lib/docker/context.js';
-import { dockerExecProxyCommand, isRemoteDaemon } from '../../lib/core/hosts.js';
+import { dockerExecProxyCommand, isRemoteDaemon } from '../../lib/core/hosts/hosts.js';
 
 describe('agent scripts', () => {
   it('runs through docker exec as the container user, -i only with stdin', () => {

@@ -10,7 +10,7 @@ import {
   shortDuration,
   stateColor,
 } from '../../lib/cli/format.js';
-import type { Host } from '../../lib/core/hosts.js';
+import type { Host } from '../../lib/core/hosts/hosts.js';
 
 const DATA = '/d/mng';
 const NOW = Date.parse('2025-11-27T12:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planDaemonGc, staleSshAliases, type GcContainer, type GcFacts } from '../../lib/core/gc-plan.js';
+import { planDaemonGc, staleSshAliases, type GcContainer, type GcFacts } from '../../lib/core/gc/plan.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const P = 'mng-';

@@ -14,8 +14,8 @@ import {
   PULL_SCRIPT,
   pullRefspecs,
 } from '../../lib/git/args.js';
-import { decodeLabels, encodeLabels, type HostLabels } from '../../lib/core/labels.js';
-import { checkTarget } from '../../lib/core/source.js';
+import { decodeLabels, encodeLabels, type HostLabels } from '../../lib/core/model/labels.js';
+import { checkTarget } from '../../lib/core/code/source.js';
 import { formatPulled } from '../../lib/cli/pull.js';
 
 describe('git argv builders', () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS } from '../../lib/config/config.js';
-import { planCreate } from '../../lib/core/create.js';
+import { planCreate } from '../../lib/core/create/create.js';
 import {
   DEFAULT_IDLE_CHECK_INTERVAL,
   hasIdleWatcher,
@@ -11,8 +11,8 @@ import {
   IDLE_INTERVAL_LABEL,
   parseIdleState,
   parseIdleTimeoutOption,
-} from '../../lib/core/idle.js';
-import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from '../../lib/core/idle-scripts.js';
+} from '../../lib/core/model/idle.js';
+import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from '../../lib/core/container/idle-scripts.js';
 import { buildTouchArgs } from '../../lib/docker/idle-args.js';
 import type { ContainerInspect } from '../../lib/docker/inspect.js';
 import { MngError, UsageError } from '../../lib/errors.js';

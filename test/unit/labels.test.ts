@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeLabels, encodeLabels, LABEL, type HostLabels } from '../../lib/core/labels.js';
+import { decodeLabels, encodeLabels, LABEL, type HostLabels } from '../../lib/core/model/labels.js';
 
 const HOST: HostLabels = {
   id: '0123456789abcdef',

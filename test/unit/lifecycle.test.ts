@@ -10,8 +10,8 @@ import {
   labelInstruction,
 } from '../../lib/docker/args.js';
 import { fixedHostPorts, type ContainerInspect, type ImageInspect } from '../../lib/docker/inspect.js';
-import { INIT_SCRIPT, IDLE_STOP_EXIT_CODE, systemFiles } from '../../lib/core/container-files.js';
-import { describeStopReason, stopReason } from '../../lib/core/stop-reason.js';
+import { INIT_SCRIPT, IDLE_STOP_EXIT_CODE, systemFiles } from '../../lib/core/container/scripts.js';
+import { describeStopReason, stopReason } from '../../lib/core/model/stop-reason.js';
 import {
   defaultSnapshotName,
   matchSnapshots,
@@ -23,11 +23,11 @@ import {
   sortSnapshots,
   validateSnapshotName,
   type Snapshot,
-} from '../../lib/core/snapshots.js';
-import { replacementName, replayLabels } from '../../lib/core/lifecycle.js';
+} from '../../lib/core/lifecycle/snapshots.js';
+import { replacementName, replayLabels } from '../../lib/core/lifecycle/lifecycle.js';
 import { stateCell, stateColor } from '../../lib/cli/format.js';
 import { humanSize, snapshotJson, snapshotTable } from '../../lib/cli/format-snapshots.js';
-import { sshTimeoutSeconds } from '../../lib/cli/context.js';
+import { sshTimeoutSeconds } from '../../lib/cli/setup.js';
 import { UsageError } from '../../lib/errors.js';
 
 const ID_A = `sha256:${'a1'.repeat(32)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderConfig } from '../../lib/config/config.js';
-import type { Core } from '../../lib/core/context.js';
-import { locateHost } from '../../lib/core/locate.js';
+import type { Core } from '../../lib/core/core.js';
+import { locateHost } from '../../lib/core/hosts/locate.js';
 import { MngError, NotFoundError } from '../../lib/errors.js';
 
 const provider = (name: string, host: string): ProviderConfig =>

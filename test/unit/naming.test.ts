@@ -6,7 +6,7 @@ import {
   NAME_PATTERN,
   validateName,
   validatePrefix,
-} from '../../lib/core/naming.js';
+} from '../../lib/core/model/naming.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 
 function usageErrorOf(fn: () => unknown): UsageError {

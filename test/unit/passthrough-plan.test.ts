@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
-import type { Core } from '../../lib/core/context.js';
-import { dryRunCreate } from '../../lib/core/create-dry-run.js';
-import { passthroughWarnings, planCreate, resolveBuildSource, type CreateRequest } from '../../lib/core/create.js';
+import type { Core } from '../../lib/core/core.js';
+import { dryRunCreate } from '../../lib/core/create/dry-run.js';
+import {
+  passthroughWarnings,
+  planCreate,
+  resolveBuildSource,
+  type CreateRequest,
+} from '../../lib/core/create/create.js';
 import { buildBuildArgs, buildRemoveImagesArgs } from '../../lib/docker/args.js';
 import { DockerRunner } from '../../lib/docker/runner.js';
 import { type MngError, UsageError } from '../../lib/errors.js';

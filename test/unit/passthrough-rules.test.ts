@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bindMountSources, checkBuildArgs, checkStartArgs, publishesSshPort } from '../../lib/core/passthrough.js';
+import {
+  bindMountSources,
+  checkBuildArgs,
+  checkStartArgs,
+  publishesSshPort,
+} from '../../lib/core/create/passthrough.js';
 import { BUILD_OPTIONS, RUN_OPTIONS, scanOptions } from '../../lib/docker/options.js';
 
 describe('scanOptions reads tokens as docker does', () => {

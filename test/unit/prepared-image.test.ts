@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageFiles } from '../../lib/core/container-files.js';
-import { filesBuildContext, filesHash, preparedTag, toolsTag } from '../../lib/core/image.js';
+import { imageFiles } from '../../lib/core/container/scripts.js';
+import { filesBuildContext, filesHash, preparedTag, toolsTag } from '../../lib/core/create/image.js';
 
 const BASE = `sha256:${'ab'.repeat(32)}`;
 

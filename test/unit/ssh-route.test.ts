@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
-import { dockerExecProxyCommand, isRemoteDaemon, sshRoute } from '../../lib/core/hosts.js';
-import { changedBefore } from '../../lib/core/recorded.js';
+import { dockerExecProxyCommand, isRemoteDaemon, sshRoute } from '../../lib/core/hosts/hosts.js';
+import { changedBefore } from '../../lib/core/hosts/recorded.js';
 
 const provider = (host: string): ProviderConfig => ({ name: 'p', ...PROVIDER_DEFAULTS, host });
 

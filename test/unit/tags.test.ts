@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesTags, parseTagFilters, parseTags } from '../../lib/core/tags.js';
+import { matchesTags, parseTagFilters, parseTags } from '../../lib/core/model/tags.js';
 import { tokens } from '../../lib/cli/options.js';
 import { UsageError } from '../../lib/errors.js';
 

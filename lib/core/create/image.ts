@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ProviderConfig } from '../../config/config.js';
+import {
+  buildImageInspectArgs,
+  buildPrepareArgs,
+  buildPullArgs,
+  buildTagArgs,
+  buildToolProbeArgs,
+} from '../../docker/args.js';
+import { dockerError, dockerReason, meaningfulLines } from '../../docker/errors.js';
+import { parseImageInspect } from '../../docker/inspect.js';
+import { MngError } from '../../errors.js';
+import type { RunResult } from '../../process/runner.js';
+import { imageFiles } from '../container/scripts.js';
+import { daemonOf, type Core } from '../core.js';
+
+/**
+ * Repository of mng's prepared images, tagged by the base image's id: `<id>-g` is the base with sshd, tmux and git
+ * (the slow step, once per base), `<id>-g-<files hash>` that plus mng's fixed files in /mng (quick, once per base and
+ * version of those files). Containers run from the second; a new mng version makes a new one, and hosts made from an
+ * older one keep their image.
+ */
+export const PREPARED_REPO = 'mng-prepared';
+export const PREPARED_FROM_LABEL = 'mng.prepared-from';
+
+/**
+ * Installs sshd, tmux and git (for --from, pull, push, diff, and the agent's own use) with whatever package manager the
+ * image has. The host keys a package makes at install time go: they would be the same private keys in every container
+ * (mng's sshd uses the host's own key in /mng).
+ */
+export function preparedDockerfile(baseImage: string): string {
+  return `FROM ${baseImage}
+RUN set -e; \\
+    if command -v apt-get >/dev/null 2>&1; then \\
+      export DEBIAN_FRONTEND=noninteractive; \\
+      apt-get update -qq; \\
+      apt-get install -y -qq --no-install-recommends openssh-server tmux git; \\
+      rm -rf /var/lib/apt/lists/*; \\
+    elif command -v apk >/dev/null 2>&1; then \\
+      apk add --no-cache openssh-server openssh-keygen tmux git; \\
+    elif command -v dnf >/dev/null 2>&1; then \\
+      dnf install -y openssh-server tmux git; dnf clean all; \\
+    elif command -v microdnf >/dev/null 2>&1; then \\
+      microdnf install -y openssh-server tmux git; microdnf clean all; \\
+    elif command -v yum >/dev/null 2>&1; then \\
+      yum install -y openssh-server tmux git; yum clean all; \\
+    else \\
+      echo "mng: cannot install openssh-server, tmux and git: the image has no apt-get, apk, dnf or yum" >&2; exit 1; \\
+    fi; \\
+    rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
+`;
+}
+
+/** The base image with sshd, tmux and git: `mng-prepared:<base id>-g`. */
+export function toolsTag(baseImageId: string): string {
+  // `-g`: prepared images with git; those made before mng added git are not reused.
+  return `${PREPARED_REPO}:${baseImageId.replace(/^sha256:/, '').slice(0, 12)}-g`;
+}
+
+let filesHashMemo: string | undefined;
+/** A short hash of mng's fixed files (their names, modes and content): part of the prepared image's tag. */
+export function filesHash(): string {
+  filesHashMemo ??= createHash('sha256')
+    .update(JSON.stringify(imageFiles().map((f) => [f.path, f.mode, f.content])))
+    .digest('hex')
+    .slice(0, 8);
+  return filesHashMemo;
+}
+
+/** The image containers run from: the base with sshd, tmux, git and mng's fixed files, `mng-prepared:<base id>-g-<files hash>`. */
+export function preparedTag(baseImageId: string): string {
+  return `${toolsTag(baseImageId)}-${filesHash()}`;
+}
+
+/**
+ * The build context (a new folder; the caller removes it) that adds mng's fixed files to `from`: a Dockerfile whose
+ * ADD unpacks mng.tar at /, modes kept, so /mng is private (0700). node-tar makes mng.tar with a fixed time and
+ * without this machine's owners: the same files give the same bytes.
+ */
+export async function filesBuildContext(from: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mng-context-'));
+  try {
+    const files = imageFiles();
+    await mkdir(join(dir, 'mng'));
+    await chmod(join(dir, 'mng'), 0o700);
+    for (const f of files) {
+      await writeFile(join(dir, 'mng', f.path), f.content);
+      await chmod(join(dir, 'mng', f.path), f.mode);
+    }
+    const { create } = await import('tar');
+    await create({ file: join(dir, 'mng.tar'), cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true }, [
+      'mng',
+      ...files.map((f) => `mng/${f.path}`),
+    ]);
+    await writeFile(join(dir, 'Dockerfile'), `FROM ${from}\nADD mng.tar /\n`);
+    return dir;
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The image's id; pulls it when it is not there locally. */
+async function imageId(core: Core, provider: ProviderConfig, image: string): Promise<string> {
+  const daemon = daemonOf(provider);
+  let res = await core.runner.docker(daemon, buildImageInspectArgs([image]), { allowMissing: true });
+  if (res.exitCode !== 0) {
+    core.progress(`Image ${image} is not here; pulling it`);
+    const pull = await core.runner.docker(daemon, buildPullArgs(image), { check: false });
+    if (pull.exitCode !== 0) {
+      throw new MngError(
+        `image '${image}' is not on the daemon of provider '${provider.name}' and could not be pulled: ${dockerReason(pull.stderr)}`,
+        {
+          hint: 'build or load the image there first, or name another one',
+        },
+      );
+    }
+    res = await core.runner.docker(daemon, buildImageInspectArgs([image]));
+  }
+  const [img] = parseImageInspect(res.stdout);
+  return img.Id;
+}
+
+/** The prepared image's tag for `image` (one inspect of the base image: its id names the tag), and the base id. */
+export async function preparedImageFor(
+  core: Core,
+  provider: ProviderConfig,
+  image: string,
+): Promise<{ tag: string; baseId: string }> {
+  const baseId = await imageId(core, provider, image);
+  return { tag: preparedTag(baseId), baseId };
+}
+
+/**
+ * Make `mng-prepared:<base id>-g-<files hash>`: mng's fixed files added to the base with sshd, tmux and git (made
+ * first when missing). create runs this only when `docker create --pull=never` said the tag is missing: the common case
+ * (the image was prepared before) costs no inspect of the tag.
+ */
+export async function makePreparedImage(
+  core: Core,
+  provider: ProviderConfig,
+  image: string,
+  baseId: string,
+): Promise<void> {
+  const daemon = daemonOf(provider);
+  const tools = toolsTag(baseId);
+  const have = await core.runner.docker(daemon, buildImageInspectArgs([tools]), { allowMissing: true });
+  if (have.exitCode !== 0) await makeToolsImage(core, provider, image, baseId);
+  const context = await filesBuildContext(tools);
+  let build: RunResult;
+  try {
+    build = await core.runner.docker(
+      daemon,
+      buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId }, context),
+      { check: false },
+    );
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+  if (build.exitCode !== 0) {
+    throw new MngError(
+      `adding mng's files to image '${image}' failed: ${dockerReason(build.stderr) || meaningfulLines(build.stdout).slice(-3).join(' | ')}`,
+    );
+  }
+}
+
+/**
+ * Make `mng-prepared:<base id>-g`: a tag of the base image when it has sshd, tmux, git and ssh-keygen already, else a
+ * build that adds them.
+ */
+async function makeToolsImage(core: Core, provider: ProviderConfig, image: string, baseId: string): Promise<void> {
+  const daemon = daemonOf(provider);
+  const tag = toolsTag(baseId);
+  const probe = await core.runner.docker(daemon, buildToolProbeArgs(baseId), { check: false });
+  if (probe.exitCode === 0) {
+    await core.runner.docker(daemon, buildTagArgs(baseId, tag));
+    return;
+  }
+  if (probe.exitCode === 125 || probe.exitCode === 126 || probe.exitCode === 127) {
+    if (/no such file|executable file not found|not found/i.test(probe.stderr)) {
+      throw new MngError(`image '${image}' has no /bin/sh; mng needs a shell in the image to run sshd and the agent`);
+    }
+    // 125: docker itself could not run the probe container (not the image's answer)
+    if (probe.exitCode === 125) throw dockerError(buildToolProbeArgs(baseId), probe.exitCode, probe.stderr, daemon);
+  }
+
+  core.progress(`Preparing image ${image}: installing openssh-server, tmux and git (once per image)`);
+  const tail: string[] = [];
+  const build = await core.runner.docker(daemon, buildPrepareArgs(tag, { [PREPARED_FROM_LABEL]: baseId }), {
+    input: preparedDockerfile(baseId),
+    check: false,
+    onLine: (line) => core.stream(line),
+  });
+  for (const line of meaningfulLines(`${build.stdout}\n${build.stderr}`)) {
+    tail.push(line);
+    if (tail.length > 5) tail.shift();
+  }
+  if (build.exitCode !== 0) {
+    throw new MngError(
+      `preparing image '${image}' (installing openssh-server, tmux and git) failed: ${dockerReason(build.stderr) || tail.join(' | ')}`,
+    );
+  }
+}

@@ -1,0 +1,142 @@
+import { LABEL } from '../model/labels.js';
+import { TEMP_NAME } from '../hosts/rename.js';
+
+/**
+ * What `mng gc` does, decided from what docker reported (pure: unit-tested without docker). Only objects mng made
+ * are candidates: containers with mng's labels of this prefix and provider, images in mng's own repositories.
+ */
+
+export interface GcContainer {
+  id: string;
+  name: string;
+  /** docker's State.Status */
+  status: string;
+  /** docker's creation time, ms since the epoch */
+  created: number;
+  labels: Record<string, string>;
+  /** the image id it runs */
+  image: string;
+}
+
+export interface GcImage {
+  id: string;
+  /** the tags in mng's repository (mng-prepared:…, mng-snapshot/…:…) */
+  refs: string[];
+  labels: Record<string, string>;
+}
+
+export interface GcFacts {
+  prefix: string;
+  /** the provider instances that use this daemon */
+  providers: string[];
+  now: number;
+  /** leave alone what is younger: a command may still be making it */
+  minAgeMs: number;
+  /** every container with mng's labels on the daemon, any prefix */
+  containers: GcContainer[];
+  /** mng's prepared images, with whether the image they were made from still has a tag (of its own) */
+  prepared: (GcImage & { baseTagged: boolean })[];
+  /** snapshot images of this prefix */
+  snapshots: GcImage[];
+  /** remove snapshots of hosts that are gone (else they are reported as kept) */
+  snapshotsToo: boolean;
+}
+
+export interface GcAction {
+  op: 'remove' | 'rename' | 'keep';
+  kind: 'container' | 'image' | 'snapshot' | 'ssh-entry' | 'ssh-socket';
+  /** container name, image reference, or ssh Host alias */
+  ref: string;
+  /** container id (for removal), new name (for rename) */
+  id?: string;
+  to?: string;
+  reason: string;
+}
+
+export function planDaemonGc(f: GcFacts): GcAction[] {
+  const actions: GcAction[] = [];
+  const ours = f.containers.filter(
+    (c) => c.labels[LABEL.prefix] === f.prefix && f.providers.includes(c.labels[LABEL.provider] ?? ''),
+  );
+  const names = new Set(f.containers.map((c) => c.name));
+  const old = (c: GcContainer) => f.now - c.created >= f.minAgeMs;
+  for (const c of ours) {
+    const tmp = TEMP_NAME.exec(c.name);
+    if (tmp && tmp[1] === `${f.prefix}${c.labels[LABEL.name]}`) {
+      if (!names.has(tmp[1])) {
+        actions.push({
+          op: 'rename',
+          kind: 'container',
+          ref: c.name,
+          id: c.id,
+          to: tmp[1],
+          reason: 'the host, left under its temporary name by an interrupted start --snapshot',
+        });
+        names.add(tmp[1]);
+      } else if (old(c)) {
+        actions.push({
+          op: 'remove',
+          kind: 'container',
+          ref: c.name,
+          id: c.id,
+          reason: `a replacement of ${tmp[1]} left behind by an interrupted start --snapshot`,
+        });
+      }
+    } else if (c.status === 'created' && old(c)) {
+      actions.push({
+        op: 'remove',
+        kind: 'container',
+        ref: c.name,
+        id: c.id,
+        reason: 'never started: left behind by an interrupted create',
+      });
+    }
+  }
+  const removed = new Set(actions.filter((a) => a.op === 'remove').map((a) => a.id));
+  const inUse = new Set(f.containers.filter((c) => !removed.has(c.id)).map((c) => c.image));
+  for (const img of f.prepared) {
+    if (inUse.has(img.id) || img.baseTagged) continue;
+    for (const ref of img.refs)
+      actions.push({
+        op: 'remove',
+        kind: 'image',
+        ref,
+        reason: 'prepared from an image that has been replaced, and used by no host',
+      });
+  }
+  const hostIds = new Set(f.containers.filter((c) => !removed.has(c.id)).map((c) => c.labels[LABEL.id]));
+  for (const img of f.snapshots) {
+    const hostId = img.labels['mng.snapshot.host-id'];
+    if (!hostId || hostIds.has(hostId)) continue;
+    const host = img.labels['mng.snapshot.host-name'] ?? '?';
+    for (const ref of img.refs) {
+      actions.push(
+        f.snapshotsToo
+          ? { op: 'remove', kind: 'snapshot', ref, reason: `snapshot of agent '${host}', which no longer exists` }
+          : {
+              op: 'keep',
+              kind: 'snapshot',
+              ref,
+              reason: `snapshot of agent '${host}', which no longer exists (kept: destroy --keep-snapshots keeps them on purpose; gc --snapshots removes them)`,
+            },
+      );
+    }
+  }
+  return actions;
+}
+
+/** ssh config aliases of this prefix that name no container on any daemon (of any prefix: another prefix may look alike). */
+export function staleSshAliases(
+  aliases: readonly string[],
+  prefix: string,
+  containerNames: ReadonlySet<string>,
+): GcAction[] {
+  return aliases
+    .filter((a) => a.startsWith(prefix) && !containerNames.has(a))
+    .map((a) => ({
+      op: 'remove' as const,
+      kind: 'ssh-entry' as const,
+      ref: a,
+      reason: 'ssh config entry and pinned host key of a host that no longer exists',
+    }));
+}

@@ -1,0 +1,55 @@
+import type { ProviderConfig } from '../../config/config.js';
+import { buildRenameArgs } from '../../docker/args.js';
+import { daemonOf, type Core } from '../core.js';
+import { LABEL } from '../model/labels.js';
+import { containerName } from '../model/naming.js';
+
+/**
+ * Commands that replace a container (`start --snapshot`) make the new one as `<container>.new-XXXX`, remove the old one,
+ * then rename the new one into place. Killed between the last two steps, the host exists only under the temporary
+ * name. This finishes that rename. Callers use it when the proper name is free (a lookup found nothing), and `gc`.
+ */
+
+/** `docker ps` of the containers labelled as host NAME of this prefix: name, provider label, state, creation time. */
+export function buildHostContainersArgs(prefix: string, name: string): string[] {
+  return [
+    'ps',
+    '--all',
+    '--no-trunc',
+    '--filter',
+    `label=${LABEL.prefix}=${prefix}`,
+    '--filter',
+    `label=${LABEL.name}=${name}`,
+    '--format',
+    `{{.Names}}\t{{.Label "${LABEL.provider}"}}\t{{.CreatedAt}}`,
+  ];
+}
+
+export const TEMP_NAME = /^(.+)\.new-[0-9a-f]+$/;
+
+/** Of `docker ps` lines, the temporary replacements of `container` made by `provider`, newest first. */
+export function replacementsOf(psOutput: string, container: string, provider: string): string[] {
+  return psOutput
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t'))
+    .filter(([n, p]) => p === provider && TEMP_NAME.exec(n)?.[1] === container)
+    .sort((a, b) => (b[2] ?? '').localeCompare(a[2] ?? ''))
+    .map(([n]) => n);
+}
+
+/**
+ * When host NAME exists only under a temporary name, rename it back and say so. Returns whether it did (or another
+ * mng process did it at the same moment). The proper name must be free: call this only after a lookup found nothing.
+ */
+export async function finishInterruptedRename(core: Core, provider: ProviderConfig, name: string): Promise<boolean> {
+  const daemon = daemonOf(provider);
+  const container = containerName(core.prefix, name);
+  const ps = await core.runner.docker(daemon, buildHostContainersArgs(core.prefix, name));
+  const [tmp] = replacementsOf(ps.stdout, container, provider.name);
+  if (!tmp) return false;
+  const r = await core.runner.detached().docker(daemon, buildRenameArgs(tmp, container), { check: false });
+  if (r.exitCode !== 0) return /already in use|Conflict/i.test(r.stderr);
+  core.warn(`agent '${name}' was left as ${tmp} by an interrupted command: renamed it back to ${container}`);
+  return true;
+}
