@@ -18,14 +18,18 @@ export function builder(y: Argv): Argv<ConnectArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ConnectArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { connectToHost } = await import('../core/access/session.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { connectTo, sshTarget }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/access/session.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
-  if (!process.stdin.isTTY) {
-    throw new MngError('mng connect needs a terminal on stdin', {
-      hint: `to run a command without one: mng exec ${argv.name} -- CMD`,
-    });
-  }
-  process.exitCode = await connectToHost(ctx.core, provider, host);
+  process.exitCode = await withHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name], async ([host]) => {
+    if (!process.stdin.isTTY) {
+      throw new MngError('mng connect needs a terminal on stdin', {
+        hint: `to run a command without one: mng exec ${argv.name} -- CMD`,
+      });
+    }
+    return connectTo(ctx.core, sshTarget(host));
+  });
 }

@@ -33,9 +33,11 @@ export function builder(y: Argv): Argv<CpArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<CpArgs>): Promise<void> {
-  const { makeContext, providersFor } = await import('./setup.js');
-  const { copyFiles } = await import('../core/code/cp.js');
+  const [{ makeContext, scopeFor }, { copyFiles }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/code/cp.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
   const flags = [...(argv.archive ? ['--archive'] : []), ...(argv.followLink ? ['--follow-link'] : [])];
-  await copyFiles(ctx.core, providersFor(ctx.config, argv.provider), String(argv.src), String(argv.dest), flags);
+  await copyFiles(ctx.core, scopeFor(ctx, argv.provider), String(argv.src), String(argv.dest), flags);
 }

@@ -1,8 +1,12 @@
 import type { ProviderConfig } from '../config/config.js';
-import { agentCommandLine, type AgentSpec } from '../core/container/scripts.js';
+import { agentCommandLine } from '../core/container/agent.js';
+import { findReusable } from '../core/create/reuse.js';
+import { startHosts } from '../core/lifecycle/start.js';
+import type { Daemon } from '../docker/daemon.js';
 import { MngError } from '../errors.js';
-import type { Context } from './setup.js';
-import { tokens } from './options.js';
+import type { CreateArgs } from './create-args.js';
+import { agentJson } from './format.js';
+import { type Context, sshTimeoutSeconds } from './setup.js';
 
 /**
  * `mng create NAME --reuse` when NAME exists: a running host is printed as create would print it, a stopped one is
@@ -11,31 +15,20 @@ import { tokens } from './options.js';
 export async function reuseHost(
   ctx: Context,
   provider: ProviderConfig,
-  name: string,
-  agent: AgentSpec,
-  argv: {
-    startArg?: unknown;
-    tag?: unknown;
-    dockerfile?: string;
-    agent?: string;
-    agentCmd?: string;
-    format: 'human' | 'json';
-  },
+  daemon: Daemon,
+  args: CreateArgs,
 ): Promise<boolean> {
-  const { findReusable } = await import('../core/create/reuse.js');
-  const { parseTags } = await import('../core/model/tags.js');
-  const host = await findReusable(ctx.core, provider, name, {
-    image: argv.dockerfile !== undefined ? 'dockerfile' : provider.default_image,
-    startArgs: [...provider.default_start_args, ...tokens(argv.startArg)],
-    tags: parseTags(tokens(argv.tag)),
-    agentCommand: argv.agent !== undefined || argv.agentCmd !== undefined ? agentCommandLine(agent) : undefined,
+  const { name } = args;
+  const host = await findReusable(ctx.core, daemon, name, {
+    image: args.dockerfile !== undefined ? 'dockerfile' : provider.default_image,
+    startArgs: [...provider.default_start_args, ...args.startArgs],
+    tags: args.tags,
+    agentCommand: args.agentGiven ? agentCommandLine(args.agent) : undefined,
   });
   if (!host) return false;
   let current = host;
   if (host.state === 'stopped') {
-    const { startHosts } = await import('../core/lifecycle/lifecycle.js');
-    const { sshTimeoutSeconds } = await import('./setup.js');
-    const [outcome] = await startHosts(ctx.core, [{ provider, host }], { sshTimeoutSeconds: sshTimeoutSeconds() });
+    const [outcome] = await startHosts(ctx.core, [host], { sshTimeoutSeconds: sshTimeoutSeconds() });
     if (outcome.status === 'failed') throw outcome.error;
     current = outcome.host;
   } else if (host.state !== 'running') {
@@ -43,18 +36,13 @@ export async function reuseHost(
       hint: `mng destroy ${name} and create it again`,
     });
   }
-  const { agentJson } = await import('./format.js');
-  if (argv.format === 'json') {
-    ctx.output.result(
-      JSON.stringify({
-        ...agentJson(current, ctx.core.dataDir),
-        reused: host.state === 'running' ? 'running' : 'started',
-      }),
-    );
+  const reused = host.state === 'running' ? 'running' : 'started';
+  if (args.format === 'json') {
+    ctx.output.result(JSON.stringify({ ...agentJson(current, ctx.core.dataDir), reused }));
   } else {
     ctx.output.result(name);
     ctx.output.progress(
-      host.state === 'running'
+      reused === 'running'
         ? `Agent '${name}' exists and runs: reused`
         : `Agent '${name}' was stopped: started it again`,
     );

@@ -1,6 +1,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './setup.js';
+import type { Host } from '../core/model/host.js';
+import type { Context, GlobalArgs } from './setup.js';
 
 interface DestroyArgs extends GlobalArgs {
   names: string[];
@@ -38,9 +39,26 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** Every agent's work made with --from a repository, pulled before any agent is removed: a failed pull destroys nothing. */
+async function pullFirst(ctx: Context, hosts: Host[]): Promise<void> {
+  const { pullRepo, startForPull } = await import('../core/code/repo.js');
+  for (const host of hosts.filter((h) => h.from?.kind === 'git')) {
+    try {
+      const { repo } = await pullRepo(ctx.core, await startForPull(ctx.core, host));
+      ctx.output.progress(
+        `Pulled the work of '${host.name}' into refs/mng/${host.name}/ of ${repo} before destroying it`,
+      );
+    } catch (e) {
+      throw new MngError(`not destroyed: pulling the work of '${host.name}' first failed: ${(e as Error).message}`, {
+        hint: (e as MngError).hint
+          ? `${(e as MngError).hint}, or pass --no-pull to destroy without pulling`
+          : 'pass --no-pull to destroy without pulling',
+      });
+    }
+  }
+}
+
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { destroyHosts } = await import('../core/lifecycle/lifecycle.js');
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
     throw new UsageError(
@@ -48,39 +66,27 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       'pass --force',
     );
   }
+  const [{ makeContext, scopeFor }, { resolveHosts }, { destroyHosts }, { updateNames }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/lifecycle/destroy.js'),
+    import('../core/hosts/name-cache.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const targets = await locateAgents(ctx, argv.provider, names);
+  // Every name is resolved before anything is removed: a typo destroys nothing.
+  const hosts = await resolveHosts(ctx.core, scopeFor(ctx, argv.provider), names);
   if (!argv.force) {
     const ok = await confirm(
       `Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `,
     );
     if (!ok) throw new MngError('not destroyed');
   }
-  // Every agent's work is pulled before any agent is removed: a failed pull destroys nothing.
-  if (argv.pull !== false) {
-    const { pullRepo, startForPull } = await import('../core/code/repo.js');
-    for (const { provider, host } of targets.filter((t) => t.host.from?.kind === 'git')) {
-      try {
-        const { repo } = await pullRepo(ctx.core, provider, await startForPull(ctx.core, provider, host));
-        ctx.output.progress(
-          `Pulled the work of '${host.name}' into refs/mng/${host.name}/ of ${repo} before destroying it`,
-        );
-      } catch (e) {
-        throw new MngError(`not destroyed: pulling the work of '${host.name}' first failed: ${(e as Error).message}`, {
-          hint: (e as MngError).hint
-            ? `${(e as MngError).hint}, or pass --no-pull to destroy without pulling`
-            : 'pass --no-pull to destroy without pulling',
-        });
-      }
-    }
-  }
-  const destroyed = await destroyHosts(ctx.core, targets, { keepSnapshots: Boolean(argv.keepSnapshots) });
+  if (argv.pull !== false) await pullFirst(ctx, hosts);
+  const destroyed = await destroyHosts(ctx.core, hosts, { keepSnapshots: Boolean(argv.keepSnapshots) });
   for (const { host, snapshotsRemoved } of destroyed) {
     if (snapshotsRemoved > 0)
       ctx.output.progress(`Removed ${snapshotsRemoved} snapshot${snapshotsRemoved === 1 ? '' : 's'} of '${host.name}'`);
     ctx.output.result(host.name);
   }
-  await (await import('../core/hosts/name-cache.js')).updateNames(ctx.core.dataDir, ctx.core.prefix, {
-    remove: destroyed.map((d) => d.host.name),
-  });
+  await updateNames(ctx.core.dataDir, ctx.core.prefix, { remove: destroyed.map((d) => d.host.name) });
 }

@@ -19,11 +19,16 @@ export function builder(y: Argv): Argv<DiffArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<DiffArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { diffRepo } = await import('../core/code/repo.js');
-  const { colorFor } = await import('./output.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { diffRepo }, { colorFor }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/code/repo.js'),
+    import('./output.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
   const color = colorFor(process.stdout).level > 0;
-  await diffRepo(ctx.core, provider, host, (argv['--'] ?? []).map(String), { color });
+  const diffArgs = (argv['--'] ?? []).map(String);
+  await withHosts(ctx.core, scopeFor(ctx, argv.provider), [String(argv.name)], ([host]) =>
+    diffRepo(ctx.core, host, diffArgs, { color }),
+  );
 }

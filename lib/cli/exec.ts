@@ -21,16 +21,17 @@ export function builder(y: Argv): Argv<ExecArgs> {
 export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void> {
   const command = (argv['--'] ?? []).map(String);
   if (command.length === 0) throw new UsageError('no command given: mng exec NAME -- CMD [ARGS...]');
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { execIn, liveTarget, sshTarget } = await import('../core/access/session.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { execIn, liveTarget, sshTarget }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/access/session.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  // A live shared connection to the host needs no lookup through Docker.
-  const live = await liveTarget(ctx.core, ctx.config, argv.name, argv.provider);
-  if (live) {
-    process.exitCode = await execIn(ctx.core, live, command, { tty, live: true });
-    return;
-  }
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
-  process.exitCode = await execIn(ctx.core, sshTarget(provider, host), command, { tty });
+  const scope = scopeFor(ctx, argv.provider);
+  // A live shared connection on the route this machine recorded needs no docker call at all.
+  const live = await liveTarget(ctx.core, scope, argv.name);
+  process.exitCode = live
+    ? await execIn(ctx.core, live, command, { tty, live: true })
+    : await withHosts(ctx.core, scope, [argv.name], ([host]) => execIn(ctx.core, sshTarget(host), command, { tty }));
 }

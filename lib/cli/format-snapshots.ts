@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { Snapshot } from '../core/lifecycle/snapshots.js';
+import type { Snapshot } from '../core/model/snapshot.js';
 import { ago, renderTable } from './format.js';
 
 /** The stable JSON shape of one snapshot (`mng snapshot list --format json`). */

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
-import type { AgentState } from '../core/container/scripts.js';
-import { pasteableSshCommand, sshFilesOf, type Host } from '../core/hosts/hosts.js';
+import type { AgentState } from '../core/container/agent.js';
+import { type Host, pasteableSshCommand, sshFilesOf } from '../core/model/host.js';
 import { describeStopReason } from '../core/model/stop-reason.js';
 import { formatDuration } from '../config/duration.js';
 

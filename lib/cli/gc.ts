@@ -1,6 +1,8 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { parseDuration } from '../config/duration.js';
+import type { GcResult } from '../core/gc/gc.js';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './setup.js';
+import type { Context, GlobalArgs } from './setup.js';
 
 interface GcArgs extends GlobalArgs {
   'dry-run'?: boolean;
@@ -30,67 +32,65 @@ export function builder(y: Argv): Argv<GcArgs> {
     .example('$0 gc --dry-run', 'what would go') as unknown as Argv<GcArgs>;
 }
 
+/** `--format json`: `{dry_run, actions, errors}` (a daemon that did not answer is an error, not an action). */
+function gcJson(results: GcResult[], dryRun: boolean): string {
+  const actions = results
+    .filter((r) => !(r.error && r.action.ref === '-'))
+    .map((r) => ({
+      op: r.action.op,
+      kind: r.action.kind,
+      ref: r.action.ref,
+      ...(r.action.to ? { to: r.action.to } : {}),
+      provider: r.provider ?? null,
+      reason: r.action.reason,
+      error: r.error ?? null,
+    }));
+  const errors = results
+    .filter((r) => r.error && r.action.ref === '-')
+    .map((r) => ({ provider: r.provider, error: r.error }));
+  return JSON.stringify({ dry_run: dryRun, actions, errors }, null, 2);
+}
+
+/** One line per action done (stdout), kept (narration) or failed (a warning). */
+function printGc(ctx: Context, results: GcResult[], dryRun: boolean): void {
+  const verb = (op: string) =>
+    (dryRun
+      ? { remove: 'would remove', rename: 'would rename', keep: 'keep' }
+      : { remove: 'removed', rename: 'renamed', keep: 'kept' })[op as 'remove'];
+  for (const r of results.filter((x) => x.action.op !== 'keep' && !x.error)) {
+    const what = `${r.action.kind} ${r.action.ref}${r.action.to ? ` to ${r.action.to}` : ''}`;
+    ctx.output.result(
+      `${verb(r.action.op)} ${what}${r.provider ? ` (provider ${r.provider})` : ''}: ${r.action.reason}`,
+    );
+  }
+  for (const r of results.filter((x) => x.action.op === 'keep' && !x.error))
+    ctx.output.progress(`${r.action.kind} ${r.action.ref}: ${r.action.reason}`);
+  for (const r of results.filter((x) => x.error))
+    ctx.output.warn(
+      r.action.ref === '-'
+        ? `provider '${r.provider}': ${r.error}`
+        : `${r.action.kind} ${r.action.ref} not removed: ${r.error}`,
+    );
+  if (results.length === 0) ctx.output.progress('Nothing to clean up');
+}
+
 export async function handler(argv: ArgumentsCamelCase<GcArgs>): Promise<void> {
-  const { parseDuration } = await import('../config/duration.js');
   const minAge = argv.olderThan === '0' ? 0 : parseDuration(argv.olderThan);
   if (minAge === undefined)
     throw new UsageError(`--older-than wants a duration like 5m or 0, got ${JSON.stringify(argv.olderThan)}`);
-  const { makeContext, providersFor } = await import('./setup.js');
-  const { collectGarbage } = await import('../core/gc/gc.js');
+  const [{ makeContext, scopeFor }, { collectGarbage }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/gc/gc.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const results = await collectGarbage(ctx.core, providersFor(ctx.config, argv.provider), {
-    dryRun: Boolean(argv.dryRun),
-    snapshots: Boolean(argv.snapshots),
-    minAgeSeconds: minAge,
-  });
-  const done = results.filter((r) => r.action.op !== 'keep' && !r.error);
-  const failed = results.filter((r) => r.error);
-  if (argv.format === 'json') {
-    ctx.output.result(
-      JSON.stringify(
-        {
-          dry_run: Boolean(argv.dryRun),
-          actions: results
-            .filter((r) => !(r.error && r.action.ref === '-'))
-            .map((r) => ({
-              op: r.action.op,
-              kind: r.action.kind,
-              ref: r.action.ref,
-              ...(r.action.to ? { to: r.action.to } : {}),
-              provider: r.provider ?? null,
-              reason: r.action.reason,
-              error: r.error ?? null,
-            })),
-          errors: failed.filter((r) => r.action.ref === '-').map((r) => ({ provider: r.provider, error: r.error })),
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    const verb = (op: string) =>
-      (argv.dryRun
-        ? { remove: 'would remove', rename: 'would rename', keep: 'keep' }
-        : { remove: 'removed', rename: 'renamed', keep: 'kept' })[op as 'remove'];
-    for (const r of done) {
-      const what = `${r.action.kind} ${r.action.ref}${r.action.to ? ` to ${r.action.to}` : ''}`;
-      ctx.output.result(
-        `${verb(r.action.op)} ${what}${r.provider ? ` (provider ${r.provider})` : ''}: ${r.action.reason}`,
-      );
-    }
-    for (const r of results.filter((x) => x.action.op === 'keep' && !x.error))
-      ctx.output.progress(`${r.action.kind} ${r.action.ref}: ${r.action.reason}`);
-    for (const r of failed)
-      ctx.output.warn(
-        r.action.ref === '-'
-          ? `provider '${r.provider}': ${r.error}`
-          : `${r.action.kind} ${r.action.ref} not removed: ${r.error}`,
-      );
-    if (results.length === 0) ctx.output.progress('Nothing to clean up');
-  }
-  if (failed.length > 0) {
+  const dryRun = Boolean(argv.dryRun);
+  const opts = { dryRun, snapshots: Boolean(argv.snapshots), minAgeSeconds: minAge };
+  const results = await collectGarbage(ctx.core, scopeFor(ctx, argv.provider).daemons, opts);
+  if (argv.format === 'json') ctx.output.result(gcJson(results, dryRun));
+  else printGc(ctx, results, dryRun);
+  const failed = results.filter((r) => r.error).length;
+  if (failed > 0) {
     if (argv.format === 'json') process.exitCode = 1;
-    else
-      throw new MngError(`${failed.length} item${failed.length === 1 ? '' : 's'} could not be cleaned up (see above)`);
+    else throw new MngError(`${failed} item${failed === 1 ? '' : 's'} could not be cleaned up (see above)`);
   }
 }

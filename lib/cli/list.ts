@@ -1,6 +1,9 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { GlobalArgs } from './setup.js';
+import type { Host } from '../core/model/host.js';
+import { matchesTags, parseTagFilters } from '../core/model/tags.js';
+import { MngError } from '../errors.js';
 import { tokens } from './options.js';
+import type { Context, GlobalArgs } from './setup.js';
 
 interface ListArgs extends GlobalArgs {
   format: 'human' | 'json' | 'jsonl';
@@ -27,46 +30,35 @@ export function builder(y: Argv): Argv<ListArgs> {
     }) as unknown as Argv<ListArgs>;
 }
 
+/** The names shell completion offers; a provider that did not answer keeps its names from last time. */
+async function cacheNames(ctx: Context, results: PromiseSettledResult<Host[]>[], partial: boolean): Promise<void> {
+  const { readNames, writeNames } = await import('../core/hosts/name-cache.js');
+  const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
+  const keep = partial ? readNames(ctx.core.dataDir, ctx.core.prefix) : [];
+  await writeNames(ctx.core.dataDir, ctx.core.prefix, [...keep, ...all]);
+}
+
 export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
-  // Loaded side by side, not one after another: every module costs a file read and a compile.
-  const [
-    { makeContext, providersFor },
-    { listHosts },
-    { agentJson, listTable },
-    { MngError },
-    { parseTagFilters, matchesTags },
-    { readNames, writeNames },
-  ] = await Promise.all([
-    import('./setup.js'),
-    import('../core/hosts/hosts.js'),
-    import('./format.js'),
-    import('../errors.js'),
-    import('../core/model/tags.js'),
-    import('../core/hosts/name-cache.js'),
-  ]);
   const filters = parseTagFilters(tokens(argv.tag));
+  // Loaded side by side, not one after another: every module costs a file read and a compile.
+  const [{ makeContext, scopeFor }, { listHosts }, { agentJson, listTable }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/lookup.js'),
+    import('./format.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
-  const providers = providersFor(ctx.config, argv.provider);
+  const { daemons } = scopeFor(ctx, argv.provider);
   // Every daemon is asked at once; one that does not answer is reported without hiding the others.
-  const results = await Promise.allSettled(providers.map((p) => listHosts(ctx.core, p)));
+  const results = await Promise.allSettled(daemons.map((d) => listHosts(ctx.core, d)));
   const hosts = results
     .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
     .filter((h) => matchesTags(h.tags, filters));
   const errors = results.flatMap((r, i) =>
     r.status === 'rejected'
-      ? [{ provider: providers[i].name, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
+      ? [{ provider: daemons[i].provider, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
       : [],
   );
-  if (filters.length === 0) {
-    // The names shell completion offers; a provider that did not answer keeps its names from last time.
-    const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
-    await writeNames(
-      ctx.core.dataDir,
-      ctx.core.prefix,
-      errors.length > 0 || argv.provider ? [...readNames(ctx.core.dataDir, ctx.core.prefix), ...all] : all,
-    );
-  }
-
+  if (filters.length === 0) await cacheNames(ctx, results, errors.length > 0 || argv.provider !== undefined);
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, ctx.core.dataDir)), errors }, null, 2));
   } else if (argv.format === 'jsonl') {
@@ -81,7 +73,7 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   }
   // Every provider failed: that is a failure. Some failed: the others' agents are shown, and the exit code says it was partial.
   if (errors.length > 0) {
-    if (errors.length === providers.length && providers.length === 1) throw new MngError(errors[0].error);
+    if (errors.length === daemons.length && daemons.length === 1) throw new MngError(errors[0].error);
     process.exitCode = 1;
   }
 }

@@ -32,26 +32,30 @@ export function builder(y: Argv): Argv<LogsArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void> {
-  if (argv.lines !== undefined && (!Number.isInteger(argv.lines) || argv.lines < 0)) {
-    throw new UsageError(`-n wants a whole number of lines, got ${JSON.stringify(String(argv.lines))}`);
+  const lines = argv.lines;
+  if (lines !== undefined && (!Number.isInteger(lines) || lines < 0)) {
+    throw new UsageError(`-n wants a whole number of lines, got ${JSON.stringify(String(lines))}`);
   }
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { captureAgent, followAgent } = await import('../core/terminal/agent-io.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { captureAgent, followAgent }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/terminal/agent-io.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
-  if (argv.follow) {
-    const stop = new AbortController();
-    process.removeAllListeners('SIGINT');
-    process.on('SIGINT', () => {
-      stop.abort();
-      process.exit(130);
-    });
-    await followAgent(ctx.core, provider, host, argv.lines ?? 10, (l) => process.stdout.write(l + '\n'), {
-      stop: stop.signal,
-    });
-    return;
-  }
-  const lines = await captureAgent(ctx.core, provider, host);
-  const shown = argv.lines === undefined ? lines : argv.lines === 0 ? [] : lines.slice(-argv.lines);
-  if (shown.length > 0) process.stdout.write(shown.join('\n') + '\n');
+  await withHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name], async ([host]) => {
+    if (argv.follow) {
+      const stop = new AbortController();
+      process.removeAllListeners('SIGINT');
+      process.on('SIGINT', () => {
+        stop.abort();
+        process.exit(130);
+      });
+      const emit = (l: string) => process.stdout.write(`${l}\n`);
+      await followAgent(ctx.core, host, lines ?? 10, emit, { stop: stop.signal });
+      return;
+    }
+    const all = await captureAgent(ctx.core, host);
+    const shown = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
+    if (shown.length > 0) process.stdout.write(`${shown.join('\n')}\n`);
+  });
 }

@@ -52,11 +52,16 @@ export async function handler(argv: ArgumentsCamelCase<MessageArgs>): Promise<vo
   const text = fromStdin ? await readStdin() : words.join(' ');
   if (text.trim() === '') throw new UsageError('the message is empty');
   if (!(argv.confirmTimeout > 0)) throw new UsageError('--confirm-timeout wants a positive number of seconds');
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { messageAgent, MESSAGE_NOT_CONFIRMED_EXIT } = await import('../core/terminal/agent-io.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { messageAgent, MESSAGE_NOT_CONFIRMED_EXIT }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/terminal/agent-io.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
-  const outcome = await messageAgent(ctx.core, provider, host, text, { confirmSeconds: argv.confirmTimeout });
+  const { host, outcome } = await withHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name], async ([h]) => ({
+    host: h,
+    outcome: await messageAgent(ctx.core, h, text, { confirmSeconds: argv.confirmTimeout }),
+  }));
   if (outcome === 'not-confirmed') {
     throw new MngError(
       `the text was typed into agent '${host.name}', but its terminal did not change after Enter within ${argv.confirmTimeout}s: it may be stuck on a dialog or busy`,

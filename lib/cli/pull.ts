@@ -37,11 +37,22 @@ export function formatPulled(refs: { ref: string; commit: string; commits: numbe
 }
 
 export async function handler(argv: ArgumentsCamelCase<PullArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { pullRepo } = await import('../core/code/repo.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { pullRepo }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/code/repo.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
-  const { repo, refs } = await pullRepo(ctx.core, provider, host, { repo: argv.repo });
+  const { host, pulled } = await withHosts(
+    ctx.core,
+    scopeFor(ctx, argv.provider),
+    [String(argv.name)],
+    async ([h]) => ({
+      host: h,
+      pulled: await pullRepo(ctx.core, h, { repo: argv.repo }),
+    }),
+  );
+  const { repo, refs } = pulled;
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify({ name: host.name, repo, refs }));
     return;

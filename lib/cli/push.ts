@@ -27,14 +27,17 @@ export function builder(y: Argv): Argv<PushArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<PushArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { pushRepo } = await import('../core/code/repo.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { pushRepo }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/code/repo.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [String(argv.name)]);
-  const r = await pushRepo(ctx.core, provider, host, {
-    branch: argv.branch === undefined ? undefined : String(argv.branch),
-    repo: argv.repo,
-  });
+  const branch = argv.branch === undefined ? undefined : String(argv.branch);
+  const { host, r } = await withHosts(ctx.core, scopeFor(ctx, argv.provider), [String(argv.name)], async ([h]) => ({
+    host: h,
+    r: await pushRepo(ctx.core, h, { branch, repo: argv.repo }),
+  }));
   ctx.output.result(`${r.branch} ${r.commit}`);
   ctx.output.progress(`Pushed ${r.branch} from ${r.repo} to agent '${host.name}'`);
 }

@@ -1,10 +1,10 @@
-import { loadConfig, type Config, type ProviderConfig } from '../config/config.js';
+import { type Config, loadConfig } from '../config/config.js';
 import { sshTimeoutFromEnv } from '../config/env.js';
 import { dataDir, namePrefix } from '../config/paths.js';
 import type { Core } from '../core/core.js';
-import { applyDockerContext } from '../core/hosts/docker-context.js';
-import type { Host } from '../core/hosts/hosts.js';
+import type { Scope } from '../core/hosts/resolve.js';
 import { validatePrefix } from '../core/model/naming.js';
+import { buildContextInspectArgs, type Daemon, parseContextInspect, resolveDaemons } from '../docker/daemon.js';
 import { DockerRunner } from '../docker/runner.js';
 import { MngError } from '../errors.js';
 import { makeOutput, type Output } from './output.js';
@@ -18,6 +18,25 @@ export interface Context {
   core: Core;
   config: Config;
   output: Output;
+  /** every configured provider's daemon, resolved once for this command */
+  daemons: Map<string, Daemon>;
+}
+
+/** Ctrl-C: `interruptible` commands abort their running docker call and clean up; the others leave it to ssh. */
+function interruptSignal(interruptible: boolean): AbortSignal | undefined {
+  if (!interruptible) {
+    process.on('SIGINT', () => {
+      /* the ssh child handles Ctrl-C */
+    });
+    return undefined;
+  }
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  return controller.signal;
 }
 
 /**
@@ -26,28 +45,20 @@ export interface Context {
  */
 export async function makeContext(args: GlobalArgs, opts: { interruptible: boolean }): Promise<Context> {
   const output = makeOutput({ quiet: Boolean(args.quiet) });
-  let signal: AbortSignal | undefined;
-  if (opts.interruptible) {
-    const controller = new AbortController();
-    signal = controller.signal;
-    process.on('SIGINT', () => {
-      if (controller.signal.aborted) process.exit(130);
-      controller.abort();
-    });
-    process.on('SIGTERM', () => controller.abort());
-  } else {
-    process.on('SIGINT', () => {
-      /* the ssh child handles Ctrl-C */
-    });
-  }
   const runner = new DockerRunner({
     verbose: Boolean(args.verbose),
-    log: (line) => process.stderr.write(output.err.dim(line) + '\n'),
-    signal,
+    log: (line) => process.stderr.write(`${output.err.dim(line)}\n`),
+    signal: interruptSignal(opts.interruptible),
   });
   const config = await loadConfig();
+  const providers = Object.values(config.providers);
   // host = "" follows the docker context too: one `docker context inspect`, only when a non-default context is in use.
-  await applyDockerContext(runner, config);
+  const daemons = await resolveDaemons(providers, process.env, async (name) => {
+    const follower = providers.find((p) => p.host === '')?.name ?? '';
+    const asker: Daemon = { provider: follower, via: 'default', address: '', remote: false, env: {} };
+    const r = await runner.docker(asker, buildContextInspectArgs(name), { check: false });
+    return r.exitCode === 0 ? parseContextInspect(r.stdout) : undefined;
+  });
   const core: Core = {
     runner,
     prefix: validatePrefix(namePrefix()),
@@ -56,34 +67,20 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     warn: output.warn,
     stream: output.stream,
     debug: (line) => {
-      if (args.verbose) process.stderr.write(output.err.dim(`  ${line}`) + '\n');
+      if (args.verbose) process.stderr.write(`${output.err.dim(`  ${line}`)}\n`);
     },
   };
-  return { core, config, output };
+  return { core, config, output, daemons };
 }
 
-/** The providers a command taking NAME searches: the one named by --provider, else all configured ones. */
-export function providersFor(config: Config, provider: string | undefined): ProviderConfig[] {
-  if (provider !== undefined) {
-    const p = config.providers[provider];
-    if (!p)
-      throw new MngError(`unknown provider '${provider}' (configured: ${Object.keys(config.providers).join(', ')})`);
-    return [p];
+/** Where a command taking NAME looks: the daemon of the provider --provider names, else every configured one's. */
+export function scopeFor(ctx: Context, provider: string | undefined): Scope {
+  if (provider === undefined) return { daemons: [...ctx.daemons.values()] };
+  const daemon = ctx.daemons.get(provider);
+  if (!daemon) {
+    throw new MngError(`unknown provider '${provider}' (configured: ${[...ctx.daemons.keys()].join(', ')})`);
   }
-  return Object.values(config.providers);
-}
-
-/**
- * The agents a command names, found across the providers --provider selects (all by default). Every name is
- * resolved before the command does anything, so a typo acts on nothing: one batched docker inspect per provider.
- */
-export async function locateAgents(
-  ctx: Context,
-  provider: string | undefined,
-  names: readonly string[],
-): Promise<{ provider: ProviderConfig; host: Host }[]> {
-  const { locateHosts } = await import('../core/hosts/locate.js');
-  return locateHosts(ctx.core, providersFor(ctx.config, provider), [...new Set(names)]);
+  return { daemons: [daemon] };
 }
 
 /** How long to wait for sshd after a start: `MNG_SSH_TIMEOUT` (seconds or a duration), default 60. */

@@ -1,5 +1,6 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { UsageError } from '../errors.js';
+import { validateSnapshotName } from '../core/model/snapshot.js';
+import { MngError, UsageError } from '../errors.js';
 import type { GlobalArgs } from './setup.js';
 
 interface SnapshotArgs extends GlobalArgs {
@@ -26,11 +27,15 @@ const agentPositional = (y: Argv) =>
     .positional('agent', { type: 'string', demandOption: true, describe: 'agent name' })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' });
 
-async function locate(argv: SnapshotArgs, interruptible: boolean) {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const ctx = await makeContext(argv, { interruptible });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.agent]);
-  return { ctx, provider, host };
+/** The one lazy boundary of the snapshot commands: their context, the resolver and the snapshot functions. */
+async function load(argv: SnapshotArgs, interruptible: boolean) {
+  const [setup, resolve, snapshots] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/lifecycle/snapshots.js'),
+  ]);
+  const ctx = await setup.makeContext(argv, { interruptible });
+  return { ctx, scope: setup.scopeFor(ctx, argv.provider), ...resolve, ...snapshots };
 }
 
 const create: CommandModule<GlobalArgs, CreateArgs> = {
@@ -43,19 +48,10 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
       describe: 'a name for the snapshot (default: snap-<UTC time>)',
     }) as unknown as Argv<CreateArgs>,
   handler: async (argv: ArgumentsCamelCase<CreateArgs>) => {
-    const { createSnapshot, validateSnapshotName, warnMounts } = await import('../core/lifecycle/snapshots.js');
-    if (argv.name !== undefined) validateSnapshotName(argv.name);
-    const { makeContext, locateAgents } = await import('./setup.js');
-    const ctx = await makeContext(argv, { interruptible: true });
-    // A host this machine created or started: docker commit at once. Otherwise (or when docker no longer knows it), the lookup.
-    const { recordedHosts, snapshotRecorded } = await import('../core/hosts/recorded.js');
-    const [recorded] = (await recordedHosts(ctx.core, ctx.config, [argv.agent], argv.provider)) ?? [];
-    let snap = recorded && (await snapshotRecorded(ctx.core, recorded, argv.name));
-    if (!snap) {
-      const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.agent]);
-      warnMounts(ctx.core, host);
-      snap = await createSnapshot(ctx.core, provider, host, argv.name);
-    }
+    const name = argv.name === undefined ? undefined : validateSnapshotName(argv.name);
+    const { ctx, scope, actOn, snapshotHost } = await load(argv, true);
+    // By the container id this machine recorded: docker commit at once. Otherwise (or when that container is gone), the lookup.
+    const snap = await actOn(ctx.core, scope, [argv.agent], ([ref]) => snapshotHost(ctx.core, ref, name));
     ctx.output.result(snap.id);
     ctx.output.progress(
       `Snapshot ${snap.id} (${snap.name}) of agent '${argv.agent}': mng start ${argv.agent} --snapshot ${snap.id}`,
@@ -74,10 +70,12 @@ const list: CommandModule<GlobalArgs, ListArgs> = {
       describe: 'output format',
     }) as unknown as Argv<ListArgs>,
   handler: async (argv: ArgumentsCamelCase<ListArgs>) => {
-    const { listSnapshots } = await import('../core/lifecycle/snapshots.js');
-    const { snapshotJson, snapshotTable } = await import('./format-snapshots.js');
-    const { ctx, provider, host } = await locate(argv, false);
-    const snaps = await listSnapshots(ctx.core, provider, host);
+    const [{ ctx, scope, resolveHosts, listSnapshots }, { snapshotJson, snapshotTable }] = await Promise.all([
+      load(argv, false),
+      import('./format-snapshots.js'),
+    ]);
+    const [host] = await resolveHosts(ctx.core, scope, [argv.agent]);
+    const snaps = await listSnapshots(ctx.core, host);
     if (argv.format === 'json') {
       ctx.output.result(JSON.stringify({ snapshots: snaps.map(snapshotJson) }, null, 2));
     } else if (snaps.length === 0) {
@@ -106,23 +104,18 @@ const destroy: CommandModule<GlobalArgs, DestroyArgs> = {
     if (refs.length === 0 && !argv.all)
       throw new UsageError('say which snapshots to remove: --snapshot ID (repeatable) or --all');
     if (refs.length > 0 && argv.all) throw new UsageError('give either --snapshot or --all, not both');
-    const { listSnapshots, resolveSnapshot, removeSnapshots } = await import('../core/lifecycle/snapshots.js');
-    const { MngError } = await import('../errors.js');
-    const { ctx, provider, host } = await locate(argv, true);
-    const known = await listSnapshots(ctx.core, provider, host);
+    const { ctx, scope, resolveHosts, listSnapshots, resolveSnapshot, removeSnapshots } = await load(argv, true);
+    const [host] = await resolveHosts(ctx.core, scope, [argv.agent]);
+    const known = await listSnapshots(ctx.core, host);
     // Resolve every reference first: a typo removes nothing.
-    const chosen = argv.all
-      ? known
-      : await Promise.all(refs.map((r) => resolveSnapshot(ctx.core, provider, host, r, known)));
+    const chosen = argv.all ? known : await Promise.all(refs.map((r) => resolveSnapshot(ctx.core, host, r, known)));
     const unique = [...new Map(chosen.map((s) => [s.imageId, s])).values()];
     // The snapshot the host's container runs from (after start --snapshot) stays until the host goes: docker cannot remove it.
     const inUse = unique.filter((s) => s.imageId === host.imageId);
     if (inUse.length > 0 && !argv.all) {
       throw new MngError(
         `snapshot ${inUse[0].id} is the image agent '${host.name}' runs from (it was started from it); it is removed with the agent`,
-        {
-          hint: `mng destroy ${host.name}, or start it from another snapshot first`,
-        },
+        { hint: `mng destroy ${host.name}, or start it from another snapshot first` },
       );
     }
     for (const s of inUse)
@@ -130,7 +123,7 @@ const destroy: CommandModule<GlobalArgs, DestroyArgs> = {
         `kept snapshot ${s.id} (${s.name}): agent '${host.name}' runs from it; it is removed with the agent`,
       );
     const doomed = unique.filter((s) => s.imageId !== host.imageId);
-    await removeSnapshots(ctx.core, provider, doomed);
+    await removeSnapshots(ctx.core, host.daemon, doomed);
     for (const s of doomed) ctx.output.result(s.id);
     if (unique.length === 0) ctx.output.progress(`agent '${host.name}' has no snapshots: nothing to remove`);
   },

@@ -1,7 +1,8 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import type { AgentState } from '../core/container/scripts.js';
+import type { AgentState } from '../core/container/agent.js';
+import type { StartOutcome } from '../core/lifecycle/start.js';
 import { MngError, UsageError } from '../errors.js';
-import type { GlobalArgs } from './setup.js';
+import type { Context, GlobalArgs } from './setup.js';
 
 interface StartArgs extends GlobalArgs {
   names: string[];
@@ -29,43 +30,17 @@ export function builder(y: Argv): Argv<StartArgs> {
     ) as unknown as Argv<StartArgs>;
 }
 
-export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void> {
-  const names = [...new Set(argv.names.map(String))];
-  if (argv.snapshot !== undefined && names.length !== 1) {
-    throw new UsageError(`--snapshot starts one agent, but ${names.length} were named`);
-  }
-  const { makeContext, locateAgents, sshTimeoutSeconds } = await import('./setup.js');
-  const { startHosts, startFromSnapshot } = await import('../core/lifecycle/lifecycle.js');
-  const ctx = await makeContext(argv, { interruptible: true });
-  const timeout = sshTimeoutSeconds();
-
-  const { agentWarning } = await import('./format.js');
-  const agentNote = (name: string, agent: AgentState) => {
-    const warning = agentWarning(name, agent);
-    if (warning) ctx.output.warn(warning);
-  };
-
-  if (argv.snapshot !== undefined) {
-    const [{ provider, host }] = await locateAgents(ctx, argv.provider, names);
-    const r = await startFromSnapshot(ctx.core, provider, host, argv.snapshot, { sshTimeoutSeconds: timeout });
-    agentNote(r.host.name, r.agent);
-    ctx.output.result(r.host.name);
-    ctx.output.progress(
-      `Agent '${r.host.name}' runs from snapshot ${r.snapshot.id} (${r.snapshot.name}): mng connect ${r.host.name}`,
-    );
-    return;
-  }
-
-  // Hosts this machine created or started: docker start at once. Otherwise (or when docker no longer knows a name), the lookup.
-  const { recordedHosts, startRecorded } = await import('../core/hosts/recorded.js');
-  const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider, { endpoint: true });
-  const outcomes =
-    (recorded && (await startRecorded(ctx.core, recorded, { sshTimeoutSeconds: timeout }))) ??
-    (await startHosts(ctx.core, await locateAgents(ctx, argv.provider, names), { sshTimeoutSeconds: timeout }));
+/** The outcomes printed: started hosts on stdout, the rest on stderr; failures as one error. */
+function report(
+  ctx: Context,
+  outcomes: StartOutcome[],
+  agentWarning: (name: string, agent: AgentState) => string | undefined,
+): void {
   for (const o of outcomes) {
     if (o.status === 'running') ctx.output.progress(`agent '${o.host.name}' is already running: nothing to start`);
     if (o.status === 'started') {
-      agentNote(o.host.name, o.agent);
+      const warning = agentWarning(o.host.name, o.agent);
+      if (warning) ctx.output.warn(warning);
       ctx.output.result(o.host.name);
     }
   }
@@ -76,4 +51,36 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
       `${failed.length} of ${outcomes.length} agents did not start: ${failed.map((f) => `${f.host.name}: ${f.error.message}`).join('; ')}`,
     );
   }
+}
+
+export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void> {
+  const names = [...new Set(argv.names.map(String))];
+  if (argv.snapshot !== undefined && names.length !== 1) {
+    throw new UsageError(`--snapshot starts one agent, but ${names.length} were named`);
+  }
+  const [{ makeContext, scopeFor, sshTimeoutSeconds }, { withHosts }, { startHosts }, { startFromSnapshot }, format] =
+    await Promise.all([
+      import('./setup.js'),
+      import('../core/hosts/resolve.js'),
+      import('../core/lifecycle/start.js'),
+      import('../core/lifecycle/replace.js'),
+      import('./format.js'),
+    ]);
+  const ctx = await makeContext(argv, { interruptible: true });
+  const opts = { sshTimeoutSeconds: sshTimeoutSeconds() };
+  const scope = scopeFor(ctx, argv.provider);
+  const snapshot = argv.snapshot;
+  if (snapshot === undefined) {
+    // Each host asked of Docker once (by the container id this machine recorded, else by name), then started by its id.
+    const outcomes = await withHosts(ctx.core, scope, names, (hosts) => startHosts(ctx.core, hosts, opts));
+    report(ctx, outcomes, format.agentWarning);
+    return;
+  }
+  const r = await withHosts(ctx.core, scope, names, ([host]) => startFromSnapshot(ctx.core, host, snapshot, opts));
+  const warning = format.agentWarning(r.host.name, r.agent);
+  if (warning) ctx.output.warn(warning);
+  ctx.output.result(r.host.name);
+  ctx.output.progress(
+    `Agent '${r.host.name}' runs from snapshot ${r.snapshot.id} (${r.snapshot.name}): mng connect ${r.host.name}`,
+  );
 }

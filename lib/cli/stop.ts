@@ -19,17 +19,17 @@ export function builder(y: Argv): Argv<StopArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<StopArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { recordedHosts, stopRecorded } = await import('../core/hosts/recorded.js');
   const names = [...new Set(argv.names.map(String))];
+  const [{ makeContext, scopeFor }, { withHosts }, { stopHosts }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/lifecycle/stop.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  // Hosts this machine created or started: docker stop at once. Otherwise (or when docker no longer knows a name), the lookup.
-  const recorded = await recordedHosts(ctx.core, ctx.config, names, argv.provider);
-  const { stopped, notRunning } =
-    (recorded && (await stopRecorded(ctx.core, recorded))) ??
-    (await (
-      await import('../core/lifecycle/lifecycle.js')
-    ).stopHosts(ctx.core, await locateAgents(ctx, argv.provider, names)));
+  // Each host asked of Docker once (by the container id this machine recorded, else by name), then stopped by its id.
+  const { stopped, notRunning } = await withHosts(ctx.core, scopeFor(ctx, argv.provider), names, (hosts) =>
+    stopHosts(ctx.core, hosts),
+  );
   for (const h of notRunning) {
     ctx.output.progress(
       h.state === 'stopped'

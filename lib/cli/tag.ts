@@ -29,7 +29,6 @@ export function builder(y: Argv): Argv<TagArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
   if (argv.changes && argv.changes.length > 0) {
     throw new MngError(
       `tags of '${argv.name}' cannot change: they are Docker labels, which are fixed when the container is created`,
@@ -38,8 +37,12 @@ export async function handler(argv: ArgumentsCamelCase<TagArgs>): Promise<void> 
       },
     );
   }
+  const [{ makeContext, scopeFor }, { resolveHosts }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
-  const [{ host }] = await locateAgents(ctx, argv.provider, [argv.name]);
+  const [host] = await resolveHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name]);
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify(host.tags));
   } else {

@@ -21,13 +21,17 @@ export function builder(y: Argv): Argv<TouchArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<TouchArgs>): Promise<void> {
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { touchHost } = await import('../core/model/idle.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { touchHost }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/lifecycle/touch.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: false });
   // Every name is resolved first: a typo touches nothing.
-  const targets = await locateAgents(ctx, argv.provider, argv.names.map(String));
-  for (const { provider, host } of targets) {
-    await touchHost(ctx.core, provider, host);
-    ctx.output.result(host.name);
-  }
+  await withHosts(ctx.core, scopeFor(ctx, argv.provider), [...new Set(argv.names.map(String))], async (hosts) => {
+    for (const host of hosts) {
+      await touchHost(ctx.core, host);
+      ctx.output.result(host.name);
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import { MngError, UsageError } from '../errors.js';
 import type { GlobalArgs } from './setup.js';
 
@@ -29,7 +30,6 @@ export function builder(y: Argv): Argv<WaitArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void> {
-  const { parseDuration, formatDuration } = await import('../config/duration.js');
   const seconds = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const s = parseDuration(v);
@@ -39,11 +39,16 @@ export async function handler(argv: ArgumentsCamelCase<WaitArgs>): Promise<void>
   };
   const idleSeconds = seconds('idle', argv.idle);
   const timeoutSeconds = seconds('timeout', argv.timeout);
-  const { makeContext, locateAgents } = await import('./setup.js');
-  const { waitForAgent, WAIT_TIMEOUT_EXIT } = await import('../core/terminal/agent-io.js');
+  const [{ makeContext, scopeFor }, { withHosts }, { waitForAgent, WAIT_TIMEOUT_EXIT }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/resolve.js'),
+    import('../core/terminal/agent-io.js'),
+  ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const [{ provider, host }] = await locateAgents(ctx, argv.provider, [argv.name]);
-  const r = await waitForAgent(ctx.core, provider, host, { idleSeconds, timeoutSeconds });
+  const { host, r } = await withHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name], async ([h]) => ({
+    host: h,
+    r: await waitForAgent(ctx.core, h, { idleSeconds, timeoutSeconds }),
+  }));
   switch (r.kind) {
     case 'exited':
       ctx.output.progress(`agent '${host.name}' exited${r.exitCode === null ? '' : ` with code ${r.exitCode}`}`);

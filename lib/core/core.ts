@@ -1,5 +1,4 @@
-import type { ProviderConfig } from '../config/config.js';
-import type { DaemonRef } from '../docker/errors.js';
+import type { Daemon } from '../docker/daemon.js';
 import type { DockerRunner } from '../docker/runner.js';
 
 /** What every core function is handed: the process runner, naming, where mng keeps its files, and narration. */
@@ -7,7 +6,7 @@ export interface Core {
   runner: DockerRunner;
   /** container name prefix (MNG_PREFIX) */
   prefix: string;
-  /** mng's data directory (keys, known_hosts, ssh config) */
+  /** mng's data directory (keys, known_hosts, ssh config, host records) */
   dataDir: string;
   /** progress narration, for stderr (silenced by -q) */
   progress: (message: string) => void;
@@ -19,18 +18,13 @@ export interface Core {
   debug: (message: string) => void;
 }
 
-/** The daemon a provider instance talks to. */
-export function daemonOf(provider: ProviderConfig): DaemonRef {
-  return { provider: provider.name, host: provider.host };
-}
-
-/** Items grouped by their provider: one docker call per daemon where docker takes many names. */
-export function groupByProvider<T extends { provider: ProviderConfig }>(items: readonly T[]): Map<ProviderConfig, T[]> {
-  const groups = new Map<ProviderConfig, T[]>();
+/** Items grouped by their daemon: one docker call per daemon where docker takes many names. */
+export function groupByDaemon<T extends { daemon: Daemon }>(items: readonly T[]): Map<Daemon, T[]> {
+  const groups = new Map<Daemon, T[]>();
   for (const item of items) {
-    const group = groups.get(item.provider);
+    const group = groups.get(item.daemon);
     if (group) group.push(item);
-    else groups.set(item.provider, [item]);
+    else groups.set(item.daemon, [item]);
   }
   return groups;
 }

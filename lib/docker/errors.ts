@@ -1,5 +1,52 @@
+// A failed docker call, in one place: what kind of failure its stderr shows (the classifier; everything else checks
+// the kind, never the message), and the one-line error a user sees.
+
 import { MngError } from '../errors.js';
 import { quoteArgv } from '../shell.js';
+import { type Daemon, daemonWhere } from './daemon.js';
+
+/** What went wrong, as far as mng acts on it; `other` is everything mng only reports. */
+export type DockerFailure =
+  /** the daemon did not answer (not: the daemon could not reach a registry) */
+  | 'unreachable'
+  /** no container by that name or id (any more) */
+  | 'gone'
+  | 'no such image'
+  /** another container has the name */
+  | 'name taken'
+  /** the host port is held by something else (two daemons hand out ports from one range) */
+  | 'port taken'
+  /** an image a container or another image still uses */
+  | 'in use'
+  | 'paused'
+  | 'not running'
+  /** the container's log driver keeps nothing docker can read back (`--log-driver=none`) */
+  | 'logs unreadable'
+  /** the container's command could not be run at all (no such file, not executable) */
+  | 'command not found'
+  | 'other';
+
+/** Each kind and the stderr that shows it, most specific first (a name conflict says "Conflict" too). */
+const KINDS: [Exclude<DockerFailure, 'other'>, RegExp][] = [
+  ['unreachable', /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running\?/i],
+  ['name taken', /The container name "[^"]*" is already in use/i],
+  ['port taken', /port is already allocated|address already in use/i],
+  [
+    'in use',
+    /unable to (remove|delete) .*(is using its referenced image|is being used by|has dependent child images)/i,
+  ],
+  ['gone', /No such container|No such object/i],
+  ['no such image', /No such image/i],
+  ['paused', /cannot start a paused container|is paused, unpause/i],
+  ['not running', /Container \S+ is not running/i],
+  ['logs unreadable', /logging driver does not support reading/i],
+  ['command not found', /exec: "[^"]*": (stat [^:]*: no such file or directory|executable file not found)/i],
+];
+
+/** The kind of failure a failed docker call's stderr shows. */
+export function classifyDockerFailure(stderr: string): DockerFailure {
+  return KINDS.find(([, re]) => re.test(stderr))?.[0] ?? 'other';
+}
 
 /** The lines docker printed on stderr, minus noise (deprecation banners, blank lines). */
 export function meaningfulLines(stderr: string): string[] {
@@ -29,49 +76,42 @@ export function dockerReason(stderr: string): string {
     .trim();
 }
 
-/**
- * Is this stderr docker saying it cannot reach its daemon? A bare `dial tcp …: connection refused` is not enough:
- * the daemon prints that too when *it* cannot reach a registry (`docker pull`, a build's FROM), and then it answered.
- */
-export function isDaemonUnreachable(stderr: string): boolean {
-  return /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running\?/i.test(stderr);
+/** A docker call that failed, with the kind of failure (see classifyDockerFailure). */
+export class DockerError extends MngError {
+  readonly kind: DockerFailure;
+
+  constructor(message: string, kind: DockerFailure, opts: ConstructorParameters<typeof MngError>[1] = {}) {
+    super(message, opts);
+    this.name = 'DockerError';
+    this.kind = kind;
+  }
 }
 
-/** Is this stderr docker saying an object does not exist? */
-export function isNoSuchObject(stderr: string): boolean {
-  return /No such (container|image|object|network|volume)|Error: No such/i.test(stderr);
-}
-
-export interface DaemonRef {
-  /** provider instance name, for messages */
-  provider: string;
-  /** DOCKER_HOST value, '' = environment default */
-  host: string;
+/** Is this error docker saying the container is not there (any more)? */
+export function isGone(e: unknown): boolean {
+  return e instanceof DockerError && e.kind === 'gone';
 }
 
 /**
  * Map a failed docker call to the one-line error a user sees: the one mapping. Callers that know a specific case
- * (a name taken, a port to retry, a build step) check for it first and call this for everything else. The error
+ * (a name taken, a port to retry, a build step) check its kind first and call this for everything else. The error
  * keeps the command line, its exit code and its stderr, as execa's errors do.
  */
-export function dockerError(args: readonly string[], exitCode: number, stderr: string, daemon: DaemonRef): MngError {
+export function dockerError(args: readonly string[], exitCode: number, stderr: string, daemon: Daemon): DockerError {
   const failed = { command: quoteArgv(['docker', ...args]), exitCode, stderr };
-  if (isDaemonUnreachable(stderr)) {
-    const where =
-      daemon.host ||
-      process.env.DOCKER_HOST ||
-      (process.env.DOCKER_CONTEXT ? `docker context ${process.env.DOCKER_CONTEXT}` : 'the local socket');
-    return new MngError(
-      `cannot reach the Docker daemon of provider '${daemon.provider}' (${where}): ${dockerReason(stderr)}`,
-      {
-        hint: "start Docker there, or check DOCKER_HOST / the provider's host setting in the mng config",
-        failed,
-      },
+  const kind = classifyDockerFailure(stderr);
+  if (kind === 'unreachable') {
+    return new DockerError(
+      `cannot reach the Docker daemon of provider '${daemon.provider}' (${daemonWhere(daemon)}): ${dockerReason(stderr)}`,
+      kind,
+      { hint: "start Docker there, or check DOCKER_HOST / the provider's host setting in the mng config", failed },
     );
   }
   const words = args.filter((a) => !a.startsWith('-'));
   const sub = ['container', 'image', 'network', 'volume'].includes(words[0])
     ? words.slice(0, 2).join(' ')
     : (words[0] ?? '');
-  return new MngError(`docker ${sub || 'command'} failed (exit ${exitCode}): ${dockerReason(stderr)}`, { failed });
+  return new DockerError(`docker ${sub || 'command'} failed (exit ${exitCode}): ${dockerReason(stderr)}`, kind, {
+    failed,
+  });
 }

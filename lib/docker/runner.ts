@@ -1,19 +1,23 @@
 import { Runner, type RunOptions, type RunResult } from '../process/runner.js';
-import { dockerError, isNoSuchObject, type DaemonRef } from './errors.js';
+import type { Daemon } from './daemon.js';
+import { classifyDockerFailure, type DockerFailure, dockerError } from './errors.js';
 
 export interface DockerRunOptions extends RunOptions {
   /** "No such container/image" is an answer, returned with its exit code, not thrown; other failures still throw */
   allowMissing?: boolean;
 }
 
-/** The process runner plus docker calls: DOCKER_HOST per provider, and every failure through the one mapping (dockerError). */
+/** A docker call's result; `failure` says what kind of failure a non-zero exit was (see classifyDockerFailure). */
+export interface DockerResult extends RunResult {
+  failure?: DockerFailure;
+}
+
+/** The process runner plus docker calls: each daemon's environment, and every failure through the one mapping. */
 export class DockerRunner extends Runner {
-  /** Run a docker command against one daemon. Throws MngError (daemon unreachable, docker's own message) on failure. */
-  async docker(daemon: DaemonRef, args: readonly string[], opts: DockerRunOptions = {}): Promise<RunResult> {
-    const env: Record<string, string> = {};
-    if (daemon.host) env.DOCKER_HOST = daemon.host;
+  /** Run a docker command against one daemon. Throws a DockerError (unreachable, docker's own message) on failure. */
+  async docker(daemon: Daemon, args: readonly string[], opts: DockerRunOptions = {}): Promise<DockerResult> {
     const { allowMissing, ...runOpts } = opts;
-    const result = await this.run(
+    const result: DockerResult = await this.run(
       'docker',
       args,
       {
@@ -21,9 +25,12 @@ export class DockerRunner extends Runner {
         ...runOpts,
         check: false,
       },
-      env,
+      daemon.env,
     );
-    if (result.exitCode !== 0 && opts.check !== false && !(allowMissing && isNoSuchObject(result.stderr))) {
+    if (result.exitCode === 0) return result;
+    result.failure = classifyDockerFailure(result.stderr);
+    const missing = result.failure === 'gone' || result.failure === 'no such image';
+    if (opts.check !== false && !(allowMissing && missing)) {
       throw dockerError(args, result.exitCode, result.stderr, daemon);
     }
     return result;

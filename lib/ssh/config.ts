@@ -11,6 +11,7 @@ import { knownHostsLine, sshOptions, type SshEndpoint, type SshFiles } from './a
  *   keys/client/id_ed25519     the user's client key (never leaves this machine)
  *   hosts/ALIAS/ssh_config     one `Host ALIAS` entry, so `ssh ALIAS`, scp, rsync and editors work
  *   hosts/ALIAS/known_hosts    that host's own public host key, pinned under ALIAS
+ *   hosts/ALIAS/record.json    what this machine knows of the host (its provider, daemon, ids, route; core/hosts/record.ts)
  *
  * One folder per host means every write touches one host's files only, atomically: fifty mng commands running at
  * once never lose each other's entries. These files are a cache of access; Docker holds the truth (core/access/access.ts).
@@ -66,65 +67,32 @@ export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles)
   };
 }
 
-/** Which mng provider a host is on, and which daemon that provider meant when the entry was written. */
-export interface EntryOwner {
-  provider: string;
-  /** the daemon's identity (its host URL or docker context; '' = the local default) */
-  daemon: string;
-  /** the host's id (its mng.id label), when the writer knew it */
-  hostId?: string;
-}
-
-/** Write (or rewrite: a new port after start) host ALIAS's Host entry, noting the provider and daemon it is on. */
-export async function writeHostEntry(
-  dataDir: string,
-  alias: string,
-  endpoint: SshEndpoint,
-  owner: EntryOwner,
-): Promise<void> {
+/**
+ * Write (or rewrite: a new port after start) host ALIAS's Host entry. Output only: what mng knows of a host (its
+ * provider, daemon and ids) is its record (core/hosts/record.ts), never read back from here.
+ */
+export async function writeHostEntry(dataDir: string, alias: string, endpoint: SshEndpoint): Promise<void> {
   const config = new SSHConfig();
   config.append(hostEntry(alias, endpoint, hostSshFiles(dataDir, alias)));
-  const id = owner.hostId ? `# mng host id: ${owner.hostId}\n` : '';
   await writeFileAtomic(
     join(hostDir(dataDir, alias), 'ssh_config'),
-    `# Written by mng for ${alias}.\n# mng provider: ${owner.provider}\n# mng daemon: ${owner.daemon}\n${id}${config.toString()}\n`,
+    `# Written by mng for ${alias}.\n${config.toString()}\n`,
   );
   await ensureMainConfig(dataDir);
 }
 
-/**
- * Host ALIAS's entry as mng wrote it: the route and the provider, or undefined. A cache, right only while the host
- * runs as it did when written; a live shared connection to that route proves it (core/access/session.ts).
- */
-export async function readHostEntry(
-  dataDir: string,
-  alias: string,
-): Promise<({ endpoint: SshEndpoint } & EntryOwner) | undefined> {
-  const text = await readEntryText(dataDir, alias);
-  const owner = text === undefined ? undefined : entryOwnerOf(text);
-  if (!text || !owner) return undefined;
+/** The route of host ALIAS's entry in `text` (an ssh config file mng wrote), or undefined. */
+export function entryRoute(text: string, alias: string): SshEndpoint | undefined {
   const c = SSHConfig.parse(text).compute(alias);
   const port = Number(c.Port);
   if (typeof c.HostName !== 'string' || typeof c.User !== 'string' || !Number.isInteger(port)) return undefined;
   const proxyCommand = Array.isArray(c.ProxyCommand) ? c.ProxyCommand.join(' ') : c.ProxyCommand;
-  return { ...owner, endpoint: { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) } };
+  return { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) };
 }
 
-/** Only the owner part of host ALIAS's entry (no ssh parsing): what a command needs to act on the host by name. */
-export async function readHostOwner(dataDir: string, alias: string): Promise<EntryOwner | undefined> {
-  const text = await readEntryText(dataDir, alias);
-  return text === undefined ? undefined : entryOwnerOf(text);
-}
-
-const readEntryText = (dataDir: string, alias: string) =>
-  readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
-
-function entryOwnerOf(text: string): EntryOwner | undefined {
-  const provider = /^# mng provider: (\S+)$/m.exec(text)?.[1];
-  const daemon = /^# mng daemon: (.*)$/m.exec(text)?.[1];
-  if (!provider || daemon === undefined) return undefined;
-  const hostId = /^# mng host id: ([0-9a-f]+)$/m.exec(text)?.[1];
-  return { provider, daemon, ...(hostId ? { hostId } : {}) };
+/** The text of host ALIAS's entry, if there is one. */
+export function readHostEntryText(dataDir: string, alias: string): Promise<string | undefined> {
+  return readFile(join(hostDir(dataDir, alias), 'ssh_config'), 'utf8').catch(() => undefined);
 }
 
 /** Pin host ALIAS's public host key (the only line of its own known_hosts file). */

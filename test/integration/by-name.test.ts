@@ -1,12 +1,13 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
-// Commands given a name act at once when this machine recorded the host (it created or started it): the real docker
-// call goes out first, with no lookup before it. Without a record, or when the record is out of date, the lookup
-// decides, as before.
+// Commands given a name act on the container this machine recorded (it created or started the host: its record says
+// which daemon and which container id), never on whatever container has the name now: stop and start ask Docker for
+// that container by its id and act on the id; snapshot commits it at once. Without a record, or when the record is out
+// of date, the lookup by name decides, as before.
 
 const sb = new Sandbox('byname');
 afterAll(() => sb.cleanup());
@@ -33,32 +34,38 @@ async function snapshotIdsOf(hostId: string): Promise<string[]> {
 
 describe('acting on a recorded host by name', () => {
   let hostId: string;
+  let containerId: string;
   beforeAll(async () => {
     await sb.create('rec');
-    hostId = (await inspectContainer(sb.container('rec'))).Config.Labels['mng.id'];
+    const c = await inspectContainer(sb.container('rec'));
+    hostId = c.Config.Labels['mng.id'];
+    containerId = c.Id;
   });
 
-  it('stop: docker stop of the name is the first docker call; the host is stopped', async () => {
+  it('stop: the recorded container is asked for by its id, then docker stop of that id; the host is stopped', async () => {
     const r = await sb.mng(['-v', 'stop', 'rec']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('rec\n');
-    expect(dockerCalls(r.stderr)[0]).toBe(`docker stop ${sb.container('rec')}`);
+    expect(dockerCalls(r.stderr)).toEqual([`docker container inspect ${containerId}`, `docker stop ${containerId}`]);
     expect((await inspectContainer(sb.container('rec'))).State.Status).toBe('exited');
   });
 
-  it('stop again: still says it was stopped already (the inspect alongside tells)', async () => {
+  it('stop again: says it was stopped already (what Docker said of it), and stops nothing', async () => {
     const r = await sb.mng(['-v', 'stop', 'rec']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/agent 'rec' is already stopped/);
-    expect(dockerCalls(r.stderr)[0]).toBe(`docker stop ${sb.container('rec')}`);
+    expect(dockerCalls(r.stderr)).toEqual([`docker container inspect ${containerId}`]);
   });
 
-  it('start: docker start of the name is the first docker call; ssh works after it; start again says it runs', async () => {
+  it('start: docker start of the recorded id after its inspect; ssh works after it; start again says it runs', async () => {
     const r = await sb.mng(['-v', 'start', 'rec']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('rec\n');
-    expect(dockerCalls(r.stderr)[0]).toBe(`docker start ${sb.container('rec')}`);
+    expect(dockerCalls(r.stderr).slice(0, 2)).toEqual([
+      `docker container inspect ${containerId}`,
+      `docker start ${containerId}`,
+    ]);
     const e = await sb.mng(['exec', 'rec', '--', 'echo', 'up']);
     expect(e.stdout).toBe('up\n');
     const again = await sb.mng(['start', 'rec']);
@@ -67,10 +74,10 @@ describe('acting on a recorded host by name', () => {
     expect(again.stderr).toMatch(/agent 'rec' is already running/);
   });
 
-  it('snapshot create: docker commit is the first docker call; the snapshot belongs to the host', async () => {
+  it('snapshot create: docker commit of the recorded id is the first docker call; the snapshot belongs to the host', async () => {
     const r = await sb.mng(['-v', 'snapshot', 'create', 'rec', '--name', 'fast']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(dockerCalls(r.stderr)[0]).toMatch(/^docker commit --change /);
+    expect(dockerCalls(r.stderr)[0]).toMatch(new RegExp(`^docker commit --change .* ${containerId} mng-snapshot/`));
     const id = r.stdout.trim();
     const list = JSON.parse((await sb.mng(['snapshot', 'list', 'rec', '--format', 'json'])).stdout);
     expect(list.snapshots.map((s: any) => [s.id, s.name])).toContainEqual([id, 'fast']);
@@ -91,15 +98,26 @@ describe('acting on a recorded host by name', () => {
     expect((await snapshotIdsOf(hostId)).length).toBe(2);
   });
 
-  it('a record written before it held the host id: snapshot looks the host up, and start records the id', async () => {
-    const entry = join(sb.dataDir, 'hosts', sb.container('rec'), 'ssh_config');
-    writeFileSync(entry, readFileSync(entry, 'utf8').replace(/^# mng host id: .*\n/m, ''));
+  it('an entry written by an earlier mng (its record in comments, without the ids): migrated; snapshot looks the host up, and start records the ids', async () => {
+    const dir = join(sb.dataDir, 'hosts', sb.container('rec'));
+    const entry = readFileSync(join(dir, 'ssh_config'), 'utf8');
+    rmSync(join(dir, 'record.json'));
+    writeFileSync(
+      join(dir, 'ssh_config'),
+      entry.replace(/^(# Written by mng .*\n)/, '$1# mng provider: docker\n# mng daemon: \n'),
+    );
     const snap = await sb.mng(['-v', 'snapshot', 'create', 'rec'], { env: {} });
     expect(snap.exitCode, snap.stderr).toBe(0);
     expect(dockerCalls(snap.stderr)[0]).toBe(`docker container inspect ${sb.container('rec')}`);
+    expect(readFileSync(join(dir, 'ssh_config'), 'utf8')).not.toMatch(/# mng provider/);
     expect(await sb.mng(['stop', 'rec'])).toMatchObject({ exitCode: 0 });
     expect(await sb.mng(['start', 'rec'])).toMatchObject({ exitCode: 0 });
-    expect(readFileSync(entry, 'utf8')).toMatch(new RegExp(`^# mng host id: ${hostId}$`, 'm'));
+    expect(JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8'))).toMatchObject({
+      provider: 'docker',
+      daemon: '',
+      hostId,
+      containerId,
+    });
   });
 });
 
@@ -131,6 +149,19 @@ describe('a record that is out of date', () => {
     expect(await snapshotIdsOf(oldId)).toEqual([]);
     expect((await snapshotIdsOf(newId)).length).toBe(1);
   });
+  it("a container that is not mng's took the name: stop and start act on the recorded id, and never touch it", async () => {
+    await sb.create('taken');
+    // Destroyed from another machine, and the name taken by a container of someone else's: this machine's record
+    // still names the old host's container id.
+    expect(await sb.mng(['destroy', 'taken', '--force'], { env: otherMachine() })).toMatchObject({ exitCode: 0 });
+    const foreign = sb.container('taken');
+    await docker(['run', '--detach', '--name', foreign, '--entrypoint', 'sleep', sb.baseImage, '600']);
+    expectFailure(await sb.mng(['stop', 'taken']), 1, /exists but is not an mng agent/);
+    expect((await inspectContainer(foreign)).State.Status).toBe('running');
+    await docker(['stop', '--time', '0', foreign]);
+    expectFailure(await sb.mng(['start', 'taken']), 1, /exists but is not an mng agent/);
+    expect((await inspectContainer(foreign)).State.Status).toBe('exited');
+  });
 });
 
 describe('several providers: a name may be on more than one', () => {
@@ -146,7 +177,8 @@ describe('several providers: a name may be on more than one', () => {
       expect(dockerCalls(r.stderr)[0]).toBe(`docker container inspect ${two.container('multi')}`);
       const named = await two.mng(['-v', 'start', 'multi', '--provider', 'docker']);
       expect(named.exitCode, named.stderr).toBe(0);
-      expect(dockerCalls(named.stderr)[0]).toBe(`docker start ${two.container('multi')}`);
+      const { Id } = await inspectContainer(two.container('multi'));
+      expect(dockerCalls(named.stderr).slice(0, 2)).toEqual([`docker container inspect ${Id}`, `docker start ${Id}`]);
     } finally {
       await two.cleanup();
     }

@@ -4,25 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  AGENT_PROBE,
-  AGENT_SESSION,
   AGENT_WRAPPER,
   REPAIR_ACCESS_SCRIPT,
-  agentCommandLine,
-  CONNECT_COMMAND,
-  execCommandLine,
   HOST_KEY_LOG_PREFIX,
   hostKeyFromLog,
   imageFiles,
   INIT_SCRIPT,
   initArgs,
-  parseAgentProbe,
   SSHD_CONFIG,
   START_AGENT_SCRIPT,
   systemFiles,
   TMUX_CONF,
   type ContainerFile,
 } from '../../lib/core/container/scripts.js';
+import {
+  AGENT_PROBE,
+  AGENT_SESSION,
+  agentCommandLine,
+  CONNECT_COMMAND,
+  execCommandLine,
+  parseAgentProbe,
+} from '../../lib/core/container/agent.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyDummyDummyDummyDummyDummyDummyDumm mng-client';
 const HOST_PUB = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOST+/x= mng host';

@@ -1,12 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { PROVIDER_DEFAULTS } from '../../lib/config/config.js';
+import { chooseDaemon, type Daemon } from '../../lib/docker/daemon.js';
 import {
+  classifyDockerFailure,
+  DockerError,
   dockerError,
   dockerReason,
-  isDaemonUnreachable,
-  isNoSuchObject,
   meaningfulLines,
 } from '../../lib/docker/errors.js';
 import { MngError } from '../../lib/errors.js';
+
+/** The daemon of provider NAME with `host`, in environment `env`. */
+const daemon = (name: string, host = '', env: Record<string, string> = {}): Daemon =>
+  chooseDaemon({ name, ...PROVIDER_DEFAULTS, host }, env);
+const isDaemonUnreachable = (stderr: string) => classifyDockerFailure(stderr) === 'unreachable';
+/** What the runner's allowMissing takes as an answer. */
+const isMissing = (stderr: string) => ['gone', 'no such image'].includes(classifyDockerFailure(stderr));
 
 // stderr as docker actually prints it (client 28 / engine 20.10, and older clients)
 const SOCKET_DOWN =
@@ -111,7 +120,7 @@ describe('dockerReason', () => {
   });
 });
 
-describe('isDaemonUnreachable', () => {
+describe('the unreachable kind', () => {
   it.each([
     ['socket down', SOCKET_DOWN],
     [
@@ -141,40 +150,29 @@ describe('isDaemonUnreachable', () => {
   });
 });
 
-describe('isNoSuchObject', () => {
+describe('the kinds allowMissing takes as an answer (gone, no such image)', () => {
   it.each([
     NO_CONTAINER,
     NO_IMAGE,
     NO_IMAGE_NEW,
     'Error response from daemon: No such object: abc\n',
-    'Error response from daemon: network foo not found\nError: No such network: foo\n',
-    'Error response from daemon: get v: no such volume\n',
     // a batched inspect where one of several containers is gone
     '[{"Id":"a"}]\nError response from daemon: No such container: b\n',
   ])('is true for %j', (stderr) => {
-    expect(isNoSuchObject(stderr)).toBe(true);
+    expect(isMissing(stderr)).toBe(true);
   });
 
   it.each([SOCKET_DOWN, CONFLICT_NEW, LEGACY_BANNER, PULL_REFUSED, 'Error: failed to start containers: x\n', ''])(
     'is false for %j',
     (stderr) => {
-      expect(isNoSuchObject(stderr)).toBe(false);
+      expect(isMissing(stderr)).toBe(false);
     },
   );
 });
 
 describe('dockerError', () => {
-  const saved = process.env.DOCKER_HOST;
-  beforeEach(() => {
-    delete process.env.DOCKER_HOST;
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = saved;
-  });
-
   it('names the provider and the local socket when the default daemon is down, with a hint', () => {
-    const e = dockerError(['ps', '--all'], 1, SOCKET_DOWN, { provider: 'docker', host: '' });
+    const e = dockerError(['ps', '--all'], 1, SOCKET_DOWN, daemon('docker'));
     expect(e).toBeInstanceOf(MngError);
     expect(e.exitCode).toBe(1);
     expect(e.message).toBe(
@@ -184,20 +182,36 @@ describe('dockerError', () => {
   });
 
   it('names the provider host when it has one', () => {
-    const e = dockerError(['ps'], 1, TCP_DOWN_OLD_CLIENT, { provider: 'remote', host: 'tcp://127.0.0.1:1' });
+    const e = dockerError(['ps'], 1, TCP_DOWN_OLD_CLIENT, daemon('remote', 'tcp://127.0.0.1:1'));
     expect(e.message).toMatch(
       /^cannot reach the Docker daemon of provider 'remote' \(tcp:\/\/127\.0\.0\.1:1\): error during connect: /,
     );
   });
 
   it('falls back to $DOCKER_HOST for a provider without a host', () => {
-    process.env.DOCKER_HOST = 'tcp://10.9.9.9:2375';
-    const e = dockerError(['ps'], 1, SOCKET_DOWN, { provider: 'docker', host: '' });
+    const e = dockerError(['ps'], 1, SOCKET_DOWN, daemon('docker', '', { DOCKER_HOST: 'tcp://10.9.9.9:2375' }));
     expect(e.message).toContain("provider 'docker' (tcp://10.9.9.9:2375)");
   });
 
+  it('names the docker context a provider without a host follows', () => {
+    const d = chooseDaemon(
+      { name: 'docker', ...PROVIDER_DEFAULTS },
+      {},
+      { name: 'far', address: 'tcp://10.0.0.7:2376' },
+    );
+    const e = dockerError(['ps'], 1, TCP_DOWN_OLD_CLIENT, d);
+    expect(e.message).toMatch(/^cannot reach the Docker daemon of provider 'docker' \(docker context far\): /);
+  });
+
+  it('is a DockerError of the kind docker said', () => {
+    const e = dockerError(['ps'], 1, SOCKET_DOWN, daemon('docker'));
+    expect(e).toBeInstanceOf(DockerError);
+    expect(e.kind).toBe('unreachable');
+    expect(dockerError(['start', 'x'], 1, NO_CONTAINER, daemon('docker')).kind).toBe('gone');
+  });
+
   it("otherwise names the subcommand, the exit code and docker's reason", () => {
-    const e = dockerError(['create', '--name', 'x', 'img'], 125, CONFLICT_NEW, { provider: 'docker', host: '' });
+    const e = dockerError(['create', '--name', 'x', 'img'], 125, CONFLICT_NEW, daemon('docker'));
     expect(e.message).toBe(
       'docker create failed (exit 125): Conflict. The container name "/x" is already in use by container "3f2a9c". You have to remove (or rename) that container to be able to reuse that name.',
     );
@@ -209,13 +223,13 @@ describe('dockerError', () => {
       ['rm', '--force', '--volumes', 'mng-x'],
       1,
       'Error response from daemon: removal of container mng-x is already in progress\n',
-      { provider: 'docker', host: '' },
+      daemon('docker'),
     );
     expect(e.message).toBe('docker rm failed (exit 1): removal of container mng-x is already in progress');
   });
 
   it('does not blame the daemon for a registry it could not reach', () => {
-    const e = dockerError(['pull', '--quiet', 'nosuch:1'], 1, PULL_REFUSED, { provider: 'docker', host: '' });
+    const e = dockerError(['pull', '--quiet', 'nosuch:1'], 1, PULL_REFUSED, daemon('docker'));
     expect(e.message).toMatch(/^docker pull failed \(exit 1\): Get "https:\/\/registry-1\.docker\.io\/v2\/"/);
     expect(e.message).not.toMatch(/cannot reach the Docker daemon/);
   });
@@ -223,10 +237,7 @@ describe('dockerError', () => {
 
 describe('dockerError details', () => {
   it('keeps the command line, its exit code and stderr, as execa does', () => {
-    const e = dockerError(['start', 'mng-x'], 1, 'Error response from daemon: boom\n', {
-      provider: 'docker',
-      host: '',
-    });
+    const e = dockerError(['start', 'mng-x'], 1, 'Error response from daemon: boom\n', daemon('docker'));
     expect(e.command).toBe('docker start mng-x');
     expect(e.commandExitCode).toBe(1);
     expect(e.stderr).toBe('Error response from daemon: boom\n');
@@ -234,7 +245,7 @@ describe('dockerError details', () => {
   });
 
   it('keeps them for an unreachable daemon too', () => {
-    const e = dockerError(['ps'], 1, SOCKET_DOWN, { provider: 'docker', host: '' });
+    const e = dockerError(['ps'], 1, SOCKET_DOWN, daemon('docker'));
     expect(e.command).toBe('docker ps');
     expect(e.stderr).toBe(SOCKET_DOWN);
   });

@@ -17,8 +17,6 @@ import { reuseDifference } from '../../lib/core/create/reuse.js';
 import { checkSpacedOptions, spacedOption } from '../../lib/core/create/spaced-args.js';
 import { readNames, updateNames, writeNames } from '../../lib/core/hosts/name-cache.js';
 import { nameCompletions } from '../../lib/cli/completion.js';
-import { namedDockerContext, parseContextInspect } from '../../lib/docker/context.js';
-import { dockerExecProxyCommand, isRemoteDaemon } from '../../lib/core/hosts/hosts.js';
 
 describe('agent scripts', () => {
   it('runs through docker exec as the container user, -i only with stdin', () => {
@@ -260,50 +258,5 @@ describe('completion', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('docker context', () => {
-  const configs: Record<string, string> = {
-    '/d/config.json': JSON.stringify({ currentContext: 'far' }),
-    '/h/.docker/config.json': JSON.stringify({ auths: {} }),
-    '/x/config.json': JSON.stringify({ currentContext: 'default' }),
-  };
-  const read = (f: string) => {
-    if (!(f in configs)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-    return configs[f];
-  };
-  it('is DOCKER_CONTEXT, else currentContext of the CLI config; never with DOCKER_HOST or for default', () => {
-    expect(namedDockerContext({ DOCKER_CONTEXT: 'a' }, read)).toBe('a');
-    expect(namedDockerContext({ DOCKER_CONFIG: '/d' }, read)).toBe('far');
-    expect(namedDockerContext({ DOCKER_CONFIG: '/d', DOCKER_HOST: 'unix:///x' }, read)).toBeUndefined();
-    expect(namedDockerContext({ HOME: '/h' }, read)).toBeUndefined();
-    expect(namedDockerContext({ DOCKER_CONFIG: '/x' }, read)).toBeUndefined();
-    expect(namedDockerContext({ DOCKER_CONFIG: '/missing' }, read)).toBeUndefined();
-    expect(namedDockerContext({ DOCKER_CONTEXT: 'default' }, read)).toBeUndefined();
-  });
-  it('reads the endpoint of docker context inspect', () => {
-    expect(
-      parseContextInspect(
-        JSON.stringify([{ Name: 'far', Endpoints: { docker: { Host: 'ssh://me@box', SkipTLSVerify: false } } }]),
-      ),
-    ).toBe('ssh://me@box');
-    expect(parseContextInspect('[]')).toBeUndefined();
-    expect(parseContextInspect('not json')).toBeUndefined();
-  });
-  it('a context on another machine routes ssh through the daemon, naming the context', () => {
-    const p = {
-      name: 'docker',
-      backend: 'docker' as const,
-      host: '',
-      default_image: 'x',
-      default_start_args: [],
-      default_idle_timeout: 0,
-    };
-    expect(isRemoteDaemon(p, {})).toBe(false);
-    expect(isRemoteDaemon({ ...p, via_context: { name: 'l', host: 'unix:///var/run/docker.sock' } }, {})).toBe(false);
-    const far = { ...p, via_context: { name: 'far', host: 'tcp://10.0.0.7:2376' } };
-    expect(isRemoteDaemon(far, {})).toBe(true);
-    expect(dockerExecProxyCommand(far, 'mng-a')).toMatch(/^env DOCKER_CONTEXT=far docker exec -i mng-a /);
   });
 });

@@ -10,7 +10,7 @@ import {
   shortDuration,
   stateColor,
 } from '../../lib/cli/format.js';
-import type { Host } from '../../lib/core/hosts/hosts.js';
+import type { Host } from '../../lib/core/model/host.js';
 
 const DATA = '/d/mng';
 const NOW = Date.parse('2025-11-27T12:00:00Z');
@@ -21,6 +21,7 @@ function host(over: Partial<Host> = {}): Host {
     name: 'alpha',
     prefix: 'mng-',
     provider: 'docker',
+    daemon: { provider: 'docker', via: 'default', address: '', remote: false, env: {} },
     tags: { env: 'test' },
     idleTimeout: 800,
     agentCommand: 'claude --model opus',

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS } from '../../lib/config/config.js';
-import { planCreate } from '../../lib/core/create/create.js';
+import { planCreate } from '../../lib/core/create/plan.js';
+import { chooseDaemon } from '../../lib/docker/daemon.js';
 import {
   DEFAULT_IDLE_CHECK_INTERVAL,
   hasIdleWatcher,
@@ -85,6 +86,7 @@ describe('planCreate: the idle settings', () => {
       {
         name: 'a',
         provider,
+        daemon: chooseDaemon(provider, {}),
         agent: { kind: 'shell' },
         startArgs: [],
         tags: {},

@@ -23,8 +23,8 @@ import {
   sortSnapshots,
   validateSnapshotName,
   type Snapshot,
-} from '../../lib/core/lifecycle/snapshots.js';
-import { replacementName, replayLabels } from '../../lib/core/lifecycle/lifecycle.js';
+} from '../../lib/core/model/snapshot.js';
+import { replacementName, replayLabels } from '../../lib/core/lifecycle/replace.js';
 import { stateCell, stateColor } from '../../lib/cli/format.js';
 import { humanSize, snapshotJson, snapshotTable } from '../../lib/cli/format-snapshots.js';
 import { sshTimeoutSeconds } from '../../lib/cli/setup.js';

@@ -5,12 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
 import type { Core } from '../../lib/core/core.js';
 import { dryRunCreate } from '../../lib/core/create/dry-run.js';
-import {
-  passthroughWarnings,
-  planCreate,
-  resolveBuildSource,
-  type CreateRequest,
-} from '../../lib/core/create/create.js';
+import { passthroughWarnings, planCreate, resolveBuildSource, type CreateRequest } from '../../lib/core/create/plan.js';
+import { chooseDaemon } from '../../lib/docker/daemon.js';
 import { buildBuildArgs, buildRemoveImagesArgs } from '../../lib/docker/args.js';
 import { DockerRunner } from '../../lib/docker/runner.js';
 import { type MngError, UsageError } from '../../lib/errors.js';
@@ -23,10 +19,13 @@ const provider = (over: Partial<ProviderConfig> = {}): ProviderConfig => ({
   ...over,
 });
 
+/** A request to `over.provider` (default: the local one), on the daemon that provider means with no DOCKER_HOST. */
 function request(over: Partial<CreateRequest> = {}): CreateRequest {
+  const p = over.provider ?? provider();
   return {
     name: 'demo',
-    provider: provider(),
+    provider: p,
+    daemon: chooseDaemon(p, {}),
     agent: { kind: 'shell' },
     startArgs: [],
     tags: {},

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  entryRoute,
   hostEntry,
   hostSshFiles,
   isPinned,
   mainConfigText,
   pinHostKey,
-  readHostEntry,
   removeHostFiles,
   sshConfigPath,
   writeHostEntry,
@@ -18,7 +18,6 @@ import {
 import { controlDir } from '../../lib/ssh/control.js';
 
 const ep = (port: number) => ({ user: 'root', host: '127.0.0.1', port });
-const LOCAL = { provider: 'docker', daemon: '' };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHOSTKEY mng host mng-a';
 
 let dir: string;
@@ -106,12 +105,12 @@ describe('hostEntry', () => {
 
 describe('per-host files', () => {
   it('writes the entry and the main file; a rewrite (new port) replaces it; removal forgets the host', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(1111), LOCAL);
-    await writeHostEntry(dir, 'mng-b', ep(2222), LOCAL);
+    await writeHostEntry(dir, 'mng-a', ep(1111));
+    await writeHostEntry(dir, 'mng-b', ep(2222));
     expect(readFileSync(sshConfigPath(dir), 'utf8')).toBe(mainConfigText(dir));
     const a = SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a');
     expect(a.Port).toBe('1111');
-    await writeHostEntry(dir, 'mng-a', ep(3333), LOCAL);
+    await writeHostEntry(dir, 'mng-a', ep(3333));
     expect(SSHConfig.parse(readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8')).compute('mng-a').Port).toBe(
       '3333',
     );
@@ -119,18 +118,20 @@ describe('per-host files', () => {
     expect(readdirSync(join(dir, 'hosts'))).toEqual(['mng-b']);
   });
 
-  it('reads back the route and provider it wrote (the cache exec trusts only behind a live connection)', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(1111), LOCAL);
-    expect(await readHostEntry(dir, 'mng-a')).toEqual({ provider: 'docker', daemon: '', endpoint: ep(1111) });
+  it('is output only: the route it holds parses back, and nothing of the provider or ids is in it', async () => {
+    await writeHostEntry(dir, 'mng-a', ep(1111));
+    const text = readFileSync(join(dir, 'hosts', 'mng-a', 'ssh_config'), 'utf8');
+    expect(entryRoute(text, 'mng-a')).toEqual(ep(1111));
+    expect(text).not.toMatch(/# mng (provider|daemon|host id):/);
     const proxy = {
       user: 'root',
       host: 'mng-b',
       port: 22,
       proxyCommand: "env DOCKER_HOST=tcp://h:2376 docker exec -i mng-b /bin/sh -c 'exec sshd -i'",
     };
-    await writeHostEntry(dir, 'mng-b', proxy, { provider: 'far', daemon: 'tcp://h:2376' });
-    expect(await readHostEntry(dir, 'mng-b')).toEqual({ provider: 'far', daemon: 'tcp://h:2376', endpoint: proxy });
-    expect(await readHostEntry(dir, 'mng-none')).toBeUndefined();
+    await writeHostEntry(dir, 'mng-b', proxy);
+    expect(entryRoute(readFileSync(join(dir, 'hosts', 'mng-b', 'ssh_config'), 'utf8'), 'mng-b')).toEqual(proxy);
+    expect(entryRoute('', 'mng-none')).toBeUndefined();
   });
 
   it('pins a host key under the alias, alone in its own known_hosts', async () => {
@@ -146,7 +147,7 @@ describe('per-host files', () => {
   it('fifty writers at once lose nothing and leave no temporary file', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `mng-h${i}`);
     await Promise.all(
-      aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i), LOCAL), pinHostKey(dir, a, KEY)])),
+      aliases.map((a, i) => Promise.all([writeHostEntry(dir, a, ep(2000 + i)), pinHostKey(dir, a, KEY)])),
     );
     expect(readdirSync(join(dir, 'hosts')).sort()).toEqual([...aliases].sort());
     for (const a of aliases) expect(readdirSync(join(dir, 'hosts', a)).sort()).toEqual(['known_hosts', 'ssh_config']);
@@ -154,8 +155,8 @@ describe('per-host files', () => {
   });
 
   it.skipIf(!hasSsh)('is read by the real ssh through the main file (ssh -G, no connection)', async () => {
-    await writeHostEntry(dir, 'mng-a', ep(4321), LOCAL);
-    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 }, LOCAL);
+    await writeHostEntry(dir, 'mng-a', ep(4321));
+    await writeHostEntry(dir, 'mng-b', { user: 'dev', host: '127.0.0.2', port: 2222 });
     expect(resolved('mng-a')).toMatchObject({
       hostname: '127.0.0.1',
       port: '4321',
@@ -172,7 +173,7 @@ describe('per-host files', () => {
 
   it.skipIf(!hasSsh)('keeps paths with spaces whole', async () => {
     const spaced = join(dir, 'Jo Doe', 'mng');
-    await writeHostEntry(spaced, 'mng-a', ep(1111), LOCAL);
+    await writeHostEntry(spaced, 'mng-a', ep(1111));
     const r = Object.fromEntries(
       execFileSync('ssh', ['-G', '-F', sshConfigPath(spaced), 'mng-a'], { encoding: 'utf8' })
         .split('\n')

@@ -1,5 +1,5 @@
-import type { ProviderConfig } from '../../config/config.js';
 import { buildExecScriptArgs } from '../../docker/args.js';
+import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
 import { MngError } from '../../errors.js';
 import {
   buildMasterCheckArgs,
@@ -10,12 +10,12 @@ import {
   type SshCallOptions,
   type SshEndpoint,
 } from '../../ssh/args.js';
-import { hostSshFiles, isPinned, pinHostKey, readHostOwner, writeHostEntry } from '../../ssh/config.js';
+import { hostSshFiles, isPinned, pinHostKey } from '../../ssh/config.js';
 import { ensureControlPath } from '../../ssh/control.js';
 import { ensureClientKey } from '../../ssh/keys.js';
 import { REPAIR_ACCESS_SCRIPT } from '../container/scripts.js';
-import { daemonOf, type Core } from '../core.js';
-import { entryOwner } from '../hosts/hosts.js';
+import type { Core } from '../core.js';
+import { readRecord, writeRecord } from '../hosts/record.js';
 
 /** How long an idle shared connection (ControlMaster) stays open after its last session. */
 export const CONTROL_PERSIST_SECONDS = 60;
@@ -24,7 +24,7 @@ const HANDSHAKE_RETRIES = 3;
 
 /** One host as the ssh layer needs it: the alias its key is pinned under, the container to repair through, the route. */
 export interface SshTarget {
-  provider: ProviderConfig;
+  daemon: Daemon;
   /** the host's ssh alias (its container name): its Host entry and pinned key */
   alias: string;
   /** the container to reach through Docker (differs from the alias only while start --snapshot swaps containers) */
@@ -32,6 +32,9 @@ export interface SshTarget {
   /** the agent's name, for messages */
   name: string;
   endpoint: SshEndpoint;
+  /** the host's id and its container's, for its record (when known) */
+  hostId?: string;
+  containerId?: string;
 }
 
 /**
@@ -42,8 +45,8 @@ export interface SshTarget {
 export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
   const client = await ensureClientKey(core.runner, core.dataDir);
   const res = await core.runner.docker(
-    daemonOf(t.provider),
-    buildExecScriptArgs(t.container, REPAIR_ACCESS_SCRIPT, [client.publicKey]),
+    t.daemon,
+    buildExecScriptArgs(t.containerId ?? t.container, REPAIR_ACCESS_SCRIPT, [client.publicKey]),
   );
   const publicKey = res.stdout.trim().split('\n').pop() ?? '';
   if (!/^ssh-[a-z0-9-]+ \S+/.test(publicKey)) {
@@ -52,12 +55,16 @@ export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
     });
   }
   await pinHostKey(core.dataDir, t.alias, publicKey);
-  await writeHostEntry(
-    core.dataDir,
-    t.alias,
-    t.endpoint,
-    entryOwner(t.provider, (await readHostOwner(core.dataDir, t.alias))?.hostId),
-  );
+  // The record (and the ssh entry written from it) come back too: a lost data folder loses them with the pin.
+  const old = await readRecord(core.dataDir, t.alias);
+  const ids = { hostId: t.hostId ?? old?.hostId, containerId: t.containerId ?? old?.containerId };
+  await writeRecord(core.dataDir, t.alias, {
+    provider: t.daemon.provider,
+    daemon: daemonIdentity(t.daemon),
+    ...(ids.hostId ? { hostId: ids.hostId } : {}),
+    ...(ids.containerId ? { containerId: ids.containerId } : {}),
+    ssh: t.endpoint,
+  });
   core.warn(
     `restored ssh access to agent '${t.name}' through Docker (this machine's key authorized, the host key pinned again)`,
   );

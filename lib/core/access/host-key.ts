@@ -2,13 +2,13 @@
 // container; mng reads the public half through Docker (the daemon's API authenticates that channel, unlike the network)
 // and pins it before the first handshake.
 
-import type { ProviderConfig } from '../../config/config.js';
 import { buildExecScriptArgs, buildInspectArgs, buildLogsArgs, MNG_DIR } from '../../docker/args.js';
+import type { Daemon } from '../../docker/daemon.js';
 import { dockerError } from '../../docker/errors.js';
 import { parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import { hostKeyFromLog, hostPublicKey } from '../container/scripts.js';
-import { daemonOf, type Core } from '../core.js';
+import type { Core } from '../core.js';
 import { exitedError } from './ssh-wait.js';
 
 /** The public key file, for a container whose log docker cannot read back (`--log-driver=none`). */
@@ -18,26 +18,25 @@ const READ_PUBLIC_KEY = `cat ${MNG_DIR}/ssh_host_ed25519_key.pub 2>/dev/null; tr
  * The public host key a just-started new container made: read from its log (`docker logs`, one call in the usual
  * case, as the key is made before sshd starts), or with `docker exec` when its log driver keeps nothing to read.
  * While the key is not there yet it tries again, and fails at once, with the container's last line, when the
- * container stopped (an image without ssh-keygen, a read-only /mng). Setting `cancel.cancelled` ends the wait (the
- * caller found another reason to fail).
+ * container stopped (an image without ssh-keygen, a read-only /mng). Aborting `stop` ends the wait (the caller found
+ * another reason to fail).
  */
 export async function readNewHostKey(
   core: Core,
-  provider: ProviderConfig,
+  daemon: Daemon,
   container: string,
   timeoutSeconds: number,
-  cancel: { cancelled: boolean } = { cancelled: false },
+  stop?: AbortSignal,
 ): Promise<string> {
-  const daemon = daemonOf(provider);
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1000;
   let lastStateCheck = started;
   let viaExec = false;
   for (let attempt = 0; ; attempt++) {
-    if (cancel.cancelled) throw new MngError(`stopped waiting for the ssh host key of container '${container}'`);
+    if (stop?.aborted) throw new MngError(`stopped waiting for the ssh host key of container '${container}'`);
     const args = viaExec ? buildExecScriptArgs(container, READ_PUBLIC_KEY) : buildLogsArgs(container);
     const res = await core.runner.docker(daemon, args, { check: false });
-    if (!viaExec && res.exitCode !== 0 && /does not support reading/i.test(res.stderr)) {
+    if (!viaExec && res.failure === 'logs unreadable') {
       viaExec = true;
       continue;
     }
@@ -51,7 +50,7 @@ export async function readNewHostKey(
     if (res.exitCode !== 0 || now - lastStateCheck >= 500) {
       lastStateCheck = now;
       const [c] = parseContainerInspect((await core.runner.docker(daemon, buildInspectArgs([container]))).stdout);
-      if (!c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'host key');
+      if (!c.State.Running) throw await exitedError(core, daemon, container, c.State.ExitCode, 'host key');
       // docker could not read the log or run the exec of a running container: that is docker's answer, not a wait
       if (res.exitCode !== 0) throw dockerError(args, res.exitCode, res.stderr, daemon);
     }

@@ -1,40 +1,41 @@
-import type { Config, ProviderConfig } from '../../config/config.js';
 import { ensureConnection, hasLiveConnection, sharedSshArgs, type SshTarget } from './access.js';
-import { CONNECT_COMMAND, execCommandLine } from '../container/scripts.js';
+import { CONNECT_COMMAND, execCommandLine } from '../container/agent.js';
 import type { Core } from '../core.js';
-import { endpointOf, type Host } from '../hosts/hosts.js';
-import { recordedHosts } from '../hosts/recorded.js';
+import { recordedRoute, type Scope } from '../hosts/resolve.js';
+import { endpointOf, type Host } from '../model/host.js';
+import { containerName } from '../model/naming.js';
 
 /** A running host as an ssh target (an error when it is not running). */
-export function sshTarget(provider: ProviderConfig, host: Host): SshTarget {
+export function sshTarget(host: Host): SshTarget {
   return {
-    provider,
+    daemon: host.daemon,
     alias: host.containerName,
-    container: host.containerName,
+    container: host.containerId,
     name: host.name,
     endpoint: endpointOf(host),
+    hostId: host.id,
+    containerId: host.containerId,
   };
 }
 
 /**
- * Agent NAME, reachable at once: the route mng cached in the host's own ssh entry, with a live shared connection on
- * it. No docker call: a live connection proves the container runs with that route (it dies with the container). When
+ * Agent NAME, reachable at once: the route in this machine's record of the host, with a live shared connection on it.
+ * No docker call: a live connection proves the container runs with that route (it dies with the container). When
  * there is none, or the name could be on several providers, undefined: the caller looks the host up through Docker.
  */
-export async function liveTarget(
-  core: Core,
-  config: Config,
-  name: string,
-  providerName?: string,
-): Promise<SshTarget | undefined> {
-  const [recorded] = (await recordedHosts(core, config, [name], providerName, { endpoint: true })) ?? [];
-  if (!recorded?.endpoint) return undefined;
+export async function liveTarget(core: Core, scope: Scope, name: string): Promise<SshTarget | undefined> {
+  const recorded = await recordedRoute(core, scope, name);
+  if (!recorded) return undefined;
+  const alias = containerName(core.prefix, name);
+  const { hostId, containerId } = recorded.record;
   const target: SshTarget = {
-    provider: recorded.provider,
-    alias: recorded.container,
-    container: recorded.container,
+    daemon: recorded.daemon,
+    alias,
+    container: containerId ?? alias,
     name,
     endpoint: recorded.endpoint,
+    ...(hostId ? { hostId } : {}),
+    ...(containerId ? { containerId } : {}),
   };
   return (await hasLiveConnection(core, target)) ? target : undefined;
 }
@@ -70,10 +71,6 @@ export function execIn(
 }
 
 /** Interactive ssh with a terminal, attached to the agent's tmux session (started again if it is gone). */
-export function connectTo(core: Core, target: SshTarget, opts: { live?: boolean } = {}): Promise<number> {
-  return session(core, target, CONNECT_COMMAND, { tty: true, live: opts.live });
-}
-
-export function connectToHost(core: Core, provider: ProviderConfig, host: Host): Promise<number> {
-  return connectTo(core, sshTarget(provider, host));
+export function connectTo(core: Core, target: SshTarget): Promise<number> {
+  return session(core, target, CONNECT_COMMAND, { tty: true });
 }

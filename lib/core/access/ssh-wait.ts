@@ -1,21 +1,21 @@
-import type { ProviderConfig } from '../../config/config.js';
 import { buildInspectArgs, buildLogsTailArgs } from '../../docker/args.js';
+import type { Daemon } from '../../docker/daemon.js';
 import { parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import { isAccessMismatch } from '../../ssh/args.js';
 import { repairAccess, sharedSshArgs, type SshTarget } from './access.js';
-import { AGENT_PROBE } from '../container/scripts.js';
-import { daemonOf, type Core } from '../core.js';
+import { AGENT_PROBE } from '../container/agent.js';
+import type { Core } from '../core.js';
 
 /** The error for a container that stopped before sshd answered: its exit code and the last line it logged. */
 export async function exitedError(
   core: Core,
-  provider: ProviderConfig,
+  daemon: Daemon,
   container: string,
   exitCode: number,
   step: string,
 ): Promise<MngError> {
-  const logs = await core.runner.docker(daemonOf(provider), buildLogsTailArgs(container, 5), { check: false });
+  const logs = await core.runner.docker(daemon, buildLogsTailArgs(container, 5), { check: false });
   const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
   return new MngError(
     `sshd did not start in container '${container}' (step: ${step}): the container exited with code ${exitCode}${last ? `: ${last}` : ''}`,
@@ -30,7 +30,7 @@ export async function exitedError(
  * container whose sshd died fails at once with its last log line, not at the timeout.
  */
 export async function waitForSsh(core: Core, target: SshTarget, timeoutSeconds: number): Promise<string> {
-  const { provider, container } = target;
+  const { daemon, container } = target;
   const started = Date.now();
   const deadline = started + timeoutSeconds * 1000;
   const args = await sharedSshArgs(core, target, AGENT_PROBE, { batch: true, connectTimeoutSeconds: 5 });
@@ -56,9 +56,9 @@ export async function waitForSsh(core: Core, target: SshTarget, timeoutSeconds: 
     // sshd may have died, taking the container with it: say so at once instead of waiting out the timeout.
     if (now - lastStateCheck >= 1000) {
       lastStateCheck = now;
-      const inspect = await core.runner.docker(daemonOf(provider), buildInspectArgs([container]));
+      const inspect = await core.runner.docker(daemon, buildInspectArgs([container]));
       const [c] = parseContainerInspect(inspect.stdout);
-      if (c && !c.State.Running) throw await exitedError(core, provider, container, c.State.ExitCode, 'wait for ssh');
+      if (c && !c.State.Running) throw await exitedError(core, daemon, container, c.State.ExitCode, 'wait for ssh');
     }
     // sshd usually answers within a few hundred ms of the start: try often at first, then back off.
     await new Promise((r) => setTimeout(r, now - started < 2000 ? 20 : 100));

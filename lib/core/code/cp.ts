@@ -1,7 +1,6 @@
-import type { ProviderConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
-import { daemonOf, type Core } from '../core.js';
-import { locateHost } from '../hosts/locate.js';
+import type { Core } from '../core.js';
+import { type Scope, withHosts } from '../hosts/resolve.js';
 import { NAME_PATTERN } from '../model/naming.js';
 
 /** One side of `mng cp`: a local path (or `-`), or `NAME:PATH` in an agent's host. */
@@ -45,7 +44,7 @@ export function buildCpArgs(flags: readonly string[], src: CpOperand, dest: CpOp
 /** Copy through Docker: works for stopped hosts and remote daemons alike. Streams docker's own output through. */
 export async function copyFiles(
   core: Core,
-  providers: ProviderConfig[],
+  scope: Scope,
   srcArg: string,
   destArg: string,
   flags: string[],
@@ -53,11 +52,12 @@ export async function copyFiles(
   const src = parseCpOperand(srcArg);
   const dest = parseCpOperand(destArg);
   const { agent } = checkCpOperands(src, dest);
-  const { provider, host } = await locateHost(core, providers, agent);
   const tarOut = dest.kind === 'local' && dest.path === '-';
   const tarIn = src.kind === 'local' && src.path === '-';
-  await core.runner.docker(daemonOf(provider), buildCpArgs(flags, src, dest, host.containerName), {
-    stdin: tarIn ? 'inherit' : 'ignore',
-    stdout: tarOut ? 'inherit' : 'pipe',
+  await withHosts(core, scope, [agent], async ([host]) => {
+    await core.runner.docker(host.daemon, buildCpArgs(flags, src, dest, host.containerId), {
+      stdin: tarIn ? 'inherit' : 'ignore',
+      stdout: tarOut ? 'inherit' : 'pipe',
+    });
   });
 }

@@ -5,13 +5,12 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProviderConfig } from '../../config/config.js';
 import { buildExecScriptArgs, buildStartArgs } from '../../docker/args.js';
 import { dockerReason } from '../../docker/errors.js';
 import { MngError } from '../../errors.js';
 import { agentRefPrefix, buildFetchBundleArgs, DIFF_SCRIPT, PULL_SCRIPT, PUSH_SCRIPT } from '../../git/args.js';
-import { daemonOf, type Core } from '../core.js';
-import type { Host } from '../hosts/hosts.js';
+import type { Core } from '../core.js';
+import type { Host } from '../model/host.js';
 import type { FromLabels } from '../model/labels.js';
 
 const GIT_HINT = 'install git (https://git-scm.com/downloads) and try again';
@@ -118,7 +117,6 @@ export interface PulledRef {
  */
 export async function pullRepo(
   core: Core,
-  provider: ProviderConfig,
   host: Host,
   opts: { repo?: string } = {},
 ): Promise<{ repo: string; refs: PulledRef[] }> {
@@ -131,7 +129,7 @@ export async function pullRepo(
   try {
     const bundle = join(dir, 'agent.bundle');
     const args = buildExecScriptArgs(host.containerId, PULL_SCRIPT, [from.target, known ? from.commit : '']);
-    const r = await core.runner.docker(daemonOf(provider), args, { check: false, stdoutFile: bundle });
+    const r = await core.runner.docker(host.daemon, args, { check: false, stdoutFile: bundle });
     if (r.exitCode !== 0) throw containerGitError(host, 'pull', r.exitCode, r.stderr);
     await git(core, buildFetchBundleArgs(repo, bundle, host.name));
   } finally {
@@ -153,10 +151,10 @@ export async function pullRepo(
  * Before destroying a stopped --from host: `docker start` it (no ssh needed: pull goes through docker exec), so its
  * work can be pulled. Returns the host as running.
  */
-export async function startForPull(core: Core, provider: ProviderConfig, host: Host): Promise<Host> {
+export async function startForPull(core: Core, host: Host): Promise<Host> {
   if (host.state !== 'stopped' && host.state !== 'created') return host;
   core.progress(`Starting ${host.containerName} to pull its work first`);
-  await core.runner.docker(daemonOf(provider), buildStartArgs([host.containerId]));
+  await core.runner.docker(host.daemon, buildStartArgs([host.containerId]));
   return { ...host, state: 'running' };
 }
 
@@ -166,7 +164,6 @@ export async function startForPull(core: Core, provider: ProviderConfig, host: H
  */
 export async function pushRepo(
   core: Core,
-  provider: ProviderConfig,
   host: Host,
   opts: { branch?: string; repo?: string },
 ): Promise<{ repo: string; branch: string; commit: string }> {
@@ -200,7 +197,7 @@ export async function pushRepo(
     }
     await git(core, ['-C', repo, 'bundle', 'create', '-q', bundle, ...range]);
     const args = buildExecScriptArgs(host.containerId, PUSH_SCRIPT, [from.target, branch], { stdin: true });
-    const r = await core.runner.docker(daemonOf(provider), args, { check: false, inputFile: bundle });
+    const r = await core.runner.docker(host.daemon, args, { check: false, inputFile: bundle });
     if (r.exitCode !== 0) {
       throw containerGitError(
         host,
@@ -220,13 +217,7 @@ export async function pushRepo(
  * `mng diff`: `git diff` in the container of the commit the agent started from against its work tree (committed and
  * uncommitted changes, untracked files included), with the user's git diff options; output straight to stdout.
  */
-export async function diffRepo(
-  core: Core,
-  provider: ProviderConfig,
-  host: Host,
-  diffArgs: string[],
-  opts: { color: boolean },
-): Promise<number> {
+export async function diffRepo(core: Core, host: Host, diffArgs: string[], opts: { color: boolean }): Promise<number> {
   const from = agentRepo(host, 'diff');
   const args = buildExecScriptArgs(host.containerId, DIFF_SCRIPT, [
     from.target,
@@ -234,7 +225,7 @@ export async function diffRepo(
     ...(opts.color ? ['--color=always'] : []),
     ...diffArgs,
   ]);
-  const r = await core.runner.docker(daemonOf(provider), args, { check: false, stdout: 'inherit' });
+  const r = await core.runner.docker(host.daemon, args, { check: false, stdout: 'inherit' });
   if (r.exitCode !== 0) throw containerGitError(host, 'diff', r.exitCode, r.stderr);
   return r.exitCode;
 }

@@ -4,9 +4,9 @@
 import { lstat, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
-import type { ProviderConfig } from '../../config/config.js';
 import type { PipeSource } from '../../process/runner.js';
 import { MNG_DIR } from '../../docker/args.js';
+import type { Daemon } from '../../docker/daemon.js';
 import { UsageError } from '../../errors.js';
 import {
   buildCopyTarArgs,
@@ -15,7 +15,7 @@ import {
   DEFAULT_TARGET,
   INCLUDE_FILES,
 } from '../../git/args.js';
-import { daemonOf, type Core } from '../core.js';
+import type { Core } from '../core.js';
 import type { FromLabels } from '../model/labels.js';
 
 /** A checked --from source: what the labels record, plus what the copy needs. */
@@ -175,15 +175,9 @@ async function tarStream(
  * Copy the source into the created (not yet started) container: one tar streamed into `docker cp -`, its paths under
  * the target folder. A repository keeps its history (.git) and, unless --from-committed, the uncommitted work.
  */
-export async function copySource(
-  core: Core,
-  provider: ProviderConfig,
-  container: string,
-  source: Source,
-): Promise<void> {
+export async function copySource(core: Core, daemon: Daemon, container: string, source: Source): Promise<void> {
   const prefix = source.target.replace(/^\//, '');
   const args = buildCopyTarArgs(container);
-  const daemon = daemonOf(provider);
   core.progress(`Copying ${source.path} into ${container}:${source.target}`);
   if (source.kind === 'dir') {
     const tar = await tarStream({ cwd: source.path, prefix, portable: true }, ['.']);

@@ -2,7 +2,7 @@ import { buildCopyTarArgs } from '../../git/args.js';
 import { quote, quoteArgv } from '../../shell.js';
 import { readClientKey } from '../../ssh/keys.js';
 import type { Core } from '../core.js';
-import { type CreateRequest, passthroughWarnings, planCreate } from './create.js';
+import { type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
 import { filesHash, PREPARED_REPO } from './image.js';
 import { generateId } from '../model/naming.js';
 import { fromWhat } from '../code/source.js';
@@ -14,7 +14,9 @@ import { fromWhat } from '../code/source.js';
 export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
   for (const w of passthroughWarnings(req)) core.warn(w);
-  const env = req.provider.host ? `DOCKER_HOST=${quote(req.provider.host)} ` : '';
+  const env = Object.entries(req.daemon.env)
+    .map(([k, v]) => `${k}=${quote(v)} `)
+    .join('');
   const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
   const client = await readClientKey(core.dataDir);
   const launch = plan.launch(plan.image, client?.publicKey ?? '<public key of this machine, made at the first create>');

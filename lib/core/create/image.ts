@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProviderConfig } from '../../config/config.js';
 import {
   buildImageInspectArgs,
   buildPrepareArgs,
@@ -10,12 +9,13 @@ import {
   buildTagArgs,
   buildToolProbeArgs,
 } from '../../docker/args.js';
+import type { Daemon } from '../../docker/daemon.js';
 import { dockerError, dockerReason, meaningfulLines } from '../../docker/errors.js';
 import { parseImageInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import type { RunResult } from '../../process/runner.js';
 import { imageFiles } from '../container/scripts.js';
-import { daemonOf, type Core } from '../core.js';
+import type { Core } from '../core.js';
 
 /**
  * Repository of mng's prepared images, tagged by the base image's id: `<id>-g` is the base with sshd, tmux and git
@@ -104,15 +104,14 @@ export async function filesBuildContext(from: string): Promise<string> {
 }
 
 /** The image's id; pulls it when it is not there locally. */
-async function imageId(core: Core, provider: ProviderConfig, image: string): Promise<string> {
-  const daemon = daemonOf(provider);
+async function imageId(core: Core, daemon: Daemon, image: string): Promise<string> {
   let res = await core.runner.docker(daemon, buildImageInspectArgs([image]), { allowMissing: true });
   if (res.exitCode !== 0) {
     core.progress(`Image ${image} is not here; pulling it`);
     const pull = await core.runner.docker(daemon, buildPullArgs(image), { check: false });
     if (pull.exitCode !== 0) {
       throw new MngError(
-        `image '${image}' is not on the daemon of provider '${provider.name}' and could not be pulled: ${dockerReason(pull.stderr)}`,
+        `image '${image}' is not on the daemon of provider '${daemon.provider}' and could not be pulled: ${dockerReason(pull.stderr)}`,
         {
           hint: 'build or load the image there first, or name another one',
         },
@@ -127,10 +126,10 @@ async function imageId(core: Core, provider: ProviderConfig, image: string): Pro
 /** The prepared image's tag for `image` (one inspect of the base image: its id names the tag), and the base id. */
 export async function preparedImageFor(
   core: Core,
-  provider: ProviderConfig,
+  daemon: Daemon,
   image: string,
 ): Promise<{ tag: string; baseId: string }> {
-  const baseId = await imageId(core, provider, image);
+  const baseId = await imageId(core, daemon, image);
   return { tag: preparedTag(baseId), baseId };
 }
 
@@ -139,16 +138,10 @@ export async function preparedImageFor(
  * first when missing). create runs this only when `docker create --pull=never` said the tag is missing: the common case
  * (the image was prepared before) costs no inspect of the tag.
  */
-export async function makePreparedImage(
-  core: Core,
-  provider: ProviderConfig,
-  image: string,
-  baseId: string,
-): Promise<void> {
-  const daemon = daemonOf(provider);
+export async function makePreparedImage(core: Core, daemon: Daemon, image: string, baseId: string): Promise<void> {
   const tools = toolsTag(baseId);
   const have = await core.runner.docker(daemon, buildImageInspectArgs([tools]), { allowMissing: true });
-  if (have.exitCode !== 0) await makeToolsImage(core, provider, image, baseId);
+  if (have.exitCode !== 0) await makeToolsImage(core, daemon, image, baseId);
   const context = await filesBuildContext(tools);
   let build: RunResult;
   try {
@@ -171,21 +164,18 @@ export async function makePreparedImage(
  * Make `mng-prepared:<base id>-g`: a tag of the base image when it has sshd, tmux, git and ssh-keygen already, else a
  * build that adds them.
  */
-async function makeToolsImage(core: Core, provider: ProviderConfig, image: string, baseId: string): Promise<void> {
-  const daemon = daemonOf(provider);
+async function makeToolsImage(core: Core, daemon: Daemon, image: string, baseId: string): Promise<void> {
   const tag = toolsTag(baseId);
   const probe = await core.runner.docker(daemon, buildToolProbeArgs(baseId), { check: false });
   if (probe.exitCode === 0) {
     await core.runner.docker(daemon, buildTagArgs(baseId, tag));
     return;
   }
-  if (probe.exitCode === 125 || probe.exitCode === 126 || probe.exitCode === 127) {
-    if (/no such file|executable file not found|not found/i.test(probe.stderr)) {
-      throw new MngError(`image '${image}' has no /bin/sh; mng needs a shell in the image to run sshd and the agent`);
-    }
-    // 125: docker itself could not run the probe container (not the image's answer)
-    if (probe.exitCode === 125) throw dockerError(buildToolProbeArgs(baseId), probe.exitCode, probe.stderr, daemon);
+  if (probe.failure === 'command not found') {
+    throw new MngError(`image '${image}' has no /bin/sh; mng needs a shell in the image to run sshd and the agent`);
   }
+  // 125: docker itself could not run the probe container (not the image's answer)
+  if (probe.exitCode === 125) throw dockerError(buildToolProbeArgs(baseId), probe.exitCode, probe.stderr, daemon);
 
   core.progress(`Preparing image ${image}: installing openssh-server, tmux and git (once per image)`);
   const tail: string[] = [];

@@ -1,7 +1,8 @@
-import type { ProviderConfig } from '../../config/config.js';
-import { MngError } from '../../errors.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { MngError, NotFoundError } from '../../errors.js';
 import type { Core } from '../core.js';
-import { findHost, type Host } from '../hosts/hosts.js';
+import { findHost } from '../hosts/lookup.js';
+import type { Host } from '../model/host.js';
 import { builtImageTag } from '../model/labels.js';
 
 /** What `create --reuse` compares with an existing host's labels. */
@@ -52,15 +53,15 @@ export function reuseDifference(
  */
 export async function findReusable(
   core: Core,
-  provider: ProviderConfig,
+  daemon: Daemon,
   name: string,
   want: ReuseWanted,
 ): Promise<Host | undefined> {
   let host: Host;
   try {
-    host = await findHost(core, provider, name);
+    host = await findHost(core, daemon, name);
   } catch (e) {
-    if (e instanceof MngError && /^no agent named/.test(e.message)) return undefined;
+    if (e instanceof NotFoundError) return undefined;
     throw e;
   }
   const diff = reuseDifference(host, want);

@@ -1,4 +1,3 @@
-import type { ProviderConfig } from '../../config/config.js';
 import {
   buildImageIdsByLabelArgs,
   buildImageIdsByReferenceArgs,
@@ -8,16 +7,17 @@ import {
   buildRemoveImagesArgs,
   buildRenameArgs,
 } from '../../docker/args.js';
+import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
 import { dockerReason } from '../../docker/errors.js';
 import { parseIdLines, parseImageInspect } from '../../docker/inspect.js';
 import { readSshAliases, removeHostFiles } from '../../ssh/config.js';
 import { staleControlSockets } from '../../ssh/control.js';
-import { daemonOf, type Core } from '../core.js';
+import type { Core } from '../core.js';
 import { planDaemonGc, staleSshAliases, type GcAction, type GcContainer, type GcImage } from './plan.js';
-import { inspectContainers } from '../hosts/hosts.js';
+import { inspectContainers } from '../hosts/lookup.js';
 import { PREPARED_FROM_LABEL, PREPARED_REPO } from '../create/image.js';
 import { LABEL } from '../model/labels.js';
-import { SNAPSHOT_LABEL, SNAPSHOT_REPO } from '../lifecycle/snapshots.js';
+import { SNAPSHOT_LABEL, SNAPSHOT_REPO } from '../model/snapshot.js';
 
 export interface GcResult {
   action: GcAction;
@@ -29,8 +29,7 @@ export interface GcResult {
 const imageIds = (out: string) => [...new Set(parseIdLines(out))];
 
 /** Everything gc needs from one daemon: 2 listings of ids, then one batched inspect each for containers and images. */
-async function daemonFacts(core: Core, provider: ProviderConfig) {
-  const daemon = daemonOf(provider);
+async function daemonFacts(core: Core, daemon: Daemon) {
   const [ps, prep, snaps] = await Promise.all([
     core.runner.docker(daemon, buildListIdsArgs(LABEL.id)),
     core.runner.docker(daemon, buildImageIdsByReferenceArgs(`${PREPARED_REPO}:*`)),
@@ -40,7 +39,7 @@ async function daemonFacts(core: Core, provider: ProviderConfig) {
   const containers: GcContainer[] =
     ids.length === 0
       ? []
-      : (await inspectContainers(core, provider, ids)).map((c) => ({
+      : (await inspectContainers(core, daemon, ids)).map((c) => ({
           id: c.Id,
           name: c.Name.replace(/^\//, ''),
           status: c.State.Status,
@@ -84,8 +83,8 @@ async function daemonFacts(core: Core, provider: ProviderConfig) {
   };
 }
 
-async function apply(core: Core, provider: ProviderConfig, a: GcAction): Promise<string | undefined> {
-  const daemon = daemonOf(provider);
+/** Carry out one action; its failure, when it failed: docker's reason, and whether the image is still in use. */
+async function apply(core: Core, daemon: Daemon, a: GcAction): Promise<{ reason: string; inUse: boolean } | undefined> {
   const args =
     a.op === 'rename'
       ? buildRenameArgs(a.ref, a.to!)
@@ -93,65 +92,65 @@ async function apply(core: Core, provider: ProviderConfig, a: GcAction): Promise
         ? buildRemoveArgs([a.id!])
         : buildRemoveImagesArgs([a.ref]);
   const r = await core.runner.docker(daemon, args, { check: false });
-  return r.exitCode === 0 ? undefined : dockerReason(r.stderr);
+  return r.exitCode === 0 ? undefined : { reason: dockerReason(r.stderr), inUse: r.failure === 'in use' };
+}
+
+/** gc of one daemon (shared by the providers in `group`): its facts, the plan, and each action carried out. */
+async function gcDaemon(
+  core: Core,
+  group: Daemon[],
+  opts: { dryRun: boolean; snapshots: boolean; minAgeSeconds: number },
+  allNames: Set<string>,
+): Promise<{ results: GcResult[]; answered: boolean }> {
+  const [daemon] = group;
+  const provider = daemon.provider;
+  let facts: Awaited<ReturnType<typeof daemonFacts>>;
+  try {
+    facts = await daemonFacts(core, daemon);
+  } catch (e) {
+    const action = { op: 'keep', kind: 'container', ref: '-', reason: 'daemon did not answer' } as const;
+    return { results: [{ action, provider, error: (e as Error).message }], answered: false };
+  }
+  for (const c of facts.containers) allNames.add(c.name);
+  const actions = planDaemonGc({
+    ...facts,
+    prefix: core.prefix,
+    providers: group.map((d) => d.provider),
+    now: Date.now(),
+    minAgeMs: opts.minAgeSeconds * 1000,
+    snapshotsToo: opts.snapshots,
+  });
+  const results: GcResult[] = [];
+  for (const a of actions) {
+    if (a.op === 'rename') allNames.add(a.to!);
+    const failed = opts.dryRun || a.op === 'keep' ? undefined : await apply(core, daemon, a);
+    // docker refuses to remove an image something still uses (a container mng did not make, a child image): kept.
+    if (failed?.inUse && a.kind !== 'container') {
+      results.push({ action: { ...a, op: 'keep', reason: `still in use, kept: ${failed.reason}` }, provider });
+    } else {
+      results.push({ action: a, provider, error: failed?.reason });
+    }
+  }
+  return { results, answered: true };
 }
 
 /**
  * Find (and unless `dryRun`, remove) what interrupted commands and replaced images left behind, on every given
- * provider's daemon, then the ssh config entries of hosts that exist nowhere. A daemon that does not answer is an
- * error result, and then no local entry is removed (its hosts cannot be told apart from gone ones).
+ * provider's daemon, then the local files of hosts that exist nowhere. A daemon that does not answer is an error
+ * result, and then no local file is removed (its hosts cannot be told apart from gone ones).
  */
 export async function collectGarbage(
   core: Core,
-  providers: ProviderConfig[],
+  daemons: readonly Daemon[],
   opts: { dryRun: boolean; snapshots: boolean; minAgeSeconds: number },
 ): Promise<GcResult[]> {
   // Providers sharing a daemon are one daemon to gc.
-  const byDaemon = new Map<string, ProviderConfig[]>();
-  for (const p of providers) byDaemon.set(p.host, [...(byDaemon.get(p.host) ?? []), p]);
-  const results: GcResult[] = [];
+  const byDaemon = new Map<string, Daemon[]>();
+  for (const d of daemons) byDaemon.set(daemonIdentity(d), [...(byDaemon.get(daemonIdentity(d)) ?? []), d]);
   const allNames = new Set<string>();
-  let complete = true;
-  await Promise.all(
-    [...byDaemon.values()].map(async (group) => {
-      const provider = group[0];
-      let facts: Awaited<ReturnType<typeof daemonFacts>>;
-      try {
-        facts = await daemonFacts(core, provider);
-      } catch (e) {
-        complete = false;
-        results.push({
-          action: { op: 'keep', kind: 'container', ref: '-', reason: 'daemon did not answer' },
-          provider: provider.name,
-          error: (e as Error).message,
-        });
-        return;
-      }
-      for (const c of facts.containers) allNames.add(c.name);
-      const actions = planDaemonGc({
-        ...facts,
-        prefix: core.prefix,
-        providers: group.map((p) => p.name),
-        now: Date.now(),
-        minAgeMs: opts.minAgeSeconds * 1000,
-        snapshotsToo: opts.snapshots,
-      });
-      for (const a of actions) {
-        if (a.op === 'rename') allNames.add(a.to!);
-        const error = opts.dryRun || a.op === 'keep' ? undefined : await apply(core, provider, a);
-        // docker refuses to remove an image something still uses (a container mng did not make, a child image): kept.
-        if (error && a.kind !== 'container' && /conflict|being used|dependent child/i.test(error)) {
-          results.push({
-            action: { ...a, op: 'keep', reason: `still in use, kept: ${error}` },
-            provider: provider.name,
-          });
-        } else {
-          results.push({ action: a, provider: provider.name, error });
-        }
-      }
-    }),
-  );
-  if (complete) {
+  const perDaemon = await Promise.all([...byDaemon.values()].map((g) => gcDaemon(core, g, opts, allNames)));
+  const results = perDaemon.flatMap((d) => d.results);
+  if (perDaemon.every((d) => d.answered)) {
     const stale = staleSshAliases(await readSshAliases(core.dataDir), core.prefix, allNames);
     if (!opts.dryRun) await Promise.all(stale.map((a) => removeHostFiles(core.dataDir, a.ref)));
     for (const a of stale) results.push({ action: a });

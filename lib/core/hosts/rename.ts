@@ -1,6 +1,6 @@
-import type { ProviderConfig } from '../../config/config.js';
 import { buildRenameArgs } from '../../docker/args.js';
-import { daemonOf, type Core } from '../core.js';
+import type { Daemon } from '../../docker/daemon.js';
+import type { Core } from '../core.js';
 import { LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 
@@ -42,14 +42,15 @@ export function replacementsOf(psOutput: string, container: string, provider: st
  * When host NAME exists only under a temporary name, rename it back and say so. Returns whether it did (or another
  * mng process did it at the same moment). The proper name must be free: call this only after a lookup found nothing.
  */
-export async function finishInterruptedRename(core: Core, provider: ProviderConfig, name: string): Promise<boolean> {
-  const daemon = daemonOf(provider);
+export async function finishInterruptedRename(core: Core, daemon: Daemon, name: string): Promise<boolean> {
   const container = containerName(core.prefix, name);
   const ps = await core.runner.docker(daemon, buildHostContainersArgs(core.prefix, name));
-  const [tmp] = replacementsOf(ps.stdout, container, provider.name);
+  const [tmp] = replacementsOf(ps.stdout, container, daemon.provider);
   if (!tmp) return false;
   const r = await core.runner.detached().docker(daemon, buildRenameArgs(tmp, container), { check: false });
-  if (r.exitCode !== 0) return /already in use|Conflict/i.test(r.stderr);
+  // Another mng command finished the same rename at the same moment: the name is taken (by the host), or the
+  // temporary name is gone; the caller looks the name up again either way.
+  if (r.exitCode !== 0) return r.failure === 'name taken' || r.failure === 'gone';
   core.warn(`agent '${name}' was left as ${tmp} by an interrupted command: renamed it back to ${container}`);
   return true;
 }

@@ -1,10 +1,7 @@
-import type { ProviderConfig } from '../../config/config.js';
 import { parseDuration } from '../../config/duration.js';
-import { buildTouchArgs, IDLE_ENV, type IdleSettings } from '../../docker/idle-args.js';
+import { IDLE_ENV, type IdleSettings } from '../../docker/idle-args.js';
 import type { ContainerInspect } from '../../docker/inspect.js';
 import { MngError, UsageError } from '../../errors.js';
-import { daemonOf, type Core } from '../core.js';
-import { ACTIVITY_FILE } from '../container/idle-scripts.js';
 
 /**
  * The idle policy, as mng sees it from outside the container: the check interval (a label, replayed by start
@@ -114,18 +111,4 @@ export function hostIdle(c: Pick<ContainerInspect, 'State' | 'Config'>, timeoutS
     stopsAt: new Date(last + timeoutSeconds * 1000).toISOString(),
     watcherRunning,
   };
-}
-
-/** `mng touch`: count as activity now, by touching the activity file through docker exec. */
-export async function touchHost(
-  core: Core,
-  provider: ProviderConfig,
-  host: { name: string; containerName: string; state: string },
-): Promise<void> {
-  if (host.state !== 'running') {
-    throw new MngError(`agent '${host.name}' is not running (state: ${host.state}): nothing to keep alive`, {
-      hint: `start it with: mng start ${host.name}`,
-    });
-  }
-  await core.runner.docker(daemonOf(provider), buildTouchArgs(host.containerName, ACTIVITY_FILE));
 }

@@ -1,9 +1,7 @@
-import type { ProviderConfig } from '../../config/config.js';
 import { buildExecScriptArgs } from '../../docker/args.js';
 import { MngError } from '../../errors.js';
-import { AGENT_SESSION } from '../container/scripts.js';
-import { daemonOf, type Core } from '../core.js';
-import type { Host } from '../hosts/hosts.js';
+import type { Core } from '../core.js';
+import type { Host } from '../model/host.js';
 import {
   CAPTURE_ALL,
   followWindowScript,
@@ -34,16 +32,10 @@ function requireRunning(host: Host): void {
   }
 }
 
-async function agentExec(
-  core: Core,
-  provider: ProviderConfig,
-  host: Host,
-  script: string,
-  opts: { input?: string } = {},
-) {
+async function agentExec(core: Core, host: Host, script: string, opts: { input?: string } = {}) {
   return core.runner.docker(
-    daemonOf(provider),
-    buildExecScriptArgs(host.containerName, script, [], { stdin: opts.input !== undefined }),
+    host.daemon,
+    buildExecScriptArgs(host.containerId, script, [], { stdin: opts.input !== undefined }),
     { check: false, input: opts.input },
   );
 }
@@ -58,9 +50,9 @@ function noSession(host: Host, stderr: string): MngError {
 }
 
 /** The pane's whole text (scrollback included), trailing blank lines dropped. */
-export async function captureAgent(core: Core, provider: ProviderConfig, host: Host): Promise<string[]> {
+export async function captureAgent(core: Core, host: Host): Promise<string[]> {
   requireRunning(host);
-  const r = await agentExec(core, provider, host, CAPTURE_ALL);
+  const r = await agentExec(core, host, CAPTURE_ALL);
   if (r.exitCode !== 0) throw noSession(host, r.stderr);
   return trimTrailingBlank(r.stdout.split('\n'));
 }
@@ -109,7 +101,6 @@ export function newLines(printed: string[], cur: string[]): string[] {
  */
 export async function followAgent(
   core: Core,
-  provider: ProviderConfig,
   host: Host,
   initial: number,
   emit: (line: string) => void,
@@ -118,7 +109,7 @@ export async function followAgent(
   requireRunning(host);
   let printed: string[] | undefined;
   for (;;) {
-    const r = await agentExec(core, provider, host, followWindowScript(2000));
+    const r = await agentExec(core, host, followWindowScript(2000));
     if (r.exitCode !== 0) {
       if (printed !== undefined) return; // the host stopped while following
       throw noSession(host, r.stderr);
@@ -138,8 +129,8 @@ export async function followAgent(
   }
 }
 
-export async function agentStatus(core: Core, provider: ProviderConfig, host: Host): Promise<AgentStatus | undefined> {
-  const r = await agentExec(core, provider, host, STATUS_SCRIPT);
+export async function agentStatus(core: Core, host: Host): Promise<AgentStatus | undefined> {
+  const r = await agentExec(core, host, STATUS_SCRIPT);
   if (r.exitCode !== 0) return undefined;
   return parseAgentStatus(r.stdout);
 }
@@ -152,13 +143,12 @@ export type MessageOutcome = 'confirmed' | 'not-confirmed';
  */
 export async function messageAgent(
   core: Core,
-  provider: ProviderConfig,
   host: Host,
   text: string,
   opts: { confirmSeconds: number },
 ): Promise<MessageOutcome> {
   requireRunning(host);
-  const r = await agentExec(core, provider, host, MESSAGE_SCRIPT(Math.max(1, Math.round(opts.confirmSeconds * 10))), {
+  const r = await agentExec(core, host, MESSAGE_SCRIPT(Math.max(1, Math.round(opts.confirmSeconds * 10))), {
     input: text,
   });
   const out = r.stdout.trim();
@@ -184,7 +174,6 @@ export type WaitOutcome =
  */
 export async function waitForAgent(
   core: Core,
-  provider: ProviderConfig,
   host: Host,
   opts: { idleSeconds?: number; timeoutSeconds?: number; intervalMs?: number },
 ): Promise<WaitOutcome> {
@@ -193,10 +182,10 @@ export async function waitForAgent(
   let last: string | undefined;
   let lastChange = Date.now();
   for (let first = true; ; first = false) {
-    const status = await agentStatus(core, provider, host);
+    const status = await agentStatus(core, host);
     if (!status) {
       if (first) {
-        const r = await agentExec(core, provider, host, 'true');
+        const r = await agentExec(core, host, 'true');
         if (r.exitCode === 0) throw noSession(host, 'tmux is not running');
       }
       return { kind: 'stopped' };
@@ -216,5 +205,3 @@ export async function waitForAgent(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-export { AGENT_SESSION };

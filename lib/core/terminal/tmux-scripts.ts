@@ -1,4 +1,4 @@
-import { AGENT_SESSION } from '../container/scripts.js';
+import { AGENT_SESSION } from '../container/agent.js';
 
 /**
  * The shell snippets `mng logs`, `message` and `wait` run in the container through `docker exec` (plain POSIX sh,

@@ -1,0 +1,174 @@
+// What a create will run, decided up front and without I/O: the one source of the docker argv for both a real run
+// and --dry-run.
+
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { ProviderConfig } from '../../config/config.js';
+import { buildBuildArgs } from '../../docker/args.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { UsageError } from '../../errors.js';
+import { quoteArgv } from '../../shell.js';
+import { version } from '../../version.js';
+import type { Source } from '../code/source.js';
+import { type AgentSpec, agentCommandLine } from '../container/agent.js';
+import { initArgs } from '../container/scripts.js';
+import { type LaunchArgv, planLaunch } from '../launch/launch.js';
+import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
+import { builtImageTag, encodeLabels } from '../model/labels.js';
+import { containerName } from '../model/naming.js';
+import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+
+/** A Dockerfile to build the host's image from, both paths absolute. */
+export interface BuildSource {
+  dockerfile: string;
+  /** the build context folder */
+  context: string;
+}
+
+export interface CreateRequest {
+  name: string;
+  /** the provider instance's configuration (its defaults) */
+  provider: ProviderConfig;
+  /** its daemon, for this command */
+  daemon: Daemon;
+  /** image to run; the provider's default_image when absent */
+  image?: string;
+  agent: AgentSpec;
+  /** build the image from this Dockerfile (instead of `image` / default_image) */
+  build?: BuildSource;
+  /** the user's -b values, verbatim: appended to docker build (only with `build`) */
+  buildArgs?: string[];
+  /** the user's -s values, verbatim: appended to docker create after the provider's default_start_args */
+  startArgs: string[];
+  tags: Record<string, string>;
+  /** seconds; the provider's default_idle_timeout when absent */
+  idleTimeout?: number;
+  /** how long to wait for the SSH handshake, in seconds */
+  sshTimeoutSeconds: number;
+  /** seconds between two checks of the idle watcher (default 30) */
+  idleCheckInterval?: number;
+  /** --from: the files copied into the container before it starts (checked by resolveSource) */
+  from?: Source;
+}
+
+/**
+ * `--dockerfile F [--dockerfile-context DIR]` → absolute paths, the context defaulting to F's folder. A missing
+ * file or folder is a usage error: nothing has been made yet.
+ */
+export async function resolveBuildSource(
+  dockerfile: string,
+  context: string | undefined,
+  cwd: string = process.cwd(),
+): Promise<BuildSource> {
+  const file = resolve(cwd, dockerfile);
+  const dir = context === undefined ? dirname(file) : resolve(cwd, context);
+  const is = (p: string, what: 'isFile' | 'isDirectory') =>
+    stat(p).then(
+      (st) => st[what](),
+      () => false,
+    );
+  if (!(await is(file, 'isFile'))) throw new UsageError(`--dockerfile ${dockerfile}: no such file`);
+  if (!(await is(dir, 'isDirectory'))) throw new UsageError(`--dockerfile-context ${context ?? dir}: no such folder`);
+  return { dockerfile: file, context: dir };
+}
+
+/** Everything a create will run, decided up front and without I/O. */
+export interface CreatePlan {
+  id: string;
+  container: string;
+  /** the image asked for: the given one or default_image, or the tag of the image built from the Dockerfile */
+  image: string;
+  labels: Record<string, string>;
+  /** default_start_args, then the -s values */
+  startArgs: string[];
+  /** `docker build` argv, with --dockerfile */
+  buildArgv?: string[];
+  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key */
+  launch: (runImage: string, authorizedKey: string) => LaunchArgv;
+}
+
+/** The -s and -b values checked: a usage error (exit 2) for one that would break the host, before anything exists. */
+function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
+  const { provider } = req;
+  const startArgs = [...provider.default_start_args, ...req.startArgs];
+  const startProblem = checkStartArgs(startArgs);
+  if (startProblem) {
+    const fromConfig = startProblem.index < provider.default_start_args.length;
+    const where = fromConfig ? `default_start_args of provider '${provider.name}': ` : '-s ';
+    throw new UsageError(
+      `${where}${startProblem.text}: ${startProblem.message}`,
+      'see docker run --help for what can be passed',
+    );
+  }
+  const buildArgs = req.buildArgs ?? [];
+  const buildProblem = checkBuildArgs(buildArgs);
+  if (buildProblem) {
+    throw new UsageError(
+      `-b ${buildProblem.text}: ${buildProblem.message}`,
+      'see docker build --help for what can be passed',
+    );
+  }
+  return { startArgs, buildArgs };
+}
+
+/** Check the pass-through arguments and lay out the docker commands (see checkStartArgs for what is refused). */
+export function planCreate(prefix: string, req: CreateRequest, id: string, createdAt: string): CreatePlan {
+  const { provider } = req;
+  const { startArgs, buildArgs } = checkPassthrough(req);
+  const container = containerName(prefix, req.name);
+  const image = req.build ? builtImageTag(id) : (req.image ?? provider.default_image);
+  const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
+  const labels = encodeLabels({
+    id,
+    name: req.name,
+    prefix,
+    provider: provider.name,
+    tags: req.tags,
+    idleTimeout: idle.timeoutSeconds,
+    agentCommand: agentCommandLine(req.agent),
+    createdAt,
+    version: version(),
+    image,
+    startArgs,
+    sshUser: 'root',
+    from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
+  });
+  if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
+  const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
+  return {
+    id,
+    container,
+    image,
+    labels,
+    startArgs,
+    buildArgv: build && buildBuildArgs(build),
+    launch: (runImage, authorizedKey) =>
+      planLaunch({
+        containerName: container,
+        image: runImage,
+        labels,
+        startArgs,
+        idle,
+        workdir: req.from?.target,
+        initArgs: initArgs({ agent: req.agent, authorizedKey }),
+      }),
+  };
+}
+
+/** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
+export function passthroughWarnings(req: CreateRequest): string[] {
+  const out: string[] = [];
+  if (!req.build && (req.buildArgs ?? []).length > 0) {
+    out.push(
+      `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,
+    );
+  }
+  if (req.daemon.via === 'host') {
+    for (const source of bindMountSources([...req.provider.default_start_args, ...req.startArgs])) {
+      out.push(
+        `the bind mount source ${source} is a path on the machine of provider '${req.provider.name}' (${req.daemon.address}), not on this one`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+// Asking Docker for hosts: every host of this prefix on a daemon (list), and hosts by name across the daemons a
+// command searches. One batched `docker container inspect` per daemon, however many names.
+
+import { availableParallelism } from 'node:os';
+import { buildInspectArgs, buildListIdsArgs } from '../../docker/args.js';
+import type { Daemon } from '../../docker/daemon.js';
+import { type ContainerInspect, parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
+import { MngError, NotFoundError } from '../../errors.js';
+import type { Core } from '../core.js';
+import { decodeHost, type Host, ownHost } from '../model/host.js';
+import { LABEL } from '../model/labels.js';
+import { containerName } from '../model/naming.js';
+import { finishInterruptedRename } from './rename.js';
+
+/**
+ * `docker container inspect` of many containers (names or ids). The docker CLI asks the daemon for one container after
+ * another, and the daemon answers several calls at once: a batch of 50 or more is split over parallel calls, one per
+ * core, at least 25 containers each (100 containers, 2 cores: 122 → 88 ms here). A container that is gone fails the
+ * call for itself alone; the rest still come back.
+ */
+export async function inspectContainers(
+  core: Core,
+  daemon: Daemon,
+  refs: readonly string[],
+): Promise<ContainerInspect[]> {
+  const calls = Math.max(1, Math.min(availableParallelism(), Math.floor(refs.length / 25)));
+  const size = Math.ceil(refs.length / calls);
+  const chunks = Array.from({ length: calls }, (_, i) => refs.slice(i * size, (i + 1) * size)).filter(
+    (c) => c.length > 0,
+  );
+  const results = await Promise.all(
+    chunks.map((c) => core.runner.docker(daemon, buildInspectArgs(c), { allowMissing: true })),
+  );
+  return results.flatMap((r) => parseContainerInspect(r.stdout));
+}
+
+/** Every host of this prefix on one daemon: one `docker ps`, one batched `docker inspect`. */
+export async function listHosts(core: Core, daemon: Daemon): Promise<Host[]> {
+  const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
+  const ids = parseIdLines(ps.stdout);
+  if (ids.length === 0) return [];
+  return (
+    (await inspectContainers(core, daemon, ids))
+      .map((c) => ownHost(c, daemon, core.prefix))
+      .filter((h): h is Host => h !== undefined)
+      // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  );
+}
+
+const notFound = (name: string, daemon: Daemon) =>
+  new NotFoundError(`no agent named '${name}' on provider '${daemon.provider}'`, 'mng list shows the agents');
+
+/** The host called NAME on this daemon, or a clear error. */
+export async function findHost(core: Core, daemon: Daemon, name: string): Promise<Host> {
+  const container = containerName(core.prefix, name);
+  let res = await core.runner.docker(daemon, buildInspectArgs([container]), { allowMissing: true });
+  if (res.exitCode !== 0 && (await finishInterruptedRename(core, daemon, name))) {
+    res = await core.runner.docker(daemon, buildInspectArgs([container]), { allowMissing: true });
+  }
+  const [c] = res.exitCode === 0 ? parseContainerInspect(res.stdout) : [];
+  if (!c) throw notFound(name, daemon);
+  const decoded = decodeHost(c, daemon);
+  if (!('host' in decoded) || decoded.host.prefix !== core.prefix) {
+    throw new MngError(`container '${container}' exists but is not an mng agent`);
+  }
+  // Two provider instances may share a daemon: a host belongs to the one that created it.
+  if (decoded.host.provider !== daemon.provider) throw notFound(name, daemon);
+  return decoded.host;
+}
+
+/**
+ * Several names on one daemon: one batched `docker container inspect`; a name it does not find goes through findHost
+ * alone (which finishes an interrupted rename, or says what is wrong).
+ */
+async function findHostsSettled(
+  core: Core,
+  daemon: Daemon,
+  names: readonly string[],
+): Promise<PromiseSettledResult<Host>[]> {
+  if (names.length === 1) return Promise.allSettled([findHost(core, daemon, names[0])]);
+  const containers = names.map((n) => containerName(core.prefix, n));
+  let found: Map<string, ContainerInspect>;
+  try {
+    found = new Map((await inspectContainers(core, daemon, containers)).map((c) => [c.Name.replace(/^\//, ''), c]));
+  } catch (e) {
+    return names.map(() => ({ status: 'rejected', reason: e }));
+  }
+  return Promise.allSettled(
+    names.map((n, i) => {
+      const c = found.get(containers[i]);
+      const host = c && ownHost(c, daemon, core.prefix);
+      return host ? Promise.resolve(host) : findHost(core, daemon, n);
+    }),
+  );
+}
+
+/**
+ * One name's answers from every daemon searched → the host, or the error that says why not: a name on two providers
+ * needs --provider; an unreachable daemon only matters when the name is found nowhere else. Pure.
+ */
+export function pickHost(name: string, results: readonly PromiseSettledResult<Host>[]): Host {
+  const found = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (found.length === 1) return found[0];
+  if (found.length > 1) {
+    throw new MngError(
+      `agent '${name}' exists on several providers (${found.map((h) => h.daemon.provider).join(', ')}); choose one with --provider NAME`,
+    );
+  }
+  const failures = results
+    .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    .map((r) => r.reason as Error);
+  const real = failures.find((e) => !(e instanceof NotFoundError));
+  if (real) throw real;
+  throw failures[0] ?? new NotFoundError(`no agent named '${name}'`);
+}
+
+/** Find names across daemons (concurrently; one docker call per daemon); the first name not found throws. */
+export async function lookupHosts(core: Core, daemons: readonly Daemon[], names: readonly string[]): Promise<Host[]> {
+  const perDaemon = await Promise.all(daemons.map((d) => findHostsSettled(core, d, names)));
+  return names.map((name, i) =>
+    pickHost(
+      name,
+      perDaemon.map((results) => results[i]),
+    ),
+  );
+}

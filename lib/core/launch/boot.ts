@@ -1,0 +1,117 @@
+// Booting a container until its sshd answers: docker start → the published SSH port (it may change at every start)
+// → (a new host: its host key, read through Docker and pinned) → the SSH handshake with the pinned key → the agent's
+// state. Shared by create, start and start --snapshot.
+
+import { buildInspectArgs, buildStartArgs } from '../../docker/args.js';
+import { type Daemon, daemonWhere } from '../../docker/daemon.js';
+import { dockerError } from '../../docker/errors.js';
+import { type ContainerInspect, parseContainerInspect, publishedPort } from '../../docker/inspect.js';
+import { MngError } from '../../errors.js';
+import type { SshEndpoint } from '../../ssh/args.js';
+import { isPinned, pinHostKey } from '../../ssh/config.js';
+import { repairAccess, type SshTarget } from '../access/access.js';
+import { readNewHostKey } from '../access/host-key.js';
+import { exitedError, waitForSsh } from '../access/ssh-wait.js';
+import { type AgentState, parseAgentProbe } from '../container/agent.js';
+import type { Core } from '../core.js';
+import { sshRoute } from '../model/host.js';
+
+/** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
+const PORT_RETRIES = 3;
+
+/**
+ * `docker start`, with the one rule for the port race: two daemons on one machine hand out host ports from the same
+ * range without knowing of each other, so a start can find its port taken; the next start gets another.
+ */
+export async function startContainer(core: Core, daemon: Daemon, startArgv: string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await core.runner.docker(daemon, startArgv, { check: false });
+    if (r.exitCode === 0) return;
+    if (r.failure !== 'port taken' || attempt === PORT_RETRIES) {
+      throw dockerError(startArgv, r.exitCode, r.stderr, daemon);
+    }
+  }
+}
+
+export interface BootSpec {
+  daemon: Daemon;
+  /** the container to start and reach: its id, or its name before docker has said its id */
+  container: string;
+  /** the host's ssh alias (its container name once in place): its pinned key */
+  alias: string;
+  /** the agent's name, for messages */
+  name: string;
+  /** the host's id */
+  hostId: string;
+  sshUser: string;
+  sshTimeoutSeconds: number;
+  /** a new host (create) makes its host key at this first boot: read through Docker, then pinned under `alias` */
+  newHostKey?: boolean;
+  /** `docker run` started it already */
+  started?: boolean;
+}
+
+/** A booted container: its inspect (after the start), the route its sshd answered on, and the agent's state. */
+export interface Booted {
+  container: ContainerInspect;
+  endpoint: SshEndpoint;
+  agent: AgentState;
+}
+
+/** The container's inspect after its start, or the error saying why it is not running (its last log line). */
+async function runningInspect(core: Core, spec: BootSpec): Promise<ContainerInspect> {
+  const inspect = await core.runner.docker(spec.daemon, buildInspectArgs([spec.container]));
+  const [c] = parseContainerInspect(inspect.stdout);
+  // e.g. a -s --user that cannot run sshd: say what the container said, not that a port is missing
+  if (!c.State.Running) throw await exitedError(core, spec.daemon, spec.container, c.State.ExitCode, 'start');
+  return c;
+}
+
+/** The inspect after the start and, for a new host, the host key it made: both asked of Docker at once. */
+async function inspectStarted(core: Core, spec: BootSpec): Promise<{ c: ContainerInspect; hostKey?: string }> {
+  const stop = new AbortController();
+  const running = runningInspect(core, spec).catch((e) => {
+    stop.abort(); // no docker call of this boot outlives it
+    throw e;
+  });
+  const key = spec.newHostKey
+    ? readNewHostKey(core, spec.daemon, spec.container, spec.sshTimeoutSeconds, stop.signal)
+    : Promise.resolve(undefined);
+  const [c, hostKey] = await Promise.allSettled([running, key]);
+  if (c.status === 'rejected') throw c.reason;
+  if (hostKey.status === 'rejected') throw hostKey.reason;
+  return { c: c.value, hostKey: hostKey.value };
+}
+
+/** Start the container (unless docker run did) and wait until its sshd answers with the pinned host key. */
+export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
+  const { daemon } = spec;
+  if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
+  const { c, hostKey } = await inspectStarted(core, spec);
+  const endpoint = sshRoute(daemon, c.Name.replace(/^\//, ''), publishedPort(c), spec.sshUser);
+  if (!endpoint) {
+    throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);
+  }
+  const target: SshTarget = {
+    daemon,
+    alias: spec.alias,
+    container: spec.container,
+    name: spec.name,
+    endpoint,
+    hostId: spec.hostId,
+    containerId: c.Id,
+  };
+  if (hostKey) {
+    await pinHostKey(core.dataDir, spec.alias, hostKey);
+  } else if (!(await isPinned(core.dataDir, spec.alias))) {
+    // No pinned host key here (a lost data folder, another machine): pin it through Docker before the first handshake.
+    await repairAccess(core, target);
+  }
+  core.progress(
+    endpoint.proxyCommand
+      ? `Waiting for sshd (through docker exec on ${daemonWhere(daemon)})`
+      : `Waiting for sshd on ${endpoint.host}:${endpoint.port}`,
+  );
+  const probe = await waitForSsh(core, target, spec.sshTimeoutSeconds);
+  return { container: c, endpoint, agent: parseAgentProbe(probe) };
+}

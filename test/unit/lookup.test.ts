@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { pickHost } from '../../lib/core/hosts/lookup.js';
+import type { Host } from '../../lib/core/model/host.js';
+import { MngError, NotFoundError } from '../../lib/errors.js';
+
+// pickHost: one name's answers from every daemon searched (as lookupHosts gathers them) → the host, or why not.
+
+const host = (provider: string) =>
+  ({
+    name: 'x',
+    provider,
+    daemon: { provider, via: 'default', address: '', remote: false, env: {} },
+  }) as unknown as Host;
+const found = (provider: string): PromiseSettledResult<Host> => ({ status: 'fulfilled', value: host(provider) });
+const failed = (reason: Error): PromiseSettledResult<Host> => ({ status: 'rejected', reason });
+const notOn = (provider: string) => failed(new NotFoundError(`no agent named 'x' on provider '${provider}'`));
+const unreachable = failed(new MngError("cannot reach the Docker daemon of provider 'two'"));
+
+describe('pickHost', () => {
+  it('is the host on the one daemon that has it, whatever the others said', () => {
+    expect(pickHost('x', [notOn('one'), found('two')]).provider).toBe('two');
+    expect(pickHost('x', [found('one'), unreachable]).provider).toBe('one');
+  });
+
+  it('asks for --provider when two daemons have the name', () => {
+    expect(() => pickHost('x', [found('one'), found('two')])).toThrow(
+      "agent 'x' exists on several providers (one, two); choose one with --provider NAME",
+    );
+  });
+
+  it('says not found (NotFoundError) when no daemon has it', () => {
+    let err: unknown;
+    try {
+      pickHost('x', [notOn('one'), notOn('two')]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toBe("no agent named 'x' on provider 'one'");
+  });
+
+  it('reports a real failure (an unreachable daemon) over "not found" elsewhere', () => {
+    let err: unknown;
+    try {
+      pickHost('x', [notOn('one'), unreachable]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).not.toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toMatch(/^cannot reach the Docker daemon/);
+  });
+
+  it('with nothing searched, not found', () => {
+    expect(() => pickHost('x', [])).toThrow(NotFoundError);
+  });
+});
