@@ -97,7 +97,10 @@ export async function hostsOf(core: Core, refs: readonly HostRef[]): Promise<Hos
   );
   return refs.map((r) => {
     const host = r.host ?? found.get(r.containerId);
-    if (!host || host.id !== r.hostId || host.name !== r.name) throw goneError(r);
+    // Not under its own name (an interrupted start --snapshot left it under a temporary one): the lookup finishes that.
+    if (!host || host.id !== r.hostId || host.name !== r.name || host.containerName !== r.container) {
+      throw goneError(r);
+    }
     return host;
   });
 }
