@@ -15,8 +15,6 @@ export interface ProviderConfig {
   default_start_args: string[];
   /** seconds; 0 = disabled */
   default_idle_timeout: number;
-  /** with host "" and no DOCKER_HOST: the docker context in use and its daemon address (set at run time, not configured) */
-  via_context?: { name: string; host: string };
 }
 
 export interface Config {
@@ -55,6 +53,36 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+/** As in the Python mng, the backend defaults to the section's name: [providers.docker] needs no `backend`. */
+function checkBackend(name: string, given: string | undefined, where: string): void {
+  const backend = given ?? ((BACKENDS as readonly string[]).includes(name) ? name : undefined);
+  if (backend === undefined) {
+    throw new MngError(
+      `${where}: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`,
+    );
+  }
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new MngError(`${where} backend: unknown backend '${backend}' (known: ${BACKENDS.join(', ')})`);
+  }
+}
+
+function startArgs(args: unknown, where: string): string[] {
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new MngError(`${where} default_start_args: expected an array of strings, got ${describe(args)}`);
+  }
+  return args as string[];
+}
+
+function idleTimeout(idle: unknown, where: string): number {
+  const seconds = typeof idle === 'number' || typeof idle === 'string' ? parseDuration(idle) : undefined;
+  if (seconds === undefined) {
+    throw new MngError(
+      `${where} default_idle_timeout: expected seconds or a duration like "15m", "2h", 0 or "disabled", got ${JSON.stringify(idle)}`,
+    );
+  }
+  return seconds;
+}
+
 /** Validate one provider section. `where` is `FILE: [providers.NAME]`. */
 function validateProvider(name: string, raw: unknown, where: string): ProviderConfig {
   if (!isTable(raw)) throw new MngError(`${where}: expected a table, got ${describe(raw)}`);
@@ -74,16 +102,7 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
     if (typeof v !== 'string') throw new MngError(`${where} ${key}: expected a string, got ${describe(v)}`);
     return v;
   };
-  // As in the Python mng, the backend defaults to the section's name: [providers.docker] needs no `backend`.
-  const backend = str('backend') ?? ((BACKENDS as readonly string[]).includes(name) ? name : undefined);
-  if (backend === undefined) {
-    throw new MngError(
-      `${where}: missing key 'backend' (set backend = "docker"; only a section named after a backend may leave it out)`,
-    );
-  }
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new MngError(`${where} backend: unknown backend '${backend}' (known: ${BACKENDS.join(', ')})`);
-  }
+  checkBackend(name, str('backend'), where);
   const host = str('host');
   if (host !== undefined) {
     if (host !== '' && !/^(unix|tcp|ssh|npipe|fd):\/\/.+/.test(host)) {
@@ -99,22 +118,9 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
     out.default_image = image;
   }
   const args = raw.default_start_args;
-  if (args !== undefined) {
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
-      throw new MngError(`${where} default_start_args: expected an array of strings, got ${describe(args)}`);
-    }
-    out.default_start_args = args as string[];
-  }
+  if (args !== undefined) out.default_start_args = startArgs(args, where);
   const idle = raw.default_idle_timeout;
-  if (idle !== undefined) {
-    const seconds = typeof idle === 'number' || typeof idle === 'string' ? parseDuration(idle) : undefined;
-    if (seconds === undefined) {
-      throw new MngError(
-        `${where} default_idle_timeout: expected seconds or a duration like "15m", "2h", 0 or "disabled", got ${JSON.stringify(idle)}`,
-      );
-    }
-    out.default_idle_timeout = seconds;
-  }
+  if (idle !== undefined) out.default_idle_timeout = idleTimeout(idle, where);
   return out;
 }
 

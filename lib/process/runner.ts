@@ -95,71 +95,15 @@ export class Runner {
     const shown = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), quoteArgv([file, ...args])].join(' ');
     const started = performance.now();
     if (this.verbose) this.log(`+ ${shown}`);
-    const options: Options = {
-      env,
-      extendEnv: true,
-      reject: false,
-      stdin:
-        opts.input !== undefined
-          ? 'pipe'
-          : opts.inputFile !== undefined
-            ? { file: opts.inputFile }
-            : (opts.stdin ?? 'ignore'),
-      stdout: opts.stdoutFile !== undefined ? { file: opts.stdoutFile } : (opts.stdout ?? 'pipe'),
-      // output sent to a file is not kept in memory too
-      buffer: opts.stdoutFile !== undefined ? { stdout: false } : true,
-      stderr: opts.stderr ?? 'pipe',
-      input: isPipeSource(opts.input) ? undefined : opts.input,
-      timeout: opts.timeoutMs,
-      cancelSignal: this.signal,
-      stripFinalNewline: true,
-      encoding: 'utf8',
-    };
-    const child = execa(file, args, options);
-    let sourceError: Error | undefined;
-    if (isPipeSource(opts.input) && child.stdin) {
-      const stdin = child.stdin;
-      // The child may exit before reading everything (a failed docker cp): its exit code says why, not EPIPE.
-      stdin.on('error', () => {});
-      // A source that fails half-way ends the child's stdin, so the child sees a cut stream instead of waiting forever.
-      opts.input.on?.('error', (e) => {
-        sourceError = e instanceof Error ? e : new Error(String(e));
-        stdin.destroy();
-      });
-      opts.input.pipe(stdin);
-    }
-    if (opts.onLine) {
-      for (const stream of [child.stdout, child.stderr]) {
-        if (!stream) continue;
-        let buf = '';
-        stream.on('data', (chunk: Buffer) => {
-          buf += chunk.toString();
-          for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-            opts.onLine!(buf.slice(0, i));
-            buf = buf.slice(i + 1);
-          }
-        });
-        stream.on('end', () => buf && opts.onLine!(buf));
-      }
-    }
+    const child = execa(file, args, execaOptions(opts, env, this.signal));
+    const source = pipeInput(child, opts.input);
+    if (opts.onLine) forEachLine(child, opts.onLine);
     const r = await child;
     const ms = Math.round(performance.now() - started);
     if (this.verbose) this.log(`  (${file} exit ${r.exitCode ?? 'signal'} after ${ms} ms)`);
     if (r.isCanceled || this.signal?.aborted) throw new InterruptedError();
-    if (sourceError) throw new MngError(`reading what goes to ${file} failed: ${sourceError.message}`);
-    if (r.failed && r.exitCode === undefined) {
-      const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
-      if (code === 'ENOENT') {
-        throw new MngError(`'${file}' was not found on PATH`, {
-          hint: opts.missingHint ?? `install ${file} and try again`,
-        });
-      }
-      if (r.timedOut && opts.timeoutIsResult) {
-        return { exitCode: 124, stdout: '', stderr: `no answer within ${opts.timeoutMs} ms`, timedOut: true };
-      }
-      if (r.timedOut) throw new MngError(`${file} did not finish within ${opts.timeoutMs} ms: ${shown}`);
-      throw new MngError(`${file} could not run: ${r.shortMessage}`);
-    }
+    if (source.error) throw new MngError(`reading what goes to ${file} failed: ${source.error.message}`);
+    if (r.failed && r.exitCode === undefined) return notRun(file, shown, r, opts);
     const result: RunResult = {
       exitCode: r.exitCode ?? 1,
       stdout: typeof r.stdout === 'string' ? r.stdout : '',
@@ -173,4 +117,82 @@ export class Runner {
     }
     return result;
   }
+}
+
+/** execa's options for one call: where its streams go, and no exception for a failure (mng maps it). */
+function execaOptions(opts: RunOptions, env: Record<string, string>, signal: AbortSignal | undefined): Options {
+  return {
+    env,
+    extendEnv: true,
+    reject: false,
+    stdin:
+      opts.input !== undefined
+        ? 'pipe'
+        : opts.inputFile !== undefined
+          ? { file: opts.inputFile }
+          : (opts.stdin ?? 'ignore'),
+    stdout: opts.stdoutFile !== undefined ? { file: opts.stdoutFile } : (opts.stdout ?? 'pipe'),
+    // output sent to a file is not kept in memory too
+    buffer: opts.stdoutFile !== undefined ? { stdout: false } : true,
+    stderr: opts.stderr ?? 'pipe',
+    input: isPipeSource(opts.input) ? undefined : opts.input,
+    timeout: opts.timeoutMs,
+    cancelSignal: signal,
+    stripFinalNewline: true,
+    encoding: 'utf8',
+  };
+}
+
+type Child = ReturnType<typeof execa>;
+
+/** A stream source piped into the child's stdin; `error` is set when the source failed half-way. */
+function pipeInput(child: Child, input: RunOptions['input']): { error?: Error } {
+  const state: { error?: Error } = {};
+  if (!isPipeSource(input) || !child.stdin) return state;
+  const stdin = child.stdin;
+  // The child may exit before reading everything (a failed docker cp): its exit code says why, not EPIPE.
+  stdin.on('error', () => {});
+  // A source that fails half-way ends the child's stdin, so the child sees a cut stream instead of waiting forever.
+  input.on?.('error', (e) => {
+    state.error = e instanceof Error ? e : new Error(String(e));
+    stdin.destroy();
+  });
+  input.pipe(stdin);
+  return state;
+}
+
+/** Call `onLine` with each line of the child's stdout and stderr as it arrives. */
+function forEachLine(child: Child, onLine: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    let buf = '';
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    stream.on('end', () => buf && onLine(buf));
+  }
+}
+
+/** A child that never ran to an exit code: not on PATH, timed out (an answer when asked for), or could not start. */
+function notRun(
+  file: string,
+  shown: string,
+  r: { cause?: unknown; timedOut?: boolean; shortMessage?: string },
+  opts: RunOptions,
+): RunResult {
+  const code = (r.cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') {
+    throw new MngError(`'${file}' was not found on PATH`, {
+      hint: opts.missingHint ?? `install ${file} and try again`,
+    });
+  }
+  if (r.timedOut && opts.timeoutIsResult) {
+    return { exitCode: 124, stdout: '', stderr: `no answer within ${opts.timeoutMs} ms`, timedOut: true };
+  }
+  if (r.timedOut) throw new MngError(`${file} did not finish within ${opts.timeoutMs} ms: ${shown}`);
+  throw new MngError(`${file} could not run: ${r.shortMessage}`);
 }

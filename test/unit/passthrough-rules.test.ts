@@ -5,7 +5,8 @@ import {
   checkStartArgs,
   publishesSshPort,
 } from '../../lib/core/create/passthrough.js';
-import { BUILD_OPTIONS, RUN_OPTIONS, scanOptions } from '../../lib/docker/options.js';
+import { BUILD_OPTIONS, RUN_OPTIONS } from '../../lib/docker/option-tables.js';
+import { scanOptions } from '../../lib/docker/options.js';
 
 describe('scanOptions reads tokens as docker does', () => {
   it('long options with = or with the next token, and booleans', () => {

@@ -1,5 +1,6 @@
 import { SSH_CONTAINER_PORT } from '../../docker/args.js';
-import { BUILD_OPTIONS, flagIsOn, RUN_OPTIONS, scanOptions, type ScannedOption } from '../../docker/options.js';
+import { BUILD_OPTIONS, RUN_OPTIONS } from '../../docker/option-tables.js';
+import { flagIsOn, scanOptions, type ScannedOption } from '../../docker/options.js';
 
 /**
  * Rules for the tokens mng hands to docker unchanged (`-s` → docker create, `-b` → docker build). mng never

@@ -53,7 +53,8 @@ export interface GcAction {
   reason: string;
 }
 
-export function planDaemonGc(f: GcFacts): GcAction[] {
+/** This prefix's and providers' containers that an interrupted command left behind (or under a temporary name). */
+function containerActions(f: GcFacts): GcAction[] {
   const actions: GcAction[] = [];
   const ours = f.containers.filter(
     (c) => c.labels[LABEL.prefix] === f.prefix && f.providers.includes(c.labels[LABEL.provider] ?? ''),
@@ -62,38 +63,49 @@ export function planDaemonGc(f: GcFacts): GcAction[] {
   const old = (c: GcContainer) => f.now - c.created >= f.minAgeMs;
   for (const c of ours) {
     const tmp = TEMP_NAME.exec(c.name);
+    const base = { kind: 'container', ref: c.name, id: c.id } as const;
     if (tmp && tmp[1] === `${f.prefix}${c.labels[LABEL.name]}`) {
       if (!names.has(tmp[1])) {
-        actions.push({
-          op: 'rename',
-          kind: 'container',
-          ref: c.name,
-          id: c.id,
-          to: tmp[1],
-          reason: 'the host, left under its temporary name by an interrupted start --snapshot',
-        });
+        const reason = 'the host, left under its temporary name by an interrupted start --snapshot';
+        actions.push({ ...base, op: 'rename', to: tmp[1], reason });
         names.add(tmp[1]);
       } else if (old(c)) {
-        actions.push({
-          op: 'remove',
-          kind: 'container',
-          ref: c.name,
-          id: c.id,
-          reason: `a replacement of ${tmp[1]} left behind by an interrupted start --snapshot`,
-        });
+        const reason = `a replacement of ${tmp[1]} left behind by an interrupted start --snapshot`;
+        actions.push({ ...base, op: 'remove', reason });
       }
     } else if (c.status === 'created' && old(c)) {
-      actions.push({
-        op: 'remove',
-        kind: 'container',
-        ref: c.name,
-        id: c.id,
-        reason: 'never started: left behind by an interrupted create',
-      });
+      actions.push({ ...base, op: 'remove', reason: 'never started: left behind by an interrupted create' });
     }
   }
+  return actions;
+}
+
+/** Snapshots of hosts that exist no more: removed with --snapshots, else reported as kept. */
+function snapshotActions(f: GcFacts, hostIds: Set<string>): GcAction[] {
+  return f.snapshots.flatMap((img) => {
+    const hostId = img.labels['mng.snapshot.host-id'];
+    if (!hostId || hostIds.has(hostId)) return [];
+    const host = img.labels['mng.snapshot.host-name'] ?? '?';
+    const gone = `snapshot of agent '${host}', which no longer exists`;
+    return img.refs.map(
+      (ref): GcAction =>
+        f.snapshotsToo
+          ? { op: 'remove', kind: 'snapshot', ref, reason: gone }
+          : {
+              op: 'keep',
+              kind: 'snapshot',
+              ref,
+              reason: `${gone} (kept: destroy --keep-snapshots keeps them on purpose; gc --snapshots removes them)`,
+            },
+    );
+  });
+}
+
+export function planDaemonGc(f: GcFacts): GcAction[] {
+  const actions = containerActions(f);
   const removed = new Set(actions.filter((a) => a.op === 'remove').map((a) => a.id));
-  const inUse = new Set(f.containers.filter((c) => !removed.has(c.id)).map((c) => c.image));
+  const left = f.containers.filter((c) => !removed.has(c.id));
+  const inUse = new Set(left.map((c) => c.image));
   for (const img of f.prepared) {
     if (inUse.has(img.id) || img.baseTagged) continue;
     for (const ref of img.refs)
@@ -104,25 +116,7 @@ export function planDaemonGc(f: GcFacts): GcAction[] {
         reason: 'prepared from an image that has been replaced, and used by no host',
       });
   }
-  const hostIds = new Set(f.containers.filter((c) => !removed.has(c.id)).map((c) => c.labels[LABEL.id]));
-  for (const img of f.snapshots) {
-    const hostId = img.labels['mng.snapshot.host-id'];
-    if (!hostId || hostIds.has(hostId)) continue;
-    const host = img.labels['mng.snapshot.host-name'] ?? '?';
-    for (const ref of img.refs) {
-      actions.push(
-        f.snapshotsToo
-          ? { op: 'remove', kind: 'snapshot', ref, reason: `snapshot of agent '${host}', which no longer exists` }
-          : {
-              op: 'keep',
-              kind: 'snapshot',
-              ref,
-              reason: `snapshot of agent '${host}', which no longer exists (kept: destroy --keep-snapshots keeps them on purpose; gc --snapshots removes them)`,
-            },
-      );
-    }
-  }
-  return actions;
+  return [...actions, ...snapshotActions(f, new Set(left.map((c) => c.labels[LABEL.id])))];
 }
 
 /** ssh config aliases of this prefix that name no container on any daemon (of any prefix: another prefix may look alike). */
