@@ -50,8 +50,10 @@ export function completionFunction(
     const words = all.length > 0 && all[all.length - 1] === current ? all.slice(0, -1) : all;
     let names: string[] = [];
     try {
-      const { dataDir, namePrefix } = await import('../config/paths.js');
-      const { readNames } = await import('../core/hosts/name-cache.js');
+      const [{ dataDir, namePrefix }, { readNames }] = await Promise.all([
+        import('../config/paths.js'),
+        import('../core/hosts/name-cache.js'),
+      ]);
       names = nameCompletions(words, current, readNames(dataDir(), namePrefix()));
     } catch {
       // no names: still complete commands and flags

@@ -18,8 +18,11 @@ export function builder(y: Argv): Argv<ConfigArgs> {
 }
 
 export async function handler(argv: ArgumentsCamelCase<ConfigArgs>): Promise<void> {
-  const { loadConfig } = await import('../config/config.js');
-  const { configFilePath } = await import('../config/paths.js');
+  const [{ loadConfig }, { configFilePath }, { stringify }] = await Promise.all([
+    import('../config/config.js'),
+    import('../config/paths.js'),
+    import('smol-toml'),
+  ]);
   if (argv.action === 'path') {
     process.stdout.write(configFilePath() + '\n');
     return;
@@ -29,7 +32,6 @@ export async function handler(argv: ArgumentsCamelCase<ConfigArgs>): Promise<voi
   if (argv.format === 'json') {
     process.stdout.write(JSON.stringify({ file: config.path, file_exists: config.exists, providers }, null, 2) + '\n');
   } else {
-    const { stringify } = await import('smol-toml');
     process.stdout.write(
       `# effective configuration (${config.exists ? `from ${config.path}` : `defaults: ${config.path} does not exist`})\n`,
     );

@@ -40,8 +40,8 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** Every agent's work made with --from a repository, pulled before any agent is removed: a failed pull destroys nothing. */
-async function pullFirst(ctx: Context, hosts: Host[]): Promise<void> {
-  const { pullRepo, startForPull } = await import('../core/code/repo.js');
+async function pullFirst(ctx: Context, hosts: Host[], repo: typeof import('../core/code/repo.js')): Promise<void> {
+  const { pullRepo, startForPull } = repo;
   for (const host of hosts.filter((h) => h.from?.kind === 'git')) {
     try {
       const { repo } = await pullRepo(ctx.core, await startForPull(ctx.core, host));
@@ -66,11 +66,12 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       'pass --force',
     );
   }
-  const [{ makeContext, scopeFor }, { resolveHosts }, { destroyHosts }, { updateNames }] = await Promise.all([
+  const [{ makeContext, scopeFor }, { resolveHosts }, { destroyHosts }, { updateNames }, repo] = await Promise.all([
     import('./setup.js'),
     import('../core/hosts/resolve.js'),
     import('../core/lifecycle/destroy.js'),
     import('../core/hosts/name-cache.js'),
+    import('../core/code/repo.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: true });
   // Every name is resolved before anything is removed: a typo destroys nothing.
@@ -81,7 +82,7 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     );
     if (!ok) throw new MngError('not destroyed');
   }
-  if (argv.pull !== false) await pullFirst(ctx, hosts);
+  if (argv.pull !== false) await pullFirst(ctx, hosts, repo);
   const destroyed = await destroyHosts(ctx.core, hosts, { keepSnapshots: Boolean(argv.keepSnapshots) });
   for (const { host, snapshotsRemoved } of destroyed) {
     if (snapshotsRemoved > 0)

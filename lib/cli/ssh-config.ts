@@ -1,5 +1,5 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { UsageError } from '../errors.js';
+import { MngError, UsageError } from '../errors.js';
 import type { GlobalArgs } from './setup.js';
 
 interface SshConfigArgs extends GlobalArgs {
@@ -23,10 +23,11 @@ export function builder(y: Argv): Argv<SshConfigArgs> {
 
 export async function handler(argv: ArgumentsCamelCase<SshConfigArgs>): Promise<void> {
   if (argv.install && argv.uninstall) throw new UsageError('give --install or --uninstall, not both');
-  const { dataDir } = await import('../config/paths.js');
-  const { sshConfigPath } = await import('../ssh/config.js');
-  const { editUserSshConfig, includeLine, UserConfigRefused } = await import('../ssh/user-config.js');
-  const { MngError } = await import('../errors.js');
+  const [{ dataDir }, { sshConfigPath }, { editUserSshConfig, includeLine, UserConfigRefused }] = await Promise.all([
+    import('../config/paths.js'),
+    import('../ssh/config.js'),
+    import('../ssh/user-config.js'),
+  ]);
   const file = sshConfigPath(dataDir());
   const line = includeLine(file);
   if (!argv.install && !argv.uninstall) {
