@@ -27,12 +27,12 @@ export interface SshTarget {
   daemon: Daemon;
   /** the host's ssh alias (its container name): its Host entry and pinned key */
   alias: string;
-  /** the container to reach through Docker (differs from the alias only while start --snapshot swaps containers) */
+  /** the container to reach through Docker, and to name in messages: its id, or the name a launch made it under */
   container: string;
   /** the agent's name, for messages */
   name: string;
   endpoint: SshEndpoint;
-  /** the host's id and its container's, for its record (when known) */
+  /** the host's id and its container's (when known): repair acts on the container id, and records both */
   hostId?: string;
   containerId?: string;
 }
