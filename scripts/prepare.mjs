@@ -64,18 +64,29 @@ if (distIsFresh()) {
   process.exit(0);
 }
 
+/** Run a command with its output on stderr; on failure, one line and exit 1 (npm shows it), no stack trace. */
+function run(file, args, env = process.env) {
+  try {
+    execFileSync(file, args, { cwd: root, env, stdio: ['ignore', 2, 2] });
+  } catch (e) {
+    log(`error: ${[file, ...args].join(' ')} failed (${e.status ?? e.signal ?? e.code})`);
+    process.exit(1);
+  }
+}
+
 if (!hasBuildTools()) {
   log('installing the build tools (devDependencies) into this folder');
-  // Only this folder, whatever the environment says (global, prefix, omit); no scripts: esbuild runs without its
-  // postinstall (it finds its binary in its platform package), and this package's own prepare is this script.
+  // Only this folder, whatever the environment says (global, prefix, omit, an install-scripts policy given for a global
+  // install); no scripts: esbuild runs without its postinstall (it finds its binary in its platform package), and this
+  // package's own prepare is this script.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([k]) => !/^npm_config_(global|location|prefix|omit|include|production|only|dev)$/i.test(k),
+      ([k]) => !/^npm_config_(global|location|prefix|omit|include|production|only|dev|allow_scripts)$/i.test(k),
     ),
   );
   const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
   const lock = existsSync(join(root, 'package-lock.json'));
-  execFileSync(
+  run(
     npm[0],
     [
       ...npm.slice(1),
@@ -87,8 +98,8 @@ if (!hasBuildTools()) {
       '--loglevel=error',
       ...(lock ? [] : ['--no-save']),
     ],
-    { cwd: root, env, stdio: ['ignore', 2, 2] },
+    env,
   );
 }
 
-execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+run(process.execPath, [join(root, 'scripts', 'build.mjs')]);
