@@ -107,6 +107,8 @@ describe('sshd that never comes up', () => {
         '-q',
         '-t',
         images[mode],
+        '--label',
+        sb.runLabel,
         '--build-arg',
         `BASE=${sb.baseImage}`,
         '--build-arg',

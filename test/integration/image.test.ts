@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, imageExists, inspectContainer } from '../helpers/docker.js';
+import { buildLabelled, docker, imageExists, inspectContainer } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('img');
 afterAll(() => sb.cleanup());
 
 describe('image preparation', () => {
-  // A base of its own (the run's base plus a label), so this file sees the first create from it.
+  // A base of its own (the bare base plus this run's label), so this file sees the first create from it: the one fresh
+  // preparation (apt-get) of a run. What mng derives from it carries the run's label and goes at the end of the run.
   const base = `mngtest-${sb.runId}-imgbase:latest`;
   let baseId = '';
   beforeAll(async () => {
-    await docker(['build', '-q', '-t', base, '-'], { input: `FROM ${sb.baseImage}\nLABEL mngtest.file=image\n` });
+    await buildLabelled(base, sb.baseImage, sb.runId, 'LABEL mngtest.file=image\n');
     baseId = (await docker(['image', 'inspect', '--format', '{{.Id}}', base])).stdout.trim();
     sb.useImage(base);
   });

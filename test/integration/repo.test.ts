@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanDaemon2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
+import { cleanDaemon2, DAEMON2, requireDaemon2 } from '../helpers/daemon2.js';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
@@ -260,8 +260,8 @@ describe('create --from: other sources and bad input', () => {
 });
 
 describe('the same round trip through the tcp:// test daemon', () => {
-  beforeAll(async () => {
-    await loadRunImagesIntoDaemon2(sb, 'warm');
+  beforeAll(() => {
+    requireDaemon2();
     sb.writeConfig(
       `[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`,
     );
