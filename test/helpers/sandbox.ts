@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
@@ -101,6 +101,17 @@ export class Sandbox {
   /** ssh argv reaching agent NAME with mng's key and pinned host key, through mng's own ssh config file. */
   sshArgs(name: string, command: string[]): string[] {
     return ['-F', join(this.dataDir, 'ssh_config'), '-o', 'BatchMode=yes', this.container(name), ...command];
+  }
+
+  /** Close every shared ssh connection of this sandbox (as when ControlPersist runs out): the next ssh handshakes again. */
+  async closeMasters(): Promise<void> {
+    const sockets = join(this.dataDir, 'sockets');
+    if (!existsSync(sockets)) return;
+    for (const s of readdirSync(sockets)) {
+      await execa('ssh', ['-F', '/dev/null', '-o', `ControlPath=${join(sockets, s)}`, '-O', 'exit', 'x'], {
+        reject: false,
+      });
+    }
   }
 
   /** `docker build --label` value that marks an image as this run's (removed at the end of the run). */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { containerExists, docker, imageExists, inspectContainer } from '../helpers/docker.js';
-import { Sandbox } from '../helpers/sandbox.js';
+import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('gc');
 let snapshotRef = '';
@@ -138,7 +138,6 @@ describe('gc', () => {
   });
 
   it('rejects a bad --older-than', async () => {
-    const r = await sb.mng(['gc', '--older-than', 'soon']);
-    expect(r.exitCode).toBe(2);
+    expectFailure(await sb.mng(['gc', '--older-than', 'soon']), 2, /--older-than/);
   });
 });

@@ -17,14 +17,7 @@ const knownHosts = (name: string) => join(sb.dataDir, 'hosts', sb.container(name
 const clientKey = () => join(sb.dataDir, 'keys', 'client', 'id_ed25519');
 
 /** Close every shared connection (as when ControlPersist runs out), so the next ssh must handshake again. */
-async function closeMasters(): Promise<void> {
-  if (!existsSync(sockets())) return;
-  for (const s of readdirSync(sockets())) {
-    await execa('ssh', ['-F', '/dev/null', '-o', `ControlPath=${join(sockets(), s)}`, '-O', 'exit', 'x'], {
-      reject: false,
-    });
-  }
-}
+const closeMasters = () => sb.closeMasters();
 
 async function sshPort(name: string): Promise<number> {
   return Number((await inspectContainer(sb.container(name))).NetworkSettings.Ports['22/tcp'][0].HostPort);
@@ -72,7 +65,9 @@ describe('one shared connection per host', () => {
   it('the sockets folder is private (0700) and the socket paths fit the unix limit', async () => {
     const st = (await execa('stat', ['-c', '%a', sockets()])).stdout.trim();
     expect(st).toBe('700');
-    for (const s of readdirSync(sockets())) expect(join(sockets(), s).length).toBeLessThan(104);
+    const names = readdirSync(sockets());
+    expect(names.length).toBeGreaterThan(0);
+    for (const s of names) expect(join(sockets(), s).length).toBeLessThan(104);
   });
 
   it('50 execs started at once all succeed with their own output, with or without a live connection', async () => {
