@@ -113,6 +113,10 @@ await build({
   // lib/version.ts finds package.json from import.meta.url: in CommonJS that is the bundle's own file URL.
   define: { 'import.meta.url': '__mngFileUrl' },
   plugins: [lazyStringWidth, lazyBuiltins, yargsAssert],
+  // bin/mng.js runs the bundle through vm.Script, which has no loader for import(): every import() becomes a
+  // require() when it is called (esbuild does that for bundled modules anyway, and now for Node's own, such as
+  // destroy's node:readline/promises, whose import() failed with "A dynamic import callback was not specified").
+  supported: { 'dynamic-import': false },
   banner: { js: `// mng build ${buildId}\nconst __mngFileUrl = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });

@@ -177,6 +177,71 @@ describe('sshd that never comes up', () => {
   });
 });
 
+describe('a host mng cannot reach over ssh', () => {
+  it('exec says why in one line and exits 1 (its sshd is frozen: nothing answers)', async () => {
+    await sb.create('frozen');
+    try {
+      await docker(['exec', sb.container('frozen'), 'sh', '-c', 'kill -STOP "$(cat /run/mng/sshd.pid)"']);
+      await sb.closeMasters(); // (the connection create left open has an sshd process of its own)
+      const r = await sb.mng(['exec', 'frozen', '--', 'echo', 'never']);
+      expectFailure(r, 1, /cannot reach agent 'frozen' over ssh: .*timed out/i);
+      expect(r.stdout).toBe('');
+    } finally {
+      await docker(['rm', '-f', sb.container('frozen')]);
+    }
+  });
+});
+
+describe('a create that fails leaves nothing behind', () => {
+  it('after the host booted (its agent is not on the PATH): no ssh entry or pinned key, no completion name, no anonymous volume', async () => {
+    const volumeLabel = `mngtest.volume=${sb.container('nopath')}`;
+    await sb.create('survivor'); // a name the completion cache does list
+    const r = await sb.mng([
+      'create',
+      'nopath',
+      'no-such-agent',
+      '--no-connect',
+      '-s',
+      `--mount=type=volume,dst=/data,volume-label=${volumeLabel}`,
+    ]);
+    expectFailure(r, 1, /agent command 'no-such-agent' is not on the PATH of image/);
+    await expectNoContainers('nopath');
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container('nopath')))).toBe(false);
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container('survivor'), 'known_hosts'))).toBe(true);
+    const names = await sb.mng(['--get-yargs-completions', 'exec', ''], { env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+    expect(names.stdout.split('\n')).toContain('survivor');
+    expect(names.stdout.split('\n')).not.toContain('nopath');
+    expect((await docker(['volume', 'ls', '-q', '--filter', `label=${volumeLabel}`])).stdout).toBe('');
+    await docker(['rm', '-f', sb.container('survivor')]); // (later tests count this sandbox's containers)
+  });
+
+  it('Ctrl-C during the --from copy: exit 130, the container and its entry are removed', async () => {
+    // a folder with a 2 GB file (sparse here, 2 GB of zeros in the copy): the copy takes a while
+    const dir = join(sb.dir, 'big');
+    mkdirSync(dir);
+    await execa('truncate', ['-s', '2G', join(dir, 'zeros')]);
+    const child = sb.spawn(['create', 'copying', '--from', dir, '--no-connect']);
+    let stderr = '';
+    await new Promise<void>((started, fail) => {
+      const timer = setTimeout(() => fail(new Error(`the copy did not start: ${stderr}`)), 60_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/^Copying .*big into \S+copying:\/workspace$/m.test(stderr)) {
+          clearTimeout(timer);
+          started();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, stderr + String(r.stderr)).toBe(130);
+    expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+    expect(String(r.stderr)).not.toMatch(/^\s+at /m);
+    await expectNoContainers('copying');
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container('copying')))).toBe(false);
+  });
+});
+
 describe('agent commands', () => {
   it("fails the create when AGENT is not on the image's PATH, and removes the container", async () => {
     const r = await sb.mng(['create', 'noagent', 'no-such-agent', '--no-connect']);

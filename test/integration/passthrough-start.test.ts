@@ -43,6 +43,13 @@ describe('mng create -s: each value goes to docker create as one token', () => {
     expect(await sh('vol', 'cat /data/from-host.txt')).toBe('written on the host');
   });
 
+  it('snapshot create of that host warns that its mount is not in the snapshot', async () => {
+    const r = await sb.mng(['snapshot', 'create', 'vol']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^[0-9a-f]{12}$/);
+    expect(r.stderr).toMatch(/^mng: warning: mounts are not captured in snapshots: .*\/data/m);
+  });
+
   it('-s -p=127.0.0.1::80: published, and sshd stays on its own loopback port', async () => {
     await sb.create('pub', ['-s', '-p=127.0.0.1::80']);
     const ports = (await inspectContainer(sb.container('pub'))).NetworkSettings.Ports;
