@@ -235,10 +235,11 @@ describe.concurrent('idle timeout', () => {
 
   it("an agent printing every second keeps the host up: the agent's terminal output counts", async () => {
     // The lines come from a writer in a session of its own (its CPU is not the agent's) through `tail -f` (which uses
-    // none): only the terminal's output can keep this host up.
+    // none): only the terminal's output can keep this host up. (The file is made first: tail -f of a missing file
+    // exits, and the writer may start after it.)
     await createIdle('chatty', [
       '--agent-cmd',
-      'sh -c \'(setsid sh -c "while :; do echo tick; sleep 1; done >> /tmp/feed" &); exec tail -f /tmp/feed\'',
+      'sh -c \': >> /tmp/feed; (setsid sh -c "while :; do echo tick; sleep 1; done >> /tmp/feed" &); exec tail -f /tmp/feed\'',
     ]);
     try {
       await expectKeptRunning('chatty', 'tmux', nowSeconds());
