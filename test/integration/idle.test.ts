@@ -7,8 +7,9 @@ import { containersNamed, docker, inspectContainer } from '../helpers/docker.js'
 import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
 
 /**
- * The idle timeout against a real daemon and real clocks: 6 s timeouts, a 1 s check interval (the testing knob
- * MNG_IDLE_CHECK_INTERVAL). Each test has its own host, and the tests run concurrently to keep the wall time down.
+ * The idle timeout against a real daemon and real clocks: 6 s timeouts (12 s where a test reads list several times
+ * before the host stops), a 1 s check interval (the testing knob MNG_IDLE_CHECK_INTERVAL). Each test has its own host,
+ * and the tests run concurrently to keep the wall time down.
  * They wait on conditions (the container stopped: `docker wait`; the watcher has checked past a time: its state line,
  * which docker's health check keeps), not for fixed times, and judge the timing by the watcher's own clock (its log
  * line when it stops the host), which a busy machine does not skew. A host that would keep running is removed at the
@@ -49,18 +50,21 @@ async function idleStops(name: string): Promise<{ idle: number; timeout: number;
  * The last stop was the watcher's, after the timeout and within one check interval of it, on its own clock (whole
  * seconds, so one more): never before the timeout.
  */
-async function expectStoppedInTime(name: string, stops: number): Promise<void> {
+async function expectStoppedInTime(name: string, stops: number, timeoutSeconds = TIMEOUT): Promise<void> {
   const lines = await idleStops(name);
   expect(lines).toHaveLength(stops);
   const { idle, timeout } = lines[lines.length - 1];
-  expect(timeout).toBe(TIMEOUT);
-  expect(idle).toBeGreaterThanOrEqual(TIMEOUT);
-  expect(idle).toBeLessThanOrEqual(TIMEOUT + INTERVAL + 1);
+  expect(timeout).toBe(timeoutSeconds);
+  expect(idle).toBeGreaterThanOrEqual(timeoutSeconds);
+  expect(idle).toBeLessThanOrEqual(timeoutSeconds + INTERVAL + 1);
 }
 
-function createIdle(name: string, extra: string[] = []) {
-  return sb.create(name, ['--idle-timeout', `${TIMEOUT}s`, ...extra]);
+function createIdle(name: string, extra: string[] = [], timeoutSeconds = TIMEOUT) {
+  return sb.create(name, ['--idle-timeout', `${timeoutSeconds}s`, ...extra]);
 }
+
+/** The hosts whose test reads list several times before they stop: a longer timeout leaves room on a busy machine. */
+const LONG = 12;
 
 /** The watcher's last state line (docker's health check keeps it): when it last checked, on its own clock. */
 async function watcherState(name: string): Promise<{ running: boolean; checked: number; source: string }> {
@@ -90,12 +94,32 @@ async function expectKeptRunning(name: string, source: string, since: number): P
   expect(c.RestartCount).toBe(0);
 }
 
+/**
+ * Write the activity file each second (docker exec, as an agent's own hook would) until `ready()`: keeps the host up
+ * while an mng command starts, which takes seconds on a busy machine. Returns the time (epoch seconds) from which
+ * nothing but that command keeps the host up.
+ */
+async function bridgeUntil(name: string, ready: () => boolean | Promise<boolean>): Promise<number> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    await docker(['exec', sb.container(name), 'touch', '/run/mng/activity']);
+    if (await ready()) return nowSeconds();
+    if (Date.now() > end) throw new Error(`agent '${name}': still not ready after 60 s`);
+    await sleep(1000);
+  }
+}
+
+/** Does the file exist in the host? */
+async function existsIn(name: string, file: string): Promise<boolean> {
+  return (await docker(['exec', sb.container(name), 'test', '-e', file], { reject: false })).exitCode === 0;
+}
+
 /** Remove a host that would keep running (and health-checking) until the end of the file. */
 const remove = (name: string) => docker(['rm', '-f', '-v', sb.container(name)]);
 
 describe.concurrent('idle timeout', () => {
   it('a host with no activity stops itself within the timeout plus one interval (stop_reason idle); list counted down before', async () => {
-    await createIdle('quiet');
+    await createIdle('quiet', [], LONG);
     // list shows the time left going down: stops_at stays, the clock moves on (two readings in a row with the same
     // stops_at: a check of the watcher may still see create's own ssh session and move it once)
     const samples: any[] = [];
@@ -112,16 +136,16 @@ describe.concurrent('idle timeout', () => {
     expect(after.stops_at).toBe(before.stops_at);
     expect(Date.parse(after.stops_at) - after.seenAt).toBeLessThan(Date.parse(before.stops_at) - before.seenAt);
     // boot, or the ssh handshake of create itself if a check saw it
-    expect(
-      samples.every((s) => s.idle_timeout_seconds === TIMEOUT && /^(boot|ssh)$/.test(s.last_activity_source)),
-    ).toBe(true);
+    expect(samples.every((s) => s.idle_timeout_seconds === LONG && /^(boot|ssh)$/.test(s.last_activity_source))).toBe(
+      true,
+    );
 
     const agent = await waitStopped('quiet');
     expect(agent.state).toBe('stopped');
     expect(agent.stop_reason).toBe('idle');
     expect(agent.stops_at).toBeNull();
     expect(agent.last_activity_at).toBeNull();
-    await expectStoppedInTime('quiet', 1);
+    await expectStoppedInTime('quiet', 1, LONG);
     const human = await sb.mng(['list']);
     expect(human.stdout).toMatch(/quiet\s+stopped \(idle\)\s+-/);
 
@@ -136,32 +160,42 @@ describe.concurrent('idle timeout', () => {
     expect(Date.parse(back.last_activity_at)).toBeGreaterThanOrEqual(
       Math.floor(Date.parse(c.State.StartedAt) / 1000) * 1000,
     );
-    expect(Date.parse(back.stops_at) - Date.parse(back.last_activity_at)).toBe(TIMEOUT * 1000);
+    expect(Date.parse(back.stops_at) - Date.parse(back.last_activity_at)).toBe(LONG * 1000);
     const again = await waitStopped('quiet');
     expect(again.stop_reason).toBe('idle');
-    await expectStoppedInTime('quiet', 2);
+    await expectStoppedInTime('quiet', 2, LONG);
   });
 
   it('the human list shows the idle time of the timeout, growing', async () => {
-    await createIdle('human');
+    await createIdle('human', [], LONG);
     const cells: number[] = [];
     // until two readings differ (it stops itself after the timeout)
     for (let i = 0; i < 20 && new Set(cells).size < 2; i++) {
       const r = await sb.mng(['list']);
-      const m = /human\s+running\s+idle (\d+)s of 6s \((\w+)\)/.exec(r.stdout);
+      const m = /human\s+running\s+idle (\d+)s of 12s \((\w+)\)/.exec(r.stdout);
       if (!m) break;
       cells.push(Number(m[1]));
       await sleep(500);
     }
     expect(cells.length).toBeGreaterThanOrEqual(2);
     expect(cells[cells.length - 1]).toBeGreaterThan(cells[0]);
+    await remove('human');
   });
 
   it('a long mng exec keeps the host up; when it ends, the clock runs again', async () => {
     await createIdle('busy');
-    const since = nowSeconds();
-    const exec = sb.mng(['exec', 'busy', '--', 'sleep', String(TIMEOUT + 5)]);
+    // the command says when it runs, and runs until the test says it is done
+    const exec = sb.mng([
+      'exec',
+      'busy',
+      '--',
+      'sh',
+      '-c',
+      'touch /tmp/running; until [ -e /tmp/done ]; do sleep 0.5; done',
+    ]);
+    const since = await bridgeUntil('busy', () => existsIn('busy', '/tmp/running'));
     await expectKeptRunning('busy', 'ssh', since);
+    await docker(['exec', sb.container('busy'), 'touch', '/tmp/done']);
     expect((await exec).exitCode).toBe(0);
     const agent = await waitStopped('busy');
     expect(agent.stop_reason).toBe('idle');
@@ -208,7 +242,6 @@ describe.concurrent('idle timeout', () => {
     const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ');
-    const since = nowSeconds();
     await execa('tmux', [
       '-S',
       socket,
@@ -223,6 +256,11 @@ describe.concurrent('idle timeout', () => {
       `env ${envs} ${MNG_BIN} connect att; sleep 60`,
     ]);
     try {
+      const attached = async () =>
+        (
+          await docker(['exec', sb.container('att'), 'tmux', 'list-clients', '-t', 'agent'], { reject: false })
+        ).stdout.trim() !== '';
+      const since = await bridgeUntil('att', attached);
       // (the watcher looks for ssh sessions after the agent's terminal: an attached client is an ssh session)
       await expectKeptRunning('att', 'ssh', since);
       const clients = await docker(['exec', sb.container('att'), 'tmux', 'list-clients', '-t', 'agent']);
@@ -263,13 +301,22 @@ describe.concurrent('idle timeout', () => {
 
   it('mng touch extends the timeout; without it the host stops', async () => {
     await createIdle('tch');
-    const since = nowSeconds();
-    const until = since + TIMEOUT + 2 * INTERVAL + 1;
-    while ((await watcherState('tch')).checked < until) {
+    const touch = async () => {
       const t = await sb.mng(['touch', 'tch']);
       expect(t.exitCode, t.stderr).toBe(0);
       expect(t.stdout).toBe('tch\n');
-      await sleep(1500);
+    };
+    // the first mng touch may take seconds to start on a busy machine: bridged, then only mng touch counts
+    let first = false;
+    const firstTouch = touch().then(() => {
+      first = true;
+    });
+    const since = await bridgeUntil('tch', () => first);
+    await firstTouch;
+    const until = since + TIMEOUT + 2 * INTERVAL + 1;
+    while ((await watcherState('tch')).checked < until) {
+      await touch();
+      await sleep(500);
     }
     const a = await agentJson('tch');
     expect(a.state).toBe('running');
