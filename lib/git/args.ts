@@ -112,7 +112,7 @@ if [ "$(git symbolic-ref -q HEAD || true)" = "refs/heads/$b" ]; then
   git fetch -q --no-tags "$bundle" "refs/heads/$b"
   git merge -q --ff-only FETCH_HEAD >&2
 else
-  git fetch -q --no-tags "$bundle" "refs/heads/$b:refs/heads/$b"
+  git fetch --no-tags "$bundle" "refs/heads/$b:refs/heads/$b"
 fi
 git rev-parse --short "refs/heads/$b"
 `;

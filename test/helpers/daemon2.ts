@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { docker, inspectContainer } from './docker.js';
+import { inject } from 'vitest';
+import { docker } from './docker.js';
 import type { Sandbox } from './sandbox.js';
 
 /** The second, separate Docker daemon that scripts/testbed.sh starts (MNG_TESTBED_SECOND_DAEMON=1) for remote-daemon tests. */
@@ -11,21 +12,31 @@ export function d2(args: string[], reject = true) {
 }
 
 /**
- * Give the second daemon this run's base and prepared images: it has no network route for apt-get, so mng's image
- * preparation cannot run there. Makes host `warmName` on the local daemon to have the prepared image.
+ * Give the second daemon these images of the local daemon, unless it has them already (same image id): `docker save |
+ * docker load`. The global setup loads the base image and its prepared image once per run.
  */
-export async function loadRunImagesIntoDaemon2(sb: Sandbox, warmName: string): Promise<void> {
-  await sb.create(warmName);
-  const prepared = (await inspectContainer(sb.container(warmName))).Config.Image;
-  await execa('sh', ['-c', `docker save ${prepared} ${sb.baseImage} | DOCKER_HOST=${DAEMON2} docker load`]);
+export async function loadIntoDaemon2(images: string[]): Promise<void> {
+  const id = async (image: string, env?: Record<string, string>) =>
+    (await docker(['image', 'inspect', '--format', '{{.Id}}', image], { env, reject: false })).stdout.trim();
+  const missing: string[] = [];
+  for (const image of images) {
+    if ((await id(image, { DOCKER_HOST: DAEMON2 })) !== (await id(image))) missing.push(image);
+  }
+  if (missing.length === 0) return;
+  await execa('sh', ['-c', 'docker save "$@" | DOCKER_HOST="$0" docker load', DAEMON2, ...missing]);
 }
 
-/** Remove this sandbox's containers and this run's images from the second daemon. */
+/** The second daemon has this run's base and prepared images (the global setup loaded them); fails clearly if not. */
+export function requireDaemon2(): void {
+  if (!inject('daemon2')) {
+    throw new Error(
+      `The second test daemon (${DAEMON2}) does not answer: run scripts/testbed.sh with MNG_TESTBED_SECOND_DAEMON=1`,
+    );
+  }
+}
+
+/** Remove this sandbox's containers (and anonymous volumes) from the second daemon. */
 export async function cleanDaemon2(sb: Sandbox): Promise<void> {
   const ids = (await d2(['ps', '-aq', '--filter', `name=${sb.prefix}`], false)).stdout.split('\n').filter(Boolean);
-  if (ids.length) await d2(['rm', '-f', ...ids], false);
-  const imgs = (await d2(['images', '-q', '--filter', `label=mngtest.run=${sb.runId}`], false)).stdout
-    .split('\n')
-    .filter(Boolean);
-  if (imgs.length) await d2(['rmi', '-f', ...new Set(imgs)], false);
+  if (ids.length) await d2(['rm', '-f', '-v', ...ids], false);
 }

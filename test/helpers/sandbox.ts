@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
@@ -22,12 +22,16 @@ export class Sandbox {
   readonly dir: string;
   readonly prefix: string;
   readonly env: Record<string, string>;
+  /** The bare base image (no sshd, tmux or git); its prepared image is made once per machine (test/global-setup.ts). */
   readonly baseImage: string;
+  /** mng's prepared image of the base (sshd, tmux, git and mng's files): a base for test images that need no preparation. */
+  readonly preparedImage: string;
   readonly runId: string;
 
   constructor(tag: string) {
     this.runId = inject('runId');
     this.baseImage = inject('baseImage');
+    this.preparedImage = inject('preparedImage');
     this.dir = mkdtempSync(join(tmpdir(), `mngtest-${tag}-`));
     this.prefix = `mngtest-${this.runId}-${tag}-`;
     for (const d of ['home', 'data', 'config', 'config/mng']) mkdirSync(join(this.dir, d), { recursive: true });
@@ -99,8 +103,25 @@ export class Sandbox {
     return ['-F', join(this.dataDir, 'ssh_config'), '-o', 'BatchMode=yes', this.container(name), ...command];
   }
 
+  /** Close every shared ssh connection of this sandbox (as when ControlPersist runs out): the next ssh handshakes again. */
+  async closeMasters(): Promise<void> {
+    const sockets = join(this.dataDir, 'sockets');
+    if (!existsSync(sockets)) return;
+    for (const s of readdirSync(sockets)) {
+      await execa('ssh', ['-F', '/dev/null', '-o', `ControlPath=${join(sockets, s)}`, '-O', 'exit', 'x'], {
+        reject: false,
+      });
+    }
+  }
+
+  /** `docker build --label` value that marks an image as this run's (removed at the end of the run). */
+  get runLabel(): string {
+    return `mngtest.run=${this.runId}`;
+  }
+
+  /** Remove this sandbox's containers (with their anonymous volumes), networks, volumes and snapshots, and its folder. */
   async cleanup(): Promise<void> {
-    await removeTestObjects(this.prefix);
+    await removeTestObjects(this.prefix, undefined, `mng-snapshot/${this.prefix}*`);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -21,10 +21,7 @@ describe('list', () => {
   });
 
   describe('with agents', () => {
-    beforeAll(async () => {
-      await sb.create('one');
-      await sb.create('two', ['sleep', '--', '100000']);
-    });
+    beforeAll(() => Promise.all([sb.create('one'), sb.create('two', ['sleep', '--', '100000'])]));
 
     it('shows a table with name, state, provider, image and ssh endpoint', async () => {
       const r = await sb.mng(['list']);
@@ -228,8 +225,7 @@ describe('connect', () => {
 
 describe('destroy', () => {
   it('removes the container and its ssh config entry', async () => {
-    await sb.create('gone1');
-    await sb.create('gone2');
+    await Promise.all([sb.create('gone1'), sb.create('gone2')]);
     const entry = join(sb.dataDir, 'hosts', sb.container('gone1'), 'ssh_config');
     expect(readFileSync(entry, 'utf8')).toContain(`Host ${sb.container('gone1')}`);
     const r = await sb.mng(['destroy', 'gone1', 'gone2', '--force']);
@@ -241,9 +237,7 @@ describe('destroy', () => {
   });
 
   it("of several names removes each one's snapshots and no other host's", async () => {
-    await sb.create('multi1');
-    await sb.create('multi2');
-    await sb.create('bystander');
+    await Promise.all([sb.create('multi1'), sb.create('multi2'), sb.create('bystander')]);
     expect((await sb.mng(['snapshot', 'create', 'multi1', '-q'])).exitCode).toBe(0);
     const kept = await sb.mng(['snapshot', 'create', 'bystander', '-q']);
     expect(kept.exitCode, kept.stderr).toBe(0);
@@ -272,6 +266,61 @@ describe('destroy', () => {
   it('destroys nothing when one of the names does not exist', async () => {
     expectFailure(await sb.mng(['destroy', 'kept', 'nope', '--force']), 1, /no agent named 'nope'/);
     expect(await containerExists(sb.container('kept'))).toBe(true);
+  });
+
+  it('on a terminal, asks first; answering no destroys nothing (exit 1)', async () => {
+    await sb.create('asked');
+    // A local tmux plays the user's terminal.
+    const session = `${sb.prefix}ask`;
+    const socket = join(sb.dir, 'tmux-ask.sock');
+    const status = join(sb.dir, 'ask-status');
+    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
+    await execa('tmux', [
+      '-S',
+      socket,
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '120',
+      '-y',
+      '20',
+      `env ${envs} ${MNG_BIN} destroy asked; echo $? > ${status}; sleep 60`,
+    ]);
+    const pane = async () => (await execa('tmux', ['-S', socket, 'capture-pane', '-p', '-t', session])).stdout;
+    try {
+      let text = '';
+      for (let i = 0; i < 100 && !text.includes('[y/N]'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await pane();
+      }
+      expect(text).toMatch(/^Destroy agent 'asked'\? Its files are lost\. \[y\/N\]\s*$/m);
+      await execa('tmux', ['-S', socket, 'send-keys', '-t', session, 'n', 'Enter']);
+      let code = '';
+      for (let i = 0; i < 100 && !code; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        code = existsSync(status) ? readFileSync(status, 'utf8').trim() : '';
+      }
+      expect(code).toBe('1');
+      expect(await pane()).toMatch(/^mng: error: not destroyed$/m);
+      expect(await containerExists(sb.container('asked'))).toBe(true);
+    } finally {
+      await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+    }
+  });
+
+  it('removes the anonymous volumes of the container', async () => {
+    const volumeLabel = `mngtest.volume=${sb.container('withvol')}`;
+    await sb.create('withvol', ['-s', `--mount=type=volume,dst=/data,volume-label=${volumeLabel}`]);
+    const volumes = async () =>
+      (await docker(['volume', 'ls', '-q', '--filter', `label=${volumeLabel}`])).stdout.split('\n').filter(Boolean);
+    expect(await volumes()).toHaveLength(1);
+    const r = await sb.mng(['destroy', 'withvol', '--force']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await volumes()).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanDaemon2, d2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
+import { cleanDaemon2, d2, DAEMON2, requireDaemon2 } from '../helpers/daemon2.js';
 import { docker } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
@@ -13,7 +13,7 @@ const context = `${sb.prefix}ctx`;
 const ctxEnv = { DOCKER_CONFIG: dockerConfig, DOCKER_CONTEXT: context };
 
 beforeAll(async () => {
-  await loadRunImagesIntoDaemon2(sb, 'warm');
+  requireDaemon2();
   await docker(['context', 'create', context, '--docker', `host=${DAEMON2}`], {
     env: { ...process.env, DOCKER_CONFIG: dockerConfig } as Record<string, string>,
   });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { containersNamed, docker } from '../helpers/docker.js';
+import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('fail');
@@ -37,9 +38,26 @@ describe('bad input', () => {
     expectFailure(await sb.mng(['create', '-x', '--no-connect']), 2, /Unknown argument: x/);
   });
 
-  it('accepts 63 characters', async () => {
-    const { validateName } = await import('../../lib/core/model/naming.js');
-    expect(validateName('a'.repeat(63))).toBe('a'.repeat(63));
+  it('accepts 63 characters: the longest container name, ssh alias, host folder and socket path work end to end', async () => {
+    const name = `l${'o'.repeat(61)}g`;
+    expect(name).toHaveLength(63);
+    const made = await sb.mng(['create', name, '--no-connect']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    expect(made.stdout).toBe(`${name}\n`);
+    expect(await containersNamed(sb.container(name))).toEqual([sb.container(name)]);
+    const ex = await sb.mng(['exec', name, '--', 'echo', 'long']);
+    expect(ex.stdout, ex.stderr).toBe('long\n');
+    const plain = await execa('ssh', sb.sshArgs(name, ['echo', 'alias']), { reject: false });
+    expect(plain.stdout, plain.stderr).toBe('alias');
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container(name), 'known_hosts'))).toBe(true);
+    const sockets = readdirSync(join(sb.dataDir, 'sockets'));
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const s of sockets) expect(join(sb.dataDir, 'sockets', s).length).toBeLessThan(104);
+    const list = JSON.parse((await sb.mng(['list', '--format', 'json'])).stdout);
+    expect(list.agents.map((a: any) => a.name)).toContain(name);
+    const gone = await sb.mng(['destroy', name, '--force']);
+    expect(gone.exitCode, gone.stderr).toBe(0);
+    expect(await containersNamed(sb.container(name))).toEqual([]);
   });
 
   it('rejects an unknown command and an unknown flag with exit 2', async () => {
@@ -107,6 +125,8 @@ describe('sshd that never comes up', () => {
         '-q',
         '-t',
         images[mode],
+        '--label',
+        sb.runLabel,
         '--build-arg',
         `BASE=${sb.baseImage}`,
         '--build-arg',
@@ -134,8 +154,8 @@ describe('sshd that never comes up', () => {
 
   it('times out when sshd never answers, and removes the container', async () => {
     useImage(images.hang);
-    const r = await sb.mng(['create', 'sshdhang', '--no-connect'], { env: { MNG_SSH_TIMEOUT: '4' } });
-    expectFailure(r, 1, /timed out after 4s waiting for sshd in container '.*sshdhang' \(step: wait for ssh\)/);
+    const r = await sb.mng(['create', 'sshdhang', '--no-connect'], { env: { MNG_SSH_TIMEOUT: '2' } });
+    expectFailure(r, 1, /timed out after 2s waiting for sshd in container '.*sshdhang' \(step: wait for ssh\)/);
     await expectNoContainers();
   });
 
@@ -154,6 +174,71 @@ describe('sshd that never comes up', () => {
     expect(String(r.stderr)).toMatch(/interrupted/);
     expect(String(r.stderr)).not.toMatch(/^\s+at /m);
     await expectNoContainers();
+  });
+});
+
+describe('a host mng cannot reach over ssh', () => {
+  it('exec says why in one line and exits 1 (its sshd is frozen: nothing answers)', async () => {
+    await sb.create('frozen');
+    try {
+      await docker(['exec', sb.container('frozen'), 'sh', '-c', 'kill -STOP "$(cat /run/mng/sshd.pid)"']);
+      await sb.closeMasters(); // (the connection create left open has an sshd process of its own)
+      const r = await sb.mng(['exec', 'frozen', '--', 'echo', 'never']);
+      expectFailure(r, 1, /cannot reach agent 'frozen' over ssh: .*timed out/i);
+      expect(r.stdout).toBe('');
+    } finally {
+      await docker(['rm', '-f', sb.container('frozen')]);
+    }
+  });
+});
+
+describe('a create that fails leaves nothing behind', () => {
+  it('after the host booted (its agent is not on the PATH): no ssh entry or pinned key, no completion name, no anonymous volume', async () => {
+    const volumeLabel = `mngtest.volume=${sb.container('nopath')}`;
+    await sb.create('survivor'); // a name the completion cache does list
+    const r = await sb.mng([
+      'create',
+      'nopath',
+      'no-such-agent',
+      '--no-connect',
+      '-s',
+      `--mount=type=volume,dst=/data,volume-label=${volumeLabel}`,
+    ]);
+    expectFailure(r, 1, /agent command 'no-such-agent' is not on the PATH of image/);
+    await expectNoContainers('nopath');
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container('nopath')))).toBe(false);
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container('survivor'), 'known_hosts'))).toBe(true);
+    const names = await sb.mng(['--get-yargs-completions', 'exec', ''], { env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
+    expect(names.stdout.split('\n')).toContain('survivor');
+    expect(names.stdout.split('\n')).not.toContain('nopath');
+    expect((await docker(['volume', 'ls', '-q', '--filter', `label=${volumeLabel}`])).stdout).toBe('');
+    await docker(['rm', '-f', sb.container('survivor')]); // (later tests count this sandbox's containers)
+  });
+
+  it('Ctrl-C during the --from copy: exit 130, the container and its entry are removed', async () => {
+    // a folder with a 2 GB file (sparse here, 2 GB of zeros in the copy): the copy takes a while
+    const dir = join(sb.dir, 'big');
+    mkdirSync(dir);
+    await execa('truncate', ['-s', '2G', join(dir, 'zeros')]);
+    const child = sb.spawn(['create', 'copying', '--from', dir, '--no-connect']);
+    let stderr = '';
+    await new Promise<void>((started, fail) => {
+      const timer = setTimeout(() => fail(new Error(`the copy did not start: ${stderr}`)), 60_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/^Copying .*big into \S+copying:\/workspace$/m.test(stderr)) {
+          clearTimeout(timer);
+          started();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, stderr + String(r.stderr)).toBe(130);
+    expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+    expect(String(r.stderr)).not.toMatch(/^\s+at /m);
+    await expectNoContainers('copying');
+    expect(existsSync(join(sb.dataDir, 'hosts', sb.container('copying')))).toBe(false);
   });
 });
 
@@ -205,41 +290,67 @@ describe('agent commands', () => {
   });
 });
 
-describe('a host port the other daemon took (two daemons hand out ports from one range)', () => {
-  /** A `docker` first on PATH that makes `docker run --detach` create the container and then fail to start it, as a taken port does; `docker start` too when `startFails`. */
-  async function portTakenDocker(startFails: boolean): Promise<Record<string, string>> {
-    const real = (await execa('sh', ['-c', 'command -v docker'])).stdout.trim();
-    const bin = join(sb.dir, startFails ? 'bin-port-taken-always' : 'bin-port-taken-once');
-    mkdirSync(bin, { recursive: true });
-    const taken = `echo 'docker: Error response from daemon: driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:40000 failed: port is already allocated.' >&2; exit 125`;
-    writeFileSync(
-      join(bin, 'docker'),
-      [
-        '#!/bin/sh',
-        `if [ "$1" = run ] && [ "$2" = --detach ]; then shift 2; ${real} create "$@" >/dev/null || exit $?; ${taken}; fi`,
-        startFails ? `if [ "$1" = start ]; then ${taken}; fi` : '',
-        `exec ${real} "$@"`,
-        '',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    return { PATH: `${bin}:${process.env.PATH}` };
+describe('a host port that is taken (two daemons hand out ports from one range)', () => {
+  /** A port nothing listens on now. */
+  async function freePort(): Promise<number> {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise((r) => srv.close(r));
+    return port;
   }
 
   it('docker run made the container but could not start it: mng starts it again, and the host works', async () => {
-    const r = await sb.mng(['-v', 'create', 'porttaken', '--no-connect'], { env: await portTakenDocker(false) });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^\+ docker run --detach --name \S+porttaken /m);
-    expect(r.stderr).toMatch(/^\+ docker start \S+porttaken$/m);
+    // A process of this machine holds the port, as the other daemon's port proxy does, until mng's first docker start
+    // after the failed docker run: docker's own error, then a start that gets the port.
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(port, '127.0.0.1', r));
+    const child = sb.spawn(['-v', 'create', 'porttaken', '--no-connect', '-s', `-p=127.0.0.1:${port}:80`]);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/^\+ docker start /m.test(stderr)) holder.close();
+    });
+    const r = await child;
+    holder.close();
+    expect(r.exitCode, stderr).toBe(0);
+    // docker run failed (the port), and mng started the container it had made
+    expect(stderr).toMatch(
+      /^\+ docker run --detach --name \S+porttaken [^\n]*\n {2}\(docker exit 125 after \d+ ms\)$/m,
+    );
+    expect(stderr).toMatch(/^\+ docker start \S+porttaken\n {2}\(docker exit 0 after \d+ ms\)$/m);
     const ex = await sb.mng(['exec', 'porttaken', '--', 'echo', 'ok']);
     expect(ex.stdout).toBe('ok\n');
+    const c = await inspectContainer(sb.container('porttaken'));
+    expect(c.NetworkSettings.Ports['80/tcp'][0].HostPort).toBe(String(port));
   });
 
   it("when no start gets a port: docker's error, and the container is removed", async () => {
-    const r = await sb.mng(['-v', 'create', 'portgone', '--no-connect'], { env: await portTakenDocker(true) });
-    expectFailure(r, 1, /docker start failed \(exit 125\): .*port is already allocated/);
-    expect(r.stderr.match(/^\+ docker start /gm)).toHaveLength(4);
-    await expectNoContainers('portgone');
+    // A container of the same daemon holds the port: every start fails.
+    const port = await freePort();
+    const holder = sb.container('portholder');
+    await docker([
+      'run',
+      '--detach',
+      '--name',
+      holder,
+      '--publish',
+      `127.0.0.1:${port}:80`,
+      '--entrypoint',
+      'sleep',
+      sb.baseImage,
+      '600',
+    ]);
+    try {
+      const r = await sb.mng(['-v', 'create', 'portgone', '--no-connect', '-s', `-p=127.0.0.1:${port}:80`]);
+      expectFailure(r, 1, /docker start failed \(exit \d+\): .*port is already allocated/);
+      expect(r.stderr).toMatch(/^\+ docker run --detach --name \S+portgone /m);
+      expect(r.stderr.match(/^\+ docker start /gm)).toHaveLength(4);
+      await expectNoContainers('portgone');
+    } finally {
+      await docker(['rm', '-f', holder]);
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { containerExists, docker, imageExists, inspectContainer } from '../helpers/docker.js';
-import { Sandbox } from '../helpers/sandbox.js';
+import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('gc');
 let snapshotRef = '';
@@ -138,7 +138,31 @@ describe('gc', () => {
   });
 
   it('rejects a bad --older-than', async () => {
-    const r = await sb.mng(['gc', '--older-than', 'soon']);
-    expect(r.exitCode).toBe(2);
+    expectFailure(await sb.mng(['gc', '--older-than', 'soon']), 2, /--older-than/);
+  });
+});
+
+describe('gc with a daemon that does not answer', () => {
+  const down = new Sandbox('gcdown');
+  afterAll(() => down.cleanup());
+
+  it('keeps the ssh entries (it cannot tell which hosts are gone), names the daemon and exits 1', async () => {
+    await down.create('lost');
+    await docker(['rm', '-f', down.container('lost')]);
+    down.writeConfig(
+      `[providers.docker]\nbackend = "docker"\ndefault_image = "${down.baseImage}"\n[providers.down]\nbackend = "docker"\nhost = "tcp://127.0.0.1:1"\n`,
+    );
+    const r = await down.mng(['gc', '--older-than', '0']);
+    expectFailure(r, 1, /1 item could not be cleaned up/);
+    expect(r.stderr).toMatch(/^mng: warning: provider 'down': cannot reach the Docker daemon/m);
+    expect(existsSync(join(down.dataDir, 'hosts', down.container('lost')))).toBe(true);
+    // every daemon answering, the same entry goes: what kept it was the daemon that did not answer
+    down.useImage();
+    const again = await down.mng(['gc', '--older-than', '0']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout.split('\n')).toContain(
+      `removed ssh-entry ${down.container('lost')}: ssh config entry and pinned host key of a host that no longer exists`,
+    );
+    expect(existsSync(join(down.dataDir, 'hosts', down.container('lost')))).toBe(false);
   });
 });

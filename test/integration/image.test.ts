@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, imageExists, inspectContainer } from '../helpers/docker.js';
+import { buildLabelled, containersNamed, docker, imageExists, inspectContainer } from '../helpers/docker.js';
 import { Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('img');
 afterAll(() => sb.cleanup());
 
 describe('image preparation', () => {
-  // A base of its own (the run's base plus a label), so this file sees the first create from it.
+  // A base of its own (the bare base plus this run's label), so this file sees the first create from it: the one fresh
+  // preparation (apt-get) of a run. What mng derives from it carries the run's label and goes at the end of the run.
   const base = `mngtest-${sb.runId}-imgbase:latest`;
   let baseId = '';
   beforeAll(async () => {
-    await docker(['build', '-q', '-t', base, '-'], { input: `FROM ${sb.baseImage}\nLABEL mngtest.file=image\n` });
+    await buildLabelled(base, sb.baseImage, sb.runId, 'LABEL mngtest.file=image\n');
     baseId = (await docker(['image', 'inspect', '--format', '{{.Id}}', base])).stdout.trim();
     sb.useImage(base);
   });
@@ -93,5 +94,48 @@ describe('image preparation', () => {
     expect(r.stderr).toContain(`+ docker build --tag ${tagged}-`);
     const again = await sb.mng(['-v', 'create', 'ready2', '--no-connect']);
     expect(again.stderr).not.toMatch(/docker run --rm|docker build/);
+  });
+});
+
+describe('Ctrl-C during image preparation', () => {
+  it('exit 130, no container, no prepared image, no build container left', async () => {
+    // a fresh base of its own (labelled): its preparation (apt-get) is what gets interrupted
+    const base = await buildLabelled(
+      `mngtest-${sb.runId}-imgint:latest`,
+      sb.baseImage,
+      sb.runId,
+      'LABEL mngtest.file=image-interrupted\n',
+    );
+    const baseId = (await docker(['image', 'inspect', '--format', '{{.Id}}', base])).stdout.trim();
+    const tools = `mng-prepared:${baseId.replace('sha256:', '').slice(0, 12)}-g`;
+    sb.useImage(base);
+    try {
+      const child = sb.spawn(['create', 'interrupted', '--no-connect']);
+      let stderr = '';
+      await new Promise<void>((started, fail) => {
+        const timer = setTimeout(() => fail(new Error(`the preparation did not start: ${stderr}`)), 60_000);
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (/^Preparing image \S+imgint:latest: installing openssh-server, tmux and git/m.test(stderr)) {
+            clearTimeout(timer);
+            started();
+          }
+        });
+      });
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.exitCode, stderr + String(r.stderr)).toBe(130);
+      expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+      expect(String(r.stderr)).not.toMatch(/^\s+at /m);
+      expect(await containersNamed(sb.container('interrupted'))).toEqual([]);
+      expect(await imageExists(tools)).toBe(false);
+      // the daemon removes the cancelled build step's container on its own, shortly after
+      const leftovers = async () =>
+        (await docker(['ps', '--all', '--quiet', '--filter', `ancestor=${baseId}`])).stdout.split('\n').filter(Boolean);
+      for (let i = 0; i < 40 && (await leftovers()).length > 0; i++) await new Promise((w) => setTimeout(w, 250));
+      expect(await leftovers()).toEqual([]);
+    } finally {
+      sb.useImage();
+    }
   });
 });

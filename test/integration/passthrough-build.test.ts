@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
+import { buildLabelled, containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('pt-build');
@@ -11,11 +11,12 @@ const FIXTURES = resolve(import.meta.dirname, '../../fixtures/passthrough');
 const base = (image: string) => ['-b', `--build-arg=BASE=${image}`];
 
 /**
- * A base with sshd and tmux: mng's own prepared image of the run's base image (made by the first create,
- * labelled like it). Fixtures built on it skip the ~20 s preparation; one test builds on the bare base
- * to cover the preparation of a built image.
+ * A base with sshd, tmux and git: mng's own prepared image of the bare base, with this run's label (what is built on it
+ * carries the label, and goes at the end of the run). Fixtures built on it skip the ~20 s preparation; one test builds
+ * on `bare` (the bare base with the label) to cover the preparation of a built image.
  */
 let ready: string;
+let bare: string;
 
 /** The `mng-built:<host id>` tags of this run: each host's claim on the image built from its Dockerfile. */
 async function builtImages(): Promise<string[]> {
@@ -44,16 +45,18 @@ async function sh(name: string, command: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await sb.create('seed');
-  ready = (await inspectContainer(sb.container('seed'))).Config.Image;
-  expect(ready).toMatch(/^mng-prepared:/);
+  expect(sb.preparedImage).toMatch(/^mng-prepared:/);
+  [ready, bare] = await Promise.all([
+    buildLabelled(`mngtest-${sb.runId}-pt-ready:latest`, sb.preparedImage, sb.runId),
+    buildLabelled(`mngtest-${sb.runId}-pt-bare:latest`, sb.baseImage, sb.runId),
+  ]);
 });
 
 describe('mng create --dockerfile', () => {
   let builtForFirst: string;
 
   it('builds ./Dockerfile with its folder as the context, streams the build, and prepares an image without sshd', async () => {
-    const r = await sb.mng(['create', 'plain', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)], {
+    const r = await sb.mng(['create', 'plain', '--no-connect', '--dockerfile', './Dockerfile', ...base(bare)], {
       cwd: `${FIXTURES}/basic`,
     });
     expect(r.exitCode, r.stderr).toBe(0);
@@ -195,21 +198,21 @@ describe('mng create --dockerfile', () => {
     expect(await buildLeftovers()).toEqual([]);
   });
 
-  it('a failure after the build (docker start refuses --gpus=all here) removes the container and the built image', async () => {
+  it('a failure after the build (docker cannot start it with a device that is not there) removes the container and the built image', async () => {
     const before = await builtImages();
     const r = await sb.mng([
       'create',
-      'gpu',
+      'dev',
       '--no-connect',
       '--dockerfile',
       `${FIXTURES}/basic/Dockerfile`,
       ...base(ready),
       '-s',
-      '--gpus=all',
+      '--device=/dev/mngtest-no-such-device',
     ]);
-    expectFailure(r, 1, /docker run failed \(exit \d+\): .*(could not select device driver|gpu)/i);
+    expectFailure(r, 1, /docker run failed \(exit \d+\): .*mngtest-no-such-device/);
     expect(r.stderr).toMatch(/Successfully tagged mng-built:/);
-    expect(await containersNamed(sb.container('gpu'))).toEqual([]);
+    expect(await containersNamed(sb.container('dev'))).toEqual([]);
     expect(await builtImages()).toEqual(before);
   });
 
@@ -218,16 +221,18 @@ describe('mng create --dockerfile', () => {
     const builtId = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag])).stdout.trim();
     const prepared = (await inspectContainer(sb.container('plain'))).Config.Image;
     expect(prepared).toMatch(new RegExp(`^mng-prepared:${builtId.replace('sha256:', '').slice(0, 12)}-g-[0-9a-f]{8}$`));
+    // `mng gc` (gc.test.ts, or another run's, on the same daemon) removes a prepared image whose base has no tag left
+    // and no host: while no host has the built image, a tag of the test's own keeps it, as a user's would.
+    await docker(['tag', builtId, `mngtest-${sb.runId}-pt-keep:plain`]);
     const r = await sb.mng(['destroy', '--force', 'plain']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(await containersNamed(sb.container('plain'))).toEqual([]);
     expect(await builtImages()).not.toContain(tag);
     // The build is cached by docker and the built image has the same id again, so mng's prepared image is reused.
-    const again = await sb.mng(
-      ['create', 'plain2', '--no-connect', '--dockerfile', './Dockerfile', ...base(sb.baseImage)],
-      { cwd: `${FIXTURES}/basic` },
-    );
+    const again = await sb.mng(['create', 'plain2', '--no-connect', '--dockerfile', './Dockerfile', ...base(bare)], {
+      cwd: `${FIXTURES}/basic`,
+    });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/Preparing image/);
     expect((await inspectContainer(sb.container('plain2'))).Config.Image).toBe(prepared);

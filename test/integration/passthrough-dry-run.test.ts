@@ -109,10 +109,11 @@ describe('mng create --dry-run', () => {
       "mng: warning: the bind mount source /srv/data is a path on the machine of provider 'far' (tcp://127.0.0.1:1), not on this one",
       "mng: warning: the bind mount source /srv/x is a path on the machine of provider 'far' (tcp://127.0.0.1:1), not on this one",
     ]);
-    for (const l of r.stdout
+    const commands = r.stdout
       .trimEnd()
       .split('\n')
-      .filter((x) => !x.startsWith('#')))
-      expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 docker /);
+      .filter((x) => !x.startsWith('#'));
+    expect(commands).toHaveLength(1); // docker run --detach (no --dockerfile: no build)
+    for (const l of commands) expect(l).toMatch(/^DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 docker /);
   });
 });

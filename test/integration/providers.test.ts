@@ -3,7 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cleanDaemon2, d2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
+import { cleanDaemon2, d2, DAEMON2, requireDaemon2 } from '../helpers/daemon2.js';
 import { docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
@@ -157,8 +157,9 @@ describe('tags', () => {
 
 describe('a second daemon over tcp://', () => {
   beforeAll(async () => {
+    requireDaemon2();
     sb.useImage();
-    await loadRunImagesIntoDaemon2(sb, 'warm');
+    await sb.create('warm'); // a host on the local daemon, beside the remote ones
     config(`[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`);
   });
   afterAll(async () => {

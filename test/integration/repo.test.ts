@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanDaemon2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
+import { cleanDaemon2, DAEMON2, requireDaemon2 } from '../helpers/daemon2.js';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
@@ -170,6 +170,21 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     expectFailure(await sb.mng(['push', 'r1', 'no-such-branch'], { cwd: repo }), 1, /no branch 'no-such-branch'/);
   });
 
+  it("refuses to push a branch that is not a fast-forward of the agent's, which stays as it was", async () => {
+    // The agent's review-notes moves to its own commit; the user's gets another commit on the old one: they diverged.
+    const agentMain = (await inContainer('r1', 'git -C /workspace rev-parse main')).trim();
+    await inContainer('r1', `git -C /workspace update-ref refs/heads/review-notes ${agentMain}`);
+    const tree = (await git(repo, ['rev-parse', `${start}^{tree}`])).trim();
+    const mine = (await git(repo, ['commit-tree', tree, '-p', start, '-m', 'user-notes'])).trim();
+    await git(repo, ['branch', '-f', 'review-notes', mine]);
+    expectFailure(
+      await sb.mng(['push', 'r1', 'review-notes'], { cwd: repo }),
+      1,
+      /push of 'review-notes' of agent 'r1' failed: .*\[rejected\] +review-notes -> review-notes +\(non-fast-forward\)/,
+    );
+    expect((await inContainer('r1', 'git -C /workspace rev-parse review-notes')).trim()).toBe(agentMain);
+  });
+
   it('pulls before destroy, says so, and the refs outlive the container', async () => {
     await inContainer('r1', 'cd /workspace && echo last > last.txt');
     const r = await sb.mng(['destroy', 'r1', '--force'], { cwd: sb.dir });
@@ -246,6 +261,55 @@ describe('create --from: other sources and bad input', () => {
     expect(await containersNamed(`${sb.prefix}bad`)).toEqual([]);
   });
 
+  it('refuses a repository without commits, a linked worktree, and one in the middle of a cherry-pick or a revert, creating nothing', async () => {
+    const empty = join(sb.dir, 'no-commits');
+    await execa('git', ['init', '-q', empty]);
+    expectFailure(
+      await sb.mng(['create', 'bad6', '--from', empty, '--no-connect']),
+      2,
+      /--from .*no-commits: the repository has no commit yet/,
+    );
+
+    // a repository whose a.txt changed in three commits, and a branch that changed it otherwise
+    const repo = join(sb.dir, 'r9');
+    mkdirSync(repo);
+    await execa('git', ['init', '-q', '-b', 'main', repo]);
+    await git(repo, ['config', 'user.name', 'Test']);
+    await git(repo, ['config', 'user.email', 'test@example.invalid']);
+    for (const [text, msg] of [
+      ['one\n', 'first'],
+      ['one\ntwo\n', 'second'],
+      ['one\ntwo\nthree\n', 'third'],
+    ]) {
+      writeFileSync(join(repo, 'a.txt'), text);
+      await git(repo, ['add', 'a.txt']);
+      await git(repo, ['commit', '-qm', msg]);
+    }
+    const linked = join(sb.dir, 'r9-linked');
+    await git(repo, ['worktree', 'add', '-q', '-b', 'linked', linked, 'main']);
+    expectFailure(
+      await sb.mng(['create', 'bad7', '--from', linked, '--no-connect']),
+      2,
+      /--from .*r9-linked: .*r9-linked is a linked worktree or a submodule checkout/,
+    );
+    await git(repo, ['branch', 'other', 'HEAD~2']);
+    await git(linked, ['checkout', '-q', 'other']);
+    writeFileSync(join(linked, 'a.txt'), 'other\n');
+    await git(linked, ['commit', '-qam', 'other']);
+    // (conflicts: git stops in the middle, as a user would find it)
+    await execa('git', ['-C', repo, 'cherry-pick', 'other'], { reject: false });
+    expectFailure(
+      await sb.mng(['create', 'bad8', '--from', repo, '--no-connect']),
+      2,
+      /in the middle of a cherry-pick/,
+    );
+    await git(repo, ['cherry-pick', '--abort']);
+    await execa('git', ['-C', repo, 'revert', '--no-edit', 'HEAD~1'], { reject: false });
+    expectFailure(await sb.mng(['create', 'bad9', '--from', repo, '--no-connect']), 2, /in the middle of a revert/);
+    await git(repo, ['revert', '--abort']);
+    expect(await containersNamed(`${sb.prefix}bad`)).toEqual([]);
+  });
+
   it('works from a detached HEAD', async () => {
     const repo = await makeRepo('r4');
     await git(repo, ['checkout', '-q', '--detach', 'HEAD']);
@@ -260,8 +324,8 @@ describe('create --from: other sources and bad input', () => {
 });
 
 describe('the same round trip through the tcp:// test daemon', () => {
-  beforeAll(async () => {
-    await loadRunImagesIntoDaemon2(sb, 'warm');
+  beforeAll(() => {
+    requireDaemon2();
     sb.writeConfig(
       `[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`,
     );

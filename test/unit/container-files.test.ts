@@ -338,8 +338,10 @@ describe('execCommandLine', () => {
     expect(runSh(execCommandLine(['printf', '%s\\0', ...args]))).toEqual(args);
   });
 
-  it.skipIf(existsSync('/run/mng/workdir'))('falls back to the home directory when there is no workdir file', () => {
-    // locally /run/mng/workdir does not exist, so the command runs in $HOME (/tmp here)
-    expect(runSh(execCommandLine(['sh', '-c', 'printf "%s\\0" "$PWD"']))).toEqual(['/tmp']);
+  it('falls back to the home directory when there is no workdir file', () => {
+    // where /run/mng/workdir does not exist (not inside an mng host), the command runs in $HOME (/tmp here); inside one,
+    // in the folder that file names
+    const workdir = existsSync('/run/mng/workdir') ? readFileSync('/run/mng/workdir', 'utf8').trim() : '/tmp';
+    expect(runSh(execCommandLine(['sh', '-c', 'printf "%s\\0" "$PWD"']))).toEqual([workdir]);
   });
 });

@@ -70,16 +70,20 @@ describe('usage errors (exit code 2)', () => {
     expect(e.message).toBe(message);
   });
 
-  // only meaningful when stdin is not a terminal, as under vitest/CI
-  it.skipIf(Boolean(process.stdin.isTTY))(
-    'destroy without --force on a non-terminal stdin refuses, suggesting --force',
-    async () => {
+  it('destroy without --force on a non-terminal stdin refuses, suggesting --force', async () => {
+    // stdin is not a terminal here, whatever runs the tests
+    const isTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
+    try {
       const e = await rejection(['destroy', 'a', 'b', 'a']);
       expect(e).toBeInstanceOf(UsageError);
       expect(e.message).toBe('refusing to destroy a, b without confirmation: stdin is not a terminal');
       expect(e.hint).toBe('pass --force');
-    },
-  );
+    } finally {
+      if (isTTY) Object.defineProperty(process.stdin, 'isTTY', isTTY);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+  });
 });
 
 describe('parsing (no handler runs)', () => {

@@ -155,11 +155,13 @@ describe('planCreate: the argv of every command line of the issue', () => {
     const attempt = () => plan({ startArgs: ['--cpus=1', '--name', 'other'] });
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(/^-s --name other: mng names the container itself/);
+    let error: unknown;
     try {
       attempt();
     } catch (e) {
-      expect((e as MngError).exitCode).toBe(2);
+      error = e;
     }
+    expect((error as MngError).exitCode).toBe(2);
   });
 
   it('a bad default_start_args entry is named as such', () => {

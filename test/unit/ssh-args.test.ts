@@ -34,7 +34,9 @@ const COMMON = [
   'LogLevel=ERROR',
 ];
 
-const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+// Under `npm test` (MNG_TESTBED_CHECK_BARE=1, the test bed installs the ssh client) a missing ssh fails these tests
+// instead of skipping them.
+const hasSsh = spawnSync('ssh', ['-V']).status === 0 || process.env.MNG_TESTBED_CHECK_BARE === '1';
 
 /** `ssh -G` resolves the options without connecting: what ssh would really use. */
 function sshResolved(args: string[]): Map<string, string> {
