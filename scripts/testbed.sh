@@ -101,6 +101,8 @@ ensure_client_tools() {
     command -v rsync >/dev/null 2>&1 || missing+=(rsync)
     # the unit tests check mng's container scripts with busybox sh too (Alpine-style images)
     command -v busybox >/dev/null 2>&1 || missing+=(busybox)
+    # the idle test reads the default bridge's address with ip
+    command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   fi
   if [ "${#missing[@]}" -gt 0 ]; then
     is_root && is_debian || die "missing: ${missing[*]}"
