@@ -6,6 +6,9 @@
 //   npm run bench                 # all cases, 5 rounds each
 //   npm run bench -- create 9     # one case, 9 rounds (cases: see `cases` below)
 //   MNG_BENCH_JSON=out.json npm run bench   # where the raw numbers go (default: a file in the temp folder)
+//   npm run bench -- fleet        # opt-in (minutes): 100 real hosts' list time, idle CPU and memory, see
+//                                 # scripts/bench-fleet.mjs; MNG_BENCH_BEFORE=OLD/bin/mng.js measures an older build
+//                                 # first in the same run; MNG_BENCH_FLEET=1 adds it to all cases
 //
 // Needs the build (npm run build) and a Docker daemon with the base image (scripts/testbed.sh). The devcontainer
 // case installs @devcontainers/cli into a temporary npm prefix when it is missing (MNG_BENCH_DEVCONTAINER=path to
@@ -15,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fleetBench } from './bench-fleet.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const image = process.env.MNG_BENCH_IMAGE ?? 'debian:bookworm-slim';
@@ -426,14 +430,17 @@ async function main() {
   const [only, roundsArg] = process.argv.slice(2);
   const rounds = Number(roundsArg ?? process.env.MNG_BENCH_ROUNDS ?? 5);
   const names = only && only !== 'all' ? only.split(',') : Object.keys(cases);
-  for (const n of names)
-    if (!cases[n]) throw new Error(`unknown case '${n}' (cases: ${Object.keys(cases).join(', ')})`);
+  // The fleet case takes minutes: only when named, or with MNG_BENCH_FLEET=1.
+  const fleet = names.includes('fleet') || process.env.MNG_BENCH_FLEET === '1';
+  const timedNames = names.filter((n) => n !== 'fleet');
+  for (const n of timedNames)
+    if (!cases[n]) throw new Error(`unknown case '${n}' (cases: ${Object.keys(cases).join(', ')}, fleet)`);
   // Warm-up, not timed: keys, the prepared image, and the page cache.
   await mng(['create', 'warmup', '--no-connect', '-q']);
   preparedImage = (await docker('inspect', '--format', '{{.Config.Image}}', `${prefix}warmup`)).trim();
   templateLabels = JSON.parse(await docker('container', 'inspect', `${prefix}warmup`))[0].Config.Labels;
   const rows = [];
-  for (const name of names) {
+  for (const name of timedNames) {
     const c = cases[name];
     currentCase = name;
     const state = {};
@@ -462,6 +469,9 @@ async function main() {
     // their health checks, would load the CPU for the rest of the run), as a user's machine would be.
     await removeContainers();
   }
+  // the fleet case starts without the warm-up host (or any other case's)
+  if (fleet) await removeContainers();
+  const fleetRows = fleet ? await fleetBench({ env, prefix, bin: mngBin }) : undefined;
   const machine = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
@@ -474,7 +484,7 @@ async function main() {
   };
   const out =
     process.env.MNG_BENCH_JSON ?? join(tmpdir(), `mng-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(out, JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2) + '\n');
+  writeFileSync(out, JSON.stringify({ machine, date: new Date().toISOString(), rows, fleet: fleetRows }, null, 2) + '\n');
   console.log(
     `\nMedians of ${rounds} interleaved rounds (destroy100: ${Math.min(rounds, 3)}); ${machine.cpus} cores (${machine.cpu}), ${machine.memGB} GB, node ${machine.node}, docker engine ${machine.dockerServer} (client ${machine.dockerClient}), image ${image}.\n`,
   );

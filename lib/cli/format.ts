@@ -3,6 +3,7 @@ import type { AgentState } from '../core/container/agent.js';
 import { type Host, pasteableSshCommand, sshFilesOf } from '../core/model/host.js';
 import { describeStopReason } from '../core/model/stop-reason.js';
 import { formatDuration } from '../config/duration.js';
+import { agentColumn, agentStateFields } from './format-fleet.js';
 
 /** The stable JSON shape of one agent (documented in the README). */
 export interface AgentJson {
@@ -26,6 +27,12 @@ export interface AgentJson {
   /** when the host stops itself unless there is activity first; null unless running with a timeout */
   stops_at: string | null;
   agent_command: string;
+  /** what the agent is doing: working, waiting, exited, unknown; null when not running or not reported */
+  agent_state: string | null;
+  /** waiting: permission or input (from the agent's own signal); exited: the exit code; else null */
+  agent_state_reason: string | null;
+  /** when the agent entered that state */
+  agent_state_since: string | null;
   ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
 }
 
@@ -48,6 +55,7 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
     last_activity_source: host.idle?.source ?? null,
     stops_at: host.idle?.stopsAt ?? null,
     agent_command: host.agentCommand,
+    ...agentStateFields(host),
     ssh: {
       user: host.ssh.user,
       host: host.ssh.host,
@@ -131,10 +139,11 @@ export function stateColor(c: ChalkInstance, state: string): string {
 }
 
 export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.now()): string {
-  const header = ['NAME', 'STATE', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
+  const header = ['NAME', 'STATE', 'AGENT', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
   const rows = hosts.map((h) => [
     h.name,
     stateCell(h),
+    agentColumn(h),
     idleCell(h, now),
     h.provider,
     h.image,
@@ -151,7 +160,7 @@ export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.no
   return renderTable(header, rows, (col, cell) =>
     col === 1
       ? stateColor(c, cell)
-      : col === 2 && cell.includes('watcher')
+      : col === 3 && cell.includes('watcher')
         ? c.red(cell)
         : col === 0
           ? c.bold(cell)

@@ -8,6 +8,8 @@ import { idleCreateFlags, type IdleSettings } from './idle-args.js';
 export const SSH_CONTAINER_PORT = 22;
 /** Where mng puts its files inside the container. */
 export const MNG_DIR = '/mng';
+/** Where a local daemon's host publishes its state lines: the bind mount of a folder in mng's data directory. */
+export const STATE_MOUNT = '/run/mng-state';
 
 /** `--label k=v` pairs, in the order given. */
 export function labelFlags(labels: Record<string, string>): string[] {
@@ -26,6 +28,11 @@ export interface CreateSpec {
   workdir?: string;
   /** arguments of mng's init script (create: the host's own files that are not secret, see initArgs) */
   initArgs?: readonly string[];
+  /**
+   * a local folder the host publishes its state lines in (bind-mounted at STATE_MOUNT): `mng list` reads them there,
+   * and the host needs no docker health check. Without one (a remote daemon) the health check carries them.
+   */
+  stateDir?: string;
 }
 
 /**
@@ -51,7 +58,8 @@ function containerSpecArgs(spec: CreateSpec): string[] {
     `127.0.0.1::${SSH_CONTAINER_PORT}`,
     '--pull=never',
     ...labelFlags(spec.labels),
-    ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
+    ...(spec.stateDir ? ['--volume', `${spec.stateDir}:${STATE_MOUNT}`] : []),
+    ...idleCreateFlags(spec.idle, spec.stateDir ? undefined : `sh ${MNG_DIR}/idle-health`),
     ...(spec.workdir ? ['--workdir', spec.workdir] : []),
     ...spec.startArgs,
     '--entrypoint',

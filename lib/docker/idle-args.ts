@@ -12,14 +12,17 @@ export interface IdleSettings {
 
 export const IDLE_ENV = { timeout: 'MNG_IDLE_TIMEOUT', interval: 'MNG_IDLE_INTERVAL' } as const;
 
-/** `--env` and `--health-*` flags for docker create; none when the timeout is disabled. */
-export function idleCreateFlags(idle: IdleSettings | undefined, healthCommand: string): string[] {
+/**
+ * `--env` and `--health-*` flags for docker create; none when the timeout is disabled. No health check without a
+ * `healthCommand` (a host that publishes its state in a bind-mounted folder: a health check is a `docker exec`, the
+ * costliest thing an idle host does).
+ */
+export function idleCreateFlags(idle: IdleSettings | undefined, healthCommand: string | undefined): string[] {
   if (!idle || idle.timeoutSeconds <= 0) return [];
+  const env = ['--env', `${IDLE_ENV.timeout}=${idle.timeoutSeconds}`, '--env', `${IDLE_ENV.interval}=${idle.intervalSeconds}`];
+  if (healthCommand === undefined) return env;
   return [
-    '--env',
-    `${IDLE_ENV.timeout}=${idle.timeoutSeconds}`,
-    '--env',
-    `${IDLE_ENV.interval}=${idle.intervalSeconds}`,
+    ...env,
     '--health-cmd',
     healthCommand,
     '--health-interval',

@@ -106,7 +106,9 @@ done
 `;
 
 /** Docker's health check: prints the watcher's last finding; unhealthy when the watcher is not running. */
-export const IDLE_HEALTH_SCRIPT = `# mng: docker's health check prints the idle watcher's state (mng list reads it from docker inspect).
+export const IDLE_HEALTH_SCRIPT = `# mng: docker's health check prints the idle watcher's state (mng list reads it from docker inspect), and the
+# agent's state line (state-watch) on a remote daemon's hosts, which have no published state folder.
+{ read -r agent < /run/mng/agent-state; } 2>/dev/null && echo "$agent"
 { read -r line < ${IDLE_STATE_FILE}; } 2>/dev/null || { echo "mng-idle no-state"; exit 1; }
 echo "$line"
 case $line in "mng-idle disabled"*) exit 0 ;; esac

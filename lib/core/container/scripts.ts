@@ -1,6 +1,7 @@
 import { MNG_DIR, SSH_CONTAINER_PORT } from '../../docker/args.js';
 import { AGENT_SESSION, type AgentSpec, agentCommandLine } from './agent.js';
 import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from './idle-scripts.js';
+import { AGENT_SIGNAL_FILE, STATE_WATCH_SCRIPT } from './state-scripts.js';
 
 /**
  * The files mng puts in every container's /mng before its first start. They are plain POSIX sh so that
@@ -58,7 +59,7 @@ if [ ! -s "$key" ]; then
   echo "${HOST_KEY_LOG_PREFIX}$(cat "$key.pub")"
 fi
 pwd > /run/mng/workdir
-rm -f /run/mng/agent-status /run/mng/agent-exit
+rm -f /run/mng/agent-status /run/mng/agent-exit /run/mng/agent-state ${AGENT_SIGNAL_FILE}
 ssh_dir="\${HOME:-/root}/.ssh"
 mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
 # ssh sessions see the container's environment (docker run -e, the image's ENV), like the agent does.
@@ -70,6 +71,8 @@ sshd_pid=$!
 sh ${MNG_DIR}/start-agent
 # the idle watcher (a no-op when the host has no idle timeout); boot counts as activity
 sh ${MNG_DIR}/idle-watch </dev/null &
+# what the agent is doing (working, waiting, exited), for mng list and mng wait --until
+sh ${MNG_DIR}/state-watch </dev/null >/dev/null 2>&1 &
 wait $sshd_pid
 status=$?
 echo "mng: sshd exited with status $status" >&2
@@ -123,6 +126,7 @@ set -g history-limit 50000
 /** The tmux pane's program: runs the agent's command and records how it ended (tmux's own pane status is not reliable). */
 export const AGENT_WRAPPER = `# mng: the agent's tmux pane runs this.
 rm -f /run/mng/agent-exit
+: > ${AGENT_SIGNAL_FILE} 2>/dev/null
 sh ${MNG_DIR}/agent-cmd
 status=$?
 echo "$status" > /run/mng/agent-exit
@@ -147,6 +151,7 @@ export function imageFiles(): ContainerFile[] {
     { path: 'agent', content: AGENT_WRAPPER, mode: 0o755 },
     { path: 'idle-watch', content: IDLE_WATCH_SCRIPT, mode: 0o755 },
     { path: 'idle-health', content: IDLE_HEALTH_SCRIPT, mode: 0o755 },
+    { path: 'state-watch', content: STATE_WATCH_SCRIPT, mode: 0o755 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
   ];

@@ -69,7 +69,7 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
  * built for it.
  */
 export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
-  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString(), core.dataDir);
   for (const w of passthroughWarnings(req)) core.warn(w);
   let built = false;
   try {

@@ -12,7 +12,7 @@ import { fromWhat } from '../code/source.js';
  * real run decides something on the daemon. Needs no daemon, makes no keys, creates nothing.
  */
 export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
-  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString(), core.dataDir);
   for (const w of passthroughWarnings(req)) core.warn(w);
   const env = Object.entries(req.daemon.env)
     .map(([k, v]) => `${k}=${quote(v)} `)

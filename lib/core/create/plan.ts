@@ -13,6 +13,7 @@ import type { Source } from '../code/source.js';
 import { type AgentSpec, agentCommandLine } from '../container/agent.js';
 import { initArgs } from '../container/scripts.js';
 import { type LaunchArgv, planLaunch } from '../launch/launch.js';
+import { publishedStateDir } from '../model/agent-state.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
 import { builtImageTag, encodeLabels } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
@@ -112,7 +113,13 @@ function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs:
 }
 
 /** Check the pass-through arguments and lay out the docker commands (see checkStartArgs for what is refused). */
-export function planCreate(prefix: string, req: CreateRequest, id: string, createdAt: string): CreatePlan {
+export function planCreate(
+  prefix: string,
+  req: CreateRequest,
+  id: string,
+  createdAt: string,
+  dataDir?: string,
+): CreatePlan {
   const { provider } = req;
   const { startArgs, buildArgs } = checkPassthrough(req);
   const container = containerName(prefix, req.name);
@@ -151,6 +158,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
         idle,
         workdir: req.from?.target,
         initArgs: initArgs({ agent: req.agent, authorizedKey }),
+        stateDir: dataDir === undefined ? undefined : publishedStateDir(dataDir, req.daemon, container),
       }),
   };
 }

@@ -10,6 +10,7 @@ import type { Core } from '../core.js';
 import { decodeHost, type Host, ownHost } from '../model/host.js';
 import { LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
+import { withPublishedState } from './published.js';
 import { finishInterruptedRename } from './rename.js';
 
 /**
@@ -39,13 +40,12 @@ export async function listHosts(core: Core, daemon: Daemon): Promise<Host[]> {
   const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
   const ids = parseIdLines(ps.stdout);
   if (ids.length === 0) return [];
-  return (
-    (await inspectContainers(core, daemon, ids))
-      .map((c) => ownHost(c, daemon, core.prefix))
-      .filter((h): h is Host => h !== undefined)
-      // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  );
+  const hosts = (await inspectContainers(core, daemon, ids))
+    .map((c) => ownHost(c, daemon, core.prefix))
+    .filter((h): h is Host => h !== undefined)
+    // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return withPublishedState(hosts, core.dataDir);
 }
 
 const notFound = (name: string, daemon: Daemon) =>
@@ -118,10 +118,11 @@ export function pickHost(name: string, results: readonly PromiseSettledResult<Ho
 /** Find names across daemons (concurrently; one docker call per daemon); the first name not found throws. */
 export async function lookupHosts(core: Core, daemons: readonly Daemon[], names: readonly string[]): Promise<Host[]> {
   const perDaemon = await Promise.all(daemons.map((d) => findHostsSettled(core, d, names)));
-  return names.map((name, i) =>
+  const hosts = names.map((name, i) =>
     pickHost(
       name,
       perDaemon.map((results) => results[i]),
     ),
   );
+  return withPublishedState(hosts, core.dataDir);
 }

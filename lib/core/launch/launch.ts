@@ -3,7 +3,7 @@
 // Any failure or Ctrl-C before the end removes what this attempt made. After a successful launch or start, the host's
 // record (and its ssh entry) is written here, in one place.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,6 +39,8 @@ export interface LaunchArgv {
   /** `docker cp` of the local staging folder into the container's /mng (start --snapshot; create needs none) */
   copy: (stagingDir: string) => string[];
   start: string[];
+  /** the local folder the host publishes its state in (bind-mounted): made, owner-only, before the container */
+  stateDir?: string;
 }
 
 export function planLaunch(spec: CreateSpec): LaunchArgv {
@@ -47,6 +49,7 @@ export function planLaunch(spec: CreateSpec): LaunchArgv {
     create: buildCreateArgs(spec),
     copy: (stagingDir) => buildCopyInArgs(stagingDir, spec.containerName),
     start: buildStartArgs([spec.containerName]),
+    stateDir: spec.stateDir,
   };
 }
 
@@ -134,13 +137,18 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
   const files = spec.files ?? [];
   const runAtOnce = files.length === 0 && !spec.beforeStart;
   const argv = runAtOnce ? spec.argv.run : spec.argv.create;
+  // made by mng, not by docker's -v (which would make it root's): the user can remove what the host writes there
+  const madeDir = spec.argv.stateDir ? await mkdir(spec.argv.stateDir, { recursive: true, mode: 0o700 }) : undefined;
   let r = await core.runner.docker(spec.daemon, argv, { check: false });
   if (r.failure === 'no such image' && spec.makeMissingImage) {
     await spec.makeMissingImage();
     r = await core.runner.docker(spec.daemon, argv, { check: false });
   }
   // docker run made the container but could not start it on a host port the other daemon took: boot starts it again.
-  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken')) throw notMade(spec, argv, r);
+  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken')) {
+    if (madeDir) await rm(madeDir, { recursive: true, force: true });
+    throw notMade(spec, argv, r);
+  }
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {

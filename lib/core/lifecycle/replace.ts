@@ -10,6 +10,7 @@ import { systemFiles } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { bootHost, launchHost, planLaunch } from '../launch/launch.js';
 import { decodeHost, type Host } from '../model/host.js';
+import { publishedStateDir } from '../model/agent-state.js';
 import { idleSettingsOf } from '../model/idle.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { resolveSnapshot } from './snapshots.js';
@@ -51,6 +52,7 @@ async function launchReplacement(
       labels: replayLabels(old.Config.Labels),
       startArgs: host.startArgs,
       idle: idleSettingsOf(host.idleTimeout, old.Config.Labels),
+      stateDir: publishedStateDir(core.dataDir, host.daemon, host.containerName),
     }),
     imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
     // The snapshot keeps /mng/agent and the host's own host key (its identity); mng's scripts and the client key are written afresh.

@@ -8,6 +8,7 @@ import { MngError } from '../../errors.js';
 import { quoteArgv } from '../../shell.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../../ssh/args.js';
 import { hostSshFiles, sshConfigPath } from '../../ssh/config.js';
+import { type AgentStatus, agentStatusFromInspect } from './agent-state.js';
 import { type HostIdle, hostIdle } from './idle.js';
 import { decodeLabels, type HostLabels } from './labels.js';
 import { type StopReason, stopReason } from './stop-reason.js';
@@ -51,6 +52,10 @@ export interface Host extends HostLabels {
   mounts: { type: string; source: string; destination: string }[];
   /** the idle clock of a running host with a timeout and a watcher (see core/model/idle.ts); null otherwise */
   idle?: HostIdle | null;
+  /** what the agent is doing (see core/model/agent-state.ts); null when not running or not reported */
+  agent?: AgentStatus | null;
+  /** when the container last started (docker's StartedAt), while running */
+  startedAt?: string | null;
 }
 
 /** A container decoded: a host, or why it is not one (a result, not an exception: `list` shows every other host). */
@@ -77,6 +82,8 @@ export function decodeHost(c: ContainerInspect, daemon: Daemon): Decoded {
       ssh: route ? { ...route } : { user: labels.sshUser, host: '127.0.0.1', port: null },
       mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, destination: m.Destination })),
       idle: hostIdle(c, labels.idleTimeout),
+      agent: agentStatusFromInspect(c),
+      startedAt: c.State.Running ? (c.State.StartedAt ?? null) : null,
     },
   };
 }

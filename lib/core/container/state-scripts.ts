@@ -1,0 +1,113 @@
+/**
+ * The agent-state watcher: plain POSIX sh, started by mng's init at every boot beside the idle watcher. Every few
+ * seconds it decides what the agent is doing and, when that changed, writes one line to AGENT_STATE_FILE:
+ *
+ *   mng-agent state=STATE reason=REASON since=EPOCH source=SOURCE
+ *
+ * - `exited`, reason = the exit code: the agent's program ended (the tmux pane's wrapper wrote /run/mng/agent-exit);
+ * - the agent's own signal, when it gave one (source `agent`): Claude Code's hooks and Codex's notify program write
+ *   `STATE [REASON]` to AGENT_SIGNAL_FILE (see agentSignalCommand); nothing is guessed from the screen then;
+ * - otherwise the screen (source `screen`): `working` while the terminal changes, `waiting` once it has been quiet for
+ *   MNG_STATE_QUIET seconds (default 15), `unknown` when there is no agent session.
+ *
+ * Cheap by design (100 idle hosts share 2 cores): between two changes a check forks only `sleep`. The terminal is
+ * watched through the tmux server's read counter (/proc/PID/io: it reads every byte the agent prints); tmux itself
+ * is asked for the window's last activity only when that counter moved.
+ *
+ * Where `mng list` reads it without a call per host: on a local daemon the watcher copies the state line and the idle
+ * watcher's line into PUBLISH_DIR, a folder of the user's data directory bind-mounted into the container (list reads
+ * the files); on a remote daemon, docker's health check prints them (State.Health.Log in `docker inspect`).
+ */
+
+/** The agent's own signal, written by its hooks (any user may write it): `STATE [REASON]`, one line. */
+export const AGENT_SIGNAL_FILE = '/run/mng/agent-signal';
+/** The watcher's finding, one line (see above). */
+export const AGENT_STATE_FILE = '/run/mng/agent-state';
+/** Where a local daemon's host publishes its state lines (a bind mount of hosts/ALIAS/state in mng's data folder). */
+export const PUBLISH_DIR = '/run/mng-state';
+/** Testing knobs (seconds), read by the watcher from the container's environment. */
+export const STATE_ENV = { interval: 'MNG_STATE_INTERVAL', quiet: 'MNG_STATE_QUIET' } as const;
+export const DEFAULT_STATE_INTERVAL = 5;
+export const DEFAULT_STATE_QUIET = 15;
+
+/** The shell command an agent's hook runs to report its state (`waiting permission`, `waiting input`, `working`). */
+export function agentSignalCommand(state: 'working' | 'waiting', reason?: 'permission' | 'input'): string {
+  return `printf '%s\\n' '${reason ? `${state} ${reason}` : state}' > ${AGENT_SIGNAL_FILE}`;
+}
+
+export const STATE_WATCH_SCRIPT = `# mng agent-state watcher: writes what the agent is doing to ${AGENT_STATE_FILE} when it changes, and publishes it
+# (and the idle watcher's line) in ${PUBLISH_DIR} when that folder is mounted. See lib/core/container/state-scripts.ts.
+tick=\${${STATE_ENV.interval}:-${DEFAULT_STATE_INTERVAL}}
+quiet=\${${STATE_ENV.quiet}:-${DEFAULT_STATE_QUIET}}
+case $tick in ''|*[!0-9]*|0) tick=${DEFAULT_STATE_INTERVAL} ;; esac
+case $quiet in ''|*[!0-9]*) quiet=${DEFAULT_STATE_QUIET} ;; esac
+sig=${AGENT_SIGNAL_FILE}
+out=${AGENT_STATE_FILE}
+pub=${PUBLISH_DIR}
+[ -d "$pub" ] || pub=
+: >> "$sig"
+chmod 666 "$sig" 2>/dev/null
+# the time without forking date at every check: the boot's epoch plus /proc/uptime
+{ read -r up _ < /proc/uptime; } 2>/dev/null
+base=$(( $(date +%s) - \${up%.*} ))
+clock() { { read -r up _ < /proc/uptime; } 2>/dev/null; now=$((base + \${up%.*})); }
+clock
+state= reason= since=$now
+tpid= rchar=-1 act=0
+publish() {
+  line="mng-agent state=$1 reason=\${2:--} since=$since source=$3"
+  printf '%s\\n' "$line" > "$out.tmp" && mv -f "$out.tmp" "$out"
+  [ -n "$pub" ] && printf '%s\\n' "$line" > "$pub/agent.tmp" && mv -f "$pub/agent.tmp" "$pub/agent"
+}
+# the tmux server's read counter (bytes): it grows with every byte the agent prints (and each tmux command)
+counter() {
+  c=-1
+  [ -n "$tpid" ] || return 0
+  while read -r k v; do
+    [ "$k" = rchar: ] && { c=$v; return 0; }
+  done 2>/dev/null < /proc/$tpid/io
+  tpid=
+}
+# ask tmux: the server's pid and the window's last activity; then the counter again (this call moved it)
+ask_tmux() {
+  set -- $(tmux display -p -t agent '#{pid} #{window_activity}' 2>/dev/null)
+  tpid=$1
+  act=\${2:-0}
+  case $act in ''|*[!0-9]*) act=0 ;; esac
+  counter
+  rchar=$c
+}
+first=1
+while :; do
+  [ -n "$first" ] || sleep "$tick"
+  first=
+  clock
+  new= why= src=agent
+  if [ -e /run/mng/agent-exit ]; then
+    { read -r code < /run/mng/agent-exit; } 2>/dev/null
+    new=exited why=\${code:-unknown}
+  else
+    s=
+    { read -r s r < "$sig"; } 2>/dev/null
+    case $s in
+      working|waiting) new=$s why=$r ;;
+      *)
+        src=screen
+        counter
+        if [ "$c" -lt 0 ] || [ "$c" != "$rchar" ]; then ask_tmux; fi
+        if [ -z "$tpid" ]; then new=unknown
+        elif [ $((now - act)) -lt "$quiet" ]; then new=working
+        else new=waiting
+        fi ;;
+    esac
+  fi
+  if [ "$new" != "$state" ] || [ "$why" != "$reason" ]; then
+    state=$new reason=$why since=$now
+    publish "$state" "$reason" "$src"
+  fi
+  # the idle watcher's line, for mng list on a local daemon (a remote one reads it from docker's health check)
+  if [ -n "$pub" ] && [ -e /run/mng/idle ] && { [ ! -e "$pub/idle" ] || [ /run/mng/idle -nt "$pub/idle" ]; }; then
+    { read -r l < /run/mng/idle; } 2>/dev/null && printf '%s\\n' "$l" > "$pub/idle.tmp" && mv -f "$pub/idle.tmp" "$pub/idle"
+  fi
+done
+`;

@@ -1,0 +1,75 @@
+// A local daemon's hosts publish their state lines (the agent's state, the idle watcher's finding) in a folder of
+// mng's data directory, bind-mounted into the container (see core/container/state-scripts.ts): `list` reads them as
+// files, with no docker call per host and no health check exec in the container. A remote daemon's hosts report
+// through docker's health check instead (read in decodeHost).
+
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AgentStatus, PUBLISHED, parseAgentStateLine, publishedStateDir } from '../model/agent-state.js';
+import type { Host } from '../model/host.js';
+import type { HostIdle } from '../model/idle.js';
+
+/** The first line of a small file the container wrote; never follows a symlink, reads at most 512 bytes. */
+function readLine(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const buf = Buffer.alloc(512);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8').split('\n')[0];
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** `mng-idle last=EPOCH source=WORD timeout=S interval=S checked=EPOCH` → its fields. */
+export function parsePublishedIdle(
+  line: string,
+): { last: number; source: string; interval: number; checked: number } | undefined {
+  const m = /^mng-idle last=(\d+) source=([a-z]+) timeout=\d+ interval=(\d+) checked=(\d+)$/.exec(line);
+  return m ? { last: Number(m[1]), source: m[2], interval: Number(m[3]), checked: Number(m[4]) } : undefined;
+}
+
+/**
+ * The idle clock with the watcher's published finding: newer activity moves it; a finding older than three check
+ * intervals (and 10 s) means the watcher stopped. Pure.
+ */
+export function mergeIdle(
+  idle: HostIdle,
+  line: string | undefined,
+  timeoutSeconds: number,
+  startedAt: number,
+  now: number,
+): HostIdle {
+  const found = line === undefined ? undefined : parsePublishedIdle(line);
+  // a finding from before this boot (the folder outlives a stop) says nothing yet
+  if (!found || found.checked * 1000 < startedAt - 1000) return idle;
+  const last = Math.max(Date.parse(idle.lastActivityAt), found.last * 1000);
+  const source = found.last * 1000 >= Date.parse(idle.lastActivityAt) ? found.source : idle.source;
+  return {
+    lastActivityAt: new Date(last).toISOString(),
+    source,
+    stopsAt: new Date(last + timeoutSeconds * 1000).toISOString(),
+    watcherRunning: now - found.checked * 1000 <= Math.max(3 * found.interval, 10) * 1000,
+  };
+}
+
+/** The published agent state, when it is from this boot. Pure. */
+export function currentAgentStatus(line: string | undefined, startedAt: number): AgentStatus | undefined {
+  const s = line === undefined ? undefined : parseAgentStateLine(line);
+  return s && Date.parse(s.since) >= startedAt - 1000 ? s : undefined;
+}
+
+/** Running local hosts with what they published: the agent's state and the idle clock. One small file read each. */
+export function withPublishedState(hosts: Host[], dataDir: string, now: number = Date.now()): Host[] {
+  return hosts.map((h) => {
+    const dir = h.state === 'running' ? publishedStateDir(dataDir, h.daemon, h.containerName) : undefined;
+    if (!dir) return h;
+    const started = Date.parse(h.startedAt ?? '');
+    const agent = currentAgentStatus(readLine(join(dir, PUBLISHED.agent)), started) ?? h.agent ?? null;
+    const idle = h.idle ? mergeIdle(h.idle, readLine(join(dir, PUBLISHED.idle)), h.idleTimeout, started, now) : h.idle;
+    return { ...h, agent, idle };
+  });
+}
