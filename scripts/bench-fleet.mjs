@@ -149,9 +149,7 @@ export async function fleetBench(ctx) {
       await create(names[0]); // alone: this build's prepared image, once
       await pool(names.slice(1), CONCURRENCY, create);
       say(`made in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-      const ids = (
-        await execa('docker', ['ps', '-q', '--no-trunc', '--filter', `label=mng.prefix=${pfx}`])
-      ).stdout
+      const ids = (await execa('docker', ['ps', '-q', '--no-trunc', '--filter', `label=mng.prefix=${pfx}`])).stdout
         .split('\n')
         .filter(Boolean);
       if (ids.length !== HOSTS) throw new Error(`expected ${HOSTS} running hosts, found ${ids.length}`);

@@ -484,7 +484,10 @@ async function main() {
   };
   const out =
     process.env.MNG_BENCH_JSON ?? join(tmpdir(), `mng-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(out, JSON.stringify({ machine, date: new Date().toISOString(), rows, fleet: fleetRows }, null, 2) + '\n');
+  writeFileSync(
+    out,
+    JSON.stringify({ machine, date: new Date().toISOString(), rows, fleet: fleetRows }, null, 2) + '\n',
+  );
   console.log(
     `\nMedians of ${rounds} interleaved rounds (destroy100: ${Math.min(rounds, 3)}); ${machine.cpus} cores (${machine.cpu}), ${machine.memGB} GB, node ${machine.node}, docker engine ${machine.dockerServer} (client ${machine.dockerClient}), image ${image}.\n`,
   );

@@ -26,6 +26,7 @@ export interface CreateArgv extends GlobalArgs {
   dryRun?: boolean;
   idleTimeout?: string;
   reuse?: boolean;
+  count?: number;
   from?: string;
   fromCommitted?: boolean;
   target?: string;

@@ -26,7 +26,7 @@ function providerOf(ctx: Context, args: CreateArgs): { provider: ProviderConfig;
 }
 
 /** What the command line asks for → the request, with the files it names checked (I/O, no docker). */
-async function requestFor(ctx: Context, args: CreateArgs): Promise<CreateRequest> {
+export async function requestFor(ctx: Context, args: CreateArgs): Promise<CreateRequest> {
   const from = args.from && (await resolveSource(ctx.core, args.from.path, args.from));
   const build = args.dockerfile && (await resolveBuildSource(args.dockerfile.file, args.dockerfile.context));
   return {

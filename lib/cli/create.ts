@@ -13,6 +13,11 @@ const OPTIONS = {
     describe: 'attach to the agent when done (default: when on a terminal; --no-connect to not)',
   },
   format: { choices: ['human', 'json'] as const, default: 'human' as const, describe: 'output format' },
+  count: {
+    type: 'number',
+    requiresArg: true,
+    describe: 'make NAME-1..NAME-N in parallel, with the same options',
+  },
   tag: {
     type: 'string',
     nargs: 1,
@@ -84,6 +89,10 @@ export function builder(y: Argv): Argv<CreateArgv> {
 /** Parse (pure; usage errors before anything runs) → the one lazy boundary → plan, run and print (cli/create-run.ts). */
 export async function handler(argv: ArgumentsCamelCase<CreateArgv>): Promise<void> {
   const args = parseCreateArgs(argv);
+  if (argv.count !== undefined) {
+    const { runCreateCount } = await import('./create-count.js');
+    return runCreateCount(argv, args, argv.count);
+  }
   const { runCreate } = await import('./create-run.js');
   await runCreate(argv, args);
 }

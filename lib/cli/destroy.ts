@@ -1,23 +1,25 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
 import type { Host } from '../core/model/host.js';
+import { type SelectorArgs, selectedNames, withTagOption } from './fleet.js';
+import { withDash } from './fleet-args.js';
 import type { Context, GlobalArgs } from './setup.js';
 
-interface DestroyArgs extends GlobalArgs {
-  names: string[];
+interface DestroyArgs extends GlobalArgs, SelectorArgs {
+  names?: string[];
   force?: boolean;
   'keep-snapshots'?: boolean;
   provider?: string;
   pull?: boolean;
 }
 
-export const command = 'destroy <names..>';
+export const command = 'destroy [names..]';
 export const aliases = ['rm'];
 export const describe = 'Remove agents: their containers, snapshots and everything mng made only for them';
 
 export function builder(y: Argv): Argv<DestroyArgs> {
-  return y
-    .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
+  return withTagOption(y)
+    .positional('names', { type: 'string', array: true, describe: "agent names ('-': read them from stdin)" })
     .option('force', { alias: 'f', type: 'boolean', describe: 'do not ask for confirmation' })
     .option('keep-snapshots', { type: 'boolean', describe: "keep the agents' snapshot images (removed by default)" })
     .option('provider', { type: 'string', describe: 'provider instance holding the agents' })
@@ -59,12 +61,10 @@ async function pullFirst(ctx: Context, hosts: Host[], repo: typeof import('../co
 }
 
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
-  const names = [...new Set(argv.names.map(String))];
-  if (!argv.force && !process.stdin.isTTY) {
-    throw new UsageError(
-      `refusing to destroy ${names.join(', ')} without confirmation: stdin is not a terminal`,
-      'pass --force',
-    );
+  const given = withDash(argv.names);
+  if (!argv.force && (!process.stdin.isTTY || given.includes('-'))) {
+    const what = given.length > 0 && !given.includes('-') ? [...new Set(given)].join(', ') : 'the selected agents';
+    throw new UsageError(`refusing to destroy ${what} without confirmation: stdin is not a terminal`, 'pass --force');
   }
   const [{ makeContext, scopeFor }, { resolveHosts }, { destroyHosts }, { updateNames }, repo] = await Promise.all([
     import('./setup.js'),
@@ -74,8 +74,10 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     import('../core/code/repo.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: true });
+  const scope = scopeFor(ctx, argv.provider);
+  const names = await selectedNames(ctx, scope, given, argv.tag);
   // Every name is resolved before anything is removed: a typo destroys nothing.
-  const hosts = await resolveHosts(ctx.core, scopeFor(ctx, argv.provider), names);
+  const hosts = await resolveHosts(ctx.core, scope, names);
   if (!argv.force) {
     const ok = await confirm(
       `Destroy ${names.length === 1 ? `agent '${names[0]}'` : `${names.length} agents (${names.join(', ')})`}? Its files are lost. [y/N] `,

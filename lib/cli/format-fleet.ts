@@ -15,7 +15,12 @@ export function agentStateFields(h: Pick<Host, 'agent'>): {
   };
 }
 
-/** The AGENT column of a running host: `waiting (permission)`, `exited 0`; `-` otherwise. */
-export function agentColumn(h: Pick<Host, 'agent' | 'state'>): string {
-  return h.state === 'running' ? agentCell(h.agent) : '-';
+/**
+ * The AGENT column of a running host: `waiting (permission)`, `exited 0`; `-` otherwise. With `age` (list --watch):
+ * and the time in that state, `working 2m`.
+ */
+export function agentColumn(h: Pick<Host, 'agent' | 'state'>, age?: (since: string) => string): string {
+  if (h.state !== 'running') return '-';
+  const cell = agentCell(h.agent);
+  return age && h.agent ? `${cell} ${age(h.agent.since)}` : cell;
 }

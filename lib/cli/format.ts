@@ -138,12 +138,17 @@ export function stateColor(c: ChalkInstance, state: string): string {
   return state;
 }
 
-export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.now()): string {
+export function listTable(
+  hosts: Host[],
+  c: ChalkInstance,
+  now: number = Date.now(),
+  opts: { timeInState?: boolean } = {},
+): string {
   const header = ['NAME', 'STATE', 'AGENT', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
   const rows = hosts.map((h) => [
     h.name,
     stateCell(h),
-    agentColumn(h),
+    agentColumn(h, opts.timeInState ? (since) => shortDuration((now - Date.parse(since)) / 1000) : undefined),
     idleCell(h, now),
     h.provider,
     h.image,

@@ -1,14 +1,16 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { Host } from '../core/model/host.js';
-import { matchesTags, parseTagFilters } from '../core/model/tags.js';
-import { MngError } from '../errors.js';
+import { matchesTags, parseTagFilters, type TagFilter } from '../core/model/tags.js';
+import { MngError, UsageError } from '../errors.js';
 import { tokens } from './options.js';
 import type { Context, GlobalArgs } from './setup.js';
 
 interface ListArgs extends GlobalArgs {
-  format: 'human' | 'json' | 'jsonl';
+  format: 'human' | 'json' | 'jsonl' | 'names';
   provider?: string;
   tag?: string | string[];
+  watch?: boolean;
+  interval?: number;
 }
 
 export const command = 'list';
@@ -18,9 +20,20 @@ export const describe = 'List the agents on every configured provider';
 export function builder(y: Argv): Argv<ListArgs> {
   return y
     .option('format', {
-      choices: ['human', 'json', 'jsonl'] as const,
+      choices: ['human', 'json', 'jsonl', 'names'] as const,
       default: 'human' as const,
-      describe: 'output format',
+      describe: "output format; names: one name a line (for other commands' '-')",
+    })
+    .option('watch', {
+      alias: 'w',
+      type: 'boolean',
+      describe: 'show the table again every --interval seconds (redrawn in place on a terminal) until Ctrl-C',
+    })
+    .option('interval', {
+      type: 'number',
+      default: 2,
+      requiresArg: true,
+      describe: 'seconds between two --watch views',
     })
     .option('provider', { type: 'string', describe: 'only this provider instance' })
     .option('tag', {
@@ -40,6 +53,7 @@ async function cacheNames(ctx: Context, results: PromiseSettledResult<Host[]>[],
 
 export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void> {
   const filters = parseTagFilters(tokens(argv.tag));
+  if (argv.watch) return watchList(argv, filters);
   // Loaded side by side, not one after another: every module costs a file read and a compile.
   const [{ makeContext, scopeFor }, { listHosts }, { agentJson, listTable }] = await Promise.all([
     import('./setup.js'),
@@ -59,7 +73,9 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
       : [],
   );
   if (filters.length === 0) await cacheNames(ctx, results, errors.length > 0 || argv.provider !== undefined);
-  if (argv.format === 'json') {
+  if (argv.format === 'names') {
+    for (const h of hosts) ctx.output.result(h.name);
+  } else if (argv.format === 'json') {
     ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, ctx.core.dataDir)), errors }, null, 2));
   } else if (argv.format === 'jsonl') {
     for (const h of hosts) ctx.output.result(JSON.stringify(agentJson(h, ctx.core.dataDir)));
@@ -76,4 +92,41 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
     if (errors.length === daemons.length && daemons.length === 1) throw new MngError(errors[0].error);
     process.exitCode = 1;
   }
+}
+
+/** --watch: the human table with each agent's time in its state, every --interval seconds, until Ctrl-C (exit 0). */
+async function watchList(argv: ArgumentsCamelCase<ListArgs>, filters: TagFilter[]): Promise<void> {
+  if (argv.format !== 'human') throw new UsageError('--watch shows the table: it does not go with --format');
+  const interval = Number(argv.interval);
+  if (!(interval > 0)) throw new UsageError('--interval wants a positive number of seconds');
+  const [{ makeContext, scopeFor }, { listHosts }, { listTable }, { watchLoop }] = await Promise.all([
+    import('./setup.js'),
+    import('../core/hosts/lookup.js'),
+    import('./format.js'),
+    import('./list-watch.js'),
+  ]);
+  const ctx = await makeContext(argv, { interruptible: false });
+  const { daemons } = scopeFor(ctx, argv.provider);
+  const stop = new AbortController();
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', () => stop.abort());
+  const render = async () => {
+    const results = await Promise.allSettled(daemons.map((d) => listHosts(ctx.core, d)));
+    const hosts = results
+      .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
+      .filter((h) => matchesTags(h.tags, filters));
+    const errors = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [`provider '${daemons[i].provider}': ${(r.reason as Error).message ?? r.reason}`] : [],
+    );
+    const now = Date.now();
+    const head = `Every ${interval}s: mng list  ${new Date(now).toISOString().slice(11, 19)} UTC  (Ctrl-C to stop)`;
+    const table = hosts.length > 0 ? listTable(hosts, ctx.output.out, now, { timeInState: true }) : 'No agents.';
+    return [head, '', table, ...errors].join('\n');
+  };
+  await watchLoop(render, {
+    intervalSeconds: interval,
+    tty: Boolean(process.stdout.isTTY),
+    write: (s) => process.stdout.write(s),
+    signal: stop.signal,
+  });
 }

@@ -1,20 +1,26 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
-import type { GlobalArgs } from './setup.js';
+import { type SelectorArgs, withTagOption } from './fleet.js';
+import { withDash } from './fleet-args.js';
+import type { Context, GlobalArgs } from './setup.js';
 
-interface LogsArgs extends GlobalArgs {
-  name: string;
+interface LogsArgs extends GlobalArgs, SelectorArgs {
+  names?: string[];
   lines?: number;
   follow?: boolean;
   provider?: string;
 }
 
-export const command = 'logs <name>';
+export const command = 'logs [names..]';
 export const describe = "Print the agent's terminal output (its tmux pane, scrollback included) as plain text";
 
 export function builder(y: Argv): Argv<LogsArgs> {
-  return y
-    .positional('name', { type: 'string', demandOption: true, describe: 'agent name' })
+  return withTagOption(y)
+    .positional('names', {
+      type: 'string',
+      array: true,
+      describe: "agent names ('-': read them from stdin); several: each line prefixed",
+    })
     .option('lines', {
       alias: 'n',
       type: 'number',
@@ -42,7 +48,12 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
     import('../core/terminal/agent-io.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: false });
-  await withHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name], async ([host]) => {
+  const names = withDash(argv.names);
+  if (names.length !== 1 || names[0] === '-' || argv.tag !== undefined) {
+    if (argv.follow) throw new UsageError('-f follows one agent; for several, use -n LINES');
+    return logsOfSeveral(ctx, argv, names, lines);
+  }
+  await withHosts(ctx.core, scopeFor(ctx, argv.provider), names, async ([host]) => {
     if (argv.follow) {
       const stop = new AbortController();
       process.removeAllListeners('SIGINT');
@@ -58,4 +69,29 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
     const shown = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
     if (shown.length > 0) process.stdout.write(`${shown.join('\n')}\n`);
   });
+}
+
+/** The last lines of several agents' terminals, each line prefixed with its agent's name. */
+async function logsOfSeveral(ctx: Context, argv: LogsArgs, names: string[], lines: number | undefined): Promise<void> {
+  const [{ scopeFor }, { withHosts }, { captureAgent }, { selectedNames, reportOutcomes }, { fanOut, linePrefixer }] =
+    await Promise.all([
+      import('./setup.js'),
+      import('../core/hosts/resolve.js'),
+      import('../core/terminal/agent-io.js'),
+      import('./fleet.js'),
+      import('../core/fleet/fanout.js'),
+    ]);
+  const scope = scopeFor(ctx, argv.provider);
+  const selected = await selectedNames(ctx, scope, names, argv.tag);
+  const prefix = linePrefixer(selected);
+  const outcomes = await withHosts(ctx.core, scope, selected, (hosts) =>
+    fanOut(hosts, async (h) => {
+      const all = await captureAgent(ctx.core, h);
+      const shown = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
+      // one write per host: its lines stay together
+      if (shown.length > 0) process.stdout.write(`${shown.map((l) => prefix(h.name, l)).join('\n')}\n`);
+      return 0;
+    }),
+  );
+  await reportOutcomes(outcomes);
 }

@@ -1,3 +1,4 @@
+import { FANOUT_COMMANDS, STDIN_ARG } from './fleet-args.js';
 import yargs, { type Argv } from 'yargs';
 import { MngError, UsageError } from '../errors.js';
 import { version } from '../version.js';
@@ -55,6 +56,16 @@ const COMMANDS = [
  * The commands to register: only the one named by the first word when it names one (yargs then builds nothing for
  * the others), else all of them (top-level help, completion, an unknown command).
  */
+/**
+ * yargs drops a lone '-' from array positionals; the fan-out commands (names '-': from stdin) get it as STDIN_ARG,
+ * before any `--`. See lib/cli/fleet.ts.
+ */
+export function keepStdinDash(argv: readonly string[]): string[] {
+  if (!FANOUT_COMMANDS.has(argv[0] ?? '')) return [...argv];
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (a === '-' && (end < 0 || i < end) ? STDIN_ARG : a));
+}
+
 export function commandsFor(argv: readonly string[]): typeof COMMANDS {
   const first = argv[0];
   const named = COMMANDS.find(
@@ -64,7 +75,7 @@ export function commandsFor(argv: readonly string[]): typeof COMMANDS {
 }
 
 export function parser(argv: string[]): Argv {
-  const y = yargs(argv)
+  const y = yargs(keepStdinDash(argv))
     .scriptName('mng')
     .usage('mng: run coding agents in Docker containers you can reach over SSH\n\nUsage: $0 <command> [options]')
     .parserConfiguration({ 'nargs-eats-options': true, 'populate--': true });

@@ -2,21 +2,23 @@ import type { Argv, ArgumentsCamelCase } from 'yargs';
 import type { AgentState } from '../core/container/agent.js';
 import type { StartOutcome } from '../core/lifecycle/start.js';
 import { MngError, UsageError } from '../errors.js';
+import { type SelectorArgs, selectedNames, withTagOption } from './fleet.js';
+import { withDash } from './fleet-args.js';
 import type { Context, GlobalArgs } from './setup.js';
 
-interface StartArgs extends GlobalArgs {
-  names: string[];
+interface StartArgs extends GlobalArgs, SelectorArgs {
+  names?: string[];
   snapshot?: string;
   provider?: string;
 }
 
-export const command = 'start <names..>';
+export const command = 'start [names..]';
 export const describe =
   "Start stopped agents' hosts: sshd and the agent's tmux session come back; --snapshot replaces the host's container";
 
 export function builder(y: Argv): Argv<StartArgs> {
-  return y
-    .positional('names', { type: 'string', array: true, demandOption: true, describe: 'agent names' })
+  return withTagOption(y)
+    .positional('names', { type: 'string', array: true, describe: "agent names ('-': read them from stdin)" })
     .option('snapshot', {
       type: 'string',
       requiresArg: true,
@@ -54,10 +56,6 @@ function report(
 }
 
 export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void> {
-  const names = [...new Set(argv.names.map(String))];
-  if (argv.snapshot !== undefined && names.length !== 1) {
-    throw new UsageError(`--snapshot starts one agent, but ${names.length} were named`);
-  }
   const [{ makeContext, scopeFor, sshTimeoutSeconds }, { withHosts }, { startHosts }, { startFromSnapshot }, format] =
     await Promise.all([
       import('./setup.js'),
@@ -69,6 +67,10 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
   const ctx = await makeContext(argv, { interruptible: true });
   const opts = { sshTimeoutSeconds: sshTimeoutSeconds() };
   const scope = scopeFor(ctx, argv.provider);
+  const names = await selectedNames(ctx, scope, withDash(argv.names), argv.tag);
+  if (argv.snapshot !== undefined && names.length !== 1) {
+    throw new UsageError(`--snapshot starts one agent, but ${names.length} were named`);
+  }
   const snapshot = argv.snapshot;
   if (snapshot === undefined) {
     // Each host asked of Docker once (by the container id this machine recorded, else by name), then started by its id.

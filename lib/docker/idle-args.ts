@@ -19,7 +19,12 @@ export const IDLE_ENV = { timeout: 'MNG_IDLE_TIMEOUT', interval: 'MNG_IDLE_INTER
  */
 export function idleCreateFlags(idle: IdleSettings | undefined, healthCommand: string | undefined): string[] {
   if (!idle || idle.timeoutSeconds <= 0) return [];
-  const env = ['--env', `${IDLE_ENV.timeout}=${idle.timeoutSeconds}`, '--env', `${IDLE_ENV.interval}=${idle.intervalSeconds}`];
+  const env = [
+    '--env',
+    `${IDLE_ENV.timeout}=${idle.timeoutSeconds}`,
+    '--env',
+    `${IDLE_ENV.interval}=${idle.intervalSeconds}`,
+  ];
   if (healthCommand === undefined) return env;
   return [
     ...env,

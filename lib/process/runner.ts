@@ -23,8 +23,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** a timeout is an answer (exit code 124, `timedOut`), not an error: for probes that try again */
   timeoutIsResult?: boolean;
-  /** called with each output line (stdout and stderr) as it arrives: build progress */
-  onLine?: (line: string) => void;
+  /** called with each output line (stdout and stderr, which says) as it arrives: build progress, fan-out output */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 /** Any stream with pipe() (Node's, or minipass's as node-tar makes): piped into the child's stdin. */
@@ -162,18 +162,21 @@ function pipeInput(child: Child, input: RunOptions['input']): { error?: Error } 
 }
 
 /** Call `onLine` with each line of the child's stdout and stderr as it arrives. */
-function forEachLine(child: Child, onLine: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
+function forEachLine(child: Child, onLine: (line: string, stream: 'stdout' | 'stderr') => void): void {
+  for (const [name, stream] of [
+    ['stdout', child.stdout],
+    ['stderr', child.stderr],
+  ] as const) {
     if (!stream) continue;
     let buf = '';
     stream.on('data', (chunk: Buffer) => {
       buf += chunk.toString();
       for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        onLine(buf.slice(0, i));
+        onLine(buf.slice(0, i), name);
         buf = buf.slice(i + 1);
       }
     });
-    stream.on('end', () => buf && onLine(buf));
+    stream.on('end', () => buf && onLine(buf, name));
   }
 }
 

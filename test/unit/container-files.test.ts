@@ -70,13 +70,14 @@ describe('agentCommandLine', () => {
 });
 
 describe('the files in /mng', () => {
-  it('bakes the seven fixed files into the image with their modes: no key, no authorized key, nothing of one host', () => {
+  it('bakes the eight fixed files into the image with their modes: no key, no authorized key, nothing of one host', () => {
     expect(imageFiles().map((f) => [f.path, f.mode.toString(8)])).toEqual([
       ['init', '755'],
       ['start-agent', '755'],
       ['agent', '755'],
       ['idle-watch', '755'],
       ['idle-health', '755'],
+      ['state-watch', '755'],
       ['sshd_config', '644'],
       ['tmux.conf', '644'],
     ]);
@@ -91,8 +92,8 @@ describe('the files in /mng', () => {
 
   it('start --snapshot copies the fixed files and the authorized key (trimmed, 0600), not the host key', () => {
     const files = systemFiles({ authorizedKey: `\n  ${KEY}  \n\n` });
-    expect(files.slice(0, 7)).toEqual(imageFiles());
-    expect(files.slice(7)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o600 }]);
+    expect(files.slice(0, 8)).toEqual(imageFiles());
+    expect(files.slice(8)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o600 }]);
   });
 
   it('uses relative paths only (they go under /mng)', () => {

@@ -62,6 +62,9 @@ describe('agentJson', () => {
       last_activity_source: null,
       stops_at: null,
       agent_command: 'claude --model opus',
+      agent_state: null,
+      agent_state_reason: null,
+      agent_state_since: null,
       ssh: {
         user: 'root',
         host: '127.0.0.1',
@@ -111,6 +114,9 @@ describe('agentJson', () => {
     const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), DATA);
     expect(Object.keys(j).sort()).toEqual([
       'agent_command',
+      'agent_state',
+      'agent_state_reason',
+      'agent_state_since',
       'container_id',
       'container_name',
       'created_at',
@@ -267,6 +273,7 @@ describe('listTable', () => {
           stopsAt: '2025-11-27T12:11:20Z',
           watcherRunning: true,
         },
+        agent: { state: 'waiting', reason: 'permission', since: '2025-11-27T11:59:00Z', source: 'agent' },
       }),
       host({
         name: 'beta-with-long-name',
@@ -288,10 +295,10 @@ describe('listTable', () => {
     ];
     expect(listTable(hosts, plain, NOW)).toBe(
       [
-        'NAME                 STATE    IDLE                    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
-        'alpha                running  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
-        'beta-with-long-name  stopped  -                       remote    alpine:3              -                     2d ago   a=1,b=2',
-        'g                    running  never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
+        'NAME                 STATE    AGENT                 IDLE                    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
+        'alpha                running  waiting (permission)  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
+        'beta-with-long-name  stopped  -                     -                       remote    alpine:3              -                     2d ago   a=1,b=2',
+        'g                    running  -                     never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
       ].join('\n'),
     );
   });

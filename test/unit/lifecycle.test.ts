@@ -146,6 +146,7 @@ describe('init script exit codes', () => {
       'agent',
       'idle-watch',
       'idle-health',
+      'state-watch',
       'sshd_config',
       'tmux.conf',
       'authorized_keys',

@@ -42,9 +42,15 @@ describe('usage errors (exit code 2)', () => {
     [['list', '--bogus'], /Unknown argument: bogus/],
     [['list', '--format', 'yaml'], /Invalid values:[\s\S]*format[\s\S]*yaml/],
     [['create', 'x', '--format', 'jsonl'], /Invalid values:[\s\S]*jsonl/],
-    [['exec'], /Not enough non-option arguments/],
+    [['exec'], /no command given/],
     [['connect'], /Not enough non-option arguments/],
-    [['destroy'], /Not enough non-option arguments/],
+    [['destroy'], /refusing to destroy the selected agents without confirmation/],
+    [['destroy', '--force'], /name the agents: NAME\.\.\., --tag KEY=VALUE, or '-'/],
+    [['wait', 'a', '--until', 'sleeping'], /unknown state 'sleeping'/],
+    [['wait', 'a', 'b'], /waiting for several agents needs --until/],
+    [['create', 'x', '--count', '0'], /--count wants a whole number from 1 to 100, got "0"/],
+    [['create', '--count', '2'], /--count needs a NAME/],
+    [['list', '--watch', '--format', 'json'], /--watch shows the table/],
     [['list', 'extra'], /Unknown argument: extra/],
     [['create', '-x'], /Unknown argument: x/],
     [[], /a command is required/],
@@ -62,7 +68,7 @@ describe('usage errors (exit code 2)', () => {
     [['create', 'x', 'prog', '--agent-cmd', 'ls'], 'give the agent either as AGENT or with --agent-cmd, not both'],
     [['create', 'x', '--', 'a', '--b'], 'arguments after -- are for AGENT, but no AGENT was given'],
     [['create', 'x', '--agent-cmd', '  '], '--agent-cmd must not be empty'],
-    [['exec', 'x'], 'no command given: mng exec NAME -- CMD [ARGS...]'],
+    [['exec', 'x'], 'no command given: mng exec NAME... -- CMD [ARGS...]'],
   ])('handler rejects %j before touching docker', async (args, message) => {
     const e = await rejection(args);
     expect(e).toBeInstanceOf(UsageError);
@@ -143,7 +149,7 @@ describe('parsing (no handler runs)', () => {
 
   it('exec: the command after -- is kept verbatim', async () => {
     const argv = await parse(['exec', 'x', '--provider', 'p', '--', 'sh', '-c', 'echo $HOME; exit 3', '--help']);
-    expect(argv).toMatchObject({ name: 'x', provider: 'p' });
+    expect(argv).toMatchObject({ names: ['x'], provider: 'p' });
     expect(argv['--']).toEqual(['sh', '-c', 'echo $HOME; exit 3', '--help']);
   });
 

@@ -235,7 +235,7 @@ describe('dryRunCreate', () => {
     expect(commands[0]).toContain(`'--build-arg=A=b c' /w`);
     expect(commands[0]).toContain(`--file '/w/My Dockerfile'`);
     const createdAt = /--label mng\.created-at=(\S+) /.exec(commands[1])![1];
-    const same = planCreate('mng-', req, id, createdAt);
+    const same = planCreate('mng-', req, id, createdAt, core.dataDir);
     expect(commands[1]).toBe(
       quoteArgv([
         'docker',

@@ -28,7 +28,7 @@ const LEVELS: string[][] = [
   ['core/launch', 'core/terminal', 'core/code'],
   ['core/lifecycle'],
   ['core/create'],
-  ['core/gc'],
+  ['core/gc', 'core/fleet'],
   ['cli'],
 ];
 

@@ -48,7 +48,7 @@ async function session(
   core: Core,
   target: SshTarget,
   remoteCommand: string,
-  opts: { tty: boolean; live?: boolean; batch?: boolean },
+  opts: { tty: boolean; live?: boolean; batch?: boolean; onLine?: (line: string, stream: 'stdout' | 'stderr') => void },
 ): Promise<number> {
   if (!opts.live) await ensureConnection(core, target);
   const args = await sharedSshArgs(core, target, remoteCommand, {
@@ -56,7 +56,14 @@ async function session(
     batch: opts.batch,
     connectTimeoutSeconds: 10,
   });
-  const res = await core.runner.run('ssh', args, { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' });
+  // with onLine (one of several hosts): no stdin, the output line by line to the caller
+  const res = await core.runner.run(
+    'ssh',
+    args,
+    opts.onLine
+      ? { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', onLine: opts.onLine }
+      : { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' },
+  );
   return res.exitCode;
 }
 
@@ -65,7 +72,7 @@ export function execIn(
   core: Core,
   target: SshTarget,
   argv: readonly string[],
-  opts: { tty: boolean; live?: boolean },
+  opts: { tty: boolean; live?: boolean; onLine?: (line: string, stream: 'stdout' | 'stderr') => void },
 ): Promise<number> {
   return session(core, target, execCommandLine(argv), { ...opts, batch: true });
 }

@@ -27,7 +27,9 @@ export const PUBLISHED = { agent: 'agent', idle: 'idle' } as const;
 
 /** One state line → its fields; undefined when the text holds none (or a field is out of shape). */
 export function parseAgentStateLine(text: string): AgentStatus | undefined {
-  const m = /^mng-agent state=([a-z]+) reason=([A-Za-z0-9_-]{1,32}) since=(\d{1,12}) source=(agent|screen)$/m.exec(text);
+  const m = /^mng-agent state=([a-z]+) reason=([A-Za-z0-9_-]{1,32}) since=(\d{1,12}) source=(agent|screen)$/m.exec(
+    text,
+  );
   if (!m || !(AGENT_STATES as readonly string[]).includes(m[1])) return undefined;
   return {
     state: m[1] as AgentStateName,
