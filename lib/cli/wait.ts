@@ -115,7 +115,7 @@ async function waitUntilStates(
   const selected = await selectedNames(ctx, scope, names, argv.tag);
   const r = await waitUntil(ctx.core, scope, selected, { states, all: Boolean(argv.all), timeoutSeconds });
   if (r.kind === 'stopped') {
-    throw new MngError(`agent '${r.host.name}''s host is not running (state: ${r.host.state}): it cannot get there`, {
+    throw new MngError(`agent '${r.host.name}' is not running (state: ${r.host.state}): it cannot get there`, {
       hint: `mng list shows why; mng start ${r.host.name}`,
     });
   }
