@@ -283,3 +283,28 @@ describe('docker run of a host that publishes its state', () => {
     expect(remote.join(' ')).not.toContain('/run/mng-state');
   });
 });
+
+describe("the agents' own signals", () => {
+  it("Claude's hooks write working, waiting input and waiting permission; Codex's notify writes waiting input", async () => {
+    const { claudeStateHooks, codexNotifyCommand } = await import('../../lib/core/container/state-scripts.js');
+    const hooks = claudeStateHooks();
+    const cmd = (event: string, i = 0) => hooks[event][i].hooks[0].command;
+    expect(cmd('Stop')).toBe(agentSignalCommand('waiting', 'input'));
+    expect(cmd('UserPromptSubmit')).toBe(agentSignalCommand('working'));
+    expect(hooks.Notification.map((h) => [h.matcher, h.hooks[0].command])).toEqual([
+      ['permission_prompt', agentSignalCommand('waiting', 'permission')],
+      ['idle_prompt', agentSignalCommand('waiting', 'input')],
+    ]);
+    expect(Object.keys(hooks).sort()).toEqual([
+      'Notification',
+      'PostToolUse',
+      'PreToolUse',
+      'SessionStart',
+      'Stop',
+      'UserPromptSubmit',
+    ]);
+    const notify = codexNotifyCommand();
+    expect(notify.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(notify[2]).toContain(agentSignalCommand('waiting', 'input'));
+  });
+});

@@ -111,3 +111,38 @@ while :; do
   fi
 done
 `;
+
+type ClaudeHook = { matcher?: string; hooks: { type: 'command'; command: string }[] };
+
+/**
+ * Claude Code's hooks that report its state (for its managed settings, /etc/claude-code/managed-settings.json, so a
+ * user's own settings cannot drop them): a prompt or a tool run → `working`; the end of a turn, a new session or
+ * Claude asking for input when idle → `waiting input`; a permission prompt → `waiting permission`.
+ */
+export function claudeStateHooks(): Record<string, ClaudeHook[]> {
+  const run = (state: 'working' | 'waiting', reason?: 'permission' | 'input', matcher?: string): ClaudeHook => ({
+    ...(matcher === undefined ? {} : { matcher }),
+    hooks: [{ type: 'command', command: agentSignalCommand(state, reason) }],
+  });
+  return {
+    SessionStart: [run('waiting', 'input')],
+    UserPromptSubmit: [run('working')],
+    PreToolUse: [run('working', undefined, '*')],
+    PostToolUse: [run('working', undefined, '*')],
+    Notification: [run('waiting', 'permission', 'permission_prompt'), run('waiting', 'input', 'idle_prompt')],
+    Stop: [run('waiting', 'input')],
+  };
+}
+
+/**
+ * Codex's `notify` program (config.toml: `notify = [...]`): Codex runs it with one JSON argument at the end of each
+ * turn (`"type":"agent-turn-complete"`), and then waits for input.
+ */
+export function codexNotifyCommand(): string[] {
+  return [
+    'sh',
+    '-c',
+    `case "$1" in *agent-turn-complete*) ${agentSignalCommand('waiting', 'input')} ;; esac`,
+    'mng-notify',
+  ];
+}

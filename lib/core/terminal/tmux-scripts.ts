@@ -1,4 +1,5 @@
 import { AGENT_SESSION } from '../container/agent.js';
+import { AGENT_SIGNAL_FILE } from '../container/state-scripts.js';
 
 /**
  * The shell snippets `mng logs`, `message` and `wait` run in the container through `docker exec` (plain POSIX sh,
@@ -59,6 +60,8 @@ export function MESSAGE_SCRIPT(ticks: number): string {
     `i=0; while [ $i -lt 10 ] && [ "$(snap)" = "$before" ]; do sleep 0.1; i=$((i+1)); done`,
     `sleep 0.1; pasted=$(snap)`,
     `tmux send-keys -t ${T} Enter || exit 3`,
+    // an agent that reports its own state (hooks, notify) is working on the text now, whether or not it says so
+    `[ -s ${AGENT_SIGNAL_FILE} ] && printf 'working\\n' > ${AGENT_SIGNAL_FILE} 2>/dev/null`,
     `i=0; while [ $i -lt ${Math.max(1, Math.floor(ticks))} ]; do sleep 0.1; [ "$(snap)" != "$pasted" ] && { echo confirmed; exit 0; }; i=$((i+1)); done`,
     `echo unchanged`,
   ].join('\n');
