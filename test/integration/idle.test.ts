@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { createServer, type Socket } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
@@ -10,9 +11,9 @@ import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
  * before the host stops), a 1 s check interval (the testing knob MNG_IDLE_CHECK_INTERVAL). Each test has its own host,
  * and the tests run concurrently to keep the wall time down.
  * They wait on conditions (the container stopped: `docker wait`; the watcher has checked past a time: its state line,
- * which docker's health check keeps), not for fixed times, and judge the timing by the watcher's own clock (its log
- * line when it stops the host), which a busy machine does not skew. A host that would keep running is removed at the
- * end of its test: every running one has a health check each second.
+ * which the host publishes in its state folder), not for fixed times, and judge the timing by the watcher's own clock
+ * (its log line when it stops the host), which a busy machine does not skew. A host that would keep running is removed
+ * at the end of its test: every running one checks each second.
  */
 const TIMEOUT = 6;
 const INTERVAL = 1;
@@ -65,11 +66,14 @@ function createIdle(name: string, extra: string[] = [], timeoutSeconds = TIMEOUT
 /** The host whose test reads list several times before it stops: a longer timeout leaves room on a busy machine. */
 const LONG = 12;
 
-/** The watcher's last state line (docker's health check keeps it): when it last checked, on its own clock. */
+/**
+ * The watcher's last state line (a local daemon's host publishes it in its state folder, which list reads): when it
+ * last checked, on its own clock.
+ */
 async function watcherState(name: string): Promise<{ running: boolean; checked: number; source: string }> {
   const c = await inspectContainer(sb.container(name));
-  const log: { Output: string }[] = c.State.Health?.Log ?? [];
-  const line = log.length > 0 ? log[log.length - 1].Output : '';
+  const file = join(sb.dataDir, 'hosts', sb.container(name), 'state', 'idle');
+  const line = existsSync(file) ? readFileSync(file, 'utf8') : '';
   return {
     running: c.State.Running,
     checked: Number(/checked=(\d+)/.exec(line)?.[1] ?? 0),
@@ -113,7 +117,7 @@ async function existsIn(name: string, file: string): Promise<boolean> {
   return (await docker(['exec', sb.container(name), 'test', '-e', file], { reject: false })).exitCode === 0;
 }
 
-/** Remove a host that would keep running (and health-checking) until the end of the file. */
+/** Remove a host that would keep running (and checking each second) until the end of the file. */
 const remove = (name: string) => docker(['rm', '-f', '-v', sb.container(name)]);
 
 describe.concurrent('idle timeout', () => {

@@ -54,6 +54,7 @@ describe('image preparation', () => {
       '755 /mng/init',
       '644 /mng/sshd_config',
       '755 /mng/start-agent',
+      '755 /mng/state-watch',
       '644 /mng/tmux.conf',
     ]);
 

@@ -1,3 +1,5 @@
+import { STATE_MOUNT } from '../../docker/args.js';
+
 /**
  * The idle watcher: plain POSIX sh that needs nothing beyond the prepared image (sh, tmux, /proc, date, sleep, mv).
  * mng's init starts it in the background at every boot; it reads its settings from the environment docker create
@@ -29,6 +31,7 @@ mark=/run/mng/idle-mark
 echo $$ > /run/mng/idle-watch.pid
 if [ "$timeout" -eq 0 ]; then
   echo "mng-idle disabled" > "$state"
+  [ -d ${STATE_MOUNT} ] && echo "mng-idle disabled" > ${STATE_MOUNT}/idle
   exit 0
 fi
 : >> "$act"
@@ -40,8 +43,13 @@ prev_cpu=-1
 # threshold in clock ticks (USER_HZ, 100 a second): 1% of one CPU over the interval
 min_cpu=$interval
 
+# a local daemon's host also publishes it in the bind-mounted state folder, where mng list reads it (no health check)
+pub=${STATE_MOUNT}/idle
+[ -d ${STATE_MOUNT} ] || pub=
 write_state() {
-  echo "mng-idle last=$last source=$src timeout=$timeout interval=$interval checked=$now" > "$state.tmp" && mv -f "$state.tmp" "$state"
+  rec="mng-idle last=$last source=$src timeout=$timeout interval=$interval checked=$now"
+  echo "$rec" > "$state.tmp" && mv -f "$state.tmp" "$state"
+  [ -z "$pub" ] || { echo "$rec" > "$pub.tmp" && mv -f "$pub.tmp" "$pub"; }
 }
 
 now=$last

@@ -1,3 +1,5 @@
+import { STATE_MOUNT } from '../../docker/args.js';
+
 /**
  * The agent-state watcher: plain POSIX sh, started by mng's init at every boot beside the idle watcher. Every few
  * seconds it decides what the agent is doing and, when that changed, writes one line to AGENT_STATE_FILE:
@@ -14,9 +16,10 @@
  * watched through the tmux server's read counter (/proc/PID/io: it reads every byte the agent prints); tmux itself
  * is asked for the window's last activity only when that counter moved.
  *
- * Where `mng list` reads it without a call per host: on a local daemon the watcher copies the state line and the idle
- * watcher's line into PUBLISH_DIR, a folder of the user's data directory bind-mounted into the container (list reads
- * the files); on a remote daemon, docker's health check prints them (State.Health.Log in `docker inspect`).
+ * Where `mng list` reads it without a call per host: on a local daemon the watcher writes the state line into
+ * PUBLISH_DIR too (as the idle watcher does its own), a folder of the user's data directory bind-mounted into the
+ * container (list reads the files); on a remote daemon, docker's health check prints them (State.Health.Log in
+ * `docker inspect`).
  */
 
 /** The agent's own signal, written by its hooks (any user may write it): `STATE [REASON]`, one line. */
@@ -24,7 +27,7 @@ export const AGENT_SIGNAL_FILE = '/run/mng/agent-signal';
 /** The watcher's finding, one line (see above). */
 export const AGENT_STATE_FILE = '/run/mng/agent-state';
 /** Where a local daemon's host publishes its state lines (a bind mount of hosts/ALIAS/state in mng's data folder). */
-export const PUBLISH_DIR = '/run/mng-state';
+export const PUBLISH_DIR = STATE_MOUNT;
 /** Testing knobs (seconds), read by the watcher from the container's environment. */
 export const STATE_ENV = { interval: 'MNG_STATE_INTERVAL', quiet: 'MNG_STATE_QUIET' } as const;
 export const DEFAULT_STATE_INTERVAL = 5;
@@ -36,7 +39,7 @@ export function agentSignalCommand(state: 'working' | 'waiting', reason?: 'permi
 }
 
 export const STATE_WATCH_SCRIPT = `# mng agent-state watcher: writes what the agent is doing to ${AGENT_STATE_FILE} when it changes, and publishes it
-# (and the idle watcher's line) in ${PUBLISH_DIR} when that folder is mounted. See lib/core/container/state-scripts.ts.
+# in ${PUBLISH_DIR} when that folder is mounted. See lib/core/container/state-scripts.ts.
 tick=\${${STATE_ENV.interval}:-${DEFAULT_STATE_INTERVAL}}
 quiet=\${${STATE_ENV.quiet}:-${DEFAULT_STATE_QUIET}}
 case $tick in ''|*[!0-9]*|0) tick=${DEFAULT_STATE_INTERVAL} ;; esac
@@ -104,10 +107,6 @@ while :; do
   if [ "$new" != "$state" ] || [ "$why" != "$reason" ]; then
     state=$new reason=$why since=$now
     publish "$state" "$reason" "$src"
-  fi
-  # the idle watcher's line, for mng list on a local daemon (a remote one reads it from docker's health check)
-  if [ -n "$pub" ] && [ -e /run/mng/idle ] && { [ ! -e "$pub/idle" ] || [ /run/mng/idle -nt "$pub/idle" ]; }; then
-    { read -r l < /run/mng/idle; } 2>/dev/null && printf '%s\\n' "$l" > "$pub/idle.tmp" && mv -f "$pub/idle.tmp" "$pub/idle"
   fi
 done
 `;
