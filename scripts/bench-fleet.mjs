@@ -90,7 +90,8 @@ async function cpuPercent(ids, seconds) {
   const daemon = [readPid('/var/run/docker.pid'), readPid('/var/run/docker/containerd/containerd.pid')].filter(Boolean);
   const shims = shimPids(ids);
   const sample = () => ({
-    ticks: [...daemon, ...shims].reduce((a, p) => a + procTicks(p), 0),
+    daemon: daemon.reduce((a, p) => a + procTicks(p), 0),
+    shims: shims.reduce((a, p) => a + procTicks(p), 0),
     ns: ids.reduce((a, id) => a + containerCpuNs(id), 0),
   });
   const a = sample();
@@ -98,8 +99,13 @@ async function cpuPercent(ids, seconds) {
   await sleep(seconds * 1000);
   const b = sample();
   const wall = (performance.now() - t) / 1000;
-  const cpuSeconds = (b.ticks - a.ticks) / TICKS + (b.ns - a.ns) / 1e9;
-  return (100 * cpuSeconds) / wall;
+  const pct = (cpuSeconds) => (100 * cpuSeconds) / wall;
+  const parts = {
+    daemon: pct((b.daemon - a.daemon) / TICKS),
+    shims: pct((b.shims - a.shims) / TICKS),
+    containers: pct((b.ns - a.ns) / 1e9),
+  };
+  return { total: parts.daemon + parts.shims + parts.containers, ...parts };
 }
 
 const median = (xs) => {
@@ -140,7 +146,8 @@ export async function fleetBench(ctx) {
       };
       const say = (s) => process.stderr.write(`fleet ${build.name}: ${s}\n`);
       say(`CPU with no hosts over ${SECONDS} s`);
-      const cpuNone = await cpuPercent([], SECONDS);
+      const none = await cpuPercent([], SECONDS);
+      const cpuNone = none.total;
       say(`${cpuNone.toFixed(1)}% of a core; creating ${HOSTS} hosts, ${CONCURRENCY} at a time`);
       const t0 = performance.now();
       const names = Array.from({ length: HOSTS }, (_, i) => `h${i}`);
@@ -168,8 +175,11 @@ export async function fleetBench(ctx) {
         r.push(performance.now() - t);
       }
       say(`list ${median(m).toFixed(0)} ms vs docker ps + inspect ${median(r).toFixed(0)} ms; CPU over ${SECONDS} s`);
-      const cpuHosts = await cpuPercent(ids, SECONDS);
-      say(`${cpuHosts.toFixed(1)}% of a core with ${HOSTS} hosts`);
+      const withHosts = await cpuPercent(ids, SECONDS);
+      const cpuHosts = withHosts.total;
+      say(
+        `${cpuHosts.toFixed(1)}% of a core with ${HOSTS} hosts (daemon ${withHosts.daemon.toFixed(1)}%, shims ${withHosts.shims.toFixed(1)}%, containers ${withHosts.containers.toFixed(1)}%)`,
+      );
       // bare containers of the same image, for memory
       const image = (await execa('docker', ['inspect', '-f', '{{.Config.Image}}', ids[0]])).stdout.trim();
       const bare = [];
@@ -204,6 +214,7 @@ export async function fleetBench(ctx) {
         cpuNonePercent: cpuNone,
         cpuHostsPercent: cpuHosts,
         cpuAddedPercent: cpuHosts - cpuNone,
+        cpuParts: { none, withHosts },
         memHostMB: memHost / 2 ** 20,
         memBareMB: memBare / 2 ** 20,
         memAddedMB: (memHost - memBare) / 2 ** 20,

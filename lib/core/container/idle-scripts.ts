@@ -43,20 +43,21 @@ prev_cpu=-1
 # threshold in clock ticks (USER_HZ, 100 a second): 1% of one CPU over the interval
 min_cpu=$interval
 
-# a local daemon's host also publishes it in the bind-mounted state folder, where mng list reads it (no health check)
-pub=${STATE_MOUNT}/idle
-[ -d ${STATE_MOUNT} ] || pub=
+# a local daemon's host publishes it in the bind-mounted state folder instead, where mng list reads it (no health check)
+[ -d ${STATE_MOUNT} ] && state=${STATE_MOUNT}/idle
+# the time without forking date at every check: the boot's epoch plus /proc/uptime
+{ read -r up _ < /proc/uptime; } 2>/dev/null
+base=$((last - \${up%.*}))
 write_state() {
-  rec="mng-idle last=$last source=$src timeout=$timeout interval=$interval checked=$now"
-  echo "$rec" > "$state.tmp" && mv -f "$state.tmp" "$state"
-  [ -z "$pub" ] || { echo "$rec" > "$pub.tmp" && mv -f "$pub.tmp" "$pub"; }
+  echo "mng-idle last=$last source=$src timeout=$timeout interval=$interval checked=$now" > "$state.tmp" && mv -f "$state.tmp" "$state"
 }
 
 now=$last
 write_state
 while :; do
   sleep "$interval"
-  now=$(date +%s)
+  { read -r up _ < /proc/uptime; } 2>/dev/null
+  now=$((base + \${up%.*}))
   found=
   sshd=
   { read -r sshd < /run/mng/sshd.pid; } 2>/dev/null
