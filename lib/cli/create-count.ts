@@ -2,6 +2,7 @@
 import { checkNamesFree, countNames, CREATE_LIMIT } from '../core/fleet/count.js';
 import { fanOut } from '../core/fleet/fanout.js';
 import { createHost } from '../core/create/create.js';
+import { checkPassthrough } from '../core/create/plan.js';
 import { updateNames } from '../core/hosts/name-cache.js';
 import { UsageError } from '../errors.js';
 import type { CreateArgs, CreateArgv } from './create-args.js';
@@ -22,6 +23,7 @@ export async function runCreateCount(argv: CreateArgv, args: CreateArgs, count: 
   }
   const ctx = await makeContext(argv, { interruptible: true });
   const request = await requestFor(ctx, args);
+  checkPassthrough(request); // once, not one error per name
   await checkNamesFree(ctx.core, request.daemon, names);
   ctx.output.progress(`Creating ${names.join(', ')}`);
   const outcomes = await fanOut(

@@ -72,7 +72,10 @@ sh ${MNG_DIR}/start-agent
 # the idle watcher (a no-op when the host has no idle timeout); boot counts as activity
 sh ${MNG_DIR}/idle-watch </dev/null &
 # what the agent is doing (working, waiting, exited), for mng list and mng wait --until
-sh ${MNG_DIR}/state-watch </dev/null >/dev/null 2>&1 &
+# (with bash when the image has it: its checks then fork nothing)
+w=sh
+command -v bash >/dev/null 2>&1 && w=bash
+$w ${MNG_DIR}/state-watch </dev/null >/dev/null 2>&1 &
 wait $sshd_pid
 status=$?
 echo "mng: sshd exited with status $status" >&2

@@ -12,7 +12,8 @@ import { STATE_MOUNT } from '../../docker/args.js';
  * - otherwise the screen (source `screen`): `working` while the terminal changes, `waiting` once it has been quiet for
  *   MNG_STATE_QUIET seconds (default 15), `unknown` when there is no agent session.
  *
- * Cheap by design (100 idle hosts share 2 cores): between two changes a check forks only `sleep`. The terminal is
+ * Cheap by design (100 idle hosts share 2 cores): between two changes a check forks nothing under bash (its wait is a
+ * `read -t`; init runs the watcher with bash when the image has it) and only `sleep` under another sh. The terminal is
  * watched through the tmux server's read counter (/proc/PID/io: it reads every byte the agent prints); tmux itself
  * is asked for the window's last activity only when that counter moved.
  *
@@ -80,9 +81,19 @@ ask_tmux() {
   counter
   rchar=$c
 }
+# a check's wait without forking sleep (the one fork of a quiet check): under bash (init prefers it), read -t on a FIFO
+# that nobody writes; sleep otherwise
+nap() { sleep "$1"; }
+if [ -n "$BASH_VERSION" ]; then
+  f=/run/mng/nap-$$
+  if mkfifo "$f" 2>/dev/null && exec 3<>"$f"; then
+    rm -f "$f"
+    nap() { read -r -t "$1" -u 3 _; }
+  fi
+fi
 first=1
 while :; do
-  [ -n "$first" ] || sleep "$tick"
+  [ -n "$first" ] || nap "$tick"
   first=
   clock
   new= why= src=agent

@@ -89,7 +89,7 @@ export interface CreatePlan {
 }
 
 /** The -s and -b values checked: a usage error (exit 2) for one that would break the host, before anything exists. */
-function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
+export function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
   const { provider } = req;
   const startArgs = [...provider.default_start_args, ...req.startArgs];
   const startProblem = checkStartArgs(startArgs);
