@@ -265,7 +265,9 @@ describe.concurrent('idle timeout', () => {
       const since = await bridgeUntil('att', attached);
       // (the watcher looks for ssh sessions after the agent's terminal: an attached client is an ssh session)
       await expectKeptRunning('att', 'ssh', since);
-      const clients = await docker(['exec', sb.container('att'), 'tmux', 'list-clients', '-t', 'agent']);
+      // the agent user's tmux server (its socket under TMUX_TMPDIR=/run/mng, as ssh sessions have it)
+      const tmux = ['exec', '-u', 'agent', '-e', 'TMUX_TMPDIR=/run/mng', sb.container('att'), 'tmux'];
+      const clients = await docker([...tmux, 'list-clients', '-t', 'agent']);
       expect(clients.stdout.trim()).not.toBe('');
     } finally {
       await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });

@@ -12,9 +12,11 @@ import { isPinned, pinHostKey } from '../../ssh/config.js';
 import { repairAccess, type SshTarget } from '../access/access.js';
 import { readNewHostKey } from '../access/host-key.js';
 import { exitedError, waitForSsh } from '../access/ssh-wait.js';
+import { type DeliverOptions, type DeliveryLabels, deliver } from '../agents/boot.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { sshRoute } from '../model/host.js';
+import { decodeLabels } from '../model/labels.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
@@ -49,6 +51,8 @@ export interface BootSpec {
   newHostKey?: boolean;
   /** `docker run` started it already */
   started?: boolean;
+  /** a coding agent's delivery (create: first-run files and the labels; start --fresh: a new conversation) */
+  deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
 
 /** A booted container: its inspect (after the start), the route its sshd answered on, and the agent's state. */
@@ -83,11 +87,41 @@ async function inspectStarted(core: Core, spec: BootSpec): Promise<{ c: Containe
   return { c: c.value, hostKey: hostKey.value };
 }
 
+/**
+ * A coding agent's sign-in and settings (core/agents/boot.ts), handed over while mng waits for sshd: at once when the
+ * labels are known (create), else once the inspect after the start says them. Settled before any failure is thrown.
+ */
+function startDelivery(core: Core, spec: BootSpec, early: boolean, c?: ContainerInspect): Promise<unknown> | undefined {
+  const labels = spec.deliver?.labels ?? (c && decodeLabels(c.Config?.Labels));
+  if (early !== Boolean(spec.deliver?.labels) || !labels) return undefined;
+  const p = deliver(core, spec.daemon, spec.container, labels, spec.deliver);
+  p.catch(() => undefined); // awaited by the boot
+  return p;
+}
+
 /** Start the container (unless docker run did) and wait until its sshd answers with the pinned host key. */
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
-  const { c, hostKey } = await inspectStarted(core, spec);
+  const early = startDelivery(core, spec, true);
+  const started = await inspectStarted(core, spec).catch(async (e) => {
+    await early?.catch(() => undefined);
+    throw e;
+  });
+  const delivered = early ?? startDelivery(core, spec, false, started.c) ?? Promise.resolve();
+  try {
+    const booted = await reach(core, spec, started);
+    await delivered;
+    return booted;
+  } finally {
+    await delivered.catch(() => undefined);
+  }
+}
+
+/** The booted container's sshd, reached with its pinned host key, and the agent's state. */
+async function reach(core: Core, spec: BootSpec, started: { c: ContainerInspect; hostKey?: string }): Promise<Booted> {
+  const { daemon } = spec;
+  const { c, hostKey } = started;
   const endpoint = sshRoute(daemon, c.Name.replace(/^\//, ''), publishedPort(c), spec.sshUser);
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);
