@@ -88,13 +88,11 @@ async function inspectStarted(core: Core, spec: BootSpec): Promise<{ c: Containe
 }
 
 /**
- * A coding agent's sign-in and settings (core/agents/boot.ts), handed over while mng waits for sshd: at once when the
- * labels are known (create), else once the inspect after the start says them. Settled before any failure is thrown.
+ * A coding agent's sign-in and settings (core/agents/boot.ts), handed over while mng waits for sshd, to a host whose
+ * labels ask for it (a no-op for the others). Awaited by the boot, which lets it settle before it throws.
  */
-function startDelivery(core: Core, spec: BootSpec, early: boolean, c?: ContainerInspect): Promise<unknown> | undefined {
-  const labels = spec.deliver?.labels ?? (c && decodeLabels(c.Config?.Labels));
-  if (early !== Boolean(spec.deliver?.labels) || !labels) return undefined;
-  const p = deliver(core, spec.daemon, spec.container, labels, spec.deliver);
+function startDelivery(core: Core, spec: BootSpec, labels: DeliveryLabels | undefined): Promise<unknown> {
+  const p = labels ? deliver(core, spec.daemon, spec.container, labels, spec.deliver) : Promise.resolve();
   p.catch(() => undefined); // awaited by the boot
   return p;
 }
@@ -103,12 +101,14 @@ function startDelivery(core: Core, spec: BootSpec, early: boolean, c?: Container
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
-  const early = startDelivery(core, spec, true);
+  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start
+  const known = spec.deliver?.labels;
+  const early = known && startDelivery(core, spec, known);
   const started = await inspectStarted(core, spec).catch(async (e) => {
     await early?.catch(() => undefined);
     throw e;
   });
-  const delivered = early ?? startDelivery(core, spec, false, started.c) ?? Promise.resolve();
+  const delivered = early || startDelivery(core, spec, decodeLabels(started.c.Config?.Labels));
   try {
     const booted = await reach(core, spec, started);
     await delivered;
