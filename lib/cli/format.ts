@@ -27,6 +27,9 @@ export interface AgentJson {
   /** when the host stops itself unless there is activity first; null unless running with a timeout */
   stops_at: string | null;
   agent_command: string;
+  /** a coding agent's type (claude, codex, a configured one) and installed version; null for a plain program */
+  agent_type: string | null;
+  agent_version: string | null;
   /** what the agent is doing: working, waiting, exited, unknown; null when not running or not reported */
   agent_state: string | null;
   /** waiting: permission or input (from the agent's own signal); exited: the exit code; else null */
@@ -55,6 +58,8 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
     last_activity_source: host.idle?.source ?? null,
     stops_at: host.idle?.stopsAt ?? null,
     agent_command: host.agentCommand,
+    agent_type: host.agentType ?? null,
+    agent_version: host.agentVersion ?? null,
     ...agentStateFields(host),
     ssh: {
       user: host.ssh.user,

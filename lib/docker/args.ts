@@ -10,6 +10,8 @@ export const SSH_CONTAINER_PORT = 22;
 export const MNG_DIR = '/mng';
 /** Where a local daemon's host publishes its state lines: the bind mount of a folder in mng's data directory. */
 export const STATE_MOUNT = '/run/mng-state';
+/** A tmpfs for the secrets mng hands a host at every start: empty at each start, never in a snapshot or an image. */
+export const SECRETS_DIR = '/run/mng-secrets';
 
 /** `--label k=v` pairs, in the order given. */
 export function labelFlags(labels: Record<string, string>): string[] {
@@ -57,6 +59,8 @@ function containerSpecArgs(spec: CreateSpec): string[] {
     '--publish',
     `127.0.0.1::${SSH_CONTAINER_PORT}`,
     '--pull=never',
+    '--tmpfs',
+    `${SECRETS_DIR}:mode=0711`,
     ...labelFlags(spec.labels),
     ...(spec.stateDir ? ['--volume', `${spec.stateDir}:${STATE_MOUNT}`] : []),
     ...idleCreateFlags(spec.idle, spec.stateDir ? undefined : `sh ${MNG_DIR}/idle-health`),
@@ -147,15 +151,17 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
 
 /**
  * `docker exec` of a script (`/bin/sh -c`, with its arguments as $1...) in a running container, as the container's own
- * user; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's tmux) runs so.
+ * user or `user`; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's
+ * tmux) runs so; git runs as the agent's user, who owns the repository.
  */
 export function buildExecScriptArgs(
   container: string,
   script: string,
   args: readonly string[] = [],
-  opts: { stdin?: boolean } = {},
+  opts: { stdin?: boolean; user?: string } = {},
 ): string[] {
-  return ['exec', ...(opts.stdin ? ['-i'] : []), container, '/bin/sh', '-c', script, 'sh', ...args];
+  const as = opts.user && opts.user !== 'root' ? ['--user', opts.user] : [];
+  return ['exec', ...(opts.stdin ? ['-i'] : []), ...as, container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 
 /** Everything a container wrote (a new host's first lines: the public half of the host key its init made). */

@@ -1,4 +1,5 @@
 import { STATE_MOUNT } from '../../docker/args.js';
+import { TMUX_FN } from '../agents/user-shell.js';
 
 /**
  * The agent-state watcher: plain POSIX sh, started by mng's init at every boot beside the idle watcher. Every few
@@ -14,8 +15,8 @@ import { STATE_MOUNT } from '../../docker/args.js';
  *
  * Cheap by design (100 idle hosts share 2 cores): between two changes a check forks nothing under bash (its wait is a
  * `read -t`; init runs the watcher with bash when the image has it) and only `sleep` under another sh. The terminal is
- * watched through the tmux server's read counter (/proc/PID/io: it reads every byte the agent prints); tmux itself
- * is asked for the window's last activity only when that counter moved.
+ * watched through the tmux server's count of wake-ups (/proc/PID/schedstat: it wakes for what the agent prints); tmux
+ * is asked for the window's last activity only when that counter moved. tmux is the agent user's server (TMUX_FN).
  *
  * Where `mng list` reads it without a call per host: on a local daemon the watcher writes the state line into
  * PUBLISH_DIR too (as the idle watcher does its own), a folder of the user's data directory bind-mounted into the
@@ -41,6 +42,7 @@ export function agentSignalCommand(state: 'working' | 'waiting', reason?: 'permi
 
 export const STATE_WATCH_SCRIPT = `# mng agent-state watcher: writes what the agent is doing to ${AGENT_STATE_FILE} when it changes, and publishes it
 # in ${PUBLISH_DIR} when that folder is mounted. See lib/core/container/state-scripts.ts.
+${TMUX_FN}
 tick=\${${STATE_ENV.interval}:-${DEFAULT_STATE_INTERVAL}}
 quiet=\${${STATE_ENV.quiet}:-${DEFAULT_STATE_QUIET}}
 case $tick in ''|*[!0-9]*|0) tick=${DEFAULT_STATE_INTERVAL} ;; esac
@@ -63,14 +65,13 @@ publish() {
   printf '%s\\n' "$line" > "$out.tmp" && mv -f "$out.tmp" "$out"
   [ -n "$pub" ] && printf '%s\\n' "$line" > "$pub/agent.tmp" && mv -f "$pub/agent.tmp" "$pub/agent"
 }
-# the tmux server's read counter (bytes): it grows with every byte the agent prints (and each tmux command)
+# the tmux server's count of times it ran (/proc/PID/schedstat, readable whoever runs it): it wakes for every output of
+# the agent (and for each tmux command)
 counter() {
   c=-1
   [ -n "$tpid" ] || return 0
-  while read -r k v; do
-    [ "$k" = rchar: ] && { c=$v; return 0; }
-  done 2>/dev/null < /proc/$tpid/io
-  tpid=
+  { read -r _ _ c < /proc/$tpid/schedstat; } 2>/dev/null || { c=-1; tpid=; }
+  case $c in ''|*[!0-9]*) c=-1 ;; esac
 }
 # ask tmux: the server's pid and the window's last activity; then the counter again (this call moved it)
 ask_tmux() {

@@ -3,7 +3,7 @@
 // Any failure or Ctrl-C before the end removes what this attempt made. After a successful launch or start, the host's
 // record (and its ssh entry) is written here, in one place.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,11 +24,13 @@ import type { DockerResult } from '../../docker/runner.js';
 import { InterruptedError, MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
 import { removeHostFiles } from '../../ssh/config.js';
+import type { DeliverOptions, DeliveryLabels } from '../agents/boot.js';
 import type { ContainerFile } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
 import { type Host, sshRoute } from '../model/host.js';
 import { type Booted, bootContainer } from './boot.js';
+import { makeStateDir } from './state-dir.js';
 
 /** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
 export interface LaunchArgv {
@@ -39,8 +41,6 @@ export interface LaunchArgv {
   /** `docker cp` of the local staging folder into the container's /mng (start --snapshot; create needs none) */
   copy: (stagingDir: string) => string[];
   start: string[];
-  /** the local folder the host publishes its state in (bind-mounted): made, owner-only, before the container */
-  stateDir?: string;
 }
 
 export function planLaunch(spec: CreateSpec): LaunchArgv {
@@ -49,7 +49,6 @@ export function planLaunch(spec: CreateSpec): LaunchArgv {
     create: buildCreateArgs(spec),
     copy: (stagingDir) => buildCopyInArgs(stagingDir, spec.containerName),
     start: buildStartArgs([spec.containerName]),
-    stateDir: spec.stateDir,
   };
 }
 
@@ -87,6 +86,8 @@ export interface LaunchSpec {
   attempt: LaunchAttempt;
   /** start --snapshot: the container this one replaces, removed once the new one answers ssh, which takes its name */
   replaces?: string;
+  /** a coding agent's delivery at this first start (see core/agents/boot.ts) */
+  deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
 
 /** Remove whatever this launch attempt made. Runs after Ctrl-C too (detached runner); never throws. */
@@ -120,6 +121,8 @@ function notMade(spec: LaunchSpec, argv: string[], r: DockerResult): Error {
 async function stageFiles(files: ContainerFile[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mng-files-'));
   try {
+    // docker cp gives /mng this folder's mode: traversable by the agent's user, whose authorized keys are there
+    await chmod(dir, 0o711);
     await Promise.all(files.map((f) => writeFile(join(dir, f.path), f.content, { mode: f.mode })));
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
@@ -137,18 +140,15 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
   const files = spec.files ?? [];
   const runAtOnce = files.length === 0 && !spec.beforeStart;
   const argv = runAtOnce ? spec.argv.run : spec.argv.create;
-  // made by mng, not by docker's -v (which would make it root's): the user can remove what the host writes there
-  const madeDir = spec.argv.stateDir ? await mkdir(spec.argv.stateDir, { recursive: true, mode: 0o700 }) : undefined;
+  const undoStateDir = await makeStateDir(core.dataDir, spec.daemon, spec.alias);
   let r = await core.runner.docker(spec.daemon, argv, { check: false });
   if (r.failure === 'no such image' && spec.makeMissingImage) {
     await spec.makeMissingImage();
     r = await core.runner.docker(spec.daemon, argv, { check: false });
   }
   // docker run made the container but could not start it on a host port the other daemon took: boot starts it again.
-  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken')) {
-    if (madeDir) await rm(madeDir, { recursive: true, force: true });
-    throw notMade(spec, argv, r);
-  }
+  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken'))
+    throw await undoStateDir().then(() => notMade(spec, argv, r));
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {
@@ -233,13 +233,18 @@ export async function launchHost(core: Core, spec: LaunchSpec): Promise<Booted> 
 }
 
 /** Start a stopped host's container, wait until its sshd answers, and record it. */
-export async function bootHost(core: Core, host: Host, opts: { sshTimeoutSeconds: number }): Promise<Booted> {
+export async function bootHost(
+  core: Core,
+  host: Host,
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
+): Promise<Booted> {
   const spec = { daemon: host.daemon, alias: host.containerName, hostId: host.id, sshUser: host.sshUser };
   const booted = await bootContainer(core, {
     ...spec,
     container: host.containerId,
     name: host.name,
     sshTimeoutSeconds: opts.sshTimeoutSeconds,
+    deliver: { fresh: opts.fresh },
   });
   return { ...booted, endpoint: await recordBoot(core, spec, booted) };
 }

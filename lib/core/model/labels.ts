@@ -23,6 +23,12 @@ export const LABEL = {
   fromCommit: 'mng.from-commit',
   /** --from: where the files are in the container */
   fromTarget: 'mng.from-target',
+  /** a coding agent's type (claude, codex, a configured one): its sign-in is delivered at every start */
+  agentType: 'mng.agent-type',
+  /** the version of the agent installed in the host's image (built-in agents): a host never updates itself */
+  agentVersion: 'mng.agent-version',
+  /** names (JSON array) of the user's variables handed to the agent at every start (create --pass-env); never values */
+  passEnv: 'mng.pass-env',
 } as const;
 
 /** Where a host's files came from (create --from), as its labels record it. */
@@ -60,6 +66,9 @@ export interface HostLabels {
   startArgs: string[];
   sshUser: string;
   from?: FromLabels;
+  agentType?: string;
+  agentVersion?: string;
+  passEnv?: string[];
 }
 
 export function encodeLabels(h: HostLabels): Record<string, string> {
@@ -76,6 +85,9 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.image]: h.image,
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
+    ...(h.agentType ? { [LABEL.agentType]: h.agentType } : {}),
+    ...(h.agentVersion ? { [LABEL.agentVersion]: h.agentVersion } : {}),
+    ...(h.passEnv && h.passEnv.length > 0 ? { [LABEL.passEnv]: JSON.stringify(h.passEnv) } : {}),
     ...(h.from
       ? {
           [LABEL.fromKind]: h.from.kind,
@@ -122,6 +134,17 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
       (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
     ),
     sshUser: labels[LABEL.sshUser] || 'root',
+    ...(labels[LABEL.agentType] ? { agentType: labels[LABEL.agentType] } : {}),
+    ...(labels[LABEL.agentVersion] ? { agentVersion: labels[LABEL.agentVersion] } : {}),
+    ...(labels[LABEL.passEnv]
+      ? {
+          passEnv: parseJson<string[]>(
+            labels[LABEL.passEnv],
+            [],
+            (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+          ),
+        }
+      : {}),
     from:
       labels[LABEL.fromKind] === 'git' || labels[LABEL.fromKind] === 'dir'
         ? {
