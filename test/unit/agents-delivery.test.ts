@@ -6,6 +6,7 @@ import { parse } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { claudeJson, KEY_HELPER, managedSettings } from '../../lib/core/agents/claude.js';
 import { codexConfig } from '../../lib/core/agents/codex.js';
+import { claudeStateHooks, codexNotifyCommand } from '../../lib/core/agents/signals.js';
 import { deliveryScript, emptyDelivery, envScript, parseAwait } from '../../lib/core/agents/delivery.js';
 import { gather, noSignInWarning } from '../../lib/core/agents/gather.js';
 import { checkPassEnv, looksLikeSecret, secretStartArgWarnings } from '../../lib/core/agents/secret-args.js';
@@ -87,7 +88,11 @@ describe('sign-in, read on this machine', () => {
     expect(g.delivery.system).toEqual([
       { path: '/etc/claude-code/managed-settings.json', content: managedSettings(true) },
     ]);
-    expect(JSON.parse(managedSettings(true))).toEqual({ env: { DISABLE_AUTOUPDATER: '1' }, apiKeyHelper: KEY_HELPER });
+    expect(JSON.parse(managedSettings(true))).toEqual({
+      env: { DISABLE_AUTOUPDATER: '1' },
+      apiKeyHelper: KEY_HELPER,
+      hooks: claudeStateHooks(),
+    });
     // the helper waits for the delivery, then reads the key (here: a stand-in tmpfs)
     const tmpfs = join(home, 'tmpfs');
     mkdirSync(tmpfs);
@@ -96,7 +101,10 @@ describe('sign-in, read on this machine', () => {
     const delivered = `(sleep 0.3; : > '${tmpfs}/.ready') & ${helper}`;
     expect(execFileSync('sh', ['-c', delivered], { encoding: 'utf8' })).toBe('the-key');
     expect(g.delivery.early).toBe(false);
-    expect(JSON.parse(managedSettings(false))).toEqual({ env: { DISABLE_AUTOUPDATER: '1' } });
+    expect(JSON.parse(managedSettings(false))).toEqual({
+      env: { DISABLE_AUTOUPDATER: '1' },
+      hooks: claudeStateHooks(),
+    });
     rmSync(join(home, '.claude', '.credentials.json'));
     // signed in by a key alone, Claude needs nothing at its start: later boots start it before the delivery
     const keyOnly = await gather(BUILT_IN_TYPES.claude, [], ctx({ ANTHROPIC_API_KEY: 'k1' }), { fresh: false });
@@ -160,11 +168,13 @@ describe('first-run files and settings', () => {
     expect(parse(codexConfig(user, '/workspace', () => {}))).toEqual({
       model: 'o3',
       check_for_update_on_startup: false,
+      notify: codexNotifyCommand(),
       projects: { '/workspace': { note: 'kept', trust_level: 'trusted' }, '/other': { trust_level: 'untrusted' } },
     });
     const said: string[] = [];
     expect(parse(codexConfig('not = [toml', '/w', (m) => said.push(m)))).toEqual({
       check_for_update_on_startup: false,
+      notify: codexNotifyCommand(),
       projects: { '/w': { trust_level: 'trusted' } },
     });
     expect(said).toEqual(["~/.codex/config.toml is not valid TOML: the container gets mng's settings without it"]);
@@ -222,5 +232,11 @@ describe('secrets on the command line', () => {
   it('--pass-env takes variable names, each once', () => {
     expect(checkPassEnv(['A', 'B_1', 'A'])).toEqual(['A', 'B_1']);
     expect(() => checkPassEnv(['A=b'])).toThrow('--pass-env "A=b": give the name of a variable');
+  });
+});
+
+describe("the agents' state signals in their settings", () => {
+  it("Codex keeps a user's own notify program (its state then comes from the screen)", () => {
+    expect(parse(codexConfig('notify = ["my-notifier"]\n', '/w', () => {})).notify).toEqual(['my-notifier']);
   });
 });

@@ -7,7 +7,7 @@ import { agentColumn, agentStateFields } from '../../lib/cli/format-fleet.js';
 import { frame } from '../../lib/cli/list-watch.js';
 import { keepStdinDash } from '../../lib/cli/main.js';
 import { splitMessageArgs } from '../../lib/cli/message.js';
-import { agentSignalCommand, AGENT_SIGNAL_FILE } from '../../lib/core/container/state-scripts.js';
+import { AGENT_SIGNAL_FILE, agentSignalCommand } from '../../lib/core/agents/signals.js';
 import { countNames } from '../../lib/core/fleet/count.js';
 import { failureSummary, fanOut, linePrefixer, worstExit } from '../../lib/core/fleet/fanout.js';
 import { namesFromText } from '../../lib/core/fleet/select.js';
@@ -286,7 +286,7 @@ describe('docker run of a host that publishes its state', () => {
 
 describe("the agents' own signals", () => {
   it("Claude's hooks write working, waiting input and waiting permission; Codex's notify writes waiting input", async () => {
-    const { claudeStateHooks, codexNotifyCommand } = await import('../../lib/core/container/state-scripts.js');
+    const { claudeStateHooks, codexNotifyCommand } = await import('../../lib/core/agents/signals.js');
     const hooks = claudeStateHooks();
     const cmd = (event: string, i = 0) => hooks[event][i].hooks[0].command;
     expect(cmd('Stop')).toBe(agentSignalCommand('waiting', 'input'));

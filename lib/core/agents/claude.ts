@@ -1,5 +1,6 @@
 import { SECRETS_DIR, type Delivery } from './delivery.js';
 import type { AgentKit, Platform } from './kit.js';
+import { claudeStateHooks } from './signals.js';
 import { readCredentialsJson, readSettings } from './user-files.js';
 
 /**
@@ -32,9 +33,12 @@ const SETTINGS = [
  */
 export const KEY_HELPER = `sh -c 'i=0; while [ ! -e ${SECRETS_DIR}/.ready ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; exec cat ${SECRETS_DIR}/${API_KEY_FILE}'`;
 
-/** Managed settings (root's, read by every claude in the container): no self-update, and the API key's helper. */
+/**
+ * Managed settings (root's, read by every claude in the container): no self-update, the API key's helper, and the
+ * hooks that report Claude's state to mng (working, waiting for input or for a permission: see signals.ts).
+ */
 export function managedSettings(apiKey: boolean): string {
-  const settings: Record<string, unknown> = { env: { DISABLE_AUTOUPDATER: '1' } };
+  const settings: Record<string, unknown> = { env: { DISABLE_AUTOUPDATER: '1' }, hooks: claudeStateHooks() };
   if (apiKey) settings.apiKeyHelper = KEY_HELPER;
   return JSON.stringify(settings, null, 2) + '\n';
 }

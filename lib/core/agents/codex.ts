@@ -1,5 +1,6 @@
 import { parse, stringify } from 'smol-toml';
 import type { AgentKit, Platform } from './kit.js';
+import { codexNotifyCommand } from './signals.js';
 import { readCredentialsJson, readIfFile, readSettings, userHome } from './user-files.js';
 import { join } from 'node:path';
 
@@ -36,6 +37,8 @@ export function codexConfig(userToml: string | undefined, workdir: string, warn:
     Record<string, unknown>
   >;
   doc.check_for_update_on_startup = false;
+  // the end of each turn reported to mng's state watcher (waiting for input); a user's own notify program is kept
+  if (doc.notify === undefined) doc.notify = codexNotifyCommand();
   doc.projects = { ...projects, [workdir]: { ...(projects[workdir] ?? {}), trust_level: 'trusted' } };
   return stringify(doc) + '\n';
 }

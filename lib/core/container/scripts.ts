@@ -1,9 +1,10 @@
 import { MNG_DIR, SSH_CONTAINER_PORT } from '../../docker/args.js';
 import { AGENT_SESSION, type AgentSpec, agentCommandLine } from './agent.js';
 import { SECRET_ENV_FILE, SECRETS_DIR } from '../agents/delivery.js';
+import { AGENT_SIGNAL_FILE } from '../agents/signals.js';
 import { INIT_AWAIT_DELIVERY, INIT_START_AGENT, INIT_USER, INIT_USER_ENV } from '../agents/user-shell.js';
 import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from './idle-scripts.js';
-import { AGENT_SIGNAL_FILE, STATE_WATCH_SCRIPT } from './state-scripts.js';
+import { STATE_WATCH_SCRIPT } from './state-scripts.js';
 
 /**
  * The files mng puts in every container's /mng before its first start. They are plain POSIX sh so that

@@ -1,4 +1,5 @@
 import { STATE_MOUNT } from '../../docker/args.js';
+import { AGENT_SIGNAL_FILE } from '../agents/signals.js';
 import { TMUX_FN } from '../agents/user-shell.js';
 
 /**
@@ -9,7 +10,7 @@ import { TMUX_FN } from '../agents/user-shell.js';
  *
  * - `exited`, reason = the exit code: the agent's program ended (the tmux pane's wrapper wrote /run/mng/agent-exit);
  * - the agent's own signal, when it gave one (source `agent`): Claude Code's hooks and Codex's notify program write
- *   `STATE [REASON]` to AGENT_SIGNAL_FILE (see agentSignalCommand); nothing is guessed from the screen then;
+ *   `STATE [REASON]` to AGENT_SIGNAL_FILE (see core/agents/signals.ts); nothing is guessed from the screen then;
  * - otherwise the screen (source `screen`): `working` while the terminal changes, `waiting` once it has been quiet for
  *   MNG_STATE_QUIET seconds (default 15), `unknown` when there is no agent session.
  *
@@ -24,8 +25,6 @@ import { TMUX_FN } from '../agents/user-shell.js';
  * `docker inspect`).
  */
 
-/** The agent's own signal, written by its hooks (any user may write it): `STATE [REASON]`, one line. */
-export const AGENT_SIGNAL_FILE = '/run/mng/agent-signal';
 /** The watcher's finding, one line (see above). */
 export const AGENT_STATE_FILE = '/run/mng/agent-state';
 /** Where a local daemon's host publishes its state lines (a bind mount of hosts/ALIAS/state in mng's data folder). */
@@ -34,11 +33,6 @@ export const PUBLISH_DIR = STATE_MOUNT;
 export const STATE_ENV = { interval: 'MNG_STATE_INTERVAL', quiet: 'MNG_STATE_QUIET' } as const;
 export const DEFAULT_STATE_INTERVAL = 5;
 export const DEFAULT_STATE_QUIET = 15;
-
-/** The shell command an agent's hook runs to report its state (`waiting permission`, `waiting input`, `working`). */
-export function agentSignalCommand(state: 'working' | 'waiting', reason?: 'permission' | 'input'): string {
-  return `printf '%s\\n' '${reason ? `${state} ${reason}` : state}' > ${AGENT_SIGNAL_FILE}`;
-}
 
 export const STATE_WATCH_SCRIPT = `# mng agent-state watcher: writes what the agent is doing to ${AGENT_STATE_FILE} when it changes, and publishes it
 # in ${PUBLISH_DIR} when that folder is mounted. See lib/core/container/state-scripts.ts.
@@ -122,38 +116,3 @@ while :; do
   fi
 done
 `;
-
-type ClaudeHook = { matcher?: string; hooks: { type: 'command'; command: string }[] };
-
-/**
- * Claude Code's hooks that report its state (for its managed settings, /etc/claude-code/managed-settings.json, so a
- * user's own settings cannot drop them): a prompt or a tool run → `working`; the end of a turn, a new session or
- * Claude asking for input when idle → `waiting input`; a permission prompt → `waiting permission`.
- */
-export function claudeStateHooks(): Record<string, ClaudeHook[]> {
-  const run = (state: 'working' | 'waiting', reason?: 'permission' | 'input', matcher?: string): ClaudeHook => ({
-    ...(matcher === undefined ? {} : { matcher }),
-    hooks: [{ type: 'command', command: agentSignalCommand(state, reason) }],
-  });
-  return {
-    SessionStart: [run('waiting', 'input')],
-    UserPromptSubmit: [run('working')],
-    PreToolUse: [run('working', undefined, '*')],
-    PostToolUse: [run('working', undefined, '*')],
-    Notification: [run('waiting', 'permission', 'permission_prompt'), run('waiting', 'input', 'idle_prompt')],
-    Stop: [run('waiting', 'input')],
-  };
-}
-
-/**
- * Codex's `notify` program (config.toml: `notify = [...]`): Codex runs it with one JSON argument at the end of each
- * turn (`"type":"agent-turn-complete"`), and then waits for input.
- */
-export function codexNotifyCommand(): string[] {
-  return [
-    'sh',
-    '-c',
-    `case "$1" in *agent-turn-complete*) ${agentSignalCommand('waiting', 'input')} ;; esac`,
-    'mng-notify',
-  ];
-}

@@ -1,6 +1,6 @@
 import { TMUX_FN } from '../agents/user-shell.js';
 import { AGENT_SESSION } from '../container/agent.js';
-import { AGENT_SIGNAL_FILE } from '../container/state-scripts.js';
+import { AGENT_SIGNAL_FILE } from '../agents/signals.js';
 
 /**
  * The shell snippets `mng logs`, `message` and `wait` run in the container through `docker exec` (plain POSIX sh,
