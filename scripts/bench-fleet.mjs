@@ -220,6 +220,9 @@ export async function fleetBench(ctx) {
         memAddedMB: (memHost - memBare) / 2 ** 20,
       });
       await removeLabelled(label);
+      // the daemon goes on tearing down 100 containers (layers, network) after docker rm returns: let it finish
+      // before the next build's no-host measurement
+      await sleep(30_000);
     }
   } finally {
     await removeLabelled(label);

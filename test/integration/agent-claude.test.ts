@@ -78,6 +78,23 @@ describe('mng create NAME claude', () => {
     );
   }, 300_000);
 
+  it('reports its own state through its hooks: at the end of the turn it is waiting (input), and wait --until sees it', async () => {
+    const agent = await waitFor('waiting (input) in list', async () => {
+      const list = JSON.parse((await run(['list', '--format', 'json'])).stdout);
+      const a = list.agents.find((x: { name: string }) => x.name === 'c');
+      return a?.agent_state === 'waiting' && a.agent_state_reason === 'input' ? a : undefined;
+    }).catch(withScreen);
+    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+    // the agent's own signal, not a guess from the screen
+    expect(await inContainer('cat /run/mng/agent-state')).toMatch(
+      /^mng-agent state=waiting reason=input since=\d+ source=agent$/,
+    );
+    const w = await run(['wait', 'c', '--until', 'waiting', '--timeout', '20']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(w.stdout).toBe('c\n');
+    expect((await run(['list'])).stdout).toMatch(/^c\s+running\s+waiting \(input\)\s/m);
+  }, 120_000);
+
   it('runs as an unprivileged user who can sudo, with the settings copied and the version recorded', async () => {
     expect(await inContainer('id -u; sudo -n id -u; ls ~/.claude/CLAUDE.md ~/.claude/skills/greet/SKILL.md')).toBe(
       `1000\n0\n/home/agent/.claude/CLAUDE.md\n/home/agent/.claude/skills/greet/SKILL.md`,
