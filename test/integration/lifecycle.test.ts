@@ -292,7 +292,12 @@ describe('usage errors', () => {
   it.each([[['stop']], [['start']], [['snapshot', 'create']], [['snapshot', 'list']], [['snapshot', 'destroy']]])(
     'mng %s without NAME: usage error, exit 2',
     async (args) => {
-      expectFailure(await sb.mng(args), 2, /Not enough non-option arguments/);
+      // stop and start also take --tag or '-', and say so
+      expectFailure(
+        await sb.mng(args),
+        2,
+        /Not enough non-option arguments|name the agents: NAME\.\.\., --tag KEY=VALUE, or '-'/,
+      );
     },
   );
 

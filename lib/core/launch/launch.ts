@@ -30,7 +30,7 @@ import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
 import { type Host, sshRoute } from '../model/host.js';
 import { type Booted, bootContainer } from './boot.js';
-import { makeStateDir } from './state-dir.js';
+import { withStateDir } from './state-dir.js';
 
 /** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
 export interface LaunchArgv {
@@ -140,15 +140,13 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
   const files = spec.files ?? [];
   const runAtOnce = files.length === 0 && !spec.beforeStart;
   const argv = runAtOnce ? spec.argv.run : spec.argv.create;
-  const undoStateDir = await makeStateDir(core.dataDir, spec.daemon, spec.alias);
   let r = await core.runner.docker(spec.daemon, argv, { check: false });
   if (r.failure === 'no such image' && spec.makeMissingImage) {
     await spec.makeMissingImage();
     r = await core.runner.docker(spec.daemon, argv, { check: false });
   }
   // docker run made the container but could not start it on a host port the other daemon took: boot starts it again.
-  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken'))
-    throw await undoStateDir().then(() => notMade(spec, argv, r));
+  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken')) throw notMade(spec, argv, r);
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {
@@ -165,7 +163,7 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
 async function launchAttempt(core: Core, spec: LaunchSpec): Promise<Booted> {
   let made = false;
   try {
-    const started = await makeContainer(core, spec);
+    const started = await withStateDir(core.dataDir, spec.daemon, spec.alias, () => makeContainer(core, spec));
     made = true;
     const booted = await bootContainer(core, { ...spec, container: spec.containerName, started });
     if (booted.agent.state === 'missing') {

@@ -3,14 +3,22 @@ import type { Daemon } from '../../docker/daemon.js';
 import { publishedStateDir } from '../model/agent-state.js';
 
 /**
- * A local daemon's host's state folder (core/model/agent-state.ts), made before its container by mng, owner-only (docker's
- * -v would make it root's, and the user could not remove what the host writes there). Returns how to take back what
- * this made, for a container that was not made.
+ * Make the container (`make`) with a local daemon's host's state folder (core/model/agent-state.ts) made first, by mng,
+ * owner-only (docker's -v would make it root's, and the user could not remove what the host writes there). When
+ * `make` fails or is interrupted (the container is then removed too), what this made is taken back.
  */
-export async function makeStateDir(dataDir: string, daemon: Daemon, alias: string): Promise<() => Promise<void>> {
+export async function withStateDir<T>(
+  dataDir: string,
+  daemon: Daemon,
+  alias: string,
+  make: () => Promise<T>,
+): Promise<T> {
   const dir = publishedStateDir(dataDir, daemon, alias);
   const made = dir === undefined ? undefined : await mkdir(dir, { recursive: true, mode: 0o700 });
-  return async () => {
+  try {
+    return await make();
+  } catch (e) {
     if (made) await rm(made, { recursive: true, force: true });
-  };
+    throw e;
+  }
 }
