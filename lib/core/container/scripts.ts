@@ -66,6 +66,9 @@ if [ ! -s "$key" ]; then
 fi
 pwd > /run/mng/workdir
 rm -f /run/mng/agent-status /run/mng/agent-exit /run/mng/agent-state ${AGENT_SIGNAL_FILE}
+# the agent's own signal file (its hooks write it as the agent's user): made empty and writable by anyone before the
+# agent starts, so no writer ever finds it root's and unwritable
+(umask 0 && true > ${AGENT_SIGNAL_FILE}) 2>/dev/null
 # the agent's user (hosts made before it existed run as root), its home and its --from files
 ${INIT_USER}
 mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
@@ -138,8 +141,9 @@ set -g history-limit 50000
 /** The tmux pane's program: runs the agent's command and records how it ended (tmux's own pane status is not reliable). */
 export const AGENT_WRAPPER = `# mng: the agent's tmux pane runs this.
 rm -f /run/mng/agent-exit
-# a new run: no signal from the last one (the state watcher made the file, root's: any user may write it)
-[ ! -e ${AGENT_SIGNAL_FILE} ] || : > ${AGENT_SIGNAL_FILE} 2>/dev/null
+# a new run: no signal from the last one (init made the file writable by anyone). \`true\`, not \`:\`: a special built-in's
+# failed redirection ends a POSIX sh, and the agent would never start
+[ ! -e ${AGENT_SIGNAL_FILE} ] || { true > ${AGENT_SIGNAL_FILE}; } 2>/dev/null
 # a coding agent's sign-in and --pass-env variables, delivered by mng at this start (a tmpfs: never in a snapshot)
 if [ -r ${SECRETS_DIR}/${SECRET_ENV_FILE} ]; then . ${SECRETS_DIR}/${SECRET_ENV_FILE}; fi
 sh ${MNG_DIR}/agent-cmd

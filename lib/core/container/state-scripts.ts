@@ -45,8 +45,8 @@ sig=${AGENT_SIGNAL_FILE}
 out=${AGENT_STATE_FILE}
 pub=${PUBLISH_DIR}
 [ -d "$pub" ] || pub=
-: >> "$sig"
-chmod 666 "$sig" 2>/dev/null
+# init made it (empty, writable by anyone) before the agent started; make it only if missing, never changing its mode
+[ -e "$sig" ] || { (umask 0 && true >> "$sig"); } 2>/dev/null
 # the time without forking date at every check: the boot's epoch plus /proc/uptime
 { read -r up _ < /proc/uptime; } 2>/dev/null
 base=$(( $(date +%s) - \${up%.*} ))
