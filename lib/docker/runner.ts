@@ -31,7 +31,7 @@ export class DockerRunner extends Runner {
     result.failure = classifyDockerFailure(result.stderr);
     const missing = result.failure === 'gone' || result.failure === 'no such image';
     if (opts.check !== false && !(allowMissing && missing)) {
-      throw dockerError(args, result.exitCode, result.stderr, daemon);
+      throw dockerError(opts.display ?? args, result.exitCode, result.stderr, daemon);
     }
     return result;
   }
