@@ -23,8 +23,10 @@ export const HOST_KEY_LOG_PREFIX = 'mng-host-key ';
  * PID 1's child (under docker-init): writes the host's own files at its first boot, starts sshd, then the agent; exits 0
  * on SIGTERM so `docker stop` is quick. It is baked into mng's prepared image, like the other fixed files.
  *
- * Its arguments (create: `--authorized-key KEY --agent-bin PROGRAM --agent-cmd SCRIPT`, all public) become files in
- * /mng, each written only when missing: a restart, or a container from a snapshot, keeps the host's own. The host's ssh
+ * Its arguments (create: `--host-id ID --authorized-key KEY --agent-bin PROGRAM --agent-cmd SCRIPT`, all public)
+ * become files in /mng, each written only when missing: a restart, or a container from a snapshot, keeps the host's
+ * own. A /mng that was made for another host (`/mng/host-id` names another: an image built from a snapshot, or one
+ * that ships keys of its own) is never trusted: its host key is made anew and its authorized keys and agent replaced. The host's ssh
  * host key is made here too, at the first boot, so its private half never leaves the container (no `docker cp`, nothing
  * in `docker inspect`); the public half is logged once (HOST_KEY_LOG_PREFIX) for mng to read through the Docker API and
  * pin before its first handshake. All before sshd starts.
@@ -37,19 +39,24 @@ trap 'exit 0' TERM INT
 trap 'exit ${IDLE_STOP_EXIT_CODE}' ${IDLE_STOP_SIGNAL}
 umask 022
 mkdir -p /run/mng /run/sshd
-# mng's arguments (create): this host's own files, written once; a restart or a snapshot keeps what is there.
+# mng's arguments (create): this host's own files, written once; a restart or a snapshot keeps what is there. The
+# first, --host-id ID, says which host this is: a /mng made for another (an image built from a snapshot, or one that
+# ships its own keys) is not this host's, and its host key, authorized keys and agent files are replaced.
+new=
+if [ "$1" = --host-id ] && [ "$(cat ${MNG_DIR}/host-id 2>/dev/null)" != "$2" ]; then new=1; fi
 while [ $# -ge 2 ]; do
   case $1 in
-    --authorized-key) [ -e ${MNG_DIR}/authorized_keys ] || (umask 077; printf '%s\\n' "$2" > ${MNG_DIR}/authorized_keys) ;;
-    --agent-bin) [ -e ${MNG_DIR}/agent-bin ] || printf '%s' "$2" > ${MNG_DIR}/agent-bin ;;
-    --agent-cmd) [ -e ${MNG_DIR}/agent-cmd ] || printf '%s\\n' "$2" > ${MNG_DIR}/agent-cmd ;;
+    --host-id) [ -z "$new" ] || printf '%s\\n' "$2" > ${MNG_DIR}/host-id.new ;;
+    --authorized-key) [ -z "$new" ] && [ -e ${MNG_DIR}/authorized_keys ] || (umask 077; printf '%s\\n' "$2" > ${MNG_DIR}/authorized_keys) ;;
+    --agent-bin) [ -z "$new" ] && [ -e ${MNG_DIR}/agent-bin ] || printf '%s' "$2" > ${MNG_DIR}/agent-bin ;;
+    --agent-cmd) [ -z "$new" ] && [ -e ${MNG_DIR}/agent-cmd ] || printf '%s\\n' "$2" > ${MNG_DIR}/agent-cmd ;;
   esac
   shift 2
 done
 # The host's own ssh host key, made at its first boot: the private half stays here; mng pins the public half, read
 # from this container's log through Docker, before its first handshake.
 key=${MNG_DIR}/ssh_host_ed25519_key
-if [ ! -s "$key" ]; then
+if [ -n "$new" ] || [ ! -s "$key" ]; then
   rm -f "$key" "$key.pub"
   if ! err=$(ssh-keygen -q -t ed25519 -N '' -C 'mng host' -f "$key" </dev/null 2>&1 >/dev/null); then
     echo "mng: could not make the host's ssh key: \${err:-is ssh-keygen in the image?}" >&2
@@ -57,6 +64,8 @@ if [ ! -s "$key" ]; then
   fi
   echo "${HOST_KEY_LOG_PREFIX}$(cat "$key.pub")"
 fi
+# this host's files are in place: the next boot keeps them
+[ ! -e ${MNG_DIR}/host-id.new ] || mv -f ${MNG_DIR}/host-id.new ${MNG_DIR}/host-id
 pwd > /run/mng/workdir
 rm -f /run/mng/agent-status /run/mng/agent-exit
 ssh_dir="\${HOME:-/root}/.ssh"
@@ -164,10 +173,12 @@ export function systemFiles(opts: { authorizedKey: string }): ContainerFile[] {
  * The init script's arguments at create: the host's own files that are not secret (the authorized client key, how to
  * start the agent), written into /mng at the first boot. They show in `docker inspect`, as the labels do.
  */
-export function initArgs(opts: { agent: AgentSpec; authorizedKey: string }): string[] {
+export function initArgs(opts: { hostId: string; agent: AgentSpec; authorizedKey: string }): string[] {
   const { agent } = opts;
   const line = agentCommandLine(agent);
   return [
+    '--host-id',
+    opts.hostId,
     '--authorized-key',
     opts.authorizedKey.trim(),
     '--agent-bin',
