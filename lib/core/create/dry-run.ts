@@ -28,13 +28,13 @@ export async function dryRunCreate(core: Core, req: CreateRequest): Promise<stri
   );
   if (req.from) {
     lines.push(
-      line(launch.create),
+      line(launch.shown.create),
       `# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`,
       line(buildCopyTarArgs(plan.container)),
       line(launch.start),
     );
   } else {
-    lines.push(line(launch.run));
+    lines.push(line(launch.shown.run));
   }
   lines.push(
     `# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`,
