@@ -38,7 +38,8 @@ export const PROVIDER_DEFAULTS: Omit<ProviderConfig, 'name'> = {
 
 const PROVIDER_KEYS = Object.keys(PROVIDER_DEFAULTS);
 const TOP_KEYS = ['providers'];
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/** A provider instance's name: `[providers.NAME]`. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 type Table = Record<string, unknown>;
 
@@ -148,7 +149,9 @@ export function parseConfig(text: string, path: string): Config {
       throw new MngError(`${path}: providers: expected a table, got ${describe(rawProviders)}`);
     for (const [name, raw] of Object.entries(rawProviders)) {
       if (!PROVIDER_NAME.test(name)) {
-        throw new MngError(`${path}: [providers.${name}]: provider names use letters, digits, '-' and '_'`);
+        throw new MngError(
+          `${path}: [providers.${name}]: provider names use letters, digits, '-' and '_' (at most 63)`,
+        );
       }
       providers[name] = validateProvider(name, raw, `${path}: [providers.${name}]`);
     }

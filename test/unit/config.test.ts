@@ -263,7 +263,7 @@ describe('errors name the file, the section and the key', () => {
 
   it('bad provider names', () => {
     expect(errorOf('[providers."a b"]\nbackend = "docker"\n')).toBe(
-      `${FILE}: [providers.a b]: provider names use letters, digits, '-' and '_'`,
+      `${FILE}: [providers.a b]: provider names use letters, digits, '-' and '_' (at most 63)`,
     );
     expect(errorOf('[providers."-x"]\nbackend = "docker"\n')).toMatch(/\[providers\.-x\]: provider names/);
   });

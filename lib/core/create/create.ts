@@ -6,7 +6,7 @@ import { copySource } from '../code/source.js';
 import type { AgentState } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { launchHost } from '../launch/launch.js';
-import { decodeHost, type Host } from '../model/host.js';
+import { decodeHost, type Host, sshAlias } from '../model/host.js';
 import { builtImageTag, LABEL } from '../model/labels.js';
 import { generateId } from '../model/naming.js';
 import { buildFromDockerfile } from './build.js';
@@ -45,7 +45,8 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
     name: req.name,
     hostId: plan.id,
     containerName: plan.container,
-    alias: plan.container,
+    finalName: plan.container,
+    alias: sshAlias(plan.container, req.provider.name),
     // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
     newHostKey: true,
     argv: plan.launch(prepared.tag, client.publicKey),
@@ -57,7 +58,8 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
     attempt: { label: LABEL.id, value: plan.id },
   });
   const decoded = decodeHost(booted.container, daemon);
-  if (!('host' in decoded)) throw new MngError(`container '${plan.container}' lost its mng labels`);
+  if (!('host' in decoded))
+    throw new MngError(`container '${plan.container}' is not as mng made it: ${decoded.problem}`);
   return { host: { ...decoded.host, ssh: { ...booted.endpoint } }, agent: booted.agent };
 }
 

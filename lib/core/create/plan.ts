@@ -12,10 +12,11 @@ import { version } from '../../version.js';
 import type { Source } from '../code/source.js';
 import { type AgentSpec, agentCommandLine } from '../container/agent.js';
 import { initArgs } from '../container/scripts.js';
-import { type LaunchArgv, planLaunch } from '../launch/launch.js';
-import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
-import { builtImageTag, encodeLabels } from '../model/labels.js';
+import { type LaunchArgv, planLaunch } from '../launch/argv.js';
+import { idleSettingsFor } from '../model/idle.js';
+import { builtImageTag, sealLabels } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
+import { redactEnv, redactedText } from '../model/start-args.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
@@ -96,7 +97,7 @@ function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs:
     const fromConfig = startProblem.index < provider.default_start_args.length;
     const where = fromConfig ? `default_start_args of provider '${provider.name}': ` : '-s ';
     throw new UsageError(
-      `${where}${startProblem.text}: ${startProblem.message}`,
+      `${where}${redactedText(startProblem.text)}: ${startProblem.message}`,
       'see docker run --help for what can be passed',
     );
   }
@@ -115,25 +116,30 @@ function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs:
 export function planCreate(prefix: string, req: CreateRequest, id: string, createdAt: string): CreatePlan {
   const { provider } = req;
   const { startArgs, buildArgs } = checkPassthrough(req);
+  // -e KEY=VALUE values reach docker run only: the label, -v, --dry-run and errors show them redacted
+  const shownStartArgs = redactEnv(startArgs, id);
   const container = containerName(prefix, req.name);
   const image = req.build ? builtImageTag(id) : (req.image ?? provider.default_image);
   const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
-  const labels = encodeLabels({
-    id,
-    name: req.name,
-    prefix,
-    provider: provider.name,
-    tags: req.tags,
-    idleTimeout: idle.timeoutSeconds,
-    agentCommand: agentCommandLine(req.agent),
-    createdAt,
-    version: version(),
-    image,
-    startArgs,
-    sshUser: 'root',
-    from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
-  });
-  if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
+  const labels = sealLabels(
+    {
+      id,
+      name: req.name,
+      prefix,
+      provider: provider.name,
+      tags: req.tags,
+      idleTimeout: idle.timeoutSeconds,
+      idleCheckInterval: idle.intervalSeconds,
+      agentCommand: agentCommandLine(req.agent),
+      createdAt,
+      version: version(),
+      image,
+      startArgs: shownStartArgs,
+      sshUser: 'root',
+      from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
+    },
+    container,
+  );
   const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
   return {
     id,
@@ -143,15 +149,18 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     startArgs,
     buildArgv: build && buildBuildArgs(build),
     launch: (runImage, authorizedKey) =>
-      planLaunch({
-        containerName: container,
-        image: runImage,
-        labels,
-        startArgs,
-        idle,
-        workdir: req.from?.target,
-        initArgs: initArgs({ agent: req.agent, authorizedKey }),
-      }),
+      planLaunch(
+        {
+          containerName: container,
+          image: runImage,
+          labels,
+          startArgs,
+          idle,
+          workdir: req.from?.target,
+          initArgs: initArgs({ hostId: id, agent: req.agent, authorizedKey }),
+        },
+        shownStartArgs,
+      ),
   };
 }
 

@@ -37,7 +37,7 @@ export interface BootSpec {
   daemon: Daemon;
   /** the container to start and reach: its id, or its name before docker has said its id */
   container: string;
-  /** the host's ssh alias (its container name once in place): its pinned key */
+  /** the host's ssh alias (see sshAlias): its pinned key */
   alias: string;
   /** the agent's name, for messages */
   name: string;
@@ -88,7 +88,13 @@ export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted>
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
   const { c, hostKey } = await inspectStarted(core, spec);
-  const endpoint = sshRoute(daemon, c.Name.replace(/^\//, ''), publishedPort(c), spec.sshUser);
+  const published = publishedPort(c) ?? undefined;
+  const endpoint = sshRoute(
+    daemon,
+    { container: c.Name.replace(/^\//, ''), alias: spec.alias },
+    published,
+    spec.sshUser,
+  );
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);
   }
