@@ -252,6 +252,27 @@ describe('the fixed scripts', () => {
     }
   });
 
+  it.skipIf(!existsSync('/usr/sbin/sshd'))(
+    "sshd reads mng's configuration as meant (sshd -T): a short login grace, random early drop past 256 (L8)",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mng-sshd-'));
+      try {
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+        const config = SSHD_CONFIG.replace('/mng/ssh_host_ed25519_key', join(dir, 'key'))
+          .replace('/mng/authorized_keys', join(dir, 'authorized_keys'))
+          .replace('/run/mng/sshd.pid', join(dir, 'pid'));
+        writeFileSync(join(dir, 'sshd_config'), config);
+        const t = execFileSync('/usr/sbin/sshd', ['-T', '-f', join(dir, 'sshd_config')], { encoding: 'utf8' });
+        expect(t).toMatch(/^logingracetime 20$/m);
+        expect(t).toMatch(/^maxstartups 256:30:512$/m);
+        expect(t).toMatch(/^maxsessions 256$/m);
+        expect(t).toMatch(/^passwordauthentication no$/m);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('point at /mng and the agent tmux session', () => {
     expect(AGENT_SESSION).toBe('agent');
     expect(INIT_SCRIPT).toContain('sh /mng/start-agent');

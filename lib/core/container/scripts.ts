@@ -118,8 +118,11 @@ X11Forwarding no
 ClientAliveInterval 30
 # mng's own parallel use (make -j, scripts fanning out): many sessions share one connection (ControlMaster), and many
 # connections may be opening at once. OpenSSH's defaults (MaxSessions 10, MaxStartups 10:30:100) drop the rest.
+# Past 256 connections not yet logged in, new ones are dropped at random (30%, rising to all at 512), and each gets
+# 20 s to log in: a neighbour holding connections open cannot lock mng out for long.
 MaxSessions 256
-MaxStartups 256
+MaxStartups 256:30:512
+LoginGraceTime 20
 Subsystem sftp internal-sftp
 `;
 
