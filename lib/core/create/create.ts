@@ -12,6 +12,7 @@ import { generateId } from '../model/naming.js';
 import { buildFromDockerfile } from './build.js';
 import { makePreparedImage, preparedImageFor } from './image.js';
 import { type CreatePlan, type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
+import { checkLabelFiles } from './start-warnings.js';
 
 export interface CreateResult {
   host: Host;
@@ -72,6 +73,7 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
  */
 export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  await checkLabelFiles(plan.startArgs);
   for (const w of passthroughWarnings(req)) core.warn(w);
   let built = false;
   try {

@@ -3,6 +3,7 @@ import { quote, quoteArgv } from '../../shell.js';
 import { readClientKey } from '../../ssh/keys.js';
 import type { Core } from '../core.js';
 import { type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
+import { checkLabelFiles } from './start-warnings.js';
 import { filesHash, PREPARED_REPO } from './image.js';
 import { generateId } from '../model/naming.js';
 import { fromWhat } from '../code/source.js';
@@ -13,6 +14,7 @@ import { fromWhat } from '../code/source.js';
  */
 export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  await checkLabelFiles(plan.startArgs);
   for (const w of passthroughWarnings(req)) core.warn(w);
   const env = Object.entries(req.daemon.env)
     .map(([k, v]) => `${k}=${quote(v)} `)

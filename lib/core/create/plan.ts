@@ -18,6 +18,7 @@ import { builtImageTag, sealLabels } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 import { redactEnv, redactedText } from '../model/start-args.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+import { startArgWarnings } from './start-warnings.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -166,7 +167,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
 
 /** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
 export function passthroughWarnings(req: CreateRequest): string[] {
-  const out: string[] = [];
+  const out: string[] = startArgWarnings([...req.provider.default_start_args, ...req.startArgs]);
   if (!req.build && (req.buildArgs ?? []).length > 0) {
     out.push(
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,
