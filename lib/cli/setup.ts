@@ -50,6 +50,7 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     verbose: Boolean(args.verbose),
     log: (line) => process.stderr.write(`${output.err.dim(safeText(line))}\n`),
     signal: interruptSignal(opts.interruptible),
+    warn: output.warn,
   });
   const config = await loadConfig();
   const providers = Object.values(config.providers);

@@ -55,6 +55,8 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** aborting this (Ctrl-C) kills the running child and makes every later call fail */
   signal?: AbortSignal;
+  /** a warning for the user (stderr, never silenced) */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -65,12 +67,14 @@ export interface RunnerOptions {
 export class Runner {
   readonly verbose: boolean;
   protected readonly log: (line: string) => void;
+  readonly warn: (line: string) => void;
   readonly signal?: AbortSignal;
 
   constructor(opts: RunnerOptions = {}) {
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.signal = opts.signal;
+    this.warn = opts.warn ?? (() => {});
     // Every running child listens for the abort: many at once (start or list of many hosts) is normal, not a leak.
     if (opts.signal) setMaxListeners(0, opts.signal);
   }
@@ -78,7 +82,7 @@ export class Runner {
   /** The same runner (of the same class) without the abort signal: for clean-up that must still run after Ctrl-C. */
   detached(): this {
     const Same = this.constructor as new (opts: RunnerOptions) => this;
-    return new Same({ verbose: this.verbose, log: this.log });
+    return new Same({ verbose: this.verbose, log: this.log, warn: this.warn });
   }
 
   /** Run a program with these arguments; `env` is added to the environment (and shown by -v). */
@@ -107,7 +111,8 @@ export class Runner {
     const fileState = written && (await written);
     if (r.isMaxBuffer || fileState?.overLimit) return overLimit(file, opts);
     if (fileState?.error) throw new MngError(`writing what ${file} printed failed: ${fileState.error.message}`);
-    if (r.failed && r.exitCode === undefined) return notRun(file, shown, r, opts);
+    // a child killed at its timeout may still exit with a code of its own (docker does, on SIGTERM): a timeout all the same
+    if (r.failed && (r.exitCode === undefined || r.timedOut)) return notRun(file, shown, r, opts);
     const result: RunResult = {
       exitCode: r.exitCode ?? 1,
       stdout: typeof r.stdout === 'string' ? r.stdout : '',
