@@ -116,6 +116,7 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
   const image = str('default_image');
   if (image !== undefined) {
     if (image.trim() === '') throw new MngError(`${where} default_image: must not be empty`);
+    if (image.startsWith('-')) throw new MngError(`${where} default_image: '${image}' is not an image reference`);
     out.default_image = image;
   }
   const args = raw.default_start_args;

@@ -105,6 +105,15 @@ describe('cp operands', () => {
       '.',
     ]);
   });
+
+  it('a local path that starts with - is never an option to docker (L12); - alone is the tar stream', () => {
+    expect(buildCpArgs([], parseCpOperand('--help'), parseCpOperand('a:/w'), 'mng-a')).toEqual([
+      'cp',
+      './--help',
+      'mng-a:/w',
+    ]);
+    expect(buildCpArgs([], parseCpOperand('a:/w'), parseCpOperand('-'), 'mng-a')).toEqual(['cp', 'mng-a:/w', '-']);
+  });
 });
 
 describe('-s / -b values with a space after the option', () => {
