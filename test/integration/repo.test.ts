@@ -73,6 +73,9 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     start = (await git(repo, ['rev-parse', 'HEAD'])).trim();
     const r = await sb.mng(['create', 'r1', '--from', '.', '--no-connect'], { cwd: join(repo, 'src') });
     expect(r.exitCode, r.stderr).toBe(0);
+    // L10: what --from takes beyond the folder named is said, and so is what the repository's include file adds
+    expect(r.stderr).toContain(`--from ${join(repo, 'src')}: taking the whole repository it is in, ${repo}`);
+    expect(r.stderr).toContain('.mnginclude: 1 ignored file(s) copied too');
   });
 
   it('puts the repository with its history, the uncommitted work and the included .env in /workspace', async () => {
