@@ -1,7 +1,9 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS } from '../../lib/config/config.js';
 import { chooseDaemon, proxyCommand } from '../../lib/docker/daemon.js';
-import { sshRoute } from '../../lib/core/model/host.js';
+import { sshAlias, sshRoute } from '../../lib/core/model/host.js';
+import { buildSshArgs } from '../../lib/ssh/args.js';
 
 const daemon = (host: string) => chooseDaemon({ name: 'p', ...PROVIDER_DEFAULTS, host }, {});
 
@@ -29,5 +31,35 @@ describe('sshRoute', () => {
 
   it('has no route for a container without a published port', () => {
     expect(sshRoute(daemon(''), names, undefined, 'root')).toBeUndefined();
+  });
+});
+
+describe('the same name on two remote providers (M7)', () => {
+  const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+  const files = (alias: string) => ({
+    identityFile: '/d/id',
+    knownHostsFile: `/d/hosts/${alias}/known_hosts`,
+    hostKeyAlias: alias,
+  });
+  const route = (provider: string) => {
+    const d = chooseDaemon({ name: provider, ...PROVIDER_DEFAULTS, host: `tcp://${provider}.example:2376` }, {});
+    const alias = sshAlias('mng-twin', provider);
+    return { alias, endpoint: sshRoute(d, { container: 'mng-twin', alias }, { host: '127.0.0.1', port: 1 }, 'root')! };
+  };
+
+  it('gives two aliases, so two entries, two pinned keys and two records', () => {
+    expect(route('gpu').alias).toBe('mng-twin.gpu');
+    expect(route('ci').alias).toBe('mng-twin.ci');
+  });
+
+  it.skipIf(!hasSsh)('gives two connection sockets (ssh -G: %C hashes the host name, which is the alias)', () => {
+    const controlPath = (provider: string) => {
+      const { alias, endpoint } = route(provider);
+      const args = buildSshArgs(endpoint, files(alias), 'true', { control: { path: '/d/s/%C', master: 'auto' } });
+      const out = execFileSync('ssh', ['-G', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return /^controlpath (.*)$/m.exec(out)?.[1];
+    };
+    expect(controlPath('gpu')).toMatch(/^\/d\/s\/[0-9a-f]{40}$/);
+    expect(controlPath('gpu')).not.toBe(controlPath('ci'));
   });
 });
