@@ -148,6 +148,14 @@ describe('lib/ structure', () => {
     expect(long).toEqual([]);
   });
 
+  it('runs every script in a container through execScript: one place gives each a time limit and a read cap', () => {
+    const users = files
+      .filter((f) => /\bbuildExecScriptArgs\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(LIB, f))
+      .sort();
+    expect(users).toEqual([join('core', 'container', 'exec.ts'), join('docker', 'args.ts')]);
+  });
+
   it('the cycle check sees a cycle, type-only and dynamic imports included', () => {
     const src: Record<string, string> = {
       '/l/a.ts': "import type { B } from './b.js';",
