@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 /** `docker run` of a container labelled as this sandbox's host NAME, with `over` in place of mng's own labels. */
-async function crafted(name: string, over: Record<string, string>): Promise<void> {
+async function crafted(name: string, over: Record<string, string>, image = sb.baseImage): Promise<void> {
   const labels = {
     'mng.id': '0123456789abcdef',
     'mng.name': name,
@@ -38,7 +38,7 @@ async function crafted(name: string, over: Record<string, string>): Promise<void
     '-p',
     '127.0.0.1::22',
     ...flags,
-    sb.baseImage,
+    image,
     'sleep',
     '600',
   ]);
@@ -72,10 +72,11 @@ describe('containers with labels mng never writes (H1)', () => {
     expect(errors.every((e: { provider: string }) => e.provider === 'docker')).toBe(true);
   });
 
-  it('no command acts on them: exec, connect, stop, destroy refuse, and no local command ever runs', async () => {
+  it('no command acts on them: exec, connect, stop, destroy, logs refuse, and no local command ever runs', async () => {
     for (const name of ['evil-user', 'evil-line']) {
       for (const args of [
         ['exec', name, '--', 'true'],
+        ['connect', name],
         ['stop', name],
         ['destroy', name, '--force'],
         ['logs', name],
@@ -155,6 +156,15 @@ describe('an image that carries mng.* labels and keys of its own (L3, L4)', () =
     const destroyed = await sb.mng(['destroy', 'baked', '--force']);
     expect(destroyed.exitCode, destroyed.stderr).toBe(0);
     expect(destroyed.stderr).not.toMatch(/pull/i);
+  });
+
+  it("a host without a digest of its own (as an older mng made them) does not take its image's --from labels either", async () => {
+    // its labels are mng's but carry no mng.digest; its mng.from-* come from the image it runs
+    await crafted('legacy', { 'mng.ssh-user': 'root' }, bakedImage);
+    expect((await inspectContainer(sb.container('legacy'))).Config.Labels['mng.from-kind']).toBe('git');
+    const r = await sb.mng(['pull', 'legacy']);
+    expectFailure(r, 1, /agent 'legacy' was not made with --from a repository/);
+    expect(r.stderr).toMatch(/mng: warning: agent 'legacy': its mng.from-\* labels are its image's, not its own/);
   });
 });
 
