@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanDaemon2, d2, DAEMON2, loadRunImagesIntoDaemon2 } from '../helpers/daemon2.js';
+import { cleanDaemon2, d2, DAEMON2, requireDaemon2 } from '../helpers/daemon2.js';
 import { docker, inspectContainer } from '../helpers/docker.js';
 import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
@@ -97,11 +97,9 @@ describe('containers with labels mng never writes (H1)', () => {
 
 describe('an image that carries mng.* labels and keys of its own (L3, L4)', () => {
   beforeAll(async () => {
-    sb.useImage();
-    await sb.create('warm');
-    // built from the image a host already runs (sshd, tmux and git in it: no package install), as a snapshot-based
-    // or hostile image would be: a whole --from record among its labels, and /mng keys of its own
-    const prepared = (await inspectContainer(sb.container('warm'))).Config.Image;
+    // built from mng's prepared image (sshd, tmux and git in it: no package install), as a snapshot-based or hostile
+    // image would be: a whole --from record among its labels, and /mng keys of its own
+    const prepared = sb.preparedImage;
     const ctx = join(sb.dir, 'baked');
     await execa('mkdir', ['-p', ctx]);
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(ctx, 'hostkey')]);
@@ -112,6 +110,7 @@ describe('an image that carries mng.* labels and keys of its own (L3, L4)', () =
       join(ctx, 'Dockerfile'),
       [
         `FROM ${prepared}`,
+        `LABEL ${sb.runLabel}`,
         `LABEL mng.from-kind=git mng.from-path=${join(sb.dir, 'victim')} mng.from-commit=${'a'.repeat(40)} mng.from-target=/workspace`,
         'COPY hostkey /mng/ssh_host_ed25519_key',
         'COPY hostkey.pub /mng/ssh_host_ed25519_key.pub',
@@ -171,7 +170,7 @@ describe('an image that carries mng.* labels and keys of its own (L3, L4)', () =
 describe('the same name on two providers (M7, L2, L7)', () => {
   beforeAll(async () => {
     sb.useImage();
-    await loadRunImagesIntoDaemon2(sb, 'warm2');
+    requireDaemon2();
     sb.writeConfig(
       `[providers.docker]\nbackend = "docker"\ndefault_image = "${sb.baseImage}"\n\n[providers.far]\nbackend = "docker"\nhost = "${DAEMON2}"\ndefault_image = "${sb.baseImage}"\n`,
     );
