@@ -1,6 +1,7 @@
 // `mng create`'s command line → what to create, checked: every usage error (exit 2) before anything is read or made.
 // Pure: unit-tested as "this command line asks for this" (test/unit/create-args.test.ts).
 
+import { checkPassEnv } from '../core/agents/secret-args.js';
 import type { AgentSpec } from '../core/container/agent.js';
 import { checkSpacedOptions } from '../core/create/spaced-args.js';
 import { parseIdleTimeoutOption } from '../core/model/idle.js';
@@ -29,6 +30,7 @@ export interface CreateArgv extends GlobalArgs {
   from?: string;
   fromCommitted?: boolean;
   target?: string;
+  passEnv?: string | string[];
   '--'?: (string | number)[];
 }
 
@@ -54,6 +56,8 @@ export interface CreateArgs {
   format: 'human' | 'json';
   /** --connect / --no-connect; absent: connect when on a terminal */
   connect?: boolean;
+  /** --pass-env: names of the user's variables handed to the agent at every start */
+  passEnv: string[];
 }
 
 /** The agent the command line names: a program with arguments, a whole command line, or a shell. */
@@ -89,6 +93,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     throw new UsageError('--dockerfile-context needs --dockerfile');
   }
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
+  const passEnv = checkPassEnv(tokens(argv.passEnv));
   checkSpacedOptions('-s', startArgs);
   checkSpacedOptions('-b', buildArgs);
   checkCompanions(argv);
@@ -111,5 +116,6 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     dryRun: Boolean(argv.dryRun),
     format: argv.format,
     connect: argv.connect,
+    passEnv,
   };
 }

@@ -27,6 +27,9 @@ export interface AgentJson {
   /** when the host stops itself unless there is activity first; null unless running with a timeout */
   stops_at: string | null;
   agent_command: string;
+  /** a coding agent's type (claude, codex, a configured one) and installed version; null for a plain program */
+  agent_type: string | null;
+  agent_version: string | null;
   ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
 }
 
@@ -49,6 +52,8 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
     last_activity_source: host.idle?.source ?? null,
     stops_at: host.idle?.stopsAt ?? null,
     agent_command: host.agentCommand,
+    agent_type: host.agentType ?? null,
+    agent_version: host.agentVersion ?? null,
     ssh: {
       user: host.ssh.user,
       host: host.ssh.host,

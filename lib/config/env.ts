@@ -95,6 +95,7 @@ export function pullLimitsFromEnv(env: Env = process.env): PullLimits {
 export function checkEnv(env: Env = process.env): void {
   checkDirVariable('XDG_CONFIG_HOME', env);
   checkDirVariable('XDG_DATA_HOME', env);
+  checkDirVariable('XDG_CACHE_HOME', env);
   sshTimeoutFromEnv(env);
   pullLimitsFromEnv(env);
 }

@@ -47,7 +47,7 @@ describe('mng create --dry-run', () => {
     );
     expect(commands[1]).toMatch(
       new RegExp(
-        `^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `,
+        `^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --tmpfs /run/mng-secrets:mode=0711 --label mng\\.id=${id} `,
       ),
     );
     expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
@@ -55,12 +55,12 @@ describe('mng create --dry-run', () => {
     // no key) and the agent; an -e value is shown redacted (M6), in the label as on the line
     expect(commands[1]).toMatch(
       new RegExp(
-        ` --cpus=2 -e=FOO=mng-redacted:[0-9a-f]{16} --entrypoint /bin/sh mng-built:${id} /mng/init --host-id ${id} --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\'''$`,
+        ` --cpus=2 -e=FOO=mng-redacted:[0-9a-f]{16} --entrypoint /bin/sh mng-built:${id} /mng/init --host-id ${id} --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\''' --agent-user agent$`,
       ),
     );
     expect(r.stdout).not.toContain('bar baz');
     expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(
-      /the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/,
+      /the container runs from mng-prepared:<image id>-g-u-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/,
     );
 
     expect(existsSync(join(sb.dataDir, 'keys'))).toBe(false);
@@ -80,7 +80,7 @@ describe('mng create --dry-run', () => {
     );
     expect(lines.find((l) => l.startsWith(`# the container runs from mng-prepared:<image id>-g-`))).toMatch(
       new RegExp(
-        `-g-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux and git added when it lacks them\\), made once by docker build and kept for later creates$`,
+        `-g-u-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux, git, sudo and the agent's user added when it lacks them\\), made once by docker build and kept for later creates$`,
       ),
     );
   });

@@ -49,6 +49,7 @@ describe('configuration', () => {
           default_idle_timeout: 800,
         },
       },
+      agents: {},
     });
     const toml = await sb.mng(['config', 'show'], { env });
     expect(toml.stdout).toContain('[providers.docker]');

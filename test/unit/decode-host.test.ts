@@ -176,6 +176,20 @@ describe('decodeHost: labels an image could have given (L3)', () => {
     expect(h.fromUnchecked).toMatchObject({ kind: 'git', path: '/home/me/repo' });
   });
 
+  it("a coding agent's type and --pass-env names count only from its own labels: an image never asks for secrets", () => {
+    const agent = { agentType: 'claude', agentVersion: '2.1.332', passEnv: ['GITHUB_TOKEN'] };
+    const own = hostOf(inspect({ labels: sealLabels({ ...LABELS, ...agent }, 'mng-alpha') }));
+    expect(own).toMatchObject(agent);
+    const inherited = {
+      ...sealLabels(LABELS, 'mng-alpha'),
+      [LABEL.agentType]: 'claude',
+      [LABEL.passEnv]: '["AWS_SECRET_ACCESS_KEY"]',
+    };
+    const h = hostOf(inspect({ labels: inherited }));
+    expect(h.agentType).toBeUndefined();
+    expect(h.passEnv).toBeUndefined();
+  });
+
   it('a replacement under its temporary name decodes as the host it becomes', () => {
     const c = inspect({ name: '/mng-alpha.new-abc123', labels: sealLabels(LABELS, 'mng-alpha') });
     expect(problemOf(c)).toMatch(/is not its labels'/);

@@ -1,7 +1,9 @@
+import { TMUX_FN } from '../../lib/core/agents/user-shell.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildDeliverArgs } from '../../lib/docker/agent-args.js';
 import { buildExecScriptArgs } from '../../lib/docker/args.js';
 import { checkEnv, sshTimeoutFromEnv } from '../../lib/config/env.js';
 import { newLines, trimTrailingBlank } from '../../lib/core/terminal/agent-io.js';
@@ -32,8 +34,26 @@ describe('agent scripts', () => {
     ]);
   });
 
-  it('captures the whole pane, joined, and a window for follow', () => {
-    expect(CAPTURE_ALL).toBe('tmux capture-pane -p -J -S - -E - -t agent');
+  it("as the agent's user for git (root stays the container's own); a delivery's script on stdin, as --dry-run shows it", () => {
+    expect(buildExecScriptArgs('mng-a', 'git', ['/w'], { user: 'agent' })).toEqual([
+      'exec',
+      '--user',
+      'agent',
+      'mng-a',
+      '/bin/sh',
+      '-c',
+      'git',
+      'sh',
+      '/w',
+    ]);
+    expect(buildExecScriptArgs('mng-a', 'true', [], { user: 'root' })).toEqual(buildExecScriptArgs('mng-a', 'true'));
+    const delivery = buildExecScriptArgs('mng-a', 'SECRET SCRIPT', ['agent'], { scriptOnStdin: true });
+    expect(delivery).toEqual(buildDeliverArgs('mng-a', 'agent'));
+    expect(delivery.join(' ')).not.toContain('SECRET');
+  });
+
+  it("captures the whole pane, joined, and a window for follow, on the agent user's tmux server", () => {
+    expect(CAPTURE_ALL).toBe(`${TMUX_FN}\ntmux capture-pane -p -J -S - -E - -t agent`);
     expect(followWindowScript(2000)).toContain('capture-pane -p -J -S -2000 -E - -t agent');
   });
 

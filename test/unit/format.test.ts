@@ -64,6 +64,8 @@ describe('agentJson', () => {
       last_activity_source: null,
       stops_at: null,
       agent_command: 'claude --model opus',
+      agent_type: null,
+      agent_version: null,
       ssh: {
         user: 'root',
         host: '127.0.0.1',
@@ -115,6 +117,8 @@ describe('agentJson', () => {
     const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), DATA);
     expect(Object.keys(j).sort()).toEqual([
       'agent_command',
+      'agent_type',
+      'agent_version',
       'container_id',
       'container_name',
       'created_at',

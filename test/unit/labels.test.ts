@@ -55,6 +55,9 @@ describe('encodeLabels', () => {
       'mng.image': 'debian:bookworm-slim',
       'mng.start-args': '["--cpus=4","-e","A=b c","-v=/host:/data"]',
       'mng.ssh-user': 'root',
+      'mng.agent-type': '',
+      'mng.agent-version': '',
+      'mng.pass-env': '[]',
       'mng.from-kind': 'none',
       'mng.from-path': '',
       'mng.from-commit': '',
@@ -140,6 +143,12 @@ describe('decodeLabels', () => {
     );
     const git = { 'mng.from-kind': 'git', 'mng.from-path': '/r', 'mng.from-target': '/w' };
     expect(problemOf({ ...git, 'mng.from-commit': 'HEAD' })).toMatch(/mng.from-commit is not a commit id/);
+    // a coding agent's labels (issue 18): a type, a version, variable names; never an option, a path or a value
+    expect(problemOf({ 'mng.agent-type': '../x' })).toMatch(/mng.agent-type .* is not an agent type/);
+    expect(problemOf({ 'mng.agent-version': '--upgrade' })).toMatch(/mng.agent-version .* is not a version/);
+    expect(problemOf({ 'mng.agent-version': '1.0\u001b[2J' })).toMatch(/mng.agent-version/);
+    expect(problemOf({ 'mng.pass-env': '["AWS_KEY=x"]' })).toMatch(/mng.pass-env .* is not a JSON list of variable/);
+    expect(problemOf({ 'mng.pass-env': 'HOME' })).toMatch(/mng.pass-env/);
   });
 
   it('takes a multi-line agent command (an --agent-cmd script)', () => {

@@ -12,7 +12,8 @@ const MAX_FUNCTION_LINES = 60;
 /**
  * lib/'s rooms, lowest first. A file may import its own room and the rooms of earlier levels only: never a later
  * level, never another room of its own level. `base` is lib/'s loose files (errors, shell, random, version,
- * atomic-file); `core` is core/core.ts, what every core function is handed. A new room takes its place here.
+ * atomic-file); `core` is core/core.ts, what every core function is handed, and core/exec.ts, the one way to run a
+ * script in a container. A new room takes its place here.
  */
 const LEVELS: string[][] = [
   ['base'],
@@ -21,6 +22,7 @@ const LEVELS: string[][] = [
   ['ssh', 'git'],
   ['docker'],
   ['core'],
+  ['core/agents'],
   ['core/container'],
   ['core/model'],
   ['core/hosts'],
@@ -153,7 +155,13 @@ describe('lib/ structure', () => {
       .filter((f) => /\bbuildExecScriptArgs\(/.test(readFileSync(f, 'utf8')))
       .map((f) => relative(LIB, f))
       .sort();
-    expect(users).toEqual([join('core', 'container', 'exec.ts'), join('docker', 'args.ts')]);
+    expect(users).toEqual([join('core', 'exec.ts'), join('docker', 'args.ts')]);
+    // the delivery's argv is shown by --dry-run only; it runs as execScript's scriptOnStdin (see docker-args.test.ts)
+    const deliverUsers = files
+      .filter((f) => /\bbuildDeliverArgs\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(LIB, f))
+      .sort();
+    expect(deliverUsers).toEqual([join('core', 'create', 'dry-run.ts'), join('docker', 'agent-args.ts')]);
   });
 
   it('the cycle check sees a cycle, type-only and dynamic imports included', () => {
@@ -174,7 +182,7 @@ describe('lib/ structure', () => {
         ['core/code/cp.ts', 'core/terminal/agent-io.ts'],
         ['ssh/config.ts', 'docker/daemon.ts'],
         ['docker/runner.ts', 'cli/setup.ts'],
-        ['core/agents/x.ts', 'core/model/host.ts'],
+        ['core/robots/x.ts', 'core/model/host.ts'],
         ['core/hosts/resolve.ts', 'core/model/host.ts'],
         ['core/create/plan.ts', 'core/create/build.ts'],
         ['cli/list.ts', 'core/hosts/lookup.ts'],
@@ -185,7 +193,7 @@ describe('lib/ structure', () => {
       'core/code/cp.ts → core/terminal/agent-io.ts',
       'ssh/config.ts → docker/daemon.ts',
       'docker/runner.ts → cli/setup.ts',
-      'core/agents/x.ts → core/model/host.ts (room core/agents is not in LEVELS)',
+      'core/robots/x.ts → core/model/host.ts (room core/robots is not in LEVELS)',
     ]);
     expect(['errors.ts', 'core/core.ts', 'core/hosts/x.ts', 'cli/main.ts'].map(roomOf)).toEqual([
       'base',

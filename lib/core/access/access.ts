@@ -13,7 +13,7 @@ import {
 import { hostSshFiles, isPinned, pinHostKey } from '../../ssh/config.js';
 import { ensureControlPath } from '../../ssh/control.js';
 import { ensureClientKey } from '../../ssh/keys.js';
-import { execScript } from '../container/exec.js';
+import { execScript } from '../exec.js';
 import { hostPublicKey, REPAIR_ACCESS_SCRIPT } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { readRecord, writeRecord } from '../hosts/record.js';

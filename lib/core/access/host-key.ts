@@ -7,7 +7,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { dockerError } from '../../docker/errors.js';
 import { parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
-import { execScript } from '../container/exec.js';
+import { execScript } from '../exec.js';
 import { hostKeyFromLog, hostPublicKey } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { exitedError } from './ssh-wait.js';

@@ -1,5 +1,5 @@
 // The agent's work as a git bundle it makes in its container, taken as untrusted input: within limits of size, time and
-// number of refs (core/container/exec.ts cuts the stream), then every object it holds checked by the user's own git
+// number of refs (core/exec.ts cuts the stream), then every object it holds checked by the user's own git
 // (`index-pack --strict`, into a scratch repository that borrows the local objects) before anything reaches the
 // user's repository. Git 2.39 (Debian 12) does not check a bundle's objects on fetch, whatever transfer.fsckObjects
 // says; this does, on every version.
@@ -12,7 +12,7 @@ import type { PullLimits } from '../../config/env.js';
 import { MngError } from '../../errors.js';
 import { buildBundleHeadsArgs, PULL_SCRIPT, UNTRUSTED_FETCH } from '../../git/args.js';
 import { sizeText } from '../../process/runner.js';
-import { execScript } from '../container/exec.js';
+import { execScript } from '../exec.js';
 import type { Core } from '../core.js';
 import type { Host } from '../model/host.js';
 import type { FromLabels } from '../model/labels.js';
@@ -53,6 +53,8 @@ export async function agentBundle(
     const r = await execScript(core, host.daemon, host.containerId, PULL_SCRIPT, {
       what: `the bundle of its repository (at most ${sizeText(limits.maxBytes)} in ${limits.timeoutMs / 1000} s)`,
       args: [from.target, opts.known ? from.commit : ''],
+      // as the agent's user, who owns the repository (git refuses a repository of another owner)
+      user: host.sshUser,
       stdoutFile: bundle,
       timeoutMs: limits.timeoutMs,
       maxBytes: limits.maxBytes,

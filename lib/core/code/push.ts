@@ -6,22 +6,14 @@ import { join } from 'node:path';
 import { pullLimitsFromEnv } from '../../config/env.js';
 import { MngError } from '../../errors.js';
 import { PUSH_SCRIPT } from '../../git/args.js';
-import { execScript } from '../container/exec.js';
+import { execScript } from '../exec.js';
 import type { Core } from '../core.js';
 import type { Host } from '../model/host.js';
 import { agentRepo, containerGitError, GIT_HINT, git, hasCommit, localRepo } from './repo.js';
-/**
- * `mng push`: a bundle of the local BRANCH (without what the agent started from, when cheap) into the agent's
- * repository. Its checked-out branch only fast-forwards, and only when git's merge keeps the work tree's changes.
- */
-export async function pushRepo(
-  core: Core,
-  host: Host,
-  opts: { branch?: string; repo?: string },
-): Promise<{ repo: string; branch: string; commit: string }> {
-  const from = await agentRepo(core, host, 'push to');
-  const repo = await localRepo(core, from, opts.repo);
-  let branch = opts.branch;
+
+/** The branch to push: the one named (it must exist), else the checked-out one. */
+async function localBranch(core: Core, host: Host, repo: string, named: string | undefined): Promise<string> {
+  let branch = named;
   if (branch === undefined) {
     const cur = await core.runner.run('git', ['-C', repo, 'symbolic-ref', '-q', '--short', 'HEAD'], {
       missingHint: GIT_HINT,
@@ -39,6 +31,21 @@ export async function pushRepo(
   );
   if (tip.exitCode !== 0)
     throw new MngError(`no branch '${branch}' in ${repo}`, { hint: 'git branch lists the branches' });
+  return branch;
+}
+
+/**
+ * `mng push`: a bundle of the local BRANCH (without what the agent started from, when cheap) into the agent's
+ * repository. Its checked-out branch only fast-forwards, and only when git's merge keeps the work tree's changes.
+ */
+export async function pushRepo(
+  core: Core,
+  host: Host,
+  opts: { branch?: string; repo?: string },
+): Promise<{ repo: string; branch: string; commit: string }> {
+  const from = await agentRepo(core, host, 'push to');
+  const repo = await localRepo(core, from, opts.repo);
+  const branch = await localBranch(core, host, repo, opts.branch);
   const dir = await mkdtemp(join(tmpdir(), 'mng-push-'));
   try {
     const bundle = join(dir, 'push.bundle');
@@ -51,6 +58,7 @@ export async function pushRepo(
     const r = await execScript(core, host.daemon, host.containerId, PUSH_SCRIPT, {
       what: `the fetch of '${branch}' into its repository`,
       args: [from.target, branch],
+      user: host.sshUser,
       inputFile: bundle,
       timeoutMs: pullLimitsFromEnv().timeoutMs,
       maxBytes: 1024 * 1024,

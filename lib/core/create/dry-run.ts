@@ -1,6 +1,8 @@
+import { buildDeliverArgs } from '../../docker/agent-args.js';
 import { buildCopyTarArgs } from '../../git/args.js';
 import { quote, quoteArgv } from '../../shell.js';
 import { readClientKey } from '../../ssh/keys.js';
+import { recordedVersion } from '../agents/cache.js';
 import type { Core } from '../core.js';
 import { type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
 import { checkLabelFiles } from './start-warnings.js';
@@ -12,7 +14,13 @@ import { fromWhat } from '../code/source.js';
  * `mng create --dry-run`: the shell-quoted docker command lines a create would run, with `#` comments where the
  * real run decides something on the daemon. Needs no daemon, makes no keys, creates nothing.
  */
-export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
+export async function dryRunCreate(core: Core, request: CreateRequest): Promise<string[]> {
+  const type = request.agentType;
+  // No npm call here: the configured version, else the one this machine installed first, else "the newest".
+  const known = type?.builtIn
+    ? (type.version ?? (core.agents && (await recordedVersion(core.agents.cacheDir, type.name))))
+    : undefined;
+  const req = { ...request, agentVersion: known };
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
   await checkLabelFiles(plan.startArgs);
   for (const w of passthroughWarnings(req)) core.warn(w);
@@ -22,11 +30,12 @@ export async function dryRunCreate(core: Core, req: CreateRequest): Promise<stri
   const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
   const client = await readClientKey(core.dataDir);
   const launch = plan.launch(plan.image, client?.publicKey ?? '<public key of this machine, made at the first create>');
-  const prepared = `${PREPARED_REPO}:<image id>-g-${filesHash()}`;
+  const layer = type?.builtIn ? `-${type.name}-${known ?? '<newest version on npm>'}` : '';
+  const prepared = `${PREPARED_REPO}:<image id>-g-u${layer}-${filesHash()}`;
   const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id)`];
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
   lines.push(
-    `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux and git added when it lacks them), made once by docker build and kept for later creates`,
+    `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux, git, sudo and the agent's user added when it lacks them${layer ? `, and ${type?.name}'s binaries from npm` : ''}), made once by docker build and kept for later creates`,
   );
   if (req.from) {
     lines.push(
@@ -41,5 +50,10 @@ export async function dryRunCreate(core: Core, req: CreateRequest): Promise<stri
   lines.push(
     `# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`,
   );
+  if (type || (req.passEnv ?? []).length > 0) {
+    lines.push(
+      `# and: ${quoteArgv(['docker', ...buildDeliverArgs(plan.container, '<user>')])} with mng's script on stdin: the agent's sign-in, settings and --pass-env variables (their values appear nowhere else)`,
+    );
+  }
   return lines;
 }

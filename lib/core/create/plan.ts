@@ -8,13 +8,16 @@ import { buildBuildArgs } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { UsageError } from '../../errors.js';
 import { quoteArgv } from '../../shell.js';
+import type { AgentType } from '../../config/agent-types.js';
 import { version } from '../../version.js';
+import { secretStartArgWarnings } from '../agents/secret-args.js';
+import { DEFAULT_AGENT_USER } from '../agents/user-layer.js';
 import type { Source } from '../code/source.js';
 import { type AgentSpec, agentCommandLine } from '../container/agent.js';
 import { initArgs } from '../container/scripts.js';
 import { type LaunchArgv, planLaunch } from '../launch/argv.js';
 import { idleSettingsFor } from '../model/idle.js';
-import { builtImageTag, sealLabels } from '../model/labels.js';
+import { builtImageTag, type HostLabels, sealLabels } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 import { redactEnv, redactedText } from '../model/start-args.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
@@ -51,6 +54,12 @@ export interface CreateRequest {
   idleCheckInterval?: number;
   /** --from: the files copied into the container before it starts (checked by resolveSource) */
   from?: Source;
+  /** a coding agent's type (claude, codex, a configured one); `agent` is then its program with its arguments */
+  agentType?: AgentType;
+  /** the version of the agent to install (built-ins; createHost chooses it) */
+  agentVersion?: string;
+  /** --pass-env: names of the user's variables handed to the agent at every start */
+  passEnv?: string[];
 }
 
 /**
@@ -85,12 +94,12 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key */
-  launch: (runImage: string, authorizedKey: string) => LaunchArgv;
+  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key, as the agent's user */
+  launch: (runImage: string, authorizedKey: string, user?: string) => LaunchArgv;
 }
 
 /** The -s and -b values checked: a usage error (exit 2) for one that would break the host, before anything exists. */
-function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
+export function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
   const { provider } = req;
   const startArgs = [...provider.default_start_args, ...req.startArgs];
   const startProblem = checkStartArgs(startArgs);
@@ -122,25 +131,28 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
   const container = containerName(prefix, req.name);
   const image = req.build ? builtImageTag(id) : (req.image ?? provider.default_image);
   const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
-  const labels = sealLabels(
-    {
-      id,
-      name: req.name,
-      prefix,
-      provider: provider.name,
-      tags: req.tags,
-      idleTimeout: idle.timeoutSeconds,
-      idleCheckInterval: idle.intervalSeconds,
-      agentCommand: agentCommandLine(req.agent),
-      createdAt,
-      version: version(),
-      image,
-      startArgs: shownStartArgs,
-      sshUser: 'root',
-      from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
-    },
-    container,
-  );
+  const hostLabels: HostLabels = {
+    id,
+    name: req.name,
+    prefix,
+    provider: provider.name,
+    tags: req.tags,
+    idleTimeout: idle.timeoutSeconds,
+    idleCheckInterval: idle.intervalSeconds,
+    agentCommand: agentCommandLine(req.agent),
+    createdAt,
+    version: version(),
+    image,
+    startArgs: shownStartArgs,
+    sshUser: DEFAULT_AGENT_USER,
+    from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
+    agentType: req.agentType?.name,
+    agentVersion: req.agentVersion,
+    passEnv: req.passEnv,
+  };
+  // the user is the prepared image's (known at launch): the digest covers it
+  const labelsFor = (sshUser: string) => sealLabels({ ...hostLabels, sshUser }, container);
+  const labels = labelsFor(DEFAULT_AGENT_USER);
   const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
   return {
     id,
@@ -149,16 +161,23 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     labels,
     startArgs,
     buildArgv: build && buildBuildArgs(build),
-    launch: (runImage, authorizedKey) =>
+    launch: (runImage, authorizedKey, user = DEFAULT_AGENT_USER) =>
       planLaunch(
         {
           containerName: container,
           image: runImage,
-          labels,
+          labels: labelsFor(user),
           startArgs,
           idle,
           workdir: req.from?.target,
-          initArgs: initArgs({ hostId: id, agent: req.agent, authorizedKey }),
+          initArgs: initArgs({
+            hostId: id,
+            agent: req.agent,
+            authorizedKey,
+            user,
+            awaitDelivery: Boolean(req.agentType || req.passEnv?.length),
+            chown: req.from?.target,
+          }),
         },
         shownStartArgs,
       ),
@@ -167,7 +186,8 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
 
 /** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
 export function passthroughWarnings(req: CreateRequest): string[] {
-  const out: string[] = startArgWarnings([...req.provider.default_start_args, ...req.startArgs]);
+  const all = [...req.provider.default_start_args, ...req.startArgs];
+  const out: string[] = [...startArgWarnings(all), ...secretStartArgWarnings(req.startArgs)];
   if (!req.build && (req.buildArgs ?? []).length > 0) {
     out.push(
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,

@@ -12,9 +12,10 @@ import { isPinned, pinHostKey } from '../../ssh/config.js';
 import { repairAccess, type SshTarget } from '../access/access.js';
 import { readNewHostKey } from '../access/host-key.js';
 import { exitedError, waitForSsh } from '../access/ssh-wait.js';
+import { type DeliverOptions, type DeliveryLabels, deliver } from '../agents/boot.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
-import { sshRoute } from '../model/host.js';
+import { decodeHost, sshRoute } from '../model/host.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
@@ -49,6 +50,10 @@ export interface BootSpec {
   newHostKey?: boolean;
   /** `docker run` started it already */
   started?: boolean;
+  /** the host's container name (a replacement boots under a temporary one): what its labels were written for */
+  finalName?: string;
+  /** a coding agent's delivery (create: first-run files and the labels; start --fresh: a new conversation) */
+  deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
 
 /** A booted container: its inspect (after the start), the route its sshd answered on, and the agent's state. */
@@ -83,11 +88,48 @@ async function inspectStarted(core: Core, spec: BootSpec): Promise<{ c: Containe
   return { c: c.value, hostKey: hostKey.value };
 }
 
+/**
+ * A coding agent's sign-in and settings (core/agents/boot.ts), handed over while mng waits for sshd, to a host whose
+ * labels ask for it (a no-op for the others). Awaited by the boot, which lets it settle before it throws.
+ */
+function startDelivery(core: Core, spec: BootSpec, labels: DeliveryLabels | undefined): Promise<unknown> {
+  const p = labels ? deliver(core, spec.daemon, spec.container, labels, spec.deliver) : Promise.resolve();
+  p.catch(() => undefined); // awaited by the boot
+  return p;
+}
+
 /** Start the container (unless docker run did) and wait until its sshd answers with the pinned host key. */
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
-  const { c, hostKey } = await inspectStarted(core, spec);
+  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start, through
+  // the one gate (decodeHost): a container whose labels are not as mng wrote them for it gets nothing of the user's
+  const known = spec.deliver?.labels;
+  const early = known && startDelivery(core, spec, known);
+  const started = await inspectStarted(core, spec).catch(async (e) => {
+    await early?.catch(() => undefined);
+    throw e;
+  });
+  const delivered = early || startDelivery(core, spec, deliveryLabelsOf(started.c, spec));
+  try {
+    const booted = await reach(core, spec, started);
+    await delivered;
+    return booted;
+  } finally {
+    await delivered.catch(() => undefined);
+  }
+}
+
+/** What the delivery reads of a started container: its decoded host's (undefined when it is not one as mng made it). */
+function deliveryLabelsOf(c: ContainerInspect, spec: BootSpec): DeliveryLabels | undefined {
+  const decoded = decodeHost(c, spec.daemon, spec.finalName ? { as: spec.finalName } : {});
+  return 'host' in decoded ? decoded.host : undefined;
+}
+
+/** The booted container's sshd, reached with its pinned host key, and the agent's state. */
+async function reach(core: Core, spec: BootSpec, started: { c: ContainerInspect; hostKey?: string }): Promise<Booted> {
+  const { daemon } = spec;
+  const { c, hostKey } = started;
   const published = publishedPort(c) ?? undefined;
   const endpoint = sshRoute(
     daemon,

@@ -3,7 +3,7 @@
 // Any failure or Ctrl-C before the end removes what this attempt made. After a successful launch or start, the host's
 // record (and its ssh entry) is written here, in one place.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRenameArgs } from '../../docker/args.js';
@@ -14,6 +14,7 @@ import type { DockerResult } from '../../docker/runner.js';
 import { InterruptedError, MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
 import { removeHostFiles } from '../../ssh/config.js';
+import type { DeliverOptions, DeliveryLabels } from '../agents/boot.js';
 import type { ContainerFile } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
@@ -57,6 +58,8 @@ export interface LaunchSpec {
   attempt: LaunchAttempt;
   /** start --snapshot: the container this one replaces, removed once the new one answers ssh, which takes its name */
   replaces?: string;
+  /** a coding agent's delivery at this first start (see core/agents/boot.ts) */
+  deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
 
 /** Remove whatever this launch attempt made. Runs after Ctrl-C too (detached runner); never throws. */
@@ -90,6 +93,8 @@ function notMade(spec: LaunchSpec, argv: string[], r: DockerResult): Error {
 async function stageFiles(files: ContainerFile[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mng-files-'));
   try {
+    // docker cp gives /mng this folder's mode: traversable by the agent's user, whose authorized keys are there
+    await chmod(dir, 0o711);
     await Promise.all(files.map((f) => writeFile(join(dir, f.path), f.content, { mode: f.mode })));
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
@@ -202,7 +207,11 @@ export async function launchHost(core: Core, spec: LaunchSpec): Promise<Booted> 
 }
 
 /** Start a stopped host's container, wait until its sshd answers, and record it. */
-export async function bootHost(core: Core, host: Host, opts: { sshTimeoutSeconds: number }): Promise<Booted> {
+export async function bootHost(
+  core: Core,
+  host: Host,
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
+): Promise<Booted> {
   const spec = {
     daemon: host.daemon,
     finalName: host.containerName,
@@ -215,6 +224,7 @@ export async function bootHost(core: Core, host: Host, opts: { sshTimeoutSeconds
     container: host.containerId,
     name: host.name,
     sshTimeoutSeconds: opts.sshTimeoutSeconds,
+    deliver: { fresh: opts.fresh },
   });
   return { ...booted, endpoint: await recordBoot(core, spec, booted) };
 }

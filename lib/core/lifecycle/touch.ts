@@ -1,6 +1,6 @@
 import { dockerError } from '../../docker/errors.js';
 import { MngError } from '../../errors.js';
-import { execScript } from '../container/exec.js';
+import { execScript } from '../exec.js';
 import { ACTIVITY_FILE } from '../container/idle-scripts.js';
 import type { Core } from '../core.js';
 import type { Host } from '../model/host.js';

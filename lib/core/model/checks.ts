@@ -3,7 +3,9 @@
 // path or a docker call. A daemon that is shared or remote may hold containers made behind mng's back. Pure.
 
 import { isIP } from 'node:net';
+import { ENV_NAME } from '../../config/agent-section.js';
 import { hasControl } from '../../safe-text.js';
+import { TAG_KEY } from './tags.js';
 
 /** A container id as docker gives it in inspect: 64 hex digits. */
 export const CONTAINER_ID = /^[0-9a-f]{64}$/;
@@ -60,3 +62,27 @@ export function isTime(text: string): boolean {
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) && !Number.isNaN(Date.parse(text))
   );
 }
+
+/** A label's JSON, when it parses and `ok` takes it. */
+export function json(text: string | undefined, ok: (v: unknown) => boolean): unknown {
+  if (text === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return ok(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tags as mng writes them: an object of plain one-line strings under tag keys. */
+export const isTags = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.entries(v).every(([k, x]) => TAG_KEY.test(k) && typeof x === 'string' && isPlainLine(x));
+
+/** A JSON list of strings. */
+export const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** A JSON list of variable names. */
+export const isEnvNames = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string' && ENV_NAME.test(x));

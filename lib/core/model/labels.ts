@@ -1,9 +1,22 @@
 import { createHash } from 'node:crypto';
+import { AGENT_NAME, AGENT_VERSION } from '../../config/agent-section.js';
 import { PROVIDER_NAME } from '../../config/config.js';
-import { COMMIT, HOST_ID, isAbsolutePath, isPlainLine, isTime, SSH_USER, seconds, shown } from './checks.js';
+import {
+  COMMIT,
+  HOST_ID,
+  isAbsolutePath,
+  isEnvNames,
+  isPlainLine,
+  isStrings,
+  isTags,
+  isTime,
+  json,
+  SSH_USER,
+  seconds,
+  shown,
+} from './checks.js';
 import { DEFAULT_IDLE_CHECK_INTERVAL } from './idle.js';
 import { isPrefix, NAME_PATTERN } from './naming.js';
-import { TAG_KEY } from './tags.js';
 
 /**
  * A host is described entirely by the labels written at `docker run`: Docker is the database.
@@ -32,6 +45,12 @@ export const LABEL = {
   fromCommit: 'mng.from-commit',
   /** --from: where the files are in the container */
   fromTarget: 'mng.from-target',
+  /** a coding agent's type (claude, codex, a configured one) or '' (none): its sign-in is delivered at every start */
+  agentType: 'mng.agent-type',
+  /** the version of the agent installed in the host's image (built-ins) or '': a host never updates itself */
+  agentVersion: 'mng.agent-version',
+  /** names (JSON array) of the user's variables handed to the agent at every start (create --pass-env); never values */
+  passEnv: 'mng.pass-env',
   /** a digest of every other label above and the container's name: this label set was written for this container */
   digest: 'mng.digest',
 } as const;
@@ -69,6 +88,9 @@ export interface HostLabels {
   startArgs: string[];
   sshUser: string;
   from?: FromLabels;
+  agentType?: string;
+  agentVersion?: string;
+  passEnv?: string[];
 }
 
 /**
@@ -90,6 +112,9 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.image]: h.image,
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
+    [LABEL.agentType]: h.agentType ?? '',
+    [LABEL.agentVersion]: h.agentVersion ?? '',
+    [LABEL.passEnv]: JSON.stringify(h.passEnv ?? []),
     [LABEL.fromKind]: h.from?.kind ?? 'none',
     [LABEL.fromPath]: h.from?.path ?? '',
     [LABEL.fromCommit]: h.from?.commit ?? '',
@@ -119,24 +144,6 @@ export function sealLabels(h: HostLabels, containerName: string): Record<string,
 
 /** Labels decoded: a host's (`verified` when their digest is this container's), or the first value mng never writes. */
 export type DecodedLabels = { labels: HostLabels; verified: boolean } | { problem: string };
-
-function json(text: string | undefined, ok: (v: unknown) => boolean): unknown {
-  if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return ok(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const isTags = (v: unknown) =>
-  typeof v === 'object' &&
-  v !== null &&
-  !Array.isArray(v) &&
-  Object.entries(v).every(([k, x]) => TAG_KEY.test(k) && typeof x === 'string' && isPlainLine(x));
-
-const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The --from labels, or why they are not as mng writes them; none for `none` (and for a host made before it). */
 function decodeFrom(l: Record<string, string>): FromLabels | undefined | string {
@@ -177,6 +184,15 @@ function labelProblem(l: Record<string, string>): string | undefined {
   if (present(LABEL.idleCheckInterval) && !(Number(seconds(l[LABEL.idleCheckInterval])) > 0)) {
     return bad(LABEL.idleCheckInterval, 'a number of seconds');
   }
+  if (present(LABEL.agentType) && l[LABEL.agentType] !== '' && !AGENT_NAME.test(l[LABEL.agentType])) {
+    return bad(LABEL.agentType, 'an agent type');
+  }
+  if (present(LABEL.agentVersion) && l[LABEL.agentVersion] !== '' && !AGENT_VERSION.test(l[LABEL.agentVersion])) {
+    return bad(LABEL.agentVersion, 'a version');
+  }
+  if (present(LABEL.passEnv) && json(l[LABEL.passEnv], isEnvNames) === undefined) {
+    return bad(LABEL.passEnv, 'a JSON list of variable names');
+  }
   if (present(LABEL.createdAt) && !isTime(l[LABEL.createdAt])) return bad(LABEL.createdAt, 'a time');
   for (const key of [LABEL.image, LABEL.version]) {
     if (present(key) && (!isPlainLine(l[key], 512) || l[key].startsWith('-'))) return bad(key, 'one line of text');
@@ -190,7 +206,9 @@ function labelProblem(l: Record<string, string>): string | undefined {
 /**
  * A container's labels → its host's labels, or why they are not as mng writes them; undefined when the container is
  * not an mng host at all (no mng.id or mng.name). A host whose digest is not this container's (one made by an mng
- * before digests) is read all the same, but unverified: its `mng.from-*` may be its image's (see core/code/repo.ts).
+ * before digests) is read all the same, but unverified: its `mng.from-*` may be its image's (see core/code/repo.ts),
+ * and its `mng.agent-type`, `mng.agent-version` and `mng.pass-env` are not read at all (nothing of the user's, no
+ * sign-in and no variable, is handed to a host on the word of labels its image may have set).
  */
 export function decodeLabels(
   labels: Record<string, string> | null | undefined,
@@ -203,8 +221,10 @@ export function decodeLabels(
   const from = decodeFrom(l);
   if (typeof from === 'string') return { problem: from };
   const interval = seconds(l[LABEL.idleCheckInterval] ?? '');
+  const verified = l[LABEL.digest] === labelsDigest(l, containerName);
+  const passEnv = (json(l[LABEL.passEnv], isEnvNames) ?? []) as string[];
   return {
-    verified: l[LABEL.digest] === labelsDigest(l, containerName),
+    verified,
     labels: {
       id: l[LABEL.id],
       name: l[LABEL.name],
@@ -220,6 +240,10 @@ export function decodeLabels(
       startArgs: (json(l[LABEL.startArgs], isStrings) ?? []) as string[],
       sshUser: l[LABEL.sshUser] || 'root',
       ...(from ? { from } : {}),
+      // what hands the user's sign-in and variables to the host: only from labels written for this container
+      ...(verified && l[LABEL.agentType] ? { agentType: l[LABEL.agentType] } : {}),
+      ...(verified && l[LABEL.agentVersion] ? { agentVersion: l[LABEL.agentVersion] } : {}),
+      ...(verified && passEnv.length > 0 ? { passEnv } : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { MngError } from '../../errors.js';
-import { execScript } from '../container/exec.js';
+import { execScript } from '../exec.js';
 import type { Core } from '../core.js';
 import type { Host } from '../model/host.js';
 import {
@@ -35,7 +35,7 @@ function requireRunning(host: Host): void {
 /** The pane's whole text may be large (50,000 lines of history): more than this is not the agent's terminal. */
 const CAPTURE_MAX_BYTES = 64 * 1024 * 1024;
 
-/** One of the terminal scripts in the agent's container, within its time limit and read cap (core/container/exec.ts). */
+/** One of the terminal scripts in the agent's container, within its time limit and read cap (core/exec.ts). */
 async function agentExec(
   core: Core,
   host: Host,

@@ -2,12 +2,12 @@
 // with a time limit and a cap on what it reads back. The container is the agent's, and the agent may have replaced
 // sh, tmux or git there: a script that never answers, or answers without end, ends the call instead of mng.
 
-import { buildExecScriptArgs } from '../../docker/args.js';
-import type { Daemon } from '../../docker/daemon.js';
-import type { DockerResult } from '../../docker/runner.js';
-import { MngError } from '../../errors.js';
-import { sizeText } from '../../process/runner.js';
-import type { Core } from '../core.js';
+import { buildExecScriptArgs } from '../docker/args.js';
+import type { Daemon } from '../docker/daemon.js';
+import type { DockerResult } from '../docker/runner.js';
+import { MngError } from '../errors.js';
+import { sizeText } from '../process/runner.js';
+import type { Core } from './core.js';
 
 /** How long one of mng's scripts may take, and how much of its output mng reads, unless the caller says otherwise. */
 export const EXEC_TIMEOUT_MS = 60_000;
@@ -20,6 +20,10 @@ export interface ScriptCall {
   args?: readonly string[];
   /** text on the script's stdin */
   input?: string;
+  /** the user it runs as (the agent's, for git in its repository); the container's own (root) when absent */
+  user?: string;
+  /** the script goes on stdin (`sh -s`), not in the argv: one that carries secrets (a coding agent's delivery) */
+  scriptOnStdin?: boolean;
   /** a file as the script's stdin */
   inputFile?: string;
   /** the script's stdout into this file (a bundle) */
@@ -43,9 +47,11 @@ export async function execScript(
   const timeoutMs = call.timeoutMs ?? EXEC_TIMEOUT_MS;
   const maxBytes = call.maxBytes ?? EXEC_MAX_BYTES;
   const stdin = call.input !== undefined || call.inputFile !== undefined;
-  const r = await core.runner.docker(daemon, buildExecScriptArgs(container, script, call.args ?? [], { stdin }), {
+  const { user, scriptOnStdin } = call;
+  const argv = buildExecScriptArgs(container, script, call.args ?? [], { stdin, user, scriptOnStdin });
+  const r = await core.runner.docker(daemon, argv, {
     check: false,
-    input: call.input,
+    input: scriptOnStdin ? script : call.input,
     inputFile: call.inputFile,
     stdoutFile: call.stdoutFile,
     timeoutMs,
