@@ -112,6 +112,8 @@ describe('an image that carries mng.* labels and keys of its own (L3, L4)', () =
         `FROM ${prepared}`,
         `LABEL ${sb.runLabel}`,
         `LABEL mng.from-kind=git mng.from-path=${join(sb.dir, 'victim')} mng.from-commit=${'a'.repeat(40)} mng.from-target=/workspace`,
+        // and a coding agent's request for one of the user's variables (issue 18's --pass-env)
+        String.raw`LABEL mng.pass-env="[\"MNGTEST_LEAK\"]"`,
         'COPY hostkey /mng/ssh_host_ed25519_key',
         'COPY hostkey.pub /mng/ssh_host_ed25519_key.pub',
         'COPY authorized_keys /mng/authorized_keys',
@@ -129,6 +131,17 @@ describe('an image that carries mng.* labels and keys of its own (L3, L4)', () =
     const c = await inspectContainer(sb.container('baked'));
     expect(c.Config.Labels['mng.from-kind']).toBe('none');
     expectFailure(await sb.mng(['pull', 'baked']), 1, /was not made with --from a repository/);
+  });
+
+  it("the image's mng.pass-env never asks for the user's variables: nothing to refresh, nothing handed at a start", async () => {
+    expect((await inspectContainer(sb.container('baked'))).Config.Labels['mng.pass-env']).toBe('[]');
+    const env = { MNGTEST_LEAK: 'leak-value-42' };
+    expectFailure(await sb.mng(['refresh', 'baked'], { env }), 1, /has no coding agent sign-in or --pass-env/);
+    expect((await sb.mng(['stop', 'baked'])).exitCode).toBe(0);
+    const started = await sb.mng(['start', 'baked'], { env });
+    expect(started.exitCode, started.stderr).toBe(0);
+    const secrets = await docker(['exec', sb.container('baked'), 'sh', '-c', 'cat /run/mng-secrets/* 2>&1; true']);
+    expect(secrets.stdout).not.toContain('leak-value-42');
   });
 
   it('keys baked into the image are replaced at the first boot, never trusted', async () => {
