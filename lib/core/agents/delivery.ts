@@ -110,13 +110,18 @@ restart() {
   fi
 }
 mtmux() { for s in /run/mng/tmux-*/default; do [ -S "$s" ] && { tmux -S "$s" "$@"; return; }; done; tmux "$@"; }
+# the agent's screen and whether its pane died, in one tmux call per round; the status read without a process: the
+# rounds run while the agent starts, and every process they spawn takes CPU from it
 await() {
-  i=0; while [ $i -lt $(($2 * 20)) ]; do
-    s=$(cat /run/mng/agent-status 2>/dev/null || true)
+  i=0; n=$(($2 * 20)); nl='
+'
+  while [ $i -lt $n ]; do
+    s=; { [ -r /run/mng/agent-status ] && read -r s < /run/mng/agent-status; } || true
     case $s in missing*|failed) echo "agent $s"; return 0 ;; esac
     if [ "$s" = started ]; then
-      [ "$(mtmux display-message -p -t agent '#{pane_dead}' 2>/dev/null)" = 1 ] && { echo "agent exited"; return 0; }
-      mtmux capture-pane -p -t agent 2>/dev/null | grep -Eq -- "$1" && { echo "agent ready"; return 0; }
+      scr=$(mtmux capture-pane -p -t agent \\; display-message -p -t agent '#{pane_dead}' 2>/dev/null) || scr=
+      [ "\${scr##*$nl}" = 1 ] && { echo "agent exited"; return 0; }
+      printf '%s\\n' "\${scr%$nl*}" | grep -Eq -- "$1" && { echo "agent ready"; return 0; }
     fi
     sleep 0.05; i=$((i + 1))
   done
