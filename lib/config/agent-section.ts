@@ -49,13 +49,15 @@ const PROGRAM = /^[A-Za-z0-9_./+-]+$/;
 export const AGENT_VERSION = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$/;
 const VERSION = AGENT_VERSION;
 
-type Table = Record<string, unknown>;
+/** A TOML table as smol-toml gives it. */
+export type Table = Record<string, unknown>;
 
-function isTable(v: unknown): v is Table {
+export function isTable(v: unknown): v is Table {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-function describe(v: unknown): string {
+/** What a TOML value is, for error messages: `an array`, `a date`, `a table`, `a string`... */
+export function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a date';
   if (isTable(v)) return 'a table';

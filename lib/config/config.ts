@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
-import { type AgentSection, validateAgents } from './agent-section.js';
+import { type AgentSection, describe, isTable, type Table, validateAgents } from './agent-section.js';
 import { MngError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { checkEnv } from './env.js';
@@ -43,19 +43,6 @@ const PROVIDER_KEYS = Object.keys(PROVIDER_DEFAULTS);
 const TOP_KEYS = ['providers', 'agents'];
 /** A provider instance's name: `[providers.NAME]`. */
 export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
-
-type Table = Record<string, unknown>;
-
-function isTable(v: unknown): v is Table {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Date) return 'a date';
-  if (isTable(v)) return 'a table';
-  return `a ${typeof v}`;
-}
 
 /** As in the Python mng, the backend defaults to the section's name: [providers.docker] needs no `backend`. */
 function checkBackend(name: string, given: string | undefined, where: string): void {

@@ -179,16 +179,15 @@ export function buildPullArgs(image: string): string[] {
 
 /** Does this image already have sshd, ssh-keygen (a host makes its key at first boot), tmux and git? Runs a throwaway container with no network. */
 export function buildToolProbeArgs(image: string): string[] {
-  return [
-    'run',
-    '--rm',
-    '--network=none',
-    '--entrypoint',
-    '/bin/sh',
+  return buildProbeArgs(
     image,
-    '-c',
     'command -v tmux >/dev/null && command -v git >/dev/null && command -v ssh-keygen >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
-  ];
+  );
+}
+
+/** A throwaway container of an image, without network, that runs one sh script and is removed. */
+export function buildProbeArgs(image: string, script: string): string[] {
+  return ['run', '--rm', '--network=none', '--entrypoint', '/bin/sh', image, '-c', script];
 }
 
 /** `docker build` of one of mng's thin derived images: the Dockerfile on stdin (`-`), or a build context folder. */
