@@ -1,5 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import { type SelectorArgs, withTagOption } from './fleet.js';
 import { withDash } from './fleet-args.js';
 import type { GlobalArgs } from './setup.js';
@@ -54,8 +55,12 @@ export async function handler(argv: ArgumentsCamelCase<ExecArgs>): Promise<void>
     fanOut(hosts, (h) =>
       execIn(ctx.core, sshTarget(h), command, {
         tty: false,
+        // interleaved with the others' lines under mng's prefixes: no host's control characters may move the cursor
+        // or rewrite another host's line (lib/safe-text.ts; colours pass)
         onLine: (line, stream) =>
-          (stream === 'stdout' ? process.stdout : process.stderr).write(`${prefix(h.name, line)}\n`),
+          (stream === 'stdout' ? process.stdout : process.stderr).write(
+            `${prefix(h.name, safeText(line, { sgr: true }))}\n`,
+          ),
       }),
     ),
   );

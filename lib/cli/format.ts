@@ -4,6 +4,7 @@ import { type Host, pasteableSshCommand, sshFilesOf } from '../core/model/host.j
 import { describeStopReason } from '../core/model/stop-reason.js';
 import { formatDuration } from '../config/duration.js';
 import { agentColumn, agentStateFields } from './format-fleet.js';
+import { safeText } from '../safe-text.js';
 
 /** The stable JSON shape of one agent (documented in the README). */
 export interface AgentJson {
@@ -66,7 +67,7 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
       host: host.ssh.host,
       port: host.ssh.port,
       proxy_command: host.ssh.proxyCommand ?? null,
-      command: pasteableSshCommand(host, sshFilesOf(dataDir, host.containerName)),
+      command: pasteableSshCommand(host, sshFilesOf(dataDir, host.alias)),
     },
   };
 }
@@ -119,9 +120,11 @@ export function idleCell(h: Pick<Host, 'state' | 'idleTimeout' | 'idle'>, now: n
 /** Left-aligned columns separated by two spaces; colour is applied after padding so widths stay right. */
 export function renderTable(
   header: string[],
-  rows: string[][],
+  unsafeRows: string[][],
   paint: (col: number, cell: string) => string = (_c, s) => s,
 ): string {
+  // Cells may quote a container or a daemon (names, images, tags): made safe before widths are measured.
+  const rows = unsafeRows.map((r) => r.map((cell) => safeText(cell)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[], p: (c: number, s: string) => string) =>
     cells
@@ -143,13 +146,19 @@ export function stateColor(c: ChalkInstance, state: string): string {
   return state;
 }
 
+/**
+ * The human table of `mng list`: one row per host, then one per container that is not as mng makes it (state
+ * `error`: its name as docker gives it, the reason on stderr).
+ */
 export function listTable(
   hosts: Host[],
   c: ChalkInstance,
   now: number = Date.now(),
+  bad: readonly { provider: string; container: string }[] = [],
   opts: { timeInState?: boolean } = {},
 ): string {
   const header = ['NAME', 'STATE', 'AGENT', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
+  const errorRows = bad.map((b) => [b.container, 'error', '-', '-', b.provider, '-', '-', '-', '-']);
   const rows = hosts.map((h) => [
     h.name,
     stateCell(h),
@@ -160,14 +169,14 @@ export function listTable(
     h.ssh.port === null
       ? '-'
       : h.ssh.proxyCommand
-        ? `${h.ssh.user}@${h.containerName} (docker exec)`
+        ? `${h.ssh.user}@${h.ssh.host} (docker exec)`
         : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
     ago(h.createdAt, now),
     Object.entries(h.tags)
       .map(([k, v]) => `${k}=${v}`)
       .join(',') || '-',
   ]);
-  return renderTable(header, rows, (col, cell) =>
+  return renderTable(header, [...rows, ...errorRows], (col, cell) =>
     col === 1
       ? stateColor(c, cell)
       : col === 3 && cell.includes('watcher')

@@ -1,5 +1,6 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import { type SelectorArgs, withTagOption } from './fleet.js';
 import { withDash } from './fleet-args.js';
 import type { Context, GlobalArgs } from './setup.js';
@@ -8,6 +9,7 @@ interface LogsArgs extends GlobalArgs, SelectorArgs {
   names?: string[];
   lines?: number;
   follow?: boolean;
+  raw?: boolean;
   provider?: string;
 }
 
@@ -32,6 +34,10 @@ export function builder(y: Argv): Argv<LogsArgs> {
       type: 'boolean',
       describe: 'keep printing new lines until Ctrl-C or the agent exits',
     })
+    .option('raw', {
+      type: 'boolean',
+      describe: "the pane's bytes as they are: control characters (escape sequences) are not made visible",
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
     .example('$0 logs my-agent -n 50', 'the last 50 lines')
     .example('$0 logs my-agent -f', 'follow the output') as unknown as Argv<LogsArgs>;
@@ -53,6 +59,8 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
     if (argv.follow) throw new UsageError('-f follows one agent; for several, use -n LINES');
     return logsOfSeveral(ctx, argv, names, lines);
   }
+  // The pane is the agent's: its control characters are made visible (lib/safe-text.ts) unless --raw asks for them.
+  const shown = (l: string) => (argv.raw ? l : safeText(l));
   await withHosts(ctx.core, scopeFor(ctx, argv.provider), names, async ([host]) => {
     if (argv.follow) {
       const stop = new AbortController();
@@ -61,13 +69,13 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
         stop.abort();
         process.exit(130);
       });
-      const emit = (l: string) => process.stdout.write(`${l}\n`);
+      const emit = (l: string) => process.stdout.write(`${shown(l)}\n`);
       await followAgent(ctx.core, host, lines ?? 10, emit, { stop: stop.signal });
       return;
     }
     const all = await captureAgent(ctx.core, host);
-    const shown = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
-    if (shown.length > 0) process.stdout.write(`${shown.join('\n')}\n`);
+    const last = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
+    if (last.length > 0) process.stdout.write(`${last.map(shown).join('\n')}\n`);
   });
 }
 
@@ -87,9 +95,10 @@ async function logsOfSeveral(ctx: Context, argv: LogsArgs, names: string[], line
   const outcomes = await withHosts(ctx.core, scope, selected, (hosts) =>
     fanOut(hosts, async (h) => {
       const all = await captureAgent(ctx.core, h);
-      const shown = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
-      // one write per host: its lines stay together
-      if (shown.length > 0) process.stdout.write(`${shown.map((l) => prefix(h.name, l)).join('\n')}\n`);
+      const last = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
+      // one write per host: its lines stay together; control characters made visible unless --raw (lib/safe-text.ts)
+      const text = (l: string) => prefix(h.name, argv.raw ? l : safeText(l));
+      if (last.length > 0) process.stdout.write(`${last.map(text).join('\n')}\n`);
       return 0;
     }),
   );

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
-import { type AgentSection, validateAgents } from './agent-section.js';
+import { type AgentSection, describe, isTable, type Table, validateAgents } from './agent-section.js';
 import { MngError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { checkEnv } from './env.js';
@@ -41,20 +41,8 @@ export const PROVIDER_DEFAULTS: Omit<ProviderConfig, 'name'> = {
 
 const PROVIDER_KEYS = Object.keys(PROVIDER_DEFAULTS);
 const TOP_KEYS = ['providers', 'agents'];
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-
-type Table = Record<string, unknown>;
-
-function isTable(v: unknown): v is Table {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return 'an array';
-  if (v instanceof Date) return 'a date';
-  if (isTable(v)) return 'a table';
-  return `a ${typeof v}`;
-}
+/** A provider instance's name: `[providers.NAME]`. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 /** As in the Python mng, the backend defaults to the section's name: [providers.docker] needs no `backend`. */
 function checkBackend(name: string, given: string | undefined, where: string): void {
@@ -118,6 +106,7 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
   const image = str('default_image');
   if (image !== undefined) {
     if (image.trim() === '') throw new MngError(`${where} default_image: must not be empty`);
+    if (image.startsWith('-')) throw new MngError(`${where} default_image: '${image}' is not an image reference`);
     out.default_image = image;
   }
   const args = raw.default_start_args;
@@ -151,7 +140,9 @@ export function parseConfig(text: string, path: string): Config {
       throw new MngError(`${path}: providers: expected a table, got ${describe(rawProviders)}`);
     for (const [name, raw] of Object.entries(rawProviders)) {
       if (!PROVIDER_NAME.test(name)) {
-        throw new MngError(`${path}: [providers.${name}]: provider names use letters, digits, '-' and '_'`);
+        throw new MngError(
+          `${path}: [providers.${name}]: provider names use letters, digits, '-' and '_' (at most 63)`,
+        );
       }
       providers[name] = validateProvider(name, raw, `${path}: [providers.${name}]`);
     }

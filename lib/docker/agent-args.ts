@@ -3,18 +3,11 @@
  * --dry-run exactly as they run.
  */
 
+import { buildProbeArgs } from './args.js';
+
 /** Which C library an image has (`musl` or `glibc` on stdout): a throwaway container without network. */
 export function buildLibcProbeArgs(image: string): string[] {
-  return [
-    'run',
-    '--rm',
-    '--network=none',
-    '--entrypoint',
-    '/bin/sh',
-    image,
-    '-c',
-    'if ls /lib/ld-musl-* >/dev/null 2>&1; then echo musl; else echo glibc; fi',
-  ];
+  return buildProbeArgs(image, 'if ls /lib/ld-musl-* >/dev/null 2>&1; then echo musl; else echo glibc; fi');
 }
 
 /**

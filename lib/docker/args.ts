@@ -152,15 +152,18 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
 /**
  * `docker exec` of a script (`/bin/sh -c`, with its arguments as $1...) in a running container, as the container's own
  * user or `user`; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's
- * tmux) runs so; git runs as the agent's user, who owns the repository.
+ * tmux, a coding agent's delivery) runs so; git runs as the agent's user, who owns the repository. `scriptOnStdin`:
+ * `sh -s` reads the script from stdin instead (`script` is then not in the argv).
  */
 export function buildExecScriptArgs(
   container: string,
   script: string,
   args: readonly string[] = [],
-  opts: { stdin?: boolean; user?: string } = {},
+  opts: { stdin?: boolean; user?: string; scriptOnStdin?: boolean } = {},
 ): string[] {
   const as = opts.user && opts.user !== 'root' ? ['--user', opts.user] : [];
+  // the script itself on stdin (`sh -s`): a delivery's secrets are in it, and never on a command line
+  if (opts.scriptOnStdin) return ['exec', '-i', ...as, container, '/bin/sh', '-s', ...args];
   return ['exec', ...(opts.stdin ? ['-i'] : []), ...as, container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 
@@ -184,16 +187,15 @@ export function buildPullArgs(image: string): string[] {
 
 /** Does this image already have sshd, ssh-keygen (a host makes its key at first boot), tmux and git? Runs a throwaway container with no network. */
 export function buildToolProbeArgs(image: string): string[] {
-  return [
-    'run',
-    '--rm',
-    '--network=none',
-    '--entrypoint',
-    '/bin/sh',
+  return buildProbeArgs(
     image,
-    '-c',
     'command -v tmux >/dev/null && command -v git >/dev/null && command -v ssh-keygen >/dev/null && { command -v sshd >/dev/null || test -x /usr/sbin/sshd; }',
-  ];
+  );
+}
+
+/** A throwaway container of an image, without network, that runs one sh script and is removed. */
+export function buildProbeArgs(image: string, script: string): string[] {
+  return ['run', '--rm', '--network=none', '--entrypoint', '/bin/sh', image, '-c', script];
 }
 
 /** `docker build` of one of mng's thin derived images: the Dockerfile on stdin (`-`), or a build context folder. */

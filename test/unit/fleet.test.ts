@@ -31,11 +31,13 @@ function host(name: string, over: Partial<Host> = {}): Host {
   return {
     id: `${name}0123456789`,
     name,
+    alias: `mng-${name}`,
     prefix: 'mng-',
     provider: 'docker',
     daemon: { provider: 'docker', via: 'default', address: '', remote: false, env: {} },
     tags: {},
     idleTimeout: 800,
+    idleCheckInterval: 30,
     agentCommand: 'sh',
     createdAt: iso(T),
     version: '0.1.0',

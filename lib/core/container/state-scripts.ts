@@ -1,4 +1,4 @@
-import { STATE_MOUNT } from '../../docker/args.js';
+import { MNG_DIR, STATE_MOUNT } from '../../docker/args.js';
 import { AGENT_SIGNAL_FILE } from '../agents/signals.js';
 import { TMUX_FN } from '../agents/user-shell.js';
 
@@ -116,3 +116,20 @@ while :; do
   fi
 done
 `;
+
+/**
+ * Init, before the agent starts: the agent's signal file (its hooks write it as the agent's user), empty and writable
+ * by anyone, so no writer ever finds it root's and unwritable.
+ */
+export const INIT_SIGNAL_FILE = `(umask 0 && true > ${AGENT_SIGNAL_FILE}) 2>/dev/null`;
+
+/** Init, after the agent: the state watcher, with bash when the image has it (its checks then fork nothing). */
+export const INIT_STATE_WATCH = `w=sh
+command -v bash >/dev/null 2>&1 && w=bash
+$w ${MNG_DIR}/state-watch </dev/null >/dev/null 2>&1 &`;
+
+/**
+ * The agent's wrapper, at each run: no signal from the last run. \`true\`, not \`:\`: a special built-in's failed
+ * redirection ends a POSIX sh (the agent would never start), and this one must never fail the wrapper.
+ */
+export const WRAPPER_CLEAR_SIGNAL = `[ ! -e ${AGENT_SIGNAL_FILE} ] || { true > ${AGENT_SIGNAL_FILE}; } 2>/dev/null`;

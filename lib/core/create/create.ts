@@ -7,12 +7,13 @@ import { copySource } from '../code/source.js';
 import type { AgentState } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { launchHost } from '../launch/launch.js';
-import { decodeHost, type Host } from '../model/host.js';
-import { builtImageTag, decodeLabels, LABEL } from '../model/labels.js';
+import { decodeHost, type Host, sshAlias } from '../model/host.js';
+import { builtImageTag, LABEL } from '../model/labels.js';
 import { generateId } from '../model/naming.js';
 import { buildFromDockerfile } from './build.js';
 import { makePreparedImage, preparedImageFor } from './image.js';
 import { type CreatePlan, type CreateRequest, checkPassthrough, passthroughWarnings, planCreate } from './plan.js';
+import { checkLabelFiles } from './start-warnings.js';
 
 export interface CreateResult {
   host: Host;
@@ -48,14 +49,16 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
     ensureClientKey(core.runner, core.dataDir),
   ]);
   const setup = typed ? await agentSetupFiles(core, typed.type, req.from?.target ?? prepared.workdir) : [];
-  const labels = decodeLabels({ ...plan.labels, [LABEL.sshUser]: prepared.user });
+  // what the delivery reads of this host, from the request itself (the labels written are the same values)
+  const labels = { name: req.name, sshUser: prepared.user, agentType: req.agentType?.name, passEnv: req.passEnv };
   const from = req.from;
   const booted = await launchHost(core, {
     daemon,
     name: req.name,
     hostId: plan.id,
     containerName: plan.container,
-    alias: plan.container,
+    finalName: plan.container,
+    alias: sshAlias(plan.container, req.provider.name),
     // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
     newHostKey: true,
     argv: plan.launch(prepared.tag, client.publicKey, prepared.user),
@@ -68,7 +71,8 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
     deliver: { fresh: true, gathered: typed?.gathered, setup, labels },
   });
   const decoded = decodeHost(booted.container, daemon);
-  if (!('host' in decoded)) throw new MngError(`container '${plan.container}' lost its mng labels`);
+  if (!('host' in decoded))
+    throw new MngError(`container '${plan.container}' is not as mng made it: ${decoded.problem}`);
   return { host: { ...decoded.host, ssh: { ...booted.endpoint } }, agent: booted.agent };
 }
 
@@ -85,6 +89,7 @@ export async function createHost(core: Core, request: CreateRequest): Promise<Cr
   const typed = request.agentType && (await prepareAgentCreate(core, request.agentType, request.passEnv ?? []));
   const req = { ...request, agentVersion: typed?.version };
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString(), core.dataDir);
+  await checkLabelFiles(plan.startArgs);
   for (const w of passthroughWarnings(req)) core.warn(w);
   let built = false;
   try {

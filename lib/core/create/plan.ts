@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ProviderConfig } from '../../config/config.js';
 import { buildBuildArgs } from '../../docker/args.js';
+import type { IdleSettings } from '../../docker/idle-args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { UsageError } from '../../errors.js';
 import { quoteArgv } from '../../shell.js';
@@ -15,12 +16,15 @@ import { DEFAULT_AGENT_USER } from '../agents/user-layer.js';
 import type { Source } from '../code/source.js';
 import { type AgentSpec, agentCommandLine } from '../container/agent.js';
 import { initArgs } from '../container/scripts.js';
-import { type LaunchArgv, planLaunch } from '../launch/launch.js';
+import { type LaunchArgv, planLaunch } from '../launch/argv.js';
+import { idleSettingsFor } from '../model/idle.js';
+import { builtImageTag, type HostLabels, sealLabels } from '../model/labels.js';
 import { publishedStateDir } from '../model/agent-state.js';
-import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
-import { builtImageTag, encodeLabels, LABEL } from '../model/labels.js';
+import { sshAlias } from '../model/host.js';
 import { containerName } from '../model/naming.js';
+import { redactEnv, redactedText } from '../model/start-args.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+import { startArgWarnings } from './start-warnings.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -106,7 +110,7 @@ export function checkPassthrough(req: CreateRequest): { startArgs: string[]; bui
     const fromConfig = startProblem.index < provider.default_start_args.length;
     const where = fromConfig ? `default_start_args of provider '${provider.name}': ` : '-s ';
     throw new UsageError(
-      `${where}${startProblem.text}: ${startProblem.message}`,
+      `${where}${redactedText(startProblem.text)}: ${startProblem.message}`,
       'see docker run --help for what can be passed',
     );
   }
@@ -131,29 +135,18 @@ export function planCreate(
 ): CreatePlan {
   const { provider } = req;
   const { startArgs, buildArgs } = checkPassthrough(req);
+  // -e KEY=VALUE values reach docker run only: the label, -v, --dry-run and errors show them redacted
+  const shownStartArgs = redactEnv(startArgs, id);
   const container = containerName(prefix, req.name);
   const image = req.build ? builtImageTag(id) : (req.image ?? provider.default_image);
   const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
-  const labels = encodeLabels({
-    id,
-    name: req.name,
-    prefix,
-    provider: provider.name,
-    tags: req.tags,
-    idleTimeout: idle.timeoutSeconds,
-    agentCommand: agentCommandLine(req.agent),
-    createdAt,
-    version: version(),
-    image,
-    startArgs,
-    sshUser: DEFAULT_AGENT_USER,
-    from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
-    agentType: req.agentType?.name,
-    agentVersion: req.agentVersion,
-    passEnv: req.passEnv,
-  });
-  if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
+  const hostLabels = labelsOf(prefix, req, { id, createdAt, image, idle, startArgs: shownStartArgs });
+  // the user is the prepared image's (known at launch): the digest covers it
+  const labelsFor = (sshUser: string) => sealLabels({ ...hostLabels, sshUser }, container);
+  const labels = labelsFor(DEFAULT_AGENT_USER);
   const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
+  // a local daemon's host publishes its state lines there (core/model/agent-state.ts)
+  const stateDir = dataDir && publishedStateDir(dataDir, req.daemon, sshAlias(container, provider.name));
   return {
     id,
     container,
@@ -162,28 +155,62 @@ export function planCreate(
     startArgs,
     buildArgv: build && buildBuildArgs(build),
     launch: (runImage, authorizedKey, user = DEFAULT_AGENT_USER) =>
-      planLaunch({
-        containerName: container,
-        image: runImage,
-        labels: { ...labels, [LABEL.sshUser]: user },
-        startArgs,
-        idle,
-        workdir: req.from?.target,
-        initArgs: initArgs({
-          agent: req.agent,
-          authorizedKey,
-          user,
-          awaitDelivery: Boolean(req.agentType || req.passEnv?.length),
-          chown: req.from?.target,
-        }),
-        stateDir: dataDir === undefined ? undefined : publishedStateDir(dataDir, req.daemon, container),
-      }),
+      planLaunch(
+        {
+          containerName: container,
+          image: runImage,
+          labels: labelsFor(user),
+          startArgs,
+          idle,
+          workdir: req.from?.target,
+          initArgs: initArgs({
+            hostId: id,
+            agent: req.agent,
+            authorizedKey,
+            user,
+            awaitDelivery: Boolean(req.agentType || req.passEnv?.length),
+            chown: req.from?.target,
+          }),
+          stateDir,
+        },
+        shownStartArgs,
+      ),
+  };
+}
+
+/** A new host's labels, before they are sealed (create's values, its idle settings, its start args as shown). */
+function labelsOf(
+  prefix: string,
+  req: CreateRequest,
+  v: { id: string; createdAt: string; image: string; idle: IdleSettings; startArgs: string[] },
+): HostLabels {
+  const { id, createdAt, image, idle } = v;
+  const { provider } = req;
+  return {
+    id,
+    name: req.name,
+    prefix,
+    provider: provider.name,
+    tags: req.tags,
+    idleTimeout: idle.timeoutSeconds,
+    idleCheckInterval: idle.intervalSeconds,
+    agentCommand: agentCommandLine(req.agent),
+    createdAt,
+    version: version(),
+    image,
+    startArgs: v.startArgs,
+    sshUser: DEFAULT_AGENT_USER,
+    from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
+    agentType: req.agentType?.name,
+    agentVersion: req.agentVersion,
+    passEnv: req.passEnv,
   };
 }
 
 /** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
 export function passthroughWarnings(req: CreateRequest): string[] {
-  const out: string[] = secretStartArgWarnings(req.startArgs);
+  const all = [...req.provider.default_start_args, ...req.startArgs];
+  const out: string[] = [...startArgWarnings(all), ...secretStartArgWarnings(req.startArgs)];
   if (!req.build && (req.buildArgs ?? []).length > 0) {
     out.push(
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,

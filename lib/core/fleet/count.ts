@@ -5,7 +5,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { MngError, UsageError } from '../../errors.js';
 import type { Core } from '../core.js';
 import { listHosts } from '../hosts/lookup.js';
-import { validateName } from '../model/naming.js';
+import { containerName, validateName } from '../model/naming.js';
 
 /** At most this many hosts in one create: a bigger fleet is a loop over creates, not a typo's worth of containers. */
 export const MAX_COUNT = 100;
@@ -26,8 +26,11 @@ export function countNames(name: string, count: unknown): string[] {
 
 /** Refuse names already taken on the daemon (one `docker ps` and one batched inspect), before anything is made. */
 export async function checkNamesFree(core: Core, daemon: Daemon, names: readonly string[]): Promise<void> {
-  const taken = new Set((await listHosts(core, daemon)).map((h) => h.name));
-  const clash = names.filter((n) => taken.has(n));
+  const listed = await listHosts(core, daemon);
+  const taken = new Set(listed.hosts.map((h) => h.name));
+  // a container under the same name that is not as mng makes it takes the name too
+  const others = new Set(listed.problems.map((p) => p.container));
+  const clash = names.filter((n) => taken.has(n) || others.has(containerName(core.prefix, n)));
   if (clash.length > 0) {
     throw new MngError(
       `${clash.length === 1 ? 'an agent' : 'agents'} named ${clash.map((c) => `'${c}'`).join(', ')} already exist${clash.length === 1 ? 's' : ''} on provider '${daemon.provider}': nothing was created`,

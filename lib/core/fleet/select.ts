@@ -56,7 +56,7 @@ export async function selectNames(
     out.push(...read);
   }
   if (filters.length > 0) {
-    const hosts = (await Promise.all(scope.daemons.map((d) => listHosts(core, d)))).flat();
+    const hosts = (await Promise.all(scope.daemons.map((d) => listHosts(core, d)))).flatMap((l) => l.hosts);
     const matched = hosts.filter((h) => matchesTags(h.tags, filters)).map((h) => h.name);
     if (matched.length === 0) {
       throw new MngError(`no agent matches --tag ${sel.tags.join(' --tag ')}`, {

@@ -3,17 +3,22 @@
 // files, with no docker call per host and no health check exec in the container. A remote daemon's hosts report
 // through docker's health check instead (read in decodeHost).
 
-import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AgentStatus, PUBLISHED, parseAgentStateLine, publishedStateDir } from '../model/agent-state.js';
 import type { Host } from '../model/host.js';
 import type { HostIdle } from '../model/idle.js';
 
-/** The first line of a small file the container wrote; never follows a symlink, reads at most 512 bytes. */
+/**
+ * The first line of a small file the container wrote (hostile input): never follows a symlink, never waits on a FIFO
+ * or a device (O_NONBLOCK, then only a regular file is read), reads at most 512 bytes. Its fields are checked by the
+ * parsers below.
+ */
 function readLine(path: string): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
     const buf = Buffer.alloc(512);
     const n = readSync(fd, buf, 0, buf.length, 0);
     return buf.subarray(0, n).toString('utf8').split('\n')[0];
@@ -65,7 +70,7 @@ export function currentAgentStatus(line: string | undefined, startedAt: number):
 /** Running local hosts with what they published: the agent's state and the idle clock. One small file read each. */
 export function withPublishedState(hosts: Host[], dataDir: string, now: number = Date.now()): Host[] {
   return hosts.map((h) => {
-    const dir = h.state === 'running' ? publishedStateDir(dataDir, h.daemon, h.containerName) : undefined;
+    const dir = h.state === 'running' ? publishedStateDir(dataDir, h.daemon, h.alias) : undefined;
     if (!dir) return h;
     const started = Date.parse(h.startedAt ?? '');
     const agent = currentAgentStatus(readLine(join(dir, PUBLISHED.agent)), started) ?? h.agent ?? null;

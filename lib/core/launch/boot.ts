@@ -15,8 +15,7 @@ import { exitedError, waitForSsh } from '../access/ssh-wait.js';
 import { type DeliverOptions, type DeliveryLabels, deliver } from '../agents/boot.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
-import { sshRoute } from '../model/host.js';
-import { decodeLabels } from '../model/labels.js';
+import { decodeHost, sshRoute } from '../model/host.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
@@ -39,7 +38,7 @@ export interface BootSpec {
   daemon: Daemon;
   /** the container to start and reach: its id, or its name before docker has said its id */
   container: string;
-  /** the host's ssh alias (its container name once in place): its pinned key */
+  /** the host's ssh alias (see sshAlias): its pinned key */
   alias: string;
   /** the agent's name, for messages */
   name: string;
@@ -51,6 +50,8 @@ export interface BootSpec {
   newHostKey?: boolean;
   /** `docker run` started it already */
   started?: boolean;
+  /** the host's container name (a replacement boots under a temporary one): what its labels were written for */
+  finalName?: string;
   /** a coding agent's delivery (create: first-run files and the labels; start --fresh: a new conversation) */
   deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
@@ -101,14 +102,15 @@ function startDelivery(core: Core, spec: BootSpec, labels: DeliveryLabels | unde
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
-  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start
+  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start, through
+  // the one gate (decodeHost): a container whose labels are not as mng wrote them for it gets nothing of the user's
   const known = spec.deliver?.labels;
   const early = known && startDelivery(core, spec, known);
   const started = await inspectStarted(core, spec).catch(async (e) => {
     await early?.catch(() => undefined);
     throw e;
   });
-  const delivered = early || startDelivery(core, spec, decodeLabels(started.c.Config?.Labels));
+  const delivered = early || startDelivery(core, spec, deliveryLabelsOf(started.c, spec));
   try {
     const booted = await reach(core, spec, started);
     await delivered;
@@ -118,11 +120,23 @@ export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted>
   }
 }
 
+/** What the delivery reads of a started container: its decoded host's (undefined when it is not one as mng made it). */
+function deliveryLabelsOf(c: ContainerInspect, spec: BootSpec): DeliveryLabels | undefined {
+  const decoded = decodeHost(c, spec.daemon, spec.finalName ? { as: spec.finalName } : {});
+  return 'host' in decoded ? decoded.host : undefined;
+}
+
 /** The booted container's sshd, reached with its pinned host key, and the agent's state. */
 async function reach(core: Core, spec: BootSpec, started: { c: ContainerInspect; hostKey?: string }): Promise<Booted> {
   const { daemon } = spec;
   const { c, hostKey } = started;
-  const endpoint = sshRoute(daemon, c.Name.replace(/^\//, ''), publishedPort(c), spec.sshUser);
+  const published = publishedPort(c) ?? undefined;
+  const endpoint = sshRoute(
+    daemon,
+    { container: c.Name.replace(/^\//, ''), alias: spec.alias },
+    published,
+    spec.sshUser,
+  );
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);
   }

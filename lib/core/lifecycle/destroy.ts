@@ -34,7 +34,7 @@ async function destroyOn(
 ): Promise<Map<Host, number>> {
   const snapshots = keepSnapshots ? new Map<string, Snapshot[]>() : await listSnapshotsOf(core, daemon, hosts);
   await core.runner.docker(daemon, buildRemoveArgs(hosts.map((h) => h.containerId)));
-  await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.containerName)));
+  await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.alias)));
   await removeBuiltImages(core, daemon, hosts);
   const snaps = hosts.flatMap((h) => snapshots.get(h.id) ?? []);
   if (snaps.length > 0) {

@@ -45,10 +45,15 @@ export function parseAgentStateLine(text: string): AgentStatus | undefined {
  */
 export function agentStatusFromInspect(c: Pick<ContainerInspect, 'State'>): AgentStatus | null {
   if (!c.State.Running) return null;
-  const started = Date.parse(c.State.StartedAt ?? '');
-  const log = (c.State.Health?.Log ?? []).filter((e) => !(Date.parse(e.Start) < started));
+  // the daemon's answer is checked as any (core/model/checks.ts): a log of another shape reports nothing
+  const started = Date.parse(typeof c.State.StartedAt === 'string' ? c.State.StartedAt : '');
+  const raw: unknown = c.State.Health?.Log;
+  const log = (Array.isArray(raw) ? raw : []).filter(
+    (e): e is { Start: string; Output: string } =>
+      typeof e?.Output === 'string' && typeof e.Start === 'string' && !(Date.parse(e.Start) < started),
+  );
   for (let i = log.length - 1; i >= 0; i--) {
-    const s = parseAgentStateLine(log[i].Output ?? '');
+    const s = parseAgentStateLine(log[i].Output.slice(0, 4096));
     if (s) return s;
   }
   return null;
