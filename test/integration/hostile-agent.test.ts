@@ -17,6 +17,15 @@ async function plant(name: string, path: string, text: string): Promise<void> {
   await docker(['exec', '-i', sb.container(name), 'sh', '-c', `cat > ${path} && chmod 755 ${path}`], { input: text });
 }
 
+/** Run a script as root in host NAME's container (as its agent could). */
+async function inside(name: string, script: string): Promise<void> {
+  await docker(['exec', sb.container(name), 'sh', '-c', script]);
+}
+/** The agent stops mng's idle and state watchers (the pattern is split so that it never matches this shell). */
+const STOP_WATCHERS =
+  'kill $(cat /run/mng/idle-watch.pid); for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; ' +
+  'case "$(tr "\\0" " " < $p/cmdline 2>/dev/null)" in *"/mng/state-"watch*) kill "${p#/proc/}" ;; esac; done';
+
 const timed = async <T>(f: () => Promise<T>): Promise<{ r: T; ms: number }> => {
   const t = Date.now();
   const r = await f();
@@ -30,15 +39,23 @@ describe("the agent's own claims stay in bounds (M1, M2, L1)", () => {
       sb.mng(['create', 'boast', '--no-connect', '--idle-timeout', '1h'], { env: { MNG_IDLE_CHECK_INTERVAL: '1' } }),
       sb.create('liar'),
     ]);
-    // an idle state out of every bound, and a terminal that prints escape sequences and never answers a status poll
-    await plant('boast', '/mng/idle-health', '#!/bin/sh\necho "mng-idle last=99999999999999999999 source=ssh"\n');
+    // A local daemon's host publishes its idle finding and its agent's state in a folder mng reads (/run/mng-state,
+    // no health check). The agent stops mng's watchers and writes there itself: an idle time out of every bound
+    // (boast); a FIFO where the agent's state is read, and a symlink to a claim of its own for the idle (calm).
+    await inside(
+      'boast',
+      `${STOP_WATCHERS}; echo "mng-idle last=99999999999999999999 source=ssh timeout=3600 interval=1 checked=$(date +%s)" > /run/mng-state/idle`,
+    );
+    await inside(
+      'calm',
+      `${STOP_WATCHERS}; rm -f /run/mng-state/agent /run/mng-state/idle && mkfifo /run/mng-state/agent && echo "mng-idle last=$(date +%s) source=ssh timeout=800 interval=30 checked=$(date +%s)" > /tmp/claim && ln -s /tmp/claim /run/mng-state/idle`,
+    );
+    // and a terminal that prints escape sequences and never answers a status poll
     await plant(
       'liar',
       '/usr/local/bin/tmux',
       `#!/bin/sh\ncase "$*" in\n*capture-pane*) printf 'fine\\n\\033]0;pwned\\007\\033[1A\\033[2Khidden\\n' ;;\n*display-message*) exec sleep 100000 ;;\n*) exec /usr/bin/tmux "$@" ;;\nesac\n`,
     );
-    // docker has run the health check (every second) since the idle state was planted
-    await new Promise((r) => setTimeout(r, 3000));
   }, 240_000);
 
   it('a huge idle number: list still shows every host, that one with a sane clock', async () => {
@@ -48,9 +65,19 @@ describe("the agent's own claims stay in bounds (M1, M2, L1)", () => {
     expect(errors).toEqual([]);
     expect(agents.map((a: { name: string }) => a.name)).toEqual(['boast', 'calm', 'liar']);
     const boast = agents[0];
-    expect(boast.last_activity_source).toMatch(/^(boot|ssh)$/);
+    expect(boast.last_activity_source).toBe('boot');
     expect(Date.parse(boast.last_activity_at)).toBeLessThan(Date.now() + 60_000);
-    expect((await sb.mng(['list'])).stdout).toMatch(/^boast\s+running\s+idle \d+s of 1h/m);
+    expect((await sb.mng(['list'])).stdout).toMatch(/^boast\s+running\s+.*\sidle \d+s of 1h/m);
+  });
+
+  it('a FIFO and a symlink in the published folder: list neither waits on the one nor follows the other', async () => {
+    const { r, ms } = await timed(() => sb.mng(['list', '--format', 'json'], { timeoutMs: 60_000 }));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(ms).toBeLessThan(20_000);
+    const calm = JSON.parse(r.stdout).agents.find((a: { name: string }) => a.name === 'calm');
+    expect(calm.agent_state).toBeNull();
+    // the claim behind the symlink (activity by ssh, now) is not read: the clock is the boot's
+    expect(calm.last_activity_source).toBe('boot');
   });
 
   it('logs shows escape sequences as text; --raw gives the bytes', async () => {

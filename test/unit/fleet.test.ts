@@ -172,6 +172,14 @@ describe('published state (a local daemon)', () => {
     expect(mergeIdle(idle, line(T - 60, T - 30), 800, T * 1000, T * 1000)).toBe(idle);
     expect(mergeIdle(idle, undefined, 800, T * 1000, T * 1000)).toBe(idle);
     expect(mergeIdle(idle, 'mng-idle last=x', 800, T * 1000, T * 1000)).toBe(idle);
+    // the container's own line (its agent may write anything there): a time out of bounds, an unknown source
+    const huge = `mng-idle last=99999999999999999999 source=ssh timeout=3600 interval=1 checked=${T}`;
+    expect(parsePublishedIdle(huge)).toBeUndefined();
+    expect(mergeIdle(idle, huge, 800, T * 1000, T * 1000)).toBe(idle);
+    expect(
+      parsePublishedIdle(`mng-idle last=253402300800 source=ssh timeout=1 interval=1 checked=${T}`),
+    ).toBeUndefined();
+    expect(parsePublishedIdle(`mng-idle last=${T} source=pwned timeout=1 interval=1 checked=${T}`)).toBeUndefined();
     const s = `mng-agent state=exited reason=0 since=${T - 10} source=agent`;
     expect(currentAgentStatus(s, T * 1000)).toBeUndefined();
     expect(currentAgentStatus(s, (T - 10) * 1000)?.state).toBe('exited');

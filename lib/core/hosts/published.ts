@@ -7,7 +7,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AgentStatus, PUBLISHED, parseAgentStateLine, publishedStateDir } from '../model/agent-state.js';
 import type { Host } from '../model/host.js';
-import type { HostIdle } from '../model/idle.js';
+import { ACTIVITY_SOURCES } from '../container/idle-scripts.js';
+import { type HostIdle, LAST_MAX } from '../model/idle.js';
 
 /**
  * The first line of a small file the container wrote (hostile input): never follows a symlink, never waits on a FIFO
@@ -29,12 +30,18 @@ function readLine(path: string): string | undefined {
   }
 }
 
-/** `mng-idle last=EPOCH source=WORD timeout=S interval=S checked=EPOCH` → its fields. */
+/**
+ * `mng-idle last=EPOCH source=WORD timeout=S interval=S checked=EPOCH` → its fields. The container's own line: a time
+ * out of bounds (as core/model/idle.ts bounds the health check's) or an unknown source is no finding.
+ */
 export function parsePublishedIdle(
   line: string,
 ): { last: number; source: string; interval: number; checked: number } | undefined {
-  const m = /^mng-idle last=(\d+) source=([a-z]+) timeout=\d+ interval=(\d+) checked=(\d+)$/.exec(line);
-  return m ? { last: Number(m[1]), source: m[2], interval: Number(m[3]), checked: Number(m[4]) } : undefined;
+  const m =
+    /^mng-idle last=(\d{1,12}) source=([a-z]{1,16}) timeout=\d{1,10} interval=(\d{1,6}) checked=(\d{1,12})$/.exec(line);
+  if (!m || !(ACTIVITY_SOURCES as readonly string[]).includes(m[2])) return undefined;
+  const [last, interval, checked] = [Number(m[1]), Number(m[3]), Number(m[4])];
+  return last > LAST_MAX || checked > LAST_MAX ? undefined : { last, source: m[2], interval, checked };
 }
 
 /**

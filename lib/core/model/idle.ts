@@ -67,7 +67,7 @@ export interface HostIdle {
 }
 
 /** The latest activity time (seconds since the epoch) a finding may name: later ones are out of bounds, not news. */
-const LAST_MAX = 253402300799; // 9999-12-31T23:59:59Z: the last second a date can be written for
+export const LAST_MAX = 253402300799; // 9999-12-31T23:59:59Z: the last second a date can be written for
 
 /**
  * One health check output line of the watcher → its fields. The line is the container's own (its agent can write
