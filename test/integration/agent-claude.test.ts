@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('mng create NAME claude', () => {
   const outputs: string[] = [];
 
   it('installs Claude Code once, signs it in, and its first message reaches the prompt and runs a tool', async () => {
-    const created = await run(['-v', 'create', 'c', 'claude', '--from', repo, '--no-connect'], {
+    const created = await run(['-v', 'create', 'c', 'claude', '--from', repo, '--no-connect', '--tag', 'team=claude'], {
       ANTHROPIC_API_KEY: KEY,
     });
     outputs.push(created.stdout, created.stderr);
@@ -169,9 +169,63 @@ describe('mng create NAME claude', () => {
   });
 
   it('a second create builds nothing', async () => {
-    const second = await run(['-v', 'create', 'c2', 'claude', '--no-connect'], { ANTHROPIC_API_KEY: KEY });
+    const second = await run(['-v', 'create', 'c2', 'claude', '--no-connect', '--tag', 'team=claude'], {
+      ANTHROPIC_API_KEY: KEY,
+    });
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stderr).not.toMatch(/docker build|npm (view|pack)/);
     expect(second.stderr + second.stdout).not.toContain(KEY);
   });
+  it('message --tag reaches all three (at the model); with unattended = false a Bash call is waiting (permission)', async () => {
+    // a third host that asks before it runs a tool: the config's [agents.claude] unattended = false, at its create,
+    // and the user's own settings asking for every tool (Claude Code's own default, auto mode, may approve a command)
+    const config = readFileSync(sb.configFile, 'utf8');
+    const settingsFile = join(sb.env.HOME, '.claude', 'settings.json');
+    const settings = readFileSync(settingsFile, 'utf8');
+    sb.writeConfig(config.replace('[agents.claude]\n', '[agents.claude]\nunattended = false\n'));
+    writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(settings), permissions: { defaultMode: 'default' } }));
+    const made = await run(['create', 'p', 'claude', '--no-connect', '--tag', 'team=claude'], {
+      ANTHROPIC_API_KEY: KEY,
+    });
+    sb.writeConfig(config);
+    writeFileSync(settingsFile, settings);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const labels = JSON.parse((await docker(['inspect', '-f', '{{json .Config.Labels}}', sb.container('p')])).stdout);
+    expect(labels['mng.agent-command']).toBe('claude');
+
+    const hello = `hello fleet ${sb.runId}`;
+    const count = model.turns().length;
+    const sent = await run(['message', '--tag', 'team=claude', hello]);
+    expect(sent.exitCode, sent.stderr).toBe(0);
+    const reached = await waitFor('the message in three turns', () => {
+      const turns = model
+        .turns()
+        .slice(count)
+        .filter((t) => JSON.stringify(t.body.messages).includes(hello));
+      return turns.length >= 3 ? turns : undefined;
+    }).catch(withScreen);
+    expect(reached).toHaveLength(3);
+
+    const before = model.turns().length;
+    const asked = await run(['message', 'p', `Please RUN<<touch /tmp/asked-first>>`]);
+    expect(asked.exitCode, asked.stderr).toBe(0);
+    const agent = await waitFor('waiting (permission) in list', async () => {
+      const list = JSON.parse((await run(['list', '--format', 'json'])).stdout);
+      const a = list.agents.find((x: { name: string }) => x.name === 'p');
+      return a?.agent_state === 'waiting' && a.agent_state_reason === 'permission' ? a : undefined;
+    }).catch(async (e: Error) => {
+      throw new Error(`${e.message}; p's screen:\n${(await run(['logs', 'p', '-n', '40'])).stdout}`);
+    });
+    expect(agent.agent_state_reason).toBe('permission');
+    expect((await run(['list'])).stdout).toMatch(/^p\s+running\s+waiting \(permission\)\s/m);
+    // it asked, and ran nothing: no tool result went back to the model, no file
+    const after = model.turns().slice(before);
+    expect(after.some((t) => JSON.stringify(t.body.messages).includes('tool_result'))).toBe(false);
+    expect((await docker(['exec', sb.container('p'), 'ls', '/tmp/asked-first'], { reject: false })).exitCode).not.toBe(
+      0,
+    );
+    const w = await run(['wait', 'p', '--until', 'waiting', '--timeout', '20']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(w.stdout).toBe('p\n');
+  }, 300_000);
 });
