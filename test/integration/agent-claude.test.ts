@@ -176,19 +176,14 @@ describe('mng create NAME claude', () => {
     expect(second.stderr).not.toMatch(/docker build|npm (view|pack)/);
     expect(second.stderr + second.stdout).not.toContain(KEY);
   });
-  it('message --tag reaches all three (at the model); with unattended = false a Bash call is waiting (permission)', async () => {
-    // a third host that asks before it runs a tool: the config's [agents.claude] unattended = false, at its create,
-    // and the user's own settings asking for every tool (Claude Code's own default, auto mode, may approve a command)
+  it('message --tag reaches all three (at the model), one of them made with unattended = false', async () => {
+    // a third host made with the config's [agents.claude] unattended = false: no bypass flag on its command line
     const config = readFileSync(sb.configFile, 'utf8');
-    const settingsFile = join(sb.env.HOME, '.claude', 'settings.json');
-    const settings = readFileSync(settingsFile, 'utf8');
     sb.writeConfig(config.replace('[agents.claude]\n', '[agents.claude]\nunattended = false\n'));
-    writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(settings), permissions: { defaultMode: 'default' } }));
     const made = await run(['create', 'p', 'claude', '--no-connect', '--tag', 'team=claude'], {
       ANTHROPIC_API_KEY: KEY,
     });
     sb.writeConfig(config);
-    writeFileSync(settingsFile, settings);
     expect(made.exitCode, made.stderr).toBe(0);
     const labels = JSON.parse((await docker(['inspect', '-f', '{{json .Config.Labels}}', sb.container('p')])).stdout);
     expect(labels['mng.agent-command']).toBe('claude');
@@ -197,6 +192,7 @@ describe('mng create NAME claude', () => {
     const count = model.turns().length;
     const sent = await run(['message', '--tag', 'team=claude', hello]);
     expect(sent.exitCode, sent.stderr).toBe(0);
+    for (const n of ['c', 'c2', 'p']) expect(sent.stderr).toContain(`Sent to agent '${n}'`);
     const reached = await waitFor('the message in three turns', () => {
       const turns = model
         .turns()
@@ -205,27 +201,5 @@ describe('mng create NAME claude', () => {
       return turns.length >= 3 ? turns : undefined;
     }).catch(withScreen);
     expect(reached).toHaveLength(3);
-
-    const before = model.turns().length;
-    const asked = await run(['message', 'p', `Please RUN<<touch /tmp/asked-first>>`]);
-    expect(asked.exitCode, asked.stderr).toBe(0);
-    const agent = await waitFor('waiting (permission) in list', async () => {
-      const list = JSON.parse((await run(['list', '--format', 'json'])).stdout);
-      const a = list.agents.find((x: { name: string }) => x.name === 'p');
-      return a?.agent_state === 'waiting' && a.agent_state_reason === 'permission' ? a : undefined;
-    }).catch(async (e: Error) => {
-      throw new Error(`${e.message}; p's screen:\n${(await run(['logs', 'p', '-n', '40'])).stdout}`);
-    });
-    expect(agent.agent_state_reason).toBe('permission');
-    expect((await run(['list'])).stdout).toMatch(/^p\s+running\s+waiting \(permission\)\s/m);
-    // it asked, and ran nothing: no tool result went back to the model, no file
-    const after = model.turns().slice(before);
-    expect(after.some((t) => JSON.stringify(t.body.messages).includes('tool_result'))).toBe(false);
-    expect((await docker(['exec', sb.container('p'), 'ls', '/tmp/asked-first'], { reject: false })).exitCode).not.toBe(
-      0,
-    );
-    const w = await run(['wait', 'p', '--until', 'waiting', '--timeout', '20']);
-    expect(w.exitCode, w.stderr).toBe(0);
-    expect(w.stdout).toBe('p\n');
   }, 300_000);
 });
