@@ -6,6 +6,7 @@ import { checkSpacedOptions } from '../core/create/spaced-args.js';
 import { parseIdleTimeoutOption } from '../core/model/idle.js';
 import { generateName, validateName } from '../core/model/naming.js';
 import { parseTags } from '../core/model/tags.js';
+import { type EgressPolicy, parseEgress } from '../core/network/egress.js';
 import { UsageError } from '../errors.js';
 import { tokens } from './options.js';
 import type { GlobalArgs } from './setup.js';
@@ -28,6 +29,7 @@ export interface CreateArgv extends GlobalArgs {
   reuse?: boolean;
   from?: string;
   fromCommitted?: boolean;
+  egress?: string;
   target?: string;
   '--'?: (string | number)[];
 }
@@ -54,6 +56,8 @@ export interface CreateArgs {
   format: 'human' | 'json';
   /** --connect / --no-connect; absent: connect when on a terminal */
   connect?: boolean;
+  /** --egress, checked; absent: the provider's default_egress */
+  egress?: EgressPolicy;
 }
 
 /** The agent the command line names: a program with arguments, a whole command line, or a shell. */
@@ -89,6 +93,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     throw new UsageError('--dockerfile-context needs --dockerfile');
   }
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
+  const egress = argv.egress === undefined ? undefined : parseEgress(argv.egress);
   checkSpacedOptions('-s', startArgs);
   checkSpacedOptions('-b', buildArgs);
   checkCompanions(argv);
@@ -111,5 +116,6 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     dryRun: Boolean(argv.dryRun),
     format: argv.format,
     connect: argv.connect,
+    ...(egress ? { egress } : {}),
   };
 }

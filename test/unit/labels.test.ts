@@ -14,6 +14,13 @@ const HOST: HostLabels = {
   image: 'debian:bookworm-slim',
   startArgs: ['--cpus=4', '-e', 'A=b c', '-v=/host:/data'],
   sshUser: 'root',
+  egress: {
+    mode: 'allow',
+    entries: [
+      { kind: 'subdomains', name: 'github.com' },
+      { kind: 'ip', address: '10.0.0.1', port: 443 },
+    ],
+  },
 };
 
 describe('LABEL', () => {
@@ -39,6 +46,7 @@ describe('encodeLabels', () => {
       'mng.image': 'debian:bookworm-slim',
       'mng.start-args': '["--cpus=4","-e","A=b c","-v=/host:/data"]',
       'mng.ssh-user': 'root',
+      'mng.egress': 'allow=*.github.com,10.0.0.1:443',
     });
   });
 });
@@ -83,7 +91,15 @@ describe('decodeLabels', () => {
       image: '',
       startArgs: [],
       sshUser: 'root',
+      egress: { mode: 'open' },
     });
+  });
+
+  it('reads a missing or unreadable egress label as open (hosts made before mng had one)', () => {
+    const { 'mng.egress': _, ...older } = encodeLabels(HOST);
+    expect(decodeLabels(older)?.egress).toEqual({ mode: 'open' });
+    expect(decodeLabels({ ...older, 'mng.egress': 'allow=' })?.egress).toEqual({ mode: 'open' });
+    expect(decodeLabels({ ...older, 'mng.egress': 'none' })?.egress).toEqual({ mode: 'none' });
   });
 
   it('tolerates broken JSON in tags and start args', () => {

@@ -239,7 +239,10 @@ describe('dryRunCreate', () => {
     expect(commands[1]).toBe(
       quoteArgv([
         'docker',
-        ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>').run,
+        ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>', {
+          flags: ['--network', 'mng-hosts', '--cap-drop', 'NET_RAW'],
+          publishSsh: true,
+        }).run,
       ]),
     );
     expect(commands[1]).toMatch(

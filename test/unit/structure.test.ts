@@ -22,6 +22,7 @@ const LEVELS: string[][] = [
   ['docker'],
   ['core'],
   ['core/container'],
+  ['core/network'],
   ['core/model'],
   ['core/hosts'],
   ['core/access'],

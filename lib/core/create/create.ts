@@ -6,6 +6,8 @@ import { copySource } from '../code/source.js';
 import type { AgentState } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { launchHost } from '../launch/launch.js';
+import { OPEN } from '../network/egress.js';
+import { hostNetwork } from '../network/host-network.js';
 import { decodeHost, type Host } from '../model/host.js';
 import { builtImageTag, LABEL } from '../model/labels.js';
 import { generateId } from '../model/naming.js';
@@ -40,6 +42,12 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
     ensureClientKey(core.runner, core.dataDir),
   ]);
   const from = req.from;
+  const network = await hostNetwork(core, daemon, {
+    id: plan.id,
+    egress: req.egress ?? OPEN,
+    startArgs: plan.startArgs,
+    baseImageId: async () => prepared.baseId,
+  });
   const booted = await launchHost(core, {
     daemon,
     name: req.name,
@@ -48,8 +56,10 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
     alias: plan.container,
     // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
     newHostKey: true,
-    argv: plan.launch(prepared.tag, client.publicKey),
+    argv: plan.launch(prepared.tag, client.publicKey, network),
     makeMissingImage: () => makePreparedImage(core, daemon, plan.image, prepared.baseId),
+    makeMissingNetwork: network.makeMissing,
+    undo: network.undo,
     imageForMessages: plan.image,
     beforeStart: from && (() => copySource(core, daemon, plan.container, from)),
     sshUser: 'root',

@@ -16,6 +16,8 @@ import { type LaunchArgv, planLaunch } from '../launch/launch.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
 import { builtImageTag, encodeLabels } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
+import { type EgressPolicy, OPEN } from '../network/egress.js';
+import { checkEgressArgs, sharedNetworkWarning } from '../network/passthrough.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
@@ -49,6 +51,8 @@ export interface CreateRequest {
   idleCheckInterval?: number;
   /** --from: the files copied into the container before it starts (checked by resolveSource) */
   from?: Source;
+  /** --egress, else the provider's default_egress (with the agent's own endpoints added); absent: open */
+  egress?: EgressPolicy;
 }
 
 /**
@@ -83,14 +87,15 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key */
-  launch: (runImage: string, authorizedKey: string) => LaunchArgv;
+  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key and mng's network flags */
+  launch: (runImage: string, authorizedKey: string, network?: { flags: string[]; publishSsh: boolean }) => LaunchArgv;
 }
 
 /** The -s and -b values checked: a usage error (exit 2) for one that would break the host, before anything exists. */
 function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
   const { provider } = req;
   const startArgs = [...provider.default_start_args, ...req.startArgs];
+  checkEgressArgs(req.egress ?? OPEN, startArgs);
   const startProblem = checkStartArgs(startArgs);
   if (startProblem) {
     const fromConfig = startProblem.index < provider.default_start_args.length;
@@ -131,6 +136,7 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     image,
     startArgs,
     sshUser: 'root',
+    egress: req.egress,
     from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
   });
   if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
@@ -142,8 +148,10 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     labels,
     startArgs,
     buildArgv: build && buildBuildArgs(build),
-    launch: (runImage, authorizedKey) =>
+    launch: (runImage, authorizedKey, network = { flags: [], publishSsh: true }) =>
       planLaunch({
+        network: network.flags,
+        publishSsh: network.publishSsh,
         containerName: container,
         image: runImage,
         labels,
@@ -163,6 +171,8 @@ export function passthroughWarnings(req: CreateRequest): string[] {
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,
     );
   }
+  const shared = sharedNetworkWarning([...req.provider.default_start_args, ...req.startArgs]);
+  if (shared) out.push(shared);
   if (req.daemon.via === 'host') {
     for (const source of bindMountSources([...req.provider.default_start_args, ...req.startArgs])) {
       out.push(

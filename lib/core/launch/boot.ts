@@ -5,7 +5,7 @@
 import { buildInspectArgs, buildStartArgs } from '../../docker/args.js';
 import { type Daemon, daemonWhere } from '../../docker/daemon.js';
 import { dockerError } from '../../docker/errors.js';
-import { type ContainerInspect, parseContainerInspect, publishedPort } from '../../docker/inspect.js';
+import { type ContainerInspect, parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
 import { isPinned, pinHostKey } from '../../ssh/config.js';
@@ -14,7 +14,7 @@ import { readNewHostKey } from '../access/host-key.js';
 import { exitedError, waitForSsh } from '../access/ssh-wait.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
-import { sshRoute } from '../model/host.js';
+import { containerSshRoute } from '../model/host.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
@@ -23,10 +23,22 @@ const PORT_RETRIES = 3;
  * `docker start`, with the one rule for the port race: two daemons on one machine hand out host ports from the same
  * range without knowing of each other, so a start can find its port taken; the next start gets another.
  */
-export async function startContainer(core: Core, daemon: Daemon, startArgv: string[]): Promise<void> {
+export async function startContainer(
+  core: Core,
+  daemon: Daemon,
+  startArgv: string[],
+  makeMissingNetwork?: () => Promise<void>,
+): Promise<void> {
+  let madeNetwork = false;
   for (let attempt = 0; ; attempt++) {
     const r = await core.runner.docker(daemon, startArgv, { check: false });
     if (r.exitCode === 0) return;
+    // docker create does not check the network, docker start does: mng's own is made by the first host that needs it
+    if (r.failure === 'no such network' && makeMissingNetwork && !madeNetwork) {
+      madeNetwork = true;
+      await makeMissingNetwork();
+      continue;
+    }
     if (r.failure !== 'port taken' || attempt === PORT_RETRIES) {
       throw dockerError(startArgv, r.exitCode, r.stderr, daemon);
     }
@@ -49,6 +61,8 @@ export interface BootSpec {
   newHostKey?: boolean;
   /** `docker run` started it already */
   started?: boolean;
+  /** make mng's network when docker start says it is missing */
+  makeMissingNetwork?: () => Promise<void>;
 }
 
 /** A booted container: its inspect (after the start), the route its sshd answered on, and the agent's state. */
@@ -86,9 +100,9 @@ async function inspectStarted(core: Core, spec: BootSpec): Promise<{ c: Containe
 /** Start the container (unless docker run did) and wait until its sshd answers with the pinned host key. */
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
-  if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
+  if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]), spec.makeMissingNetwork);
   const { c, hostKey } = await inspectStarted(core, spec);
-  const endpoint = sshRoute(daemon, c.Name.replace(/^\//, ''), publishedPort(c), spec.sshUser);
+  const endpoint = containerSshRoute(daemon, c, c.Name.replace(/^\//, ''), spec.sshUser);
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);
   }

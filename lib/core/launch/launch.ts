@@ -19,7 +19,7 @@ import {
 } from '../../docker/args.js';
 import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
 import { dockerError, dockerReason } from '../../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort } from '../../docker/inspect.js';
+import { parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
 import type { DockerResult } from '../../docker/runner.js';
 import { InterruptedError, MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
@@ -27,7 +27,7 @@ import { removeHostFiles } from '../../ssh/config.js';
 import type { ContainerFile } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
-import { type Host, sshRoute } from '../model/host.js';
+import { containerSshRoute, type Host } from '../model/host.js';
 import { type Booted, bootContainer } from './boot.js';
 
 /** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
@@ -75,6 +75,10 @@ export interface LaunchSpec {
   imageForMessages: string;
   /** make the image when `docker create` says it is missing (create: mng's prepared image), then create again */
   makeMissingImage?: () => Promise<void>;
+  /** make the network when `docker create` says it is missing (mng's hosts network), then create again */
+  makeMissingNetwork?: () => Promise<void>;
+  /** undo what was done for this launch outside the container (a filter told of the host), when it fails */
+  undo?: () => Promise<void>;
   /** what goes into the container's /mng before its first start (start --snapshot) */
   files?: ContainerFile[];
   /** more to copy into the created container before its first start (create --from: the user's files) */
@@ -139,8 +143,14 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
     await spec.makeMissingImage();
     r = await core.runner.docker(spec.daemon, argv, { check: false });
   }
-  // docker run made the container but could not start it on a host port the other daemon took: boot starts it again.
-  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken')) throw notMade(spec, argv, r);
+  // docker run made the container but could not start it: on a host port the other daemon took, or on mng's network
+  // that this daemon does not have yet (made here, for the first host). Boot starts it again.
+  const startAgain = runAtOnce && (r.failure === 'port taken' || r.failure === 'no such network');
+  if (r.exitCode !== 0 && !startAgain) throw notMade(spec, argv, r);
+  if (r.failure === 'no such network') {
+    if (!spec.makeMissingNetwork) throw notMade(spec, argv, r);
+    await spec.makeMissingNetwork();
+  }
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {
@@ -174,6 +184,7 @@ async function launchAttempt(core: Core, spec: LaunchSpec): Promise<Booted> {
   } catch (e) {
     if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
     await removeAttempt(core, spec.daemon, spec.attempt);
+    if (spec.undo) await spec.undo();
     // A new host's key is pinned under its alias once the container exists; no other host had that name then.
     if (made && spec.newHostKey) await removeHostFiles(core.dataDir, spec.alias);
     throw e;
@@ -203,7 +214,7 @@ async function recordBoot(
   booted: Booted,
 ): Promise<SshEndpoint> {
   const { daemon, alias } = spec;
-  const endpoint = sshRoute(daemon, alias, publishedPort(booted.container), spec.sshUser) ?? booted.endpoint;
+  const endpoint = containerSshRoute(daemon, booted.container, alias, spec.sshUser) ?? booted.endpoint;
   await writeRecord(core.dataDir, alias, {
     provider: daemon.provider,
     daemon: daemonIdentity(daemon),

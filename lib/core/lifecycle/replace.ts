@@ -11,6 +11,8 @@ import type { Core } from '../core.js';
 import { bootHost, launchHost, planLaunch } from '../launch/launch.js';
 import { decodeHost, type Host } from '../model/host.js';
 import { idleSettingsOf } from '../model/idle.js';
+import { OPEN } from '../network/egress.js';
+import { replayNetwork } from '../network/host-network.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { resolveSnapshot } from './snapshots.js';
 
@@ -39,6 +41,11 @@ async function launchReplacement(
 ) {
   const client = await ensureClientKey(core.runner, core.dataDir);
   const tmpName = replacementName(host.containerName);
+  const network = replayNetwork(core, host.daemon, {
+    egress: host.egress ?? OPEN,
+    startArgs: host.startArgs,
+    env: old.Config.Env,
+  });
   return launchHost(core, {
     daemon: host.daemon,
     name: host.name,
@@ -51,7 +58,10 @@ async function launchReplacement(
       labels: replayLabels(old.Config.Labels),
       startArgs: host.startArgs,
       idle: idleSettingsOf(host.idleTimeout, old.Config.Labels),
+      network: network.flags,
+      publishSsh: network.publishSsh,
     }),
+    makeMissingNetwork: network.makeMissing,
     imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
     // The snapshot keeps /mng/agent and the host's own host key (its identity); mng's scripts and the client key are written afresh.
     files: systemFiles({ authorizedKey: client.publicKey }),

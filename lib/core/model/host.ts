@@ -8,8 +8,10 @@ import { MngError } from '../../errors.js';
 import { quoteArgv } from '../../shell.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../../ssh/args.js';
 import { hostSshFiles, sshConfigPath } from '../../ssh/config.js';
+import { decodeEgress } from '../network/egress.js';
+import { publishesSsh } from '../network/flags.js';
 import { type HostIdle, hostIdle } from './idle.js';
-import { decodeLabels, type HostLabels } from './labels.js';
+import { decodeLabels, type HostLabels, LABEL } from './labels.js';
 import { type StopReason, stopReason } from './stop-reason.js';
 
 /** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
@@ -61,7 +63,7 @@ export function decodeHost(c: ContainerInspect, daemon: Daemon): Decoded {
   const labels = decodeLabels(c.Config?.Labels);
   const name = c.Name.replace(/^\//, '');
   if (!labels) return { problem: `container '${name}' exists but is not an mng agent` };
-  const route = c.State.Running ? sshRoute(daemon, name, publishedPort(c), labels.sshUser) : undefined;
+  const route = c.State.Running ? containerSshRoute(daemon, c, name, labels.sshUser) : undefined;
   const exited = c.State.Status === 'exited';
   return {
     host: {
@@ -87,18 +89,35 @@ export function ownHost(c: ContainerInspect, daemon: Daemon, prefix: string): Ho
   return 'host' in d && d.host.prefix === prefix && d.host.provider === daemon.provider ? d.host : undefined;
 }
 
-/** How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon. */
+/**
+ * How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon and for a
+ * host that publishes no port (no network, or an internal one: `viaExec`).
+ */
 export function sshRoute(
   daemon: Daemon,
   container: string,
   published: { host: string; port: number } | undefined,
   user: string,
+  viaExec = false,
 ): SshEndpoint | undefined {
+  if (viaExec)
+    return { user, host: container, port: SSH_CONTAINER_PORT, proxyCommand: proxyCommand(daemon, container) };
   if (!published) return undefined;
   if (daemon.remote) {
     return { user, host: container, port: SSH_CONTAINER_PORT, proxyCommand: proxyCommand(daemon, container) };
   }
   return { user, host: published.host === '0.0.0.0' ? '127.0.0.1' : published.host, port: published.port };
+}
+
+/** How to reach a running container's sshd (named `name` for ssh), by its egress policy and its published port. */
+export function containerSshRoute(
+  daemon: Daemon,
+  c: ContainerInspect,
+  name: string,
+  user: string,
+): SshEndpoint | undefined {
+  const viaExec = !publishesSsh(decodeEgress(c.Config?.Labels?.[LABEL.egress]));
+  return sshRoute(daemon, name, publishedPort(c), user, viaExec);
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */

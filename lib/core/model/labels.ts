@@ -1,3 +1,5 @@
+import { decodeEgress, type EgressPolicy, formatEgress, OPEN } from '../network/egress.js';
+
 /**
  * A host is described entirely by the labels written at `docker run`: Docker is the database.
  * All labels live under one namespace, `mng.`.
@@ -23,6 +25,8 @@ export const LABEL = {
   fromCommit: 'mng.from-commit',
   /** --from: where the files are in the container */
   fromTarget: 'mng.from-target',
+  /** the egress policy: `open`, `none` or `allow=LIST` (absent on hosts made before mng had one: open) */
+  egress: 'mng.egress',
 } as const;
 
 /** Where a host's files came from (create --from), as its labels record it. */
@@ -60,6 +64,8 @@ export interface HostLabels {
   startArgs: string[];
   sshUser: string;
   from?: FromLabels;
+  /** absent: open (decodeLabels always sets it) */
+  egress?: EgressPolicy;
 }
 
 export function encodeLabels(h: HostLabels): Record<string, string> {
@@ -76,6 +82,7 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.image]: h.image,
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
+    [LABEL.egress]: formatEgress(h.egress ?? OPEN),
     ...(h.from
       ? {
           [LABEL.fromKind]: h.from.kind,
@@ -122,6 +129,7 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
       (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
     ),
     sshUser: labels[LABEL.sshUser] || 'root',
+    egress: decodeEgress(labels[LABEL.egress]),
     from:
       labels[LABEL.fromKind] === 'git' || labels[LABEL.fromKind] === 'dir'
         ? {
