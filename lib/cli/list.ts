@@ -53,6 +53,13 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const hosts = results
     .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
     .filter((h) => matchesTags(h.tags, filters));
+  // this machine's forwards: local files, no docker call (a forward whose process ended is not shown)
+  const { liveForwards } = await import('../core/forward/records.js');
+  await Promise.all(
+    hosts.map(async (h) => {
+      h.forwards = await liveForwards(ctx.core.dataDir, h.containerName);
+    }),
+  );
   const errors = results.flatMap((r, i) =>
     r.status === 'rejected'
       ? [{ provider: daemons[i].provider, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]

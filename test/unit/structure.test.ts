@@ -26,7 +26,7 @@ const LEVELS: string[][] = [
   ['core/model'],
   ['core/hosts'],
   ['core/access'],
-  ['core/launch', 'core/terminal', 'core/code'],
+  ['core/launch', 'core/terminal', 'core/code', 'core/forward'],
   ['core/lifecycle'],
   ['core/create'],
   ['core/gc'],

@@ -53,6 +53,8 @@ export interface Host extends HostLabels {
   mounts: { type: string; source: string; destination: string }[];
   /** the idle clock of a running host with a timeout and a watcher (see core/model/idle.ts); null otherwise */
   idle?: HostIdle | null;
+  /** this machine's live port forwards to the host (mng forward), when the command read them */
+  forwards?: { local: number; remote: number }[];
 }
 
 /** A container decoded: a host, or why it is not one (a result, not an exception: `list` shows every other host). */

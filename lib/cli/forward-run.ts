@@ -1,0 +1,60 @@
+// `mng forward` once its command line is checked (cli/forward.ts): list, stop, or start a forward.
+
+import { liveTarget, sshTarget } from '../core/access/session.js';
+import { checkLocalPort, startForward, stopForward } from '../core/forward/forward.js';
+import { liveForwards } from '../core/forward/records.js';
+import { withHosts } from '../core/hosts/resolve.js';
+import { containerName, validateName } from '../core/model/naming.js';
+import { MngError } from '../errors.js';
+import { makeContext, scopeFor } from './setup.js';
+
+interface Args {
+  name: string;
+  provider?: string;
+  stop?: number;
+  format: 'human' | 'json';
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+const line = (f: { local: number; remote: number }) => `127.0.0.1:${f.local} -> ${f.remote}`;
+
+export async function runForward(argv: Args, ports?: { local: number; remote: number }): Promise<void> {
+  const ctx = await makeContext(argv, { interruptible: false });
+  const name = validateName(argv.name);
+  const alias = containerName(ctx.core.prefix, name);
+  if (!ports && argv.stop === undefined) {
+    const live = await liveForwards(ctx.core.dataDir, alias);
+    if (argv.format === 'json') {
+      ctx.output.result(
+        JSON.stringify({ name, forwards: live.map((f) => ({ local: f.local, remote: f.remote, pid: f.pid })) }),
+      );
+    } else {
+      for (const f of live) ctx.output.result(line(f));
+      if (live.length === 0) ctx.output.progress(`agent '${name}' has no forwards`);
+    }
+    return;
+  }
+  if (argv.stop !== undefined) {
+    if (!(await stopForward(ctx.core.dataDir, alias, argv.stop))) {
+      throw new MngError(`agent '${name}' has no forward on local port ${argv.stop}`, {
+        hint: `mng forward ${name} --list`,
+      });
+    }
+    ctx.output.progress(`stopped the forward on 127.0.0.1:${argv.stop}`);
+    return;
+  }
+  if (!ports) return;
+  // a busy or privileged local port is said before anything else is asked
+  await checkLocalPort(ports.local);
+  const scope = scopeFor(ctx, argv.provider);
+  const target =
+    (await liveTarget(ctx.core, scope, name)) ??
+    (await withHosts(ctx.core, scope, [name], async ([h]) => sshTarget(h)));
+  const f = await startForward(ctx.core, target, ports.local, ports.remote);
+  if (argv.format === 'json') ctx.output.result(JSON.stringify({ name, local: f.local, remote: f.remote, pid: f.pid }));
+  else ctx.output.result(line(f));
+  ctx.output.progress(
+    `http://127.0.0.1:${f.local} reaches port ${f.remote} of '${name}' until the host stops (mng forward ${name} --stop ${f.local})`,
+  );
+}
