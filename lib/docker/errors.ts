@@ -37,7 +37,7 @@ const KINDS: [Exclude<DockerFailure, 'other'>, RegExp][] = [
     'in use',
     /unable to (remove|delete) .*(is using its referenced image|is being used by|has dependent child images)/i,
   ],
-  ['no such network', /network \S+ not found/i],
+  ['no such network', /network \S+ (not found|is ambiguous)/i],
   ['gone', /No such container|No such object/i],
   ['no such image', /No such image/i],
   ['paused', /cannot start a paused container|is paused, unpause/i],

@@ -20,6 +20,19 @@ export function buildNetworkCreateArgs(name: string, opts: { internal: boolean; 
   ];
 }
 
+/** Ids of the networks whose name contains `name` (docker's filter; the caller keeps the exact matches). */
+export function buildNetworkIdsArgs(name: string): string[] {
+  return ['network', 'ls', '--no-trunc', '--quiet', '--filter', `name=${name}`];
+}
+
+export function buildNetworkInspectArgs(refs: readonly string[]): string[] {
+  return ['network', 'inspect', ...refs];
+}
+
+export function buildNetworkRemoveArgs(refs: readonly string[]): string[] {
+  return ['network', 'rm', ...refs];
+}
+
 /** `docker inspect` of objects of any type (networks and containers at once); a missing one fails only for itself. */
 export function buildInspectAnyArgs(refs: readonly string[]): string[] {
   return ['inspect', ...refs];

@@ -10,6 +10,9 @@ import {
   buildExecArgs,
   buildInspectAnyArgs,
   buildNetworkCreateArgs,
+  buildNetworkIdsArgs,
+  buildNetworkInspectArgs,
+  buildNetworkRemoveArgs,
   buildServiceRunArgs,
 } from '../../docker/network-args.js';
 import { MngError } from '../../errors.js';
@@ -45,7 +48,12 @@ async function inspectAny(core: Core, daemon: Daemon, refs: string[]): Promise<M
   return new Map(items.map((i) => [i.Name.replace(/^\//, ''), i]));
 }
 
-/** Create a network unless it exists (a concurrent create of the same name is fine). */
+/**
+ * Create a network unless it exists. Docker's check for an existing name is not atomic: creates at the same moment
+ * (fifty mng create on a new daemon) can make several networks of one name, which docker then calls ambiguous. So
+ * after every create, the copies are settled: the one in use (else the oldest) stays, every other unused one goes,
+ * whichever process sees them first.
+ */
 export async function ensureNetwork(
   core: Core,
   daemon: Daemon,
@@ -56,6 +64,38 @@ export async function ensureNetwork(
   const r = await core.runner.docker(daemon, argv, { check: false });
   if (r.exitCode !== 0 && !/already exists/i.test(r.stderr)) {
     throw new MngError(`could not create the network ${name} for mng's hosts: ${dockerReason(r.stderr)}`);
+  }
+  await settleCopies(core, daemon, name);
+}
+
+interface NetworkInspect {
+  Id: string;
+  Name: string;
+  Created: string;
+  Containers?: Record<string, unknown> | null;
+}
+
+/** The order of preference among networks of one name: in use first, then the oldest, then the smallest id. */
+export function preferredNetwork<T extends NetworkInspect>(copies: readonly T[]): T | undefined {
+  const used = (n: T) => Object.keys(n.Containers ?? {}).length > 0;
+  return [...copies].sort(
+    (a, b) =>
+      Number(used(b)) - Number(used(a)) ||
+      Date.parse(a.Created) - Date.parse(b.Created) ||
+      (a.Id < b.Id ? -1 : 1),
+  )[0];
+}
+
+async function settleCopies(core: Core, daemon: Daemon, name: string): Promise<void> {
+  const ids = (await core.runner.docker(daemon, buildNetworkIdsArgs(name))).stdout.split('\n').filter(Boolean);
+  if (ids.length < 2) return;
+  const r = await core.runner.docker(daemon, buildNetworkInspectArgs(ids), { check: false });
+  const copies = (JSON.parse(r.stdout || '[]') as NetworkInspect[]).filter((n) => n.Name === name);
+  const keep = preferredNetwork(copies);
+  const extra = copies.filter((n) => n !== keep && Object.keys(n.Containers ?? {}).length === 0).map((n) => n.Id);
+  if (extra.length > 0) {
+    core.debug(`removing ${extra.length} extra network(s) named ${name}, made by creates at the same moment`);
+    await core.runner.docker(daemon, buildNetworkRemoveArgs(extra), { check: false });
   }
 }
 
