@@ -1,7 +1,7 @@
 // `mng forward` once its command line is checked (cli/forward.ts): list, stop, or start a forward.
 
 import { liveTarget, sshTarget } from '../core/access/session.js';
-import { checkLocalPort, startForward, stopForward } from '../core/forward/forward.js';
+import { checkForwardable, startForward, stopForward } from '../core/forward/forward.js';
 import { liveForwards } from '../core/forward/records.js';
 import { withHosts } from '../core/hosts/resolve.js';
 import { containerName, validateName } from '../core/model/naming.js';
@@ -45,8 +45,8 @@ export async function runForward(argv: Args, ports?: { local: number; remote: nu
     return;
   }
   if (!ports) return;
-  // a busy or privileged local port is said before anything else is asked
-  await checkLocalPort(ports.local);
+  // a port already forwarded, busy or privileged is said before anything else is asked
+  await checkForwardable(ctx.core.dataDir, alias, name, ports.local);
   const scope = scopeFor(ctx, argv.provider);
   const target =
     (await liveTarget(ctx.core, scope, name)) ??

@@ -83,6 +83,17 @@ export async function checkLocalPort(port: number): Promise<void> {
   throw new MngError(`cannot listen on 127.0.0.1:${port}: ${problem.message}`);
 }
 
+/** Can a new forward of agent NAME take local port LOCAL? Not when one of its own holds it, nor when it is busy or privileged. */
+export async function checkForwardable(dataDir: string, alias: string, name: string, local: number): Promise<void> {
+  const live = await liveForwards(dataDir, alias);
+  if (live.some((f) => f.local === local)) {
+    throw new MngError(`port ${local} of this machine is already forwarded to agent '${name}'`, {
+      hint: `mng forward ${name} --list, or --stop ${local}`,
+    });
+  }
+  await checkLocalPort(local);
+}
+
 /** Does something accept connections on 127.0.0.1:PORT? */
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -115,13 +126,7 @@ export async function startForward(
   local: number,
   remote: number,
 ): Promise<ForwardRecord> {
-  const live = await liveForwards(core.dataDir, target.alias);
-  if (live.some((f) => f.local === local)) {
-    throw new MngError(`port ${local} of this machine is already forwarded to agent '${target.name}'`, {
-      hint: `mng forward ${target.name} --list, or --stop ${local}`,
-    });
-  }
-  await checkLocalPort(local);
+  await checkForwardable(core.dataDir, target.alias, target.name, local);
   // access checked (and repaired through Docker) by a shared connection first: the background ssh cannot ask
   await ensureConnection(core, target);
   await mkdir(forwardsDir(core.dataDir, target.alias), { recursive: true, mode: 0o700 });

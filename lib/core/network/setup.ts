@@ -80,9 +80,7 @@ export function preferredNetwork<T extends NetworkInspect>(copies: readonly T[])
   const used = (n: T) => Object.keys(n.Containers ?? {}).length > 0;
   return [...copies].sort(
     (a, b) =>
-      Number(used(b)) - Number(used(a)) ||
-      Date.parse(a.Created) - Date.parse(b.Created) ||
-      (a.Id < b.Id ? -1 : 1),
+      Number(used(b)) - Number(used(a)) || Date.parse(a.Created) - Date.parse(b.Created) || (a.Id < b.Id ? -1 : 1),
   )[0];
 }
 
