@@ -107,15 +107,18 @@ describe('egress policies and isolation between hosts', () => {
     const allowed = await git(`http://${web.container}:8080/repo`);
     expect(allowed.stdout).toMatch(/not valid: is this a git repository\?/);
     expect((await requestsSeen(web.container)).join('\n')).toMatch(/GET \/repo\/info\/refs/);
-    // another server on the same network: refused by the filter, never reached
-    const refused = await git(`http://${other.container}:8080/repo`);
+    // side by side: another server on the same network (refused by the filter, never reached); the allowed name on
+    // another port (refused too); and without the proxy variables, as root: no name resolves (not even the allowed
+    // one: DNS is no way out either)
+    const [refused, otherPort, unproxied] = await Promise.all([
+      git(`http://${other.container}:8080/repo`),
+      git(`http://${web.container}:9999/repo`),
+      git(`http://${web.container}:8080/again`, true),
+    ]);
     expect(refused.stdout).toMatch(/403/);
-    // the allowed name on another port: refused too
-    expect((await git(`http://${web.container}:9999/repo`)).stdout).toMatch(/403/);
+    expect(otherPort.stdout).toMatch(/403/);
     expect(await requestsSeen(other.container)).toEqual([]);
-    // without the proxy variables, as root: no name resolves (not even the allowed one: DNS is no way out either)
-    // and no address is reachable
-    expect((await git(`http://${web.container}:8080/again`, true)).stdout).toMatch(/Could not resolve host/);
+    expect(unproxied.stdout).toMatch(/Could not resolve host/);
     // (a lookup gets no answer at all: each is given 4 s, side by side)
     const lookups = await Promise.all(
       [web.container, 'deb.debian.org'].map((n) =>
