@@ -31,12 +31,22 @@ const env = {
   XDG_CONFIG_HOME: join(dir, 'config'),
   MNG_PREFIX: prefix,
   NO_COLOR: '1',
+  // coding agents' packages: the machine's shared cache (the test suite's), so the bench fetches nothing it has
+  XDG_CACHE_HOME: process.env.MNG_BENCH_CACHE ?? '/var/tmp/mng-test-cache',
 };
+const claudeVersion = process.env.MNG_BENCH_CLAUDE_VERSION ?? '2.1.332';
+/** Claude signed in (so create waits for its prompt) with a key no server will see: the model's address refuses at once. */
+const claudeEnv = { ANTHROPIC_API_KEY: 'sk-ant-bench-not-a-key' };
 mkdirSync(join(dir, 'config', 'mng'), { recursive: true });
 mkdirSync(env.HOME, { recursive: true });
 writeFileSync(
   join(dir, 'config', 'mng', 'config.toml'),
-  `[providers.docker]\nbackend = "docker"\ndefault_image = "${image}"\n`,
+  `[providers.docker]\nbackend = "docker"\ndefault_image = "${image}"\n\n[agents.claude]\nversion = "${claudeVersion}"\n`,
+);
+mkdirSync(join(env.HOME, '.claude'), { recursive: true });
+writeFileSync(
+  join(env.HOME, '.claude', 'settings.json'),
+  JSON.stringify({ env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' } }),
 );
 
 /** Peak resident memory (KB) of each timed mng call, by case. */
@@ -219,6 +229,29 @@ export const cases = {
     },
     raw: async () => {
       await mng(['create', next('o'), '--no-connect', '-q']);
+    },
+  },
+  claude: {
+    what: 'create claude (agent layer cached) until its prompt is ready vs create of a shell agent, both until ssh works',
+    // Each round's host is removed before the next round (not timed): running agents would load the CPU for the rest.
+    setup: async (s) => {
+      // the agent layer, and Claude's first start (the page cache), not timed
+      s.last = next('cw');
+      await mng(['create', s.last, 'claude', '--no-connect', '-q'], { env: claudeEnv });
+    },
+    beforeMng: async (s) => {
+      await mng(['destroy', '--force', s.last, '-q']);
+    },
+    mng: async (s) => {
+      s.last = next('cl');
+      await mng(['create', s.last, 'claude', '--no-connect', '-q'], { timed: true, env: claudeEnv });
+    },
+    beforeRaw: async (s) => {
+      await mng(['destroy', '--force', s.last, '-q']);
+    },
+    raw: async (s) => {
+      s.last = next('sh');
+      await mng(['create', s.last, '--no-connect', '-q']);
     },
   },
   devcontainer: {

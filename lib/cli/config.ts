@@ -29,12 +29,15 @@ export async function handler(argv: ArgumentsCamelCase<ConfigArgs>): Promise<voi
   }
   const config = await loadConfig();
   const providers = Object.fromEntries(Object.values(config.providers).map(({ name, ...rest }) => [name, rest]));
+  const agents = config.agents ?? {};
   if (argv.format === 'json') {
-    process.stdout.write(JSON.stringify({ file: config.path, file_exists: config.exists, providers }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ file: config.path, file_exists: config.exists, providers, agents }, null, 2) + '\n',
+    );
   } else {
     process.stdout.write(
       `# effective configuration (${config.exists ? `from ${config.path}` : `defaults: ${config.path} does not exist`})\n`,
     );
-    process.stdout.write(stringify({ providers }) + '\n');
+    process.stdout.write(stringify({ providers, agents }) + '\n');
   }
 }

@@ -1,6 +1,7 @@
 // `mng create`'s command line → what to create, checked: every usage error (exit 2) before anything is read or made.
 // Pure: unit-tested as "this command line asks for this" (test/unit/create-args.test.ts).
 
+import { checkPassEnv } from '../core/agents/secret-args.js';
 import type { AgentSpec } from '../core/container/agent.js';
 import { checkSpacedOptions } from '../core/create/spaced-args.js';
 import { parseIdleTimeoutOption } from '../core/model/idle.js';
@@ -31,6 +32,7 @@ export interface CreateArgv extends GlobalArgs {
   fromCommitted?: boolean;
   egress?: string;
   target?: string;
+  passEnv?: string | string[];
   '--'?: (string | number)[];
 }
 
@@ -58,6 +60,8 @@ export interface CreateArgs {
   connect?: boolean;
   /** --egress, checked; absent: the provider's default_egress */
   egress?: EgressPolicy;
+  /** --pass-env: names of the user's variables handed to the agent at every start */
+  passEnv: string[];
 }
 
 /** The agent the command line names: a program with arguments, a whole command line, or a shell. */
@@ -94,6 +98,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
   }
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
   const egress = argv.egress === undefined ? undefined : parseEgress(argv.egress);
+  const passEnv = checkPassEnv(tokens(argv.passEnv));
   checkSpacedOptions('-s', startArgs);
   checkSpacedOptions('-b', buildArgs);
   checkCompanions(argv);
@@ -117,5 +122,6 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     format: argv.format,
     connect: argv.connect,
     ...(egress ? { egress } : {}),
+    passEnv,
   };
 }

@@ -3,6 +3,7 @@
 
 import { type ProviderConfig, resolveProvider } from '../config/config.js';
 import { connectTo, sshTarget } from '../core/access/session.js';
+import { agentArgv, agentStartScript } from '../core/agents/command.js';
 import { resolveSource } from '../core/code/source.js';
 import { createHost } from '../core/create/create.js';
 import { dryRunCreate } from '../core/create/dry-run.js';
@@ -10,6 +11,7 @@ import { type CreateRequest, resolveBuildSource } from '../core/create/plan.js';
 import { updateNames } from '../core/hosts/name-cache.js';
 import { type EgressPolicy, parseEgress, withAgentEndpoints } from '../core/network/egress.js';
 import { idleCheckIntervalSeconds } from '../core/model/idle.js';
+import type { AgentType } from '../config/agent-types.js';
 import type { Daemon } from '../docker/daemon.js';
 import { MngError } from '../errors.js';
 import { sshConfigPath } from '../ssh/config.js';
@@ -35,8 +37,24 @@ function defaultEgress(ctx: Context, provider: ProviderConfig): EgressPolicy {
   }
 }
 
+/**
+ * A coding agent type (claude, codex, a configured one) named as AGENT: its program with its start script (resume,
+ * unattended). Any other AGENT stays a program on the image's PATH.
+ */
+function typedAgent(ctx: Context, args: CreateArgs): CreateArgs & { agentType?: AgentType } {
+  const { agent } = args;
+  const agentType = agent.kind === 'program' ? ctx.core.agents?.types[agent.program] : undefined;
+  if (!agentType || agent.kind !== 'program') return args;
+  const [program, ...rest] = agentArgv(agentType, agent.args);
+  return {
+    ...args,
+    agentType,
+    agent: { kind: 'program', program, args: rest, script: agentStartScript(agentType, agent.args) },
+  };
+}
+
 /** What the command line asks for → the request, with the files it names checked (I/O, no docker). */
-async function requestFor(ctx: Context, args: CreateArgs): Promise<CreateRequest> {
+async function requestFor(ctx: Context, args: CreateArgs & { agentType?: AgentType }): Promise<CreateRequest> {
   const from = args.from && (await resolveSource(ctx.core, args.from.path, args.from));
   const build = args.dockerfile && (await resolveBuildSource(args.dockerfile.file, args.dockerfile.context));
   const { provider, daemon } = providerOf(ctx, args);
@@ -44,7 +62,7 @@ async function requestFor(ctx: Context, args: CreateArgs): Promise<CreateRequest
     name: args.name,
     provider,
     daemon,
-    egress: withAgentEndpoints(args.egress ?? defaultEgress(ctx, provider), args.agent),
+    egress: withAgentEndpoints(args.egress ?? defaultEgress(ctx, provider), args.agentType?.name),
     agent: args.agent,
     build,
     buildArgs: args.buildArgs,
@@ -54,11 +72,14 @@ async function requestFor(ctx: Context, args: CreateArgs): Promise<CreateRequest
     idleTimeout: args.idleTimeout,
     idleCheckInterval: idleCheckIntervalSeconds(),
     from,
+    agentType: args.agentType,
+    passEnv: args.passEnv,
   };
 }
 
-export async function runCreate(argv: CreateArgv, args: CreateArgs): Promise<void> {
+export async function runCreate(argv: CreateArgv, parsed: CreateArgs): Promise<void> {
   const ctx = await makeContext(argv, { interruptible: true });
+  const args = typedAgent(ctx, parsed);
   const { provider, daemon } = providerOf(ctx, args);
   if (args.reuse && !args.dryRun && (await reuseHost(ctx, provider, daemon, args))) return;
   const request = await requestFor(ctx, args);

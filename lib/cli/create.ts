@@ -59,6 +59,12 @@ const OPTIONS = {
     describe:
       "where the agent may connect: open, none, or allow=LIST of names (*.x for subdomains), IPs and CIDRs, each with an optional :PORT (default: the provider's default_egress)",
   },
+  'pass-env': {
+    type: 'string',
+    nargs: 1,
+    describe:
+      'hand the variable KEY of your environment to the agent at every start, kept nowhere Docker records (repeatable)',
+  },
   'dry-run': { type: 'boolean', describe: 'print the docker commands that would run, and run nothing' },
   reuse: {
     type: 'boolean',
@@ -72,13 +78,15 @@ export function builder(y: Argv): Argv<CreateArgv> {
     .positional('name', { type: 'string', describe: "agent name: letters, digits, '-', '_' (generated when omitted)" })
     .positional('agent', {
       type: 'string',
-      describe: "program on the image's PATH to run as the agent (default: a shell); its arguments go after --",
+      describe:
+        "claude, codex or an [agents.NAME] of the config (installed, signed in, unattended), else a program on the image's PATH (default: a shell); its arguments go after --",
     })
     .options(OPTIONS)
     .example('$0 create my-agent --in docker', 'a shell agent in a fresh container')
     .example('$0 create a --dockerfile Dockerfile -b --no-cache', 'build the image; one docker build token per -b')
     .example('$0 create a -s --cpus=2 -s -v=/src:/data', 'one docker run token per -s')
-    .example('$0 create fix-42 claude --from .', 'the repository here, with its uncommitted changes, in /workspace')
+    .example('$0 create fix-42 claude --from .', 'Claude Code on the repository here, signed in, in /workspace')
+    .example('$0 create a --pass-env GITHUB_TOKEN', 'the agent gets $GITHUB_TOKEN at every start')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments')
     .example('$0 create a --egress allow=github.com,*.npmjs.org', "only these hosts, through mng's filter")
     .example(

@@ -45,6 +45,9 @@ export interface AgentJson {
   egress: string;
   /** this machine's live forwards to the host (mng forward) */
   forwards: { local: number; remote: number }[];
+  /** a coding agent's type (claude, codex, a configured one) and installed version; null for a plain program */
+  agent_type: string | null;
+  agent_version: string | null;
   ssh: { user: string; host: string; port: number | null; proxy_command: string | null; command: string | null };
 }
 
@@ -69,6 +72,8 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
     agent_command: host.agentCommand,
     egress: formatEgress(host.egress ?? OPEN),
     forwards: (host.forwards ?? []).map((f) => ({ local: f.local, remote: f.remote })),
+    agent_type: host.agentType ?? null,
+    agent_version: host.agentVersion ?? null,
     ssh: {
       user: host.ssh.user,
       host: host.ssh.host,

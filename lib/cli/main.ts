@@ -15,6 +15,7 @@ import * as logs from './logs.js';
 import * as message from './message.js';
 import * as pull from './pull.js';
 import * as push from './push.js';
+import * as refresh from './refresh.js';
 import * as tag from './tag.js';
 import * as snapshot from './snapshot.js';
 import * as sshConfig from './ssh-config.js';
@@ -42,6 +43,7 @@ const COMMANDS = [
   snapshot,
   sshConfig,
   touch,
+  refresh,
   logs,
   message,
   wait,

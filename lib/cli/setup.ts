@@ -1,6 +1,7 @@
 import { type Config, loadConfig } from '../config/config.js';
 import { sshTimeoutFromEnv } from '../config/env.js';
-import { dataDir, namePrefix } from '../config/paths.js';
+import { agentTypes } from '../config/agent-types.js';
+import { cacheDir, dataDir, namePrefix } from '../config/paths.js';
 import type { Core } from '../core/core.js';
 import type { Scope } from '../core/hosts/resolve.js';
 import { validatePrefix } from '../core/model/naming.js';
@@ -69,6 +70,7 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     debug: (line) => {
       if (args.verbose) process.stderr.write(`${output.err.dim(`  ${line}`)}\n`);
     },
+    agents: { types: agentTypes(config.agents), cacheDir: cacheDir(), env: process.env },
   };
   return { core, config, output, daemons };
 }

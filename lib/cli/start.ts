@@ -8,6 +8,7 @@ interface StartArgs extends GlobalArgs {
   names: string[];
   snapshot?: string;
   provider?: string;
+  fresh?: boolean;
 }
 
 export const command = 'start <names..>';
@@ -23,6 +24,10 @@ export function builder(y: Argv): Argv<StartArgs> {
       describe: 'start a new container from this snapshot of the agent (id, id prefix or name; see mng snapshot list)',
     })
     .option('provider', { type: 'string', describe: 'provider instance holding the agents' })
+    .option('fresh', {
+      type: 'boolean',
+      describe: 'a coding agent starts a new conversation instead of continuing its last one',
+    })
     .example('$0 start my-agent', 'start a stopped agent')
     .example(
       '$0 start my-agent --snapshot 3f2a9c1b7d4e',
@@ -67,7 +72,7 @@ export async function handler(argv: ArgumentsCamelCase<StartArgs>): Promise<void
       import('./format.js'),
     ]);
   const ctx = await makeContext(argv, { interruptible: true });
-  const opts = { sshTimeoutSeconds: sshTimeoutSeconds() };
+  const opts = { sshTimeoutSeconds: sshTimeoutSeconds(), fresh: argv.fresh };
   const scope = scopeFor(ctx, argv.provider);
   const snapshot = argv.snapshot;
   if (snapshot === undefined) {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse, TomlError } from 'smol-toml';
+import { type AgentSection, validateAgents } from './agent-section.js';
 import { MngError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { checkEnv } from './env.js';
@@ -25,6 +26,8 @@ export interface Config {
   /** whether that file exists */
   exists: boolean;
   providers: Record<string, ProviderConfig>;
+  /** `[agents.NAME]` sections: more coding agent types, or changes to claude and codex (absent when none) */
+  agents?: Record<string, AgentSection>;
 }
 
 export const DEFAULT_PROVIDER = 'docker';
@@ -40,7 +43,7 @@ export const PROVIDER_DEFAULTS: Omit<ProviderConfig, 'name'> = {
 };
 
 const PROVIDER_KEYS = Object.keys(PROVIDER_DEFAULTS);
-const TOP_KEYS = ['providers'];
+const TOP_KEYS = ['providers', 'agents'];
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 type Table = Record<string, unknown>;
@@ -168,7 +171,8 @@ export function parseConfig(text: string, path: string): Config {
   if (!providers[DEFAULT_PROVIDER]) {
     providers[DEFAULT_PROVIDER] = { name: DEFAULT_PROVIDER, ...PROVIDER_DEFAULTS, default_start_args: [] };
   }
-  return { path, exists: true, providers };
+  const agents = doc.agents === undefined ? undefined : validateAgents(doc.agents, path);
+  return { path, exists: true, providers, ...(agents ? { agents } : {}) };
 }
 
 /** Load the effective configuration. No file means defaults: one provider, `docker`, on the local daemon. */

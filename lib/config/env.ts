@@ -45,5 +45,6 @@ export function checkDirVariable(name: string, env: Env): void {
 export function checkEnv(env: Env = process.env): void {
   checkDirVariable('XDG_CONFIG_HOME', env);
   checkDirVariable('XDG_DATA_HOME', env);
+  checkDirVariable('XDG_CACHE_HOME', env);
   sshTimeoutFromEnv(env);
 }

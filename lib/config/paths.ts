@@ -20,6 +20,12 @@ export function dataDir(env: Env = process.env): string {
   return join(base, 'mng');
 }
 
+/** Where mng caches what it fetched (the coding agents' packages): `$XDG_CACHE_HOME/mng` (default `~/.cache/mng`). */
+export function cacheDir(env: Env = process.env): string {
+  const base = env.XDG_CACHE_HOME || join(home(env), '.cache');
+  return join(base, 'mng');
+}
+
 /** Container name prefix: `$MNG_PREFIX`, default `mng-`. Hosts of another prefix are invisible. */
 export function namePrefix(env: Env = process.env): string {
   return env.MNG_PREFIX ?? 'mng-';

@@ -1,5 +1,15 @@
 import type { Daemon } from '../docker/daemon.js';
 import type { DockerRunner } from '../docker/runner.js';
+import type { AgentType } from '../config/agent-types.js';
+
+/** What mng knows about coding agents on this machine: their types (built-in and configured), and where it caches. */
+export interface AgentSettings {
+  types: Record<string, AgentType>;
+  /** `$XDG_CACHE_HOME/mng`: the vendors' packages */
+  cacheDir: string;
+  /** the user's environment, where sign-in variables and --pass-env values are read at every start */
+  env: Record<string, string | undefined>;
+}
 
 /** What every core function is handed: the process runner, naming, where mng keeps its files, and narration. */
 export interface Core {
@@ -16,6 +26,8 @@ export interface Core {
   stream: (line: string) => void;
   /** detail for -v only (which connection an ssh call used...), for stderr */
   debug: (message: string) => void;
+  /** coding agents (absent in tests of other parts: then no host gets deliveries) */
+  agents?: AgentSettings;
 }
 
 /** Items grouped by their daemon: one docker call per daemon where docker takes many names. */

@@ -8,6 +8,8 @@ import { idleCreateFlags, type IdleSettings } from './idle-args.js';
 export const SSH_CONTAINER_PORT = 22;
 /** Where mng puts its files inside the container. */
 export const MNG_DIR = '/mng';
+/** A tmpfs for the secrets mng hands a host at every start: empty at each start, never in a snapshot or an image. */
+export const SECRETS_DIR = '/run/mng-secrets';
 
 /** `--label k=v` pairs, in the order given. */
 export function labelFlags(labels: Record<string, string>): string[] {
@@ -53,6 +55,8 @@ function containerSpecArgs(spec: CreateSpec): string[] {
     '--init',
     ...(spec.publishSsh === false ? [] : ['--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`]),
     '--pull=never',
+    '--tmpfs',
+    `${SECRETS_DIR}:mode=0711`,
     ...labelFlags(spec.labels),
     ...(spec.network ?? []),
     ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
@@ -143,15 +147,17 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
 
 /**
  * `docker exec` of a script (`/bin/sh -c`, with its arguments as $1...) in a running container, as the container's own
- * user; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's tmux) runs so.
+ * user or `user`; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's
+ * tmux) runs so; git runs as the agent's user, who owns the repository.
  */
 export function buildExecScriptArgs(
   container: string,
   script: string,
   args: readonly string[] = [],
-  opts: { stdin?: boolean } = {},
+  opts: { stdin?: boolean; user?: string } = {},
 ): string[] {
-  return ['exec', ...(opts.stdin ? ['-i'] : []), container, '/bin/sh', '-c', script, 'sh', ...args];
+  const as = opts.user && opts.user !== 'root' ? ['--user', opts.user] : [];
+  return ['exec', ...(opts.stdin ? ['-i'] : []), ...as, container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 
 /** Everything a container wrote (a new host's first lines: the public half of the host key its init made). */

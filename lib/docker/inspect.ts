@@ -40,7 +40,9 @@ export interface ImageInspect {
   RepoTags: string[] | null;
   Created: string;
   Size: number;
-  Config: { Labels: Record<string, string> | null } | null;
+  Config: { Labels: Record<string, string> | null; User?: string; WorkingDir?: string } | null;
+  /** the image's CPU as docker names it (amd64, arm64...) */
+  Architecture?: string;
 }
 
 function parseArray<T>(json: string, what: string): T[] {

@@ -31,7 +31,7 @@ describe('list', () => {
       expect(lines).toHaveLength(3);
       expect(lines[1]).toMatch(
         new RegExp(
-          `^one\\s+running\\s+idle \\d+s of 800s \\((boot|ssh)\\)\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+root@127\\.0\\.0\\.1:\\d+\\s+open\\s+-\\s+\\d+s ago\\s+-$`,
+          `^one\\s+running\\s+idle \\d+s of 800s \\((boot|ssh)\\)\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+agent@127\\.0\\.0\\.1:\\d+\\s+open\\s+-\\s+\\d+s ago\\s+-$`,
         ),
       );
       expect(r.stdout).not.toMatch(/\x1b\[/); // no colour when not on a terminal

@@ -25,7 +25,7 @@ describe('mng create on the local daemon', () => {
       container_name: sb.container('alpha'),
     });
     expect(json.container_id).toMatch(/^[0-9a-f]{64}$/);
-    expect(json.ssh).toMatchObject({ user: 'root', host: '127.0.0.1' });
+    expect(json.ssh).toMatchObject({ user: 'agent', host: '127.0.0.1' });
     expect(json.ssh.port).toBeGreaterThan(0);
     expect(json.agent).toEqual({ state: 'running' });
   });

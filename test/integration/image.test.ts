@@ -30,7 +30,21 @@ describe('image preparation', () => {
     expect(first.stderr).toContain(`+ docker build --tag ${tools} `);
     expect(await imageExists(tools)).toBe(true);
     const prepared = (await inspectContainer(sb.container('first'))).Config.Image;
-    expect(prepared).toMatch(new RegExp(`^${tools}-[0-9a-f]{8}$`));
+    // then sudo and the agent's user, in a layer of their own (uid 1000, no password, a sudo rule)
+    expect(first.stderr).toContain(`+ docker build --tag ${tools}-u --label mng.prepared-from=${baseId} -`);
+    expect(prepared).toMatch(new RegExp(`^${tools}-u-[0-9a-f]{8}$`));
+    const user = await docker([
+      'run',
+      '--rm',
+      '--entrypoint',
+      'sh',
+      prepared,
+      '-c',
+      'id agent; command -v sudo; cat /etc/sudoers.d/mng-agent; grep ^agent: /etc/shadow | cut -d: -f2',
+    ]);
+    expect(user.stdout).toBe(
+      'uid=1000(agent) gid=1000(agent) groups=1000(agent)\n/usr/bin/sudo\nagent ALL=(ALL) NOPASSWD:ALL\n*',
+    );
     // mng's files come from a build context folder that is gone again afterwards
     const line = first.stderr
       .split('\n')
@@ -38,16 +52,16 @@ describe('image preparation', () => {
     const context = line?.split(' ').pop() ?? '';
     expect(context).toMatch(/mng-context-/);
     expect(existsSync(context)).toBe(false);
-    for (const image of [tools, prepared]) {
+    for (const image of [tools, `${tools}-u`, prepared]) {
       const labels = JSON.parse(
         (await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', image])).stdout,
       );
       expect(labels['mng.prepared-from']).toBe(baseId);
     }
-    // mng's fixed files are in the image, in a private /mng; nothing of one host is
+    // mng's fixed files are in the image, in a /mng that only root can list; nothing of one host is
     const files = await docker(['run', '--rm', '--entrypoint', 'sh', prepared, '-c', 'stat -c "%a %n" /mng /mng/*']);
     expect(files.stdout.trim().split('\n')).toEqual([
-      '700 /mng',
+      '711 /mng',
       '755 /mng/agent',
       '755 /mng/idle-health',
       '755 /mng/idle-watch',

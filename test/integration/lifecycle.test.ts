@@ -32,7 +32,7 @@ async function snapshotImages(hostId: string): Promise<string[]> {
 describe('mng stop and mng start', () => {
   beforeAll(async () => {
     await sb.create('life');
-    const w = await sb.mng(['exec', 'life', '--', 'sh', '-c', 'echo kept > /root/note']);
+    const w = await sb.mng(['exec', 'life', '--', 'sh', '-c', 'echo kept > /home/agent/note']);
     expect(w.exitCode, w.stderr).toBe(0);
   });
 
@@ -62,7 +62,7 @@ describe('mng stop and mng start', () => {
     const r = await sb.mng(['start', 'life']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe('life\n');
-    const cat = await ssh('life', ['cat', '/root/note']);
+    const cat = await ssh('life', ['cat', '/home/agent/note']);
     expect(cat.exitCode, cat.stderr).toBe(0);
     expect(cat.stdout).toBe('kept');
     const tmux = await sb.mng(['exec', 'life', '--', 'tmux', 'has-session', '-t', 'agent']);
@@ -107,7 +107,7 @@ describe('snapshots and start --snapshot', () => {
 
   beforeAll(async () => {
     await sb.create('snap');
-    const w = await sb.mng(['exec', 'snap', '--', 'sh', '-c', 'echo v1 > /root/state']);
+    const w = await sb.mng(['exec', 'snap', '--', 'sh', '-c', 'echo v1 > /home/agent/state']);
     expect(w.exitCode, w.stderr).toBe(0);
     oldContainer = await inspectContainer(sb.container('snap'));
     hostId = oldContainer.Config.Labels['mng.id'];
@@ -130,7 +130,7 @@ describe('snapshots and start --snapshot', () => {
   });
 
   it('snapshot create works on a stopped host too, and names it by default', async () => {
-    const w = await sb.mng(['exec', 'snap', '--', 'sh', '-c', 'echo v2 > /root/state']);
+    const w = await sb.mng(['exec', 'snap', '--', 'sh', '-c', 'echo v2 > /home/agent/state']);
     expect(w.exitCode, w.stderr).toBe(0);
     expect((await sb.mng(['stop', 'snap'])).exitCode).toBe(0);
     const r = await sb.mng(['snapshot', 'create', 'snap']);
@@ -158,7 +158,7 @@ describe('snapshots and start --snapshot', () => {
   });
 
   it('start --snapshot replaces the container: files as at snapshot time, same name, labels and start args, ssh and agent back', async () => {
-    const w = await sb.mng(['exec', 'snap', '--', 'sh', '-c', 'echo v3 > /root/state']);
+    const w = await sb.mng(['exec', 'snap', '--', 'sh', '-c', 'echo v3 > /home/agent/state']);
     expect(w.exitCode, w.stderr).toBe(0);
     const before = await inspectContainer(sb.container('snap'));
     const r = await sb.mng(['start', 'snap', '--snapshot', first]);
@@ -185,7 +185,7 @@ describe('snapshots and start --snapshot', () => {
     expect(after.NetworkSettings.Ports['22/tcp'][0].HostIp).toBe('127.0.0.1');
 
     // ssh joins its arguments into one remote shell command line
-    const cat = await ssh('snap', ['cat /root/state; echo $MNG_REPLAY']);
+    const cat = await ssh('snap', ['cat /home/agent/state; echo $MNG_REPLAY']);
     expect(cat.exitCode, cat.stderr).toBe(0);
     expect(cat.stdout).toBe('v1\nyes');
     const tmux = await sb.mng(['exec', 'snap', '--', 'tmux', 'has-session', '-t', 'agent']);
@@ -198,9 +198,13 @@ describe('snapshots and start --snapshot', () => {
 
   it('a failed start --snapshot leaves the old host as it was and nothing half-made behind', async () => {
     // A snapshot whose sshd cannot start: the replacement dies at boot.
-    expect((await sb.mng(['exec', 'snap', '--', 'mv', '/usr/sbin/sshd', '/usr/sbin/sshd.off'])).exitCode).toBe(0);
+    expect((await sb.mng(['exec', 'snap', '--', 'sudo', 'mv', '/usr/sbin/sshd', '/usr/sbin/sshd.off'])).exitCode).toBe(
+      0,
+    );
     const broken = (await sb.mng(['snapshot', 'create', 'snap', '--name', 'broken'])).stdout.trim();
-    expect((await sb.mng(['exec', 'snap', '--', 'mv', '/usr/sbin/sshd.off', '/usr/sbin/sshd'])).exitCode).toBe(0);
+    expect((await sb.mng(['exec', 'snap', '--', 'sudo', 'mv', '/usr/sbin/sshd.off', '/usr/sbin/sshd'])).exitCode).toBe(
+      0,
+    );
     const before = await inspectContainer(sb.container('snap'));
 
     const r = await sb.mng(['start', 'snap', '--snapshot', broken]);
@@ -210,7 +214,7 @@ describe('snapshots and start --snapshot', () => {
     expect(after.State.Running).toBe(true);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
     expect(await containersNamed(sb.container('snap'))).toEqual([sb.container('snap')]);
-    const cat = await ssh('snap', ['cat', '/root/state']);
+    const cat = await ssh('snap', ['cat', '/home/agent/state']);
     expect(cat.stdout).toBe('v1');
   });
 
@@ -339,9 +343,13 @@ describe('start --snapshot of a host that publishes a fixed host port', () => {
   });
 
   it('stops the old container first (two cannot hold the port), and starts it again when the replacement fails', async () => {
-    expect((await fx.mng(['exec', 'fixed', '--', 'mv', '/usr/sbin/sshd', '/usr/sbin/sshd.off'])).exitCode).toBe(0);
+    expect((await fx.mng(['exec', 'fixed', '--', 'sudo', 'mv', '/usr/sbin/sshd', '/usr/sbin/sshd.off'])).exitCode).toBe(
+      0,
+    );
     const broken = (await fx.mng(['snapshot', 'create', 'fixed', '--name', 'broken'])).stdout.trim();
-    expect((await fx.mng(['exec', 'fixed', '--', 'mv', '/usr/sbin/sshd.off', '/usr/sbin/sshd'])).exitCode).toBe(0);
+    expect((await fx.mng(['exec', 'fixed', '--', 'sudo', 'mv', '/usr/sbin/sshd.off', '/usr/sbin/sshd'])).exitCode).toBe(
+      0,
+    );
     const good = (await fx.mng(['snapshot', 'create', 'fixed', '--name', 'good'])).stdout.trim();
     const before = await inspectContainer(fx.container('fixed'));
 

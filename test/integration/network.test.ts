@@ -9,9 +9,9 @@ import { requestsSeen, serveInHost, startHttpServer, testNetwork } from '../help
 // Egress policies and isolation, against the real daemon: every server the hosts try to reach is a throwaway
 // container of this file's own, on a test network of its own (see test/helpers/servers.ts).
 
-/** Does a TCP connection from inside host NAME (bash's /dev/tcp, as root) connect within 3 s? */
+/** Does a TCP connection from inside host NAME (bash's /dev/tcp, as root through the agent's sudo) connect within 3 s? */
 async function tcpFrom(sb: Sandbox, name: string, ip: string, port: number): Promise<boolean> {
-  const r = await sb.mng(['exec', name, '--', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${ip}/${port}`]);
+  const r = await sb.mng(['exec', name, '--', 'sudo', 'timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${ip}/${port}`]);
   return r.exitCode === 0;
 }
 
@@ -75,7 +75,7 @@ describe('egress policies and isolation between hosts', () => {
     expect(c.HostConfig.CapDrop).toContain('CAP_NET_RAW');
     expect(await tcpFrom(sb, 'off', web.ip, 8080)).toBe(false);
     for (const n of [web.container, 'deb.debian.org']) {
-      const dns = await sb.mng(['exec', 'off', '--', 'sh', '-c', `id -u; timeout 4 getent hosts ${n}`]);
+      const dns = await sb.mng(['exec', 'off', '--', 'sudo', 'sh', '-c', `id -u; timeout 4 getent hosts ${n}`]);
       expect([dns.stdout.trim(), dns.exitCode === 0]).toEqual(['0', false]);
     }
     // plain ssh through mng's ssh config (the docker exec route), pull (git bundles over docker exec)
@@ -122,7 +122,7 @@ describe('egress policies and isolation between hosts', () => {
     // (a lookup gets no answer at all: each is given 4 s, side by side)
     const lookups = await Promise.all(
       [web.container, 'deb.debian.org'].map((n) =>
-        sb.mng(['exec', 'fenced', '--', 'sh', '-c', `id -u; timeout 4 getent hosts ${n}`]),
+        sb.mng(['exec', 'fenced', '--', 'sudo', 'sh', '-c', `id -u; timeout 4 getent hosts ${n}`]),
       ),
     );
     expect(lookups.map((r) => [r.stdout.trim(), r.exitCode === 0])).toEqual([
@@ -135,7 +135,7 @@ describe('egress policies and isolation between hosts', () => {
     ]);
     // `iptables -F` needs CAP_NET_ADMIN, which root in the host lacks (the filter's rules are not in its namespace
     // anyway): bit 12 of its effective capabilities is clear
-    const caps = await sb.mng(['exec', 'fenced', '--', 'sh', '-c', "sed -n 's/^CapEff:\\t//p' /proc/self/status"]);
+    const caps = await sb.mng(['exec', 'fenced', '--', 'sudo', 'sed', '-n', 's/^CapEff:\t//p', '/proc/self/status']);
     expect(BigInt(`0x${caps.stdout.trim()}`) & (1n << 12n)).toBe(0n);
     expect((await requestsSeen(web.container)).join('\n')).not.toMatch(/again/);
     // the container's own default route (engines before 25 give one on an internal network) leads nowhere: the
@@ -144,6 +144,7 @@ describe('egress policies and isolation between hosts', () => {
       'exec',
       'fenced',
       '--',
+      'sudo',
       'perl',
       '-MSocket',
       '-e',

@@ -220,7 +220,9 @@ describe('mng create --dockerfile', () => {
     const tag = `mng-built:${builtForFirst}`;
     const builtId = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag])).stdout.trim();
     const prepared = (await inspectContainer(sb.container('plain'))).Config.Image;
-    expect(prepared).toMatch(new RegExp(`^mng-prepared:${builtId.replace('sha256:', '').slice(0, 12)}-g-[0-9a-f]{8}$`));
+    expect(prepared).toMatch(
+      new RegExp(`^mng-prepared:${builtId.replace('sha256:', '').slice(0, 12)}-g-u-[0-9a-f]{8}$`),
+    );
     // `mng gc` (gc.test.ts, or another run's, on the same daemon) removes a prepared image whose base has no tag left
     // and no host: while no host has the built image, a tag of the test's own keeps it, as a user's would.
     await docker(['tag', builtId, `mngtest-${sb.runId}-pt-keep:plain`]);

@@ -47,18 +47,18 @@ describe('mng create --dry-run', () => {
     );
     expect(commands[1]).toMatch(
       new RegExp(
-        `^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --label mng\\.id=${id} `,
+        `^docker run --detach --name ${sb.container('dry')} --init --publish 127\\.0\\.0\\.1::22 --pull=never --tmpfs /run/mng-secrets:mode=0711 --label mng\\.id=${id} `,
       ),
     );
     expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
     // the init script's arguments: this machine's public key (none yet: a placeholder, as a dry run makes no key) and the agent
     expect(commands[1]).toMatch(
       new RegExp(
-        ` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\'''$`,
+        ` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\''' --agent-user agent$`,
       ),
     );
     expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(
-      /the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/,
+      /the container runs from mng-prepared:<image id>-g-u-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/,
     );
 
     expect(existsSync(join(sb.dataDir, 'keys'))).toBe(false);
@@ -76,7 +76,7 @@ describe('mng create --dry-run', () => {
     expect(create).toContain(` --entrypoint /bin/sh ${sb.baseImage} /mng/init --authorized-key `);
     expect(lines.find((l) => l.startsWith(`# the container runs from mng-prepared:<image id>-g-`))).toMatch(
       new RegExp(
-        `-g-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux and git added when it lacks them\\), made once by docker build and kept for later creates$`,
+        `-g-u-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux, git, sudo and the agent's user added when it lacks them\\), made once by docker build and kept for later creates$`,
       ),
     );
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,9 @@ describe('mng create -s: each value goes to docker create as one token', () => {
 
   it('-s -v=<dir>:/data: a file written on the host is visible inside', async () => {
     await sb.create('vol', ['-s', `-v=${hostDir}:/data`]);
-    writeFileSync(join(hostDir, 'from-host.txt'), 'written on the host\n');
+    // the agent's user (uid 1000) reads it as any other user of the host folder would
+    chmodSync(hostDir, 0o755);
+    writeFileSync(join(hostDir, 'from-host.txt'), 'written on the host\n', { mode: 0o644 });
     expect(await sh('vol', 'cat /data/from-host.txt')).toBe('written on the host');
   });
 
@@ -128,7 +130,7 @@ describe('mng create -s: values docker takes but the host cannot work with fail 
     // (the container may still be running right after docker start, and die during the wait for ssh: either step is right)
     [
       ['-s', '--user=nobody'],
-      /sshd did not start in container '\S+' \(step: (start|host key|wait for ssh)\): the container exited with code 2: .*\/mng\/init: Permission denied/,
+      /sshd did not start in container '\S+' \(step: (start|host key|wait for ssh)\): the container exited with code [12]: .*(\/mng\/init|\/mng\/ssh_host_ed25519_key.*): Permission denied/,
     ],
     // the host cannot make its ssh key in a read-only /mng
     [

@@ -50,6 +50,7 @@ describe('configuration', () => {
           default_egress: 'open',
         },
       },
+      agents: {},
     });
     const toml = await sb.mng(['config', 'show'], { env });
     expect(toml.stdout).toContain('[providers.docker]');

@@ -60,8 +60,10 @@ async function userState(repo: string): Promise<string> {
   });
 }
 
+/** The agent at work: a script in its container, as its user (who owns the repository). */
 async function inContainer(name: string, script: string, host?: string): Promise<string> {
-  const r = await docker(['exec', sb.container(name), 'sh', '-c', script], host ? { env: { DOCKER_HOST: host } } : {});
+  const args = ['exec', '--user', 'agent', sb.container(name), 'sh', '-c', script];
+  const r = await docker(args, host ? { env: { DOCKER_HOST: host } } : {});
   return r.stdout;
 }
 

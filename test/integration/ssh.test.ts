@@ -113,7 +113,7 @@ describe('host keys', () => {
         `HostKeyAlias=${sb.container('k1')}`,
         '-p',
         String(await sshPort('k2')),
-        'root@127.0.0.1',
+        'agent@127.0.0.1',
         'true',
       ],
       { reject: false },

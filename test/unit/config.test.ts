@@ -204,7 +204,7 @@ describe('errors name the file, the section and the key', () => {
 
   it('unknown top-level key', () => {
     expect(errorOf('default_image = "x"\n')).toBe(
-      `${FILE}: unknown key 'default_image' (valid top-level keys: providers)`,
+      `${FILE}: unknown key 'default_image' (valid top-level keys: providers, agents)`,
     );
   });
 

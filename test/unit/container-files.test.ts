@@ -89,10 +89,10 @@ describe('the files in /mng', () => {
     for (const file of imageFiles()) expect(file.content).not.toMatch(/PRIVATE KEY|ssh-ed25519 AAAA/);
   });
 
-  it('start --snapshot copies the fixed files and the authorized key (trimmed, 0600), not the host key', () => {
+  it('start --snapshot copies the fixed files and the authorized key (trimmed, 0644: sshd reads it as the agent user), not the host key', () => {
     const files = systemFiles({ authorizedKey: `\n  ${KEY}  \n\n` });
     expect(files.slice(0, 7)).toEqual(imageFiles());
-    expect(files.slice(7)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o600 }]);
+    expect(files.slice(7)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o644 }]);
   });
 
   it('uses relative paths only (they go under /mng)', () => {
@@ -176,7 +176,7 @@ describe("the init script's first boot, run by a local sh in a folder standing f
       initArgs({ agent: { kind: 'program', program: 'claude', args: ["it's"] }, authorizedKey: KEY }),
     );
     expect(read('authorized_keys')).toBe(`${KEY}\n`);
-    expect(statSync(join(dir, 'mng', 'authorized_keys')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'mng', 'authorized_keys')).mode & 0o777).toBe(0o644);
     expect(read('agent-bin')).toBe('claude');
     expect(read('agent-cmd')).toBe("exec claude 'it'\\''s'\n");
     expect(statSync(join(dir, 'mng', 'ssh_host_ed25519_key')).mode & 0o777).toBe(0o600);

@@ -71,7 +71,15 @@ describe('what a create command line asks for', () => {
       dryRun: false,
       format: 'human',
       connect: undefined,
+      passEnv: [],
     });
+  });
+
+  it('--pass-env names variables of the environment, each once; anything else is a usage error', async () => {
+    expect(
+      (await asks(['x', '--pass-env', 'GITHUB_TOKEN', '--pass-env', 'A_1', '--pass-env', 'GITHUB_TOKEN'])).passEnv,
+    ).toEqual(['GITHUB_TOKEN', 'A_1']);
+    await expect(asks(['x', '--pass-env', 'K=V'])).rejects.toThrow(UsageError);
   });
 
   it('AGENT with its arguments after --, or a whole command line with --agent-cmd', async () => {
@@ -178,6 +186,8 @@ describe('what would run', () => {
       'claude',
       '--agent-cmd',
       'exec claude --model opus',
+      '--agent-user',
+      'agent',
     ]);
   });
 

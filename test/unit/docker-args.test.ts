@@ -86,6 +86,8 @@ describe('buildCreateArgs', () => {
       '--publish',
       '127.0.0.1::22',
       '--pull=never',
+      '--tmpfs',
+      '/run/mng-secrets:mode=0711',
       '--label',
       'mng.id=0123456789abcdef',
       '--label',
@@ -105,7 +107,7 @@ describe('buildCreateArgs', () => {
     const startArgs = ['--name', 'other', '--entrypoint', '/bin/bash', '-e', 'A=b c', '--label', 'x=y'];
     const args = buildCreateArgs({ containerName: 'mng-b', image: 'img', labels: {}, startArgs });
     // the user's values sit between mng's own flags and the trailing entrypoint/image, in order
-    expect(args.slice(7, 7 + startArgs.length)).toEqual(startArgs);
+    expect(args.slice(9, 9 + startArgs.length)).toEqual(startArgs);
     expect(args).toEqual([
       'create',
       '--name',
@@ -114,6 +116,8 @@ describe('buildCreateArgs', () => {
       '--publish',
       '127.0.0.1::22',
       '--pull=never',
+      '--tmpfs',
+      '/run/mng-secrets:mode=0711',
       ...startArgs,
       '--entrypoint',
       '/bin/sh',
@@ -138,6 +142,8 @@ describe('buildCreateArgs', () => {
       '--publish',
       '127.0.0.1::22',
       '--pull=never',
+      '--tmpfs',
+      '/run/mng-secrets:mode=0711',
       '--label',
       'mng.id=1',
       '--env',
@@ -207,6 +213,8 @@ describe('buildCreateArgs', () => {
       '--publish',
       '127.0.0.1::22',
       '--pull=never',
+      '--tmpfs',
+      '/run/mng-secrets:mode=0711',
       '--entrypoint',
       '/bin/sh',
       'i',
@@ -223,6 +231,8 @@ describe('buildCreateArgs', () => {
       '--publish',
       '127.0.0.1::22',
       '--pull=never',
+      '--tmpfs',
+      '/run/mng-secrets:mode=0711',
       '--entrypoint',
       '/bin/sh',
       'alpine:3',

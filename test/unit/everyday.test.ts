@@ -1,3 +1,4 @@
+import { TMUX_FN } from '../../lib/core/agents/user-shell.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +33,8 @@ describe('agent scripts', () => {
     ]);
   });
 
-  it('captures the whole pane, joined, and a window for follow', () => {
-    expect(CAPTURE_ALL).toBe('tmux capture-pane -p -J -S - -E - -t agent');
+  it("captures the whole pane, joined, and a window for follow, on the agent user's tmux server", () => {
+    expect(CAPTURE_ALL).toBe(`${TMUX_FN}\ntmux capture-pane -p -J -S - -E - -t agent`);
     expect(followWindowScript(2000)).toContain('capture-pane -p -J -S -2000 -E - -t agent');
   });
 

@@ -64,6 +64,8 @@ describe('agentJson', () => {
       agent_command: 'claude --model opus',
       egress: 'open',
       forwards: [],
+      agent_type: null,
+      agent_version: null,
       ssh: {
         user: 'root',
         host: '127.0.0.1',
@@ -113,6 +115,8 @@ describe('agentJson', () => {
     const j = agentJson(host({ mounts: [{ type: 'bind', source: '/a', destination: '/b' }] }), DATA);
     expect(Object.keys(j).sort()).toEqual([
       'agent_command',
+      'agent_type',
+      'agent_version',
       'container_id',
       'container_name',
       'created_at',

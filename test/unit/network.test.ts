@@ -52,7 +52,7 @@ describe('parseEgress', () => {
 
   it("the agent's own endpoints: the hook adds nothing until built-in agent types exist", () => {
     const p = parseEgress('allow=x.org');
-    expect(withAgentEndpoints(p, { command: 'claude' } as never)).toEqual(p);
+    expect(withAgentEndpoints(p, 'claude')).toEqual(p);
   });
 });
 

@@ -44,6 +44,8 @@ const INIT_ARGS = [
   '',
   '--agent-cmd',
   'if command -v bash >/dev/null 2>&1; then exec bash; else exec sh; fi',
+  '--agent-user',
+  'agent',
 ];
 const plan = (over: Partial<CreateRequest> = {}) => planCreate('mng-', request(over), ID, '2025-01-01T00:00:00.000Z');
 
@@ -144,7 +146,7 @@ describe('planCreate: the argv of every command line of the issue', () => {
       '/w',
     ]);
     expect(p.labels['mng.image']).toBe(`mng-built:${ID}`);
-    expect(p.launch(p.image, KEY).create.slice(-8, -6)).toEqual([`mng-built:${ID}`, '/mng/init']);
+    expect(p.launch(p.image, KEY).create.slice(-10, -8)).toEqual([`mng-built:${ID}`, '/mng/init']);
   });
 
   it("start (create copies nothing into /mng: the image has mng's files, the init's arguments the host's own)", () => {
@@ -239,22 +241,22 @@ describe('dryRunCreate', () => {
     expect(commands[1]).toBe(
       quoteArgv([
         'docker',
-        ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>', {
+        ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>', undefined, {
           flags: ['--network', 'mng-hosts', '--cap-drop', 'NET_RAW'],
           publishSsh: true,
         }).run,
       ]),
     );
     expect(commands[1]).toMatch(
-      /^docker run --detach --name mng-demo --init --publish 127\.0\.0\.1::22 --pull=never --label /,
+      /^docker run --detach --name mng-demo --init --publish 127\.0\.0\.1::22 --pull=never --tmpfs \/run\/mng-secrets:mode=0711 --label /,
     );
     // no client key yet (the dry run makes none): a placeholder stands for it
     expect(commands[1]).toMatch(
-      / '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin '' --agent-cmd '.*'$/,
+      / '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin '' --agent-cmd '.*' --agent-user agent$/,
     );
     expect(
       lines.some((l) =>
-        /^# the container runs from mng-prepared:<image id>-g-[0-9a-f]{8} in place of the built image: .*openssh-server, tmux and git added when it lacks them/.test(
+        /^# the container runs from mng-prepared:<image id>-g-u-[0-9a-f]{8} in place of the built image: .*openssh-server, tmux, git, sudo and the agent's user added when it lacks them/.test(
           l,
         ),
       ),

@@ -12,17 +12,17 @@ describe('the prepared image', () => {
   it("is tagged by the base image id, then a hash of mng's fixed files", () => {
     expect(toolsTag(BASE)).toBe('mng-prepared:abababababab-g');
     expect(filesHash()).toMatch(/^[0-9a-f]{8}$/);
-    expect(preparedTag(BASE)).toBe(`mng-prepared:abababababab-g-${filesHash()}`);
+    expect(preparedTag(BASE)).toBe(`mng-prepared:abababababab-g-u-${filesHash()}`);
   });
 
-  it('its build context adds exactly the fixed files to the tools image, in a private /mng, owned by root', async () => {
+  it('its build context adds exactly the fixed files to the tools image, in a /mng only root can list (the agent user may go through it), owned by root', async () => {
     const ctx = await filesBuildContext('mng-prepared:abababababab-g');
     const out = mkdtempSync(join(tmpdir(), 'mng-ctx-'));
     try {
       expect(readdirSync(ctx).sort()).toEqual(['Dockerfile', 'mng', 'mng.tar']);
       expect(readFileSync(join(ctx, 'Dockerfile'), 'utf8')).toBe('FROM mng-prepared:abababababab-g\nADD mng.tar /\n');
       execFileSync('tar', ['-xpf', join(ctx, 'mng.tar'), '-C', out]);
-      expect(statSync(join(out, 'mng')).mode & 0o777).toBe(0o700);
+      expect(statSync(join(out, 'mng')).mode & 0o777).toBe(0o711);
       for (const f of imageFiles()) {
         expect(readFileSync(join(out, 'mng', f.path), 'utf8')).toBe(f.content);
         expect(statSync(join(out, 'mng', f.path)).mode & 0o777).toBe(f.mode);

@@ -21,6 +21,7 @@ const LEVELS: string[][] = [
   ['ssh', 'git'],
   ['docker'],
   ['core'],
+  ['core/agents'],
   ['core/container'],
   ['core/network'],
   ['core/model'],
@@ -167,7 +168,7 @@ describe('lib/ structure', () => {
         ['core/code/cp.ts', 'core/terminal/agent-io.ts'],
         ['ssh/config.ts', 'docker/daemon.ts'],
         ['docker/runner.ts', 'cli/setup.ts'],
-        ['core/agents/x.ts', 'core/model/host.ts'],
+        ['core/robots/x.ts', 'core/model/host.ts'],
         ['core/hosts/resolve.ts', 'core/model/host.ts'],
         ['core/create/plan.ts', 'core/create/build.ts'],
         ['cli/list.ts', 'core/hosts/lookup.ts'],
@@ -178,7 +179,7 @@ describe('lib/ structure', () => {
       'core/code/cp.ts → core/terminal/agent-io.ts',
       'ssh/config.ts → docker/daemon.ts',
       'docker/runner.ts → cli/setup.ts',
-      'core/agents/x.ts → core/model/host.ts (room core/agents is not in LEVELS)',
+      'core/robots/x.ts → core/model/host.ts (room core/robots is not in LEVELS)',
     ]);
     expect(['errors.ts', 'core/core.ts', 'core/hosts/x.ts', 'cli/main.ts'].map(roomOf)).toEqual([
       'base',

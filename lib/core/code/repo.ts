@@ -128,7 +128,9 @@ export async function pullRepo(
   const dir = await mkdtemp(join(tmpdir(), 'mng-pull-'));
   try {
     const bundle = join(dir, 'agent.bundle');
-    const args = buildExecScriptArgs(host.containerId, PULL_SCRIPT, [from.target, known ? from.commit : '']);
+    const args = buildExecScriptArgs(host.containerId, PULL_SCRIPT, [from.target, known ? from.commit : ''], {
+      user: host.sshUser,
+    });
     const r = await core.runner.docker(host.daemon, args, { check: false, stdoutFile: bundle });
     if (r.exitCode !== 0) throw containerGitError(host, 'pull', r.exitCode, r.stderr);
     await git(core, buildFetchBundleArgs(repo, bundle, host.name));
@@ -196,7 +198,10 @@ export async function pushRepo(
       if (ahead.trim() !== '') range.push(`^${from.commit}`);
     }
     await git(core, ['-C', repo, 'bundle', 'create', '-q', bundle, ...range]);
-    const args = buildExecScriptArgs(host.containerId, PUSH_SCRIPT, [from.target, branch], { stdin: true });
+    const args = buildExecScriptArgs(host.containerId, PUSH_SCRIPT, [from.target, branch], {
+      stdin: true,
+      user: host.sshUser,
+    });
     const r = await core.runner.docker(host.daemon, args, { check: false, inputFile: bundle });
     if (r.exitCode !== 0) {
       throw containerGitError(
@@ -219,12 +224,12 @@ export async function pushRepo(
  */
 export async function diffRepo(core: Core, host: Host, diffArgs: string[], opts: { color: boolean }): Promise<number> {
   const from = agentRepo(host, 'diff');
-  const args = buildExecScriptArgs(host.containerId, DIFF_SCRIPT, [
-    from.target,
-    from.commit,
-    ...(opts.color ? ['--color=always'] : []),
-    ...diffArgs,
-  ]);
+  const args = buildExecScriptArgs(
+    host.containerId,
+    DIFF_SCRIPT,
+    [from.target, from.commit, ...(opts.color ? ['--color=always'] : []), ...diffArgs],
+    { user: host.sshUser },
+  );
   const r = await core.runner.docker(host.daemon, args, { check: false, stdout: 'inherit' });
   if (r.exitCode !== 0) throw containerGitError(host, 'diff', r.exitCode, r.stderr);
   return r.exitCode;

@@ -1,5 +1,6 @@
 import { MNG_DIR } from '../../docker/args.js';
 import { quoteArgv } from '../../shell.js';
+import { TMUX_FN } from '../agents/user-shell.js';
 
 /**
  * The agent as mng talks to it: how it is started (a program, a command line, a shell), the tmux session that holds
@@ -11,7 +12,8 @@ export const AGENT_SESSION = 'agent';
 
 /** How the agent is started: a program on the image's PATH with arguments, a whole shell command line, or a shell. */
 export type AgentSpec =
-  | { kind: 'program'; program: string; args: string[] }
+  /** `script`: a typed agent's start script (core/agents/command.ts), instead of exec-ing the program */
+  | { kind: 'program'; program: string; args: string[]; script?: string }
   | { kind: 'command'; command: string }
   | { kind: 'shell' };
 
@@ -31,7 +33,7 @@ export function agentCommandLine(agent: AgentSpec): string {
  * What `mng create` and `mng start` run over ssh once sshd answers: the agent's state, read in the same round trip.
  * sshd starts while the init script starts the agent, so the probe first waits (up to 5 s) for the agent's status.
  */
-export const AGENT_PROBE = `i=0; while [ ! -e /run/mng/agent-status ] && [ $i -lt 100 ]; do sleep 0.05 2>/dev/null || break; i=$((i+1)); done; cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;
+export const AGENT_PROBE = `${TMUX_FN}; i=0; while [ ! -e /run/mng/agent-status ] && [ $i -lt 100 ]; do sleep 0.05 2>/dev/null || break; i=$((i+1)); done; cat /run/mng/agent-status 2>/dev/null; test -f /run/mng/agent-exit && echo "exit $(cat /run/mng/agent-exit)"; tmux has-session -t ${AGENT_SESSION} 2>/dev/null && echo session; true`;
 
 export type AgentState =
   | { state: 'running' }

@@ -1,3 +1,5 @@
+import { TMUX_FN } from '../agents/user-shell.js';
+
 /**
  * The idle watcher: plain POSIX sh that needs nothing beyond the prepared image (sh, tmux, /proc, date, sleep, mv).
  * mng's init starts it in the background at every boot; it reads its settings from the environment docker create
@@ -19,6 +21,7 @@ export const IDLE_WATCH_SCRIPT = `# mng idle watcher: stops the host (kill -USR1
 # without activity. Activity: an ssh session (a process under an sshd connection), output/input in the agent's tmux session, a write to
 # ${ACTIVITY_FILE}, CPU time of the agent's processes (its tmux pane's session) above 1% of a CPU since the last
 # check, an established TCP connection other than ssh's (port 22), and boot.
+${TMUX_FN}
 timeout=\${MNG_IDLE_TIMEOUT:-0}
 interval=\${MNG_IDLE_INTERVAL:-30}
 case $timeout in ''|*[!0-9]*) timeout=0 ;; esac
@@ -70,10 +73,11 @@ while :; do
     comm=\${line#*(}
     comm=\${comm%%)*}
     set -- \${line##*) }
+    # an sshd process under an sshd connection is that connection's own unprivileged half (a non-root login), not a session
     case $comm in
       sshd*) [ "\${d#/proc/}" != "$sshd" ] && conns="$conns\${d#/proc/} " ;;
+      *) parents="$parents$2 " ;;
     esac
-    parents="$parents$2 "
     [ "$4" = "$pane" ] && cpu=$((cpu + \${12} + \${13} + \${14} + \${15}))
   done
   if [ "$conns" != ' ' ]; then

@@ -1,5 +1,7 @@
 import { MNG_DIR, SSH_CONTAINER_PORT } from '../../docker/args.js';
 import { AGENT_SESSION, type AgentSpec, agentCommandLine } from './agent.js';
+import { SECRET_ENV_FILE, SECRETS_DIR } from '../agents/delivery.js';
+import { INIT_AWAIT_DELIVERY, INIT_START_AGENT, INIT_USER, INIT_USER_ENV } from '../agents/user-shell.js';
 import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from './idle-scripts.js';
 
 /**
@@ -40,9 +42,12 @@ mkdir -p /run/mng /run/sshd
 # mng's arguments (create): this host's own files, written once; a restart or a snapshot keeps what is there.
 while [ $# -ge 2 ]; do
   case $1 in
-    --authorized-key) [ -e ${MNG_DIR}/authorized_keys ] || (umask 077; printf '%s\\n' "$2" > ${MNG_DIR}/authorized_keys) ;;
+    --authorized-key) [ -e ${MNG_DIR}/authorized_keys ] || printf '%s\\n' "$2" > ${MNG_DIR}/authorized_keys ;;
     --agent-bin) [ -e ${MNG_DIR}/agent-bin ] || printf '%s' "$2" > ${MNG_DIR}/agent-bin ;;
     --agent-cmd) [ -e ${MNG_DIR}/agent-cmd ] || printf '%s\\n' "$2" > ${MNG_DIR}/agent-cmd ;;
+    --agent-user) [ -e ${MNG_DIR}/agent-user ] || printf '%s\\n' "$2" > ${MNG_DIR}/agent-user ;;
+    --await-delivery) [ -e ${MNG_DIR}/await-delivery ] || : > ${MNG_DIR}/await-delivery ;;
+    --chown) [ -e ${MNG_DIR}/chown ] || printf '%s\\n' "$2" > ${MNG_DIR}/chown ;;
   esac
   shift 2
 done
@@ -59,15 +64,18 @@ if [ ! -s "$key" ]; then
 fi
 pwd > /run/mng/workdir
 rm -f /run/mng/agent-status /run/mng/agent-exit
-ssh_dir="\${HOME:-/root}/.ssh"
+# the agent's user (hosts made before it existed run as root), its home and its --from files
+${INIT_USER}
 mkdir -p "$ssh_dir" && chmod 700 "$ssh_dir"
 # ssh sessions see the container's environment (docker run -e, the image's ENV), like the agent does.
 env | grep -E '^[A-Za-z_][A-Za-z0-9_]*=' | grep -vE '^(HOME|PWD|OLDPWD|SHLVL|_|TERM)=' > "$ssh_dir/environment"
+${INIT_USER_ENV}
 # sshd first: it gets ready while the agent's session starts (mng's first probe waits for /run/mng/agent-status).
 sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
 "$sshd" -D -e -f ${MNG_DIR}/sshd_config &
 sshd_pid=$!
-sh ${MNG_DIR}/start-agent
+${INIT_AWAIT_DELIVERY}
+${INIT_START_AGENT}
 # the idle watcher (a no-op when the host has no idle timeout); boot counts as activity
 sh ${MNG_DIR}/idle-watch </dev/null &
 wait $sshd_pid
@@ -123,6 +131,8 @@ set -g history-limit 50000
 /** The tmux pane's program: runs the agent's command and records how it ended (tmux's own pane status is not reliable). */
 export const AGENT_WRAPPER = `# mng: the agent's tmux pane runs this.
 rm -f /run/mng/agent-exit
+# a coding agent's sign-in and --pass-env variables, delivered by mng at this start (a tmpfs: never in a snapshot)
+if [ -r ${SECRETS_DIR}/${SECRET_ENV_FILE} ]; then . ${SECRETS_DIR}/${SECRET_ENV_FILE}; fi
 sh ${MNG_DIR}/agent-cmd
 status=$?
 echo "$status" > /run/mng/agent-exit
@@ -157,14 +167,23 @@ export function imageFiles(): ContainerFile[] {
  * an older mng has older ones) and the authorized client key. The snapshot keeps the host's own key and agent files.
  */
 export function systemFiles(opts: { authorizedKey: string }): ContainerFile[] {
-  return [...imageFiles(), { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o600 }];
+  return [...imageFiles(), { path: 'authorized_keys', content: opts.authorizedKey.trim() + '\n', mode: 0o644 }];
 }
 
 /**
  * The init script's arguments at create: the host's own files that are not secret (the authorized client key, how to
  * start the agent), written into /mng at the first boot. They show in `docker inspect`, as the labels do.
  */
-export function initArgs(opts: { agent: AgentSpec; authorizedKey: string }): string[] {
+export function initArgs(opts: {
+  agent: AgentSpec;
+  authorizedKey: string;
+  /** the agent's unprivileged user */
+  user?: string;
+  /** wait for mng's delivery (a coding agent's sign-in) before starting the agent */
+  awaitDelivery?: boolean;
+  /** a folder to hand to the user at the first boot (the --from files) */
+  chown?: string;
+}): string[] {
   const { agent } = opts;
   const line = agentCommandLine(agent);
   return [
@@ -173,7 +192,10 @@ export function initArgs(opts: { agent: AgentSpec; authorizedKey: string }): str
     '--agent-bin',
     agent.kind === 'program' ? agent.program : '',
     '--agent-cmd',
-    agent.kind === 'program' ? `exec ${line}` : line,
+    agent.kind === 'program' ? (agent.script ?? `exec ${line}`) : line,
+    ...(opts.user ? ['--agent-user', opts.user] : []),
+    ...(opts.awaitDelivery ? ['--await-delivery', '1'] : []),
+    ...(opts.chown ? ['--chown', opts.chown] : []),
   ];
 }
 
@@ -198,6 +220,6 @@ export function hostKeyFromLog(log: string): string | undefined {
  */
 export const REPAIR_ACCESS_SCRIPT = `set -e
 f=${MNG_DIR}/authorized_keys
-touch "$f"; chmod 600 "$f"
+touch "$f"; chmod 644 "$f"
 grep -qxF "$1" "$f" || printf '%s\\n' "$1" >> "$f"
 cat ${MNG_DIR}/ssh_host_ed25519_key.pub 2>/dev/null || ssh-keygen -y -f ${MNG_DIR}/ssh_host_ed25519_key`;

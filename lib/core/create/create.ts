@@ -2,6 +2,7 @@ import { buildRemoveImagesArgs } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { InterruptedError, MngError } from '../../errors.js';
 import { ensureClientKey } from '../../ssh/keys.js';
+import { type AgentCreate, agentSetupFiles, prepareAgentCreate } from '../agents/create-agent.js';
 import { copySource } from '../code/source.js';
 import type { AgentState } from '../container/agent.js';
 import type { Core } from '../core.js';
@@ -9,11 +10,11 @@ import { launchHost } from '../launch/launch.js';
 import { OPEN } from '../network/egress.js';
 import { hostNetwork } from '../network/host-network.js';
 import { decodeHost, type Host } from '../model/host.js';
-import { builtImageTag, LABEL } from '../model/labels.js';
+import { builtImageTag, decodeLabels, LABEL } from '../model/labels.js';
 import { generateId } from '../model/naming.js';
 import { buildFromDockerfile } from './build.js';
 import { makePreparedImage, preparedImageFor } from './image.js';
-import { type CreatePlan, type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
+import { type CreatePlan, type CreateRequest, checkPassthrough, passthroughWarnings, planCreate } from './plan.js';
 
 export interface CreateResult {
   host: Host;
@@ -34,13 +35,22 @@ async function removeBuiltImage(core: Core, daemon: Daemon, id: string): Promise
   }
 }
 
-/** The prepared image (and this machine's key) → the launch of the host's container, until its sshd answers. */
-async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Promise<CreateResult> {
+/**
+ * The prepared image (with a coding agent's layer) and this machine's key → the launch of the host's container, until
+ * its sshd answers; a coding agent gets its sign-in and first-run files while mng waits for sshd.
+ */
+async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed?: AgentCreate): Promise<CreateResult> {
   const { daemon } = req;
+  const layer =
+    typed?.version && core.agents
+      ? { type: typed.type, version: typed.version, cacheDir: core.agents.cacheDir }
+      : undefined;
   const [prepared, client] = await Promise.all([
-    preparedImageFor(core, daemon, plan.image),
+    preparedImageFor(core, daemon, plan.image, layer),
     ensureClientKey(core.runner, core.dataDir),
   ]);
+  const setup = typed ? await agentSetupFiles(core, typed.type, req.from?.target ?? prepared.workdir) : [];
+  const labels = decodeLabels({ ...plan.labels, [LABEL.sshUser]: prepared.user });
   const from = req.from;
   const network = await hostNetwork(core, daemon, {
     id: plan.id,
@@ -56,15 +66,19 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
     alias: plan.container,
     // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
     newHostKey: true,
-    argv: plan.launch(prepared.tag, client.publicKey, network),
-    makeMissingImage: () => makePreparedImage(core, daemon, plan.image, prepared.baseId),
+    argv: plan.launch(prepared.tag, client.publicKey, prepared.user, network),
+    makeMissingImage: () => makePreparedImage(core, daemon, plan.image, prepared, layer),
     makeMissingNetwork: network.makeMissing,
-    undo: network.undo,
     imageForMessages: plan.image,
     beforeStart: from && (() => copySource(core, daemon, plan.container, from)),
-    sshUser: 'root',
+    sshUser: prepared.user,
     sshTimeoutSeconds: req.sshTimeoutSeconds,
     attempt: { label: LABEL.id, value: plan.id },
+    deliver: { fresh: true, gathered: typed?.gathered, setup, labels },
+  }).catch(async (e) => {
+    // the launch removed what it made; what the filter was told of this host goes too
+    await network.undo?.();
+    throw e;
   });
   const decoded = decodeHost(booted.container, daemon);
   if (!('host' in decoded)) throw new MngError(`container '${plan.container}' lost its mng labels`);
@@ -78,7 +92,11 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan): Prom
  * Any failure (or Ctrl-C) removes what this attempt made: the container (found by its unique id label) and the image
  * built for it.
  */
-export async function createHost(core: Core, req: CreateRequest): Promise<CreateResult> {
+export async function createHost(core: Core, request: CreateRequest): Promise<CreateResult> {
+  checkPassthrough(request);
+  // A coding agent: its sign-in read (and checked) and its version chosen before anything is made.
+  const typed = request.agentType && (await prepareAgentCreate(core, request.agentType, request.passEnv ?? []));
+  const req = { ...request, agentVersion: typed?.version };
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
   for (const w of passthroughWarnings(req)) core.warn(w);
   let built = false;
@@ -87,7 +105,7 @@ export async function createHost(core: Core, req: CreateRequest): Promise<Create
       await buildFromDockerfile(core, req.daemon, plan.buildArgv, req.build, plan.image);
       built = true;
     }
-    return await launchNew(core, req, plan);
+    return await launchNew(core, req, plan, typed || undefined);
   } catch (e) {
     // An interrupted build may still have finished on the daemon: drop its tag too.
     if (built || (req.build && e instanceof InterruptedError)) await removeBuiltImage(core, req.daemon, plan.id);

@@ -1,20 +1,27 @@
+import { buildDeliverArgs } from '../../docker/agent-args.js';
 import { buildCopyTarArgs } from '../../git/args.js';
 import { quote, quoteArgv } from '../../shell.js';
 import { readClientKey } from '../../ssh/keys.js';
+import { recordedVersion } from '../agents/cache.js';
 import type { Core } from '../core.js';
 import { type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
 import { filesHash, PREPARED_REPO } from './image.js';
 import { generateId } from '../model/naming.js';
 import { fromWhat } from '../code/source.js';
 import { OPEN } from '../network/egress.js';
-import { networkFlags, networkNames, publishesSsh } from '../network/flags.js';
-import { userNetworkOf } from '../network/passthrough.js';
+import { dryRunNetwork } from '../network/host-network.js';
 
 /**
  * `mng create --dry-run`: the shell-quoted docker command lines a create would run, with `#` comments where the
  * real run decides something on the daemon. Needs no daemon, makes no keys, creates nothing.
  */
-export async function dryRunCreate(core: Core, req: CreateRequest): Promise<string[]> {
+export async function dryRunCreate(core: Core, request: CreateRequest): Promise<string[]> {
+  const type = request.agentType;
+  // No npm call here: the configured version, else the one this machine installed first, else "the newest".
+  const known = type?.builtIn
+    ? (type.version ?? (core.agents && (await recordedVersion(core.agents.cacheDir, type.name))))
+    : undefined;
+  const req = { ...request, agentVersion: known };
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
   for (const w of passthroughWarnings(req)) core.warn(w);
   const env = Object.entries(req.daemon.env)
@@ -22,31 +29,20 @@ export async function dryRunCreate(core: Core, req: CreateRequest): Promise<stri
     .join('');
   const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
   const client = await readClientKey(core.dataDir);
-  const names = networkNames(core.prefix);
-  const egress = req.egress ?? OPEN;
-  const placeholder = { gateway: '<gateway of network ' + names.egress + '>', user: '<host id>-<token>' };
-  const network = {
-    flags: networkFlags(egress, names, {
-      userNetwork: userNetworkOf(plan.startArgs) !== undefined,
-      access: placeholder,
-    }),
-    publishSsh: publishesSsh(egress),
-  };
+  const network = dryRunNetwork(core.prefix, req.egress ?? OPEN, plan.startArgs);
   const launch = plan.launch(
     plan.image,
     client?.publicKey ?? '<public key of this machine, made at the first create>',
+    undefined,
     network,
   );
-  const prepared = `${PREPARED_REPO}:<image id>-g-${filesHash()}`;
+  const layer = type?.builtIn ? `-${type.name}-${known ?? '<newest version on npm>'}` : '';
+  const prepared = `${PREPARED_REPO}:<image id>-g-u${layer}-${filesHash()}`;
   const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id)`];
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
-  if (egress.mode === 'allow') {
-    lines.push(
-      `# first: the egress filter on this daemon, made when missing (networks ${names.egress} and ${names.hosts}, the image mng-egress:<image id>-<hash>, containers ${names.filter} and ${names.relay}), then told this host's list and a new token (docker exec ${names.filter} sh /mng-egress/update --add ...)`,
-    );
-  }
+  if (network.note) lines.push(network.note);
   lines.push(
-    `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux and git added when it lacks them), made once by docker build and kept for later creates`,
+    `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux, git, sudo and the agent's user added when it lacks them${layer ? `, and ${type?.name}'s binaries from npm` : ''}), made once by docker build and kept for later creates`,
   );
   if (req.from) {
     lines.push(
@@ -61,5 +57,10 @@ export async function dryRunCreate(core: Core, req: CreateRequest): Promise<stri
   lines.push(
     `# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`,
   );
+  if (type || (req.passEnv ?? []).length > 0) {
+    lines.push(
+      `# and: ${quoteArgv(['docker', ...buildDeliverArgs(plan.container, '<user>')])} with mng's script on stdin: the agent's sign-in, settings and --pass-env variables (their values appear nowhere else)`,
+    );
+  }
   return lines;
 }

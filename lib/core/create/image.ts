@@ -11,16 +11,19 @@ import {
 } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { dockerError, dockerReason, meaningfulLines } from '../../docker/errors.js';
-import { parseImageInspect } from '../../docker/inspect.js';
+import { type ImageInspect, parseImageInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import type { RunResult } from '../../process/runner.js';
+import { type AgentLayer, agentLayerTag, buildAgentLayer, checkAgentPlatform } from '../agents/install.js';
+import { agentUserOf, makeUserImage, userLayerTag } from '../agents/user-layer.js';
 import { imageFiles } from '../container/scripts.js';
 import type { Core } from '../core.js';
 
 /**
  * Repository of mng's prepared images, tagged by the base image's id: `<id>-g` is the base with sshd, tmux and git
- * (the slow step, once per base), `<id>-g-<files hash>` that plus mng's fixed files in /mng (quick, once per base and
- * version of those files). Containers run from the second; a new mng version makes a new one, and hosts made from an
+ * (the slow step, once per base), `<id>-g-u` that plus sudo and the agent's user, `<id>-g-u-NAME-VERSION` that plus a
+ * coding agent, and `…-<files hash>` that plus mng's fixed files in /mng (quick, once per base and version of those
+ * files). Containers run from the second; a new mng version makes a new one, and hosts made from an
  * older one keep their image.
  */
 export const PREPARED_REPO = 'mng-prepared';
@@ -70,14 +73,23 @@ export function filesHash(): string {
   return filesHashMemo;
 }
 
-/** The image containers run from: the base with sshd, tmux, git and mng's fixed files, `mng-prepared:<base id>-g-<files hash>`. */
-export function preparedTag(baseImageId: string): string {
-  return `${toolsTag(baseImageId)}-${filesHash()}`;
+/** The image mng's files go on: the base with sshd, tmux, git, the agent's user (and an agent), `<base id>-g-u[-NAME-VERSION]`. */
+function filesBaseTag(baseImageId: string, agent?: Pick<AgentLayer, 'type' | 'version'>): string {
+  const user = userLayerTag(toolsTag(baseImageId));
+  return agent ? agentLayerTag(user, agent.type.name, agent.version) : user;
+}
+
+/**
+ * The image containers run from: the base with sshd, tmux, git, the agent's user, (an agent,) and mng's fixed files,
+ * `mng-prepared:<base id>-g-u[-NAME-VERSION]-<files hash>`.
+ */
+export function preparedTag(baseImageId: string, agent?: Pick<AgentLayer, 'type' | 'version'>): string {
+  return `${filesBaseTag(baseImageId, agent)}-${filesHash()}`;
 }
 
 /**
  * The build context (a new folder; the caller removes it) that adds mng's fixed files to `from`: a Dockerfile whose
- * ADD unpacks mng.tar at /, modes kept, so /mng is private (0700). node-tar makes mng.tar with a fixed time and
+ * ADD unpacks mng.tar at /, modes kept, so /mng is closed to listing (0711). node-tar makes mng.tar with a fixed time and
  * without this machine's owners: the same files give the same bytes.
  */
 export async function filesBuildContext(from: string): Promise<string> {
@@ -85,7 +97,8 @@ export async function filesBuildContext(from: string): Promise<string> {
   try {
     const files = imageFiles();
     await mkdir(join(dir, 'mng'));
-    await chmod(join(dir, 'mng'), 0o700);
+    // traversable, not listable, by the agent's user: sshd reads its authorized keys here as that user
+    await chmod(join(dir, 'mng'), 0o711);
     for (const f of files) {
       await writeFile(join(dir, 'mng', f.path), f.content);
       await chmod(join(dir, 'mng', f.path), f.mode);
@@ -103,8 +116,8 @@ export async function filesBuildContext(from: string): Promise<string> {
   }
 }
 
-/** The image's id; pulls it when it is not there locally. */
-async function imageId(core: Core, daemon: Daemon, image: string): Promise<string> {
+/** The image's inspect; pulls it when it is not there locally. */
+async function inspectBase(core: Core, daemon: Daemon, image: string): Promise<ImageInspect> {
   let res = await core.runner.docker(daemon, buildImageInspectArgs([image]), { allowMissing: true });
   if (res.exitCode !== 0) {
     core.progress(`Image ${image} is not here; pulling it`);
@@ -120,34 +133,70 @@ async function imageId(core: Core, daemon: Daemon, image: string): Promise<strin
     res = await core.runner.docker(daemon, buildImageInspectArgs([image]));
   }
   const [img] = parseImageInspect(res.stdout);
-  return img.Id;
+  return img;
 }
 
-/** The prepared image's tag for `image` (one inspect of the base image: its id names the tag), and the base id. */
+/** What create learns from the base image's one inspect. */
+export interface PreparedFor {
+  /** the prepared image's tag (its id names it) */
+  tag: string;
+  baseId: string;
+  /** the agent's user (the image's own non-root USER, else `agent`) */
+  user: string;
+  /** the image's working folder */
+  workdir: string;
+  /** the image's CPU, as docker names it */
+  arch?: string;
+}
+
+/** The prepared image's tag for `image` (one inspect of the base image: its id names the tag), and what else it says. */
 export async function preparedImageFor(
   core: Core,
   daemon: Daemon,
   image: string,
-): Promise<{ tag: string; baseId: string }> {
-  const baseId = await imageId(core, daemon, image);
-  return { tag: preparedTag(baseId), baseId };
+  agent?: Pick<AgentLayer, 'type' | 'version'>,
+): Promise<PreparedFor> {
+  const img = await inspectBase(core, daemon, image);
+  return {
+    tag: preparedTag(img.Id, agent),
+    baseId: img.Id,
+    user: agentUserOf(img.Config?.User),
+    workdir: img.Config?.WorkingDir || '/',
+    arch: img.Architecture,
+  };
 }
 
 /**
- * Make `mng-prepared:<base id>-g-<files hash>`: mng's fixed files added to the base with sshd, tmux and git (made
- * first when missing). create runs this only when `docker create --pull=never` said the tag is missing: the common case
- * (the image was prepared before) costs no inspect of the tag.
+ * Make `mng-prepared:<base id>-g-u[-NAME-VERSION]-<files hash>`: mng's files added to the base with sshd, tmux, git,
+ * the agent's user (and the agent), each layer made first when missing. create runs this only when `docker create
+ * --pull=never` said the tag is missing: the common case (the image was prepared before) costs no inspect of the tag.
  */
-export async function makePreparedImage(core: Core, daemon: Daemon, image: string, baseId: string): Promise<void> {
+export async function makePreparedImage(
+  core: Core,
+  daemon: Daemon,
+  image: string,
+  prep: PreparedFor,
+  agent?: AgentLayer,
+): Promise<void> {
+  const { baseId } = prep;
+  // an agent its vendor does not ship for this image's CPU: said before anything is built
+  if (agent) await checkAgentPlatform(core, { ...agent, arch: prep.arch });
   const tools = toolsTag(baseId);
-  const have = await core.runner.docker(daemon, buildImageInspectArgs([tools]), { allowMissing: true });
-  if (have.exitCode !== 0) await makeToolsImage(core, daemon, image, baseId);
-  const context = await filesBuildContext(tools);
+  const missing = async (tag: string) =>
+    (await core.runner.docker(daemon, buildImageInspectArgs([tag]), { allowMissing: true })).exitCode !== 0;
+  if (await missing(tools)) await makeToolsImage(core, daemon, image, baseId);
+  const user = userLayerTag(tools);
+  if (await missing(user)) await makeUserImage(core, daemon, { ...prep, image, from: tools, tag: user });
+  const from = filesBaseTag(baseId, agent);
+  if (agent && (await missing(from))) {
+    await buildAgentLayer(core, daemon, { ...agent, from: user, tag: from, baseId, arch: prep.arch });
+  }
+  const context = await filesBuildContext(from);
   let build: RunResult;
   try {
     build = await core.runner.docker(
       daemon,
-      buildPrepareArgs(preparedTag(baseId), { [PREPARED_FROM_LABEL]: baseId }, context),
+      buildPrepareArgs(preparedTag(baseId, agent), { [PREPARED_FROM_LABEL]: baseId }, context),
       { check: false },
     );
   } finally {

@@ -8,13 +8,16 @@ import { buildBuildArgs } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { UsageError } from '../../errors.js';
 import { quoteArgv } from '../../shell.js';
+import type { AgentType } from '../../config/agent-types.js';
 import { version } from '../../version.js';
+import { secretStartArgWarnings } from '../agents/secret-args.js';
+import { DEFAULT_AGENT_USER } from '../agents/user-layer.js';
 import type { Source } from '../code/source.js';
 import { type AgentSpec, agentCommandLine } from '../container/agent.js';
 import { initArgs } from '../container/scripts.js';
 import { type LaunchArgv, planLaunch } from '../launch/launch.js';
 import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
-import { builtImageTag, encodeLabels } from '../model/labels.js';
+import { builtImageTag, encodeLabels, LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 import { type EgressPolicy, OPEN } from '../network/egress.js';
 import { checkEgressArgs, sharedNetworkWarning } from '../network/passthrough.js';
@@ -53,6 +56,12 @@ export interface CreateRequest {
   from?: Source;
   /** --egress, else the provider's default_egress (with the agent's own endpoints added); absent: open */
   egress?: EgressPolicy;
+  /** a coding agent's type (claude, codex, a configured one); `agent` is then its program with its arguments */
+  agentType?: AgentType;
+  /** the version of the agent to install (built-ins; createHost chooses it) */
+  agentVersion?: string;
+  /** --pass-env: names of the user's variables handed to the agent at every start */
+  passEnv?: string[];
 }
 
 /**
@@ -87,12 +96,17 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key and mng's network flags */
-  launch: (runImage: string, authorizedKey: string, network?: { flags: string[]; publishSsh: boolean }) => LaunchArgv;
+  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key, as the agent's user, with mng's network flags */
+  launch: (
+    runImage: string,
+    authorizedKey: string,
+    user?: string,
+    network?: { flags: string[]; publishSsh: boolean },
+  ) => LaunchArgv;
 }
 
 /** The -s and -b values checked: a usage error (exit 2) for one that would break the host, before anything exists. */
-function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
+export function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
   const { provider } = req;
   const startArgs = [...provider.default_start_args, ...req.startArgs];
   checkEgressArgs(req.egress ?? OPEN, startArgs);
@@ -135,9 +149,12 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     version: version(),
     image,
     startArgs,
-    sshUser: 'root',
+    sshUser: DEFAULT_AGENT_USER,
     egress: req.egress,
     from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
+    agentType: req.agentType?.name,
+    agentVersion: req.agentVersion,
+    passEnv: req.passEnv,
   });
   if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
   const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
@@ -148,24 +165,30 @@ export function planCreate(prefix: string, req: CreateRequest, id: string, creat
     labels,
     startArgs,
     buildArgv: build && buildBuildArgs(build),
-    launch: (runImage, authorizedKey, network = { flags: [], publishSsh: true }) =>
+    launch: (runImage, authorizedKey, user = DEFAULT_AGENT_USER, network = { flags: [], publishSsh: true }) =>
       planLaunch({
         network: network.flags,
         publishSsh: network.publishSsh,
         containerName: container,
         image: runImage,
-        labels,
+        labels: { ...labels, [LABEL.sshUser]: user },
         startArgs,
         idle,
         workdir: req.from?.target,
-        initArgs: initArgs({ agent: req.agent, authorizedKey }),
+        initArgs: initArgs({
+          agent: req.agent,
+          authorizedKey,
+          user,
+          awaitDelivery: Boolean(req.agentType || req.passEnv?.length),
+          chown: req.from?.target,
+        }),
       }),
   };
 }
 
 /** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
 export function passthroughWarnings(req: CreateRequest): string[] {
-  const out: string[] = [];
+  const out: string[] = secretStartArgWarnings(req.startArgs);
   if (!req.build && (req.buildArgs ?? []).length > 0) {
     out.push(
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,

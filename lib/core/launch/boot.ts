@@ -12,9 +12,11 @@ import { isPinned, pinHostKey } from '../../ssh/config.js';
 import { repairAccess, type SshTarget } from '../access/access.js';
 import { readNewHostKey } from '../access/host-key.js';
 import { exitedError, waitForSsh } from '../access/ssh-wait.js';
+import { type DeliverOptions, type DeliveryLabels, deliver } from '../agents/boot.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { containerSshRoute } from '../model/host.js';
+import { decodeLabels } from '../model/labels.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
@@ -63,6 +65,8 @@ export interface BootSpec {
   started?: boolean;
   /** make mng's network when docker start says it is missing */
   makeMissingNetwork?: () => Promise<void>;
+  /** a coding agent's delivery (create: first-run files and the labels; start --fresh: a new conversation) */
+  deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
 
 /** A booted container: its inspect (after the start), the route its sshd answered on, and the agent's state. */
@@ -97,11 +101,41 @@ async function inspectStarted(core: Core, spec: BootSpec): Promise<{ c: Containe
   return { c: c.value, hostKey: hostKey.value };
 }
 
+/**
+ * A coding agent's sign-in and settings (core/agents/boot.ts), handed over while mng waits for sshd, to a host whose
+ * labels ask for it (a no-op for the others). Awaited by the boot, which lets it settle before it throws.
+ */
+function startDelivery(core: Core, spec: BootSpec, labels: DeliveryLabels | undefined): Promise<unknown> {
+  const p = labels ? deliver(core, spec.daemon, spec.container, labels, spec.deliver) : Promise.resolve();
+  p.catch(() => undefined); // awaited by the boot
+  return p;
+}
+
 /** Start the container (unless docker run did) and wait until its sshd answers with the pinned host key. */
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]), spec.makeMissingNetwork);
-  const { c, hostKey } = await inspectStarted(core, spec);
+  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start
+  const known = spec.deliver?.labels;
+  const early = known && startDelivery(core, spec, known);
+  const started = await inspectStarted(core, spec).catch(async (e) => {
+    await early?.catch(() => undefined);
+    throw e;
+  });
+  const delivered = early || startDelivery(core, spec, decodeLabels(started.c.Config?.Labels));
+  try {
+    const booted = await reach(core, spec, started);
+    await delivered;
+    return booted;
+  } finally {
+    await delivered.catch(() => undefined);
+  }
+}
+
+/** The booted container's sshd, reached with its pinned host key, and the agent's state. */
+async function reach(core: Core, spec: BootSpec, started: { c: ContainerInspect; hostKey?: string }): Promise<Booted> {
+  const { daemon } = spec;
+  const { c, hostKey } = started;
   const endpoint = containerSshRoute(daemon, c, c.Name.replace(/^\//, ''), spec.sshUser);
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);

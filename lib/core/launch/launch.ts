@@ -3,7 +3,7 @@
 // Any failure or Ctrl-C before the end removes what this attempt made. After a successful launch or start, the host's
 // record (and its ssh entry) is written here, in one place.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,6 +24,7 @@ import type { DockerResult } from '../../docker/runner.js';
 import { InterruptedError, MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
 import { removeHostFiles } from '../../ssh/config.js';
+import type { DeliverOptions, DeliveryLabels } from '../agents/boot.js';
 import type { ContainerFile } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
@@ -75,10 +76,8 @@ export interface LaunchSpec {
   imageForMessages: string;
   /** make the image when `docker create` says it is missing (create: mng's prepared image), then create again */
   makeMissingImage?: () => Promise<void>;
-  /** make the network when `docker create` says it is missing (mng's hosts network), then create again */
+  /** make mng's network when `docker start` (boot) says it is missing: the first host on a daemon */
   makeMissingNetwork?: () => Promise<void>;
-  /** undo what was done for this launch outside the container (a filter told of the host), when it fails */
-  undo?: () => Promise<void>;
   /** what goes into the container's /mng before its first start (start --snapshot) */
   files?: ContainerFile[];
   /** more to copy into the created container before its first start (create --from: the user's files) */
@@ -88,6 +87,8 @@ export interface LaunchSpec {
   attempt: LaunchAttempt;
   /** start --snapshot: the container this one replaces, removed once the new one answers ssh, which takes its name */
   replaces?: string;
+  /** a coding agent's delivery at this first start (see core/agents/boot.ts) */
+  deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
 
 /** Remove whatever this launch attempt made. Runs after Ctrl-C too (detached runner); never throws. */
@@ -121,6 +122,8 @@ function notMade(spec: LaunchSpec, argv: string[], r: DockerResult): Error {
 async function stageFiles(files: ContainerFile[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mng-files-'));
   try {
+    // docker cp gives /mng this folder's mode: traversable by the agent's user, whose authorized keys are there
+    await chmod(dir, 0o711);
     await Promise.all(files.map((f) => writeFile(join(dir, f.path), f.content, { mode: f.mode })));
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
@@ -143,14 +146,9 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
     await spec.makeMissingImage();
     r = await core.runner.docker(spec.daemon, argv, { check: false });
   }
-  // docker run made the container but could not start it: on a host port the other daemon took, or on mng's network
-  // that this daemon does not have yet (made here, for the first host). Boot starts it again.
+  // made but not started (a host port the other daemon took, or mng's network not made yet): boot starts it again
   const startAgain = runAtOnce && (r.failure === 'port taken' || r.failure === 'no such network');
   if (r.exitCode !== 0 && !startAgain) throw notMade(spec, argv, r);
-  if (r.failure === 'no such network') {
-    if (!spec.makeMissingNetwork) throw notMade(spec, argv, r);
-    await spec.makeMissingNetwork();
-  }
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {
@@ -184,7 +182,6 @@ async function launchAttempt(core: Core, spec: LaunchSpec): Promise<Booted> {
   } catch (e) {
     if (e instanceof InterruptedError) core.warn('interrupted: removing what this create made');
     await removeAttempt(core, spec.daemon, spec.attempt);
-    if (spec.undo) await spec.undo();
     // A new host's key is pinned under its alias once the container exists; no other host had that name then.
     if (made && spec.newHostKey) await removeHostFiles(core.dataDir, spec.alias);
     throw e;
@@ -236,13 +233,18 @@ export async function launchHost(core: Core, spec: LaunchSpec): Promise<Booted> 
 }
 
 /** Start a stopped host's container, wait until its sshd answers, and record it. */
-export async function bootHost(core: Core, host: Host, opts: { sshTimeoutSeconds: number }): Promise<Booted> {
+export async function bootHost(
+  core: Core,
+  host: Host,
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
+): Promise<Booted> {
   const spec = { daemon: host.daemon, alias: host.containerName, hostId: host.id, sshUser: host.sshUser };
   const booted = await bootContainer(core, {
     ...spec,
     container: host.containerId,
     name: host.name,
     sshTimeoutSeconds: opts.sshTimeoutSeconds,
+    deliver: { fresh: opts.fresh },
   });
   return { ...booted, endpoint: await recordBoot(core, spec, booted) };
 }

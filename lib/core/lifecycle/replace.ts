@@ -37,7 +37,7 @@ async function launchReplacement(
   host: Host,
   old: ContainerInspect,
   snapshot: Snapshot,
-  sshTimeoutSeconds: number,
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
 ) {
   const client = await ensureClientKey(core.runner, core.dataDir);
   const tmpName = replacementName(host.containerName);
@@ -66,8 +66,9 @@ async function launchReplacement(
     // The snapshot keeps /mng/agent and the host's own host key (its identity); mng's scripts and the client key are written afresh.
     files: systemFiles({ authorizedKey: client.publicKey }),
     sshUser: host.sshUser,
-    sshTimeoutSeconds,
+    sshTimeoutSeconds: opts.sshTimeoutSeconds,
     attempt: { name: tmpName },
+    deliver: { fresh: opts.fresh },
     replaces: host.containerId,
   });
 }
@@ -96,7 +97,7 @@ export async function startFromSnapshot(
   core: Core,
   host: Host,
   snapshotRef: string,
-  opts: { sshTimeoutSeconds: number },
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
 ): Promise<{ host: Host; agent: AgentState; snapshot: Snapshot }> {
   const snapshot = await resolveSnapshot(core, host, snapshotRef);
   const [old] = parseContainerInspect(
@@ -111,7 +112,7 @@ export async function startFromSnapshot(
   core.progress(`Replacing ${host.containerName} with a container from snapshot ${snapshot.id} (${snapshot.name})`);
   let booted: Awaited<ReturnType<typeof launchHost>>;
   try {
-    booted = await launchReplacement(core, host, old, snapshot, opts.sshTimeoutSeconds);
+    booted = await launchReplacement(core, host, old, snapshot, opts);
   } catch (e) {
     if (stopOldFirst) await restartOld(core, host, opts.sshTimeoutSeconds);
     throw e;

@@ -10,7 +10,11 @@ export type StartOutcome =
   | { host: Host; status: 'failed'; error: Error };
 
 /** Start one host (see startHosts). */
-async function startHost(core: Core, host: Host, opts: { sshTimeoutSeconds: number }): Promise<StartOutcome> {
+async function startHost(
+  core: Core,
+  host: Host,
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
+): Promise<StartOutcome> {
   if (host.state === 'running') return { host, status: 'running' };
   if (host.state === 'paused') {
     return {
@@ -39,7 +43,7 @@ async function startHost(core: Core, host: Host, opts: { sshTimeoutSeconds: numb
 export function startHosts(
   core: Core,
   hosts: readonly Host[],
-  opts: { sshTimeoutSeconds: number },
+  opts: { sshTimeoutSeconds: number; fresh?: boolean },
 ): Promise<StartOutcome[]> {
   return Promise.all(hosts.map((h) => startHost(core, h, opts)));
 }

@@ -27,6 +27,12 @@ export const LABEL = {
   fromTarget: 'mng.from-target',
   /** the egress policy: `open`, `none` or `allow=LIST` (absent on hosts made before mng had one: open) */
   egress: 'mng.egress',
+  /** a coding agent's type (claude, codex, a configured one): its sign-in is delivered at every start */
+  agentType: 'mng.agent-type',
+  /** the version of the agent installed in the host's image (built-in agents): a host never updates itself */
+  agentVersion: 'mng.agent-version',
+  /** names (JSON array) of the user's variables handed to the agent at every start (create --pass-env); never values */
+  passEnv: 'mng.pass-env',
 } as const;
 
 /** Where a host's files came from (create --from), as its labels record it. */
@@ -66,6 +72,9 @@ export interface HostLabels {
   from?: FromLabels;
   /** absent: open (decodeLabels always sets it) */
   egress?: EgressPolicy;
+  agentType?: string;
+  agentVersion?: string;
+  passEnv?: string[];
 }
 
 export function encodeLabels(h: HostLabels): Record<string, string> {
@@ -83,6 +92,9 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
     [LABEL.egress]: formatEgress(h.egress ?? OPEN),
+    ...(h.agentType ? { [LABEL.agentType]: h.agentType } : {}),
+    ...(h.agentVersion ? { [LABEL.agentVersion]: h.agentVersion } : {}),
+    ...(h.passEnv && h.passEnv.length > 0 ? { [LABEL.passEnv]: JSON.stringify(h.passEnv) } : {}),
     ...(h.from
       ? {
           [LABEL.fromKind]: h.from.kind,
@@ -130,6 +142,17 @@ export function decodeLabels(labels: Record<string, string> | null | undefined):
     ),
     sshUser: labels[LABEL.sshUser] || 'root',
     egress: decodeEgress(labels[LABEL.egress]),
+    ...(labels[LABEL.agentType] ? { agentType: labels[LABEL.agentType] } : {}),
+    ...(labels[LABEL.agentVersion] ? { agentVersion: labels[LABEL.agentVersion] } : {}),
+    ...(labels[LABEL.passEnv]
+      ? {
+          passEnv: parseJson<string[]>(
+            labels[LABEL.passEnv],
+            [],
+            (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+          ),
+        }
+      : {}),
     from:
       labels[LABEL.fromKind] === 'git' || labels[LABEL.fromKind] === 'dir'
         ? {

@@ -4,7 +4,6 @@
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { UsageError } from '../../errors.js';
-import type { AgentSpec } from '../container/agent.js';
 
 /** One entry of an allow-list: a name (`*.x` for subdomains), an IP address or a CIDR, with a port or any port. */
 export type EgressEntry =
@@ -134,16 +133,17 @@ export function decodeEgress(label: string | undefined): EgressPolicy {
 }
 
 /**
- * The endpoints an agent needs to work at all (its model's API), added to an allow-list unless the user says
- * otherwise. The hook for built-in agent types: none exist yet, so it adds nothing.
+ * The endpoints a coding agent type (claude, codex, a configured one) needs to work at all (its model's API), added to
+ * an allow-list unless the user says otherwise. The hook for the agent types: it adds nothing yet (which endpoints,
+ * and the way to say "without them", are still to be decided), so an allow-list holds exactly what the user wrote.
  */
-export function agentEndpoints(_agent: AgentSpec): EgressEntry[] {
+export function agentEndpoints(_agentType: string | undefined): EgressEntry[] {
   return [];
 }
 
-/** The policy with the agent's own endpoints added (allow-lists only; duplicates dropped). */
-export function withAgentEndpoints(p: EgressPolicy, agent: AgentSpec): EgressPolicy {
+/** The policy with the agent type's own endpoints added (allow-lists only; duplicates dropped). */
+export function withAgentEndpoints(p: EgressPolicy, agentType: string | undefined): EgressPolicy {
   if (p.mode !== 'allow') return p;
-  const extra = agentEndpoints(agent).filter((e) => !p.entries.some((x) => entryText(x) === entryText(e)));
+  const extra = agentEndpoints(agentType).filter((e) => !p.entries.some((x) => entryText(x) === entryText(e)));
   return extra.length === 0 ? p : { mode: 'allow', entries: [...p.entries, ...extra] };
 }

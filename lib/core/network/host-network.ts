@@ -77,3 +77,23 @@ export function replayNetwork(
         : undefined,
   };
 }
+
+/** The network of a host as --dry-run shows it: the flags with placeholders for what the daemon decides, and a note. */
+export function dryRunNetwork(
+  prefix: string,
+  egress: EgressPolicy,
+  startArgs: readonly string[],
+): { flags: string[]; publishSsh: boolean; note?: string } {
+  const names = networkNames(prefix);
+  const access = { gateway: `<gateway of network ${names.egress}>`, user: '<host id>-<token>' };
+  const userNetwork = userNetworkOf(startArgs) !== undefined;
+  return {
+    flags: networkFlags(egress, names, { userNetwork, access }),
+    publishSsh: publishesSsh(egress),
+    ...(egress.mode === 'allow'
+      ? {
+          note: `# first: the egress filter on this daemon, made when missing (networks ${names.egress} and ${names.hosts}, the image mng-egress:<image id>-<hash>, containers ${names.filter} and ${names.relay}), then told this host's list and a new token (docker exec ${names.filter} sh /mng-egress/update --add ...)`,
+        }
+      : {}),
+  };
+}

@@ -1,3 +1,4 @@
+import { TMUX_FN } from '../agents/user-shell.js';
 import { AGENT_SESSION } from '../container/agent.js';
 
 /**
@@ -8,11 +9,13 @@ import { AGENT_SESSION } from '../container/agent.js';
 const T = AGENT_SESSION;
 
 /** The whole pane as text: scrollback and screen, wrapped lines joined. */
-export const CAPTURE_ALL = `tmux capture-pane -p -J -S - -E - -t ${T}`;
+export const CAPTURE_ALL = `${TMUX_FN}
+tmux capture-pane -p -J -S - -E - -t ${T}`;
 
 /** First line: 1 when the agent has exited (pane dead); then the last `rows` rows of history plus the screen. */
 export function followWindowScript(rows: number): string {
-  return `tmux display-message -p -t ${T} '#{pane_dead}' && tmux capture-pane -p -J -S -${Math.max(0, Math.floor(rows))} -E - -t ${T}`;
+  return `${TMUX_FN}
+tmux display-message -p -t ${T} '#{pane_dead}' && tmux capture-pane -p -J -S -${Math.max(0, Math.floor(rows))} -E - -t ${T}`;
 }
 
 /**
@@ -20,6 +23,7 @@ export function followWindowScript(rows: number): string {
  * pane's output (history length and a checksum of the screen): it changes whenever the agent prints.
  */
 export const STATUS_SCRIPT = [
+  TMUX_FN,
   `d=$(tmux display-message -p -t ${T} '#{pane_dead} #{history_size}') || exit 3`,
   `e=$(cat /run/mng/agent-exit 2>/dev/null)`,
   `s=$(tmux capture-pane -p -t ${T} | cksum | cut -d' ' -f1)`,
@@ -50,6 +54,7 @@ export function parseAgentStatus(out: string): AgentStatus | undefined {
  */
 export function MESSAGE_SCRIPT(ticks: number): string {
   return [
+    TMUX_FN,
     `d=$(tmux display-message -p -t ${T} '#{pane_dead}') || exit 3`,
     `if [ "$d" = 1 ]; then echo "dead $(cat /run/mng/agent-exit 2>/dev/null)"; exit 0; fi`,
     `snap() { tmux display-message -p -t ${T} '#{history_size} #{cursor_x} #{cursor_y}'; tmux capture-pane -p -t ${T}; }`,

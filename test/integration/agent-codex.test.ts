@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentSandbox, CODEX_VERSION, filesContaining, streamContains, waitFor } from '../helpers/agents.js';
+import { docker } from '../helpers/docker.js';
+import { FakeOpenAI } from '../helpers/fake-models.js';
+
+// The real Codex CLI from npm, in a host made by `mng create NAME codex` from a git repository, against a fake OpenAI
+// Responses API: sign-in from OPENAI_API_KEY, a tool turn, no secret anywhere Docker keeps, stop/start resumes.
+const sb = agentSandbox('codex');
+const model = new FakeOpenAI();
+const KEY = `sk-proj-mngtest-${sb.runId}-0123456789abcdefghijklmnop`;
+const repo = mkdtempSync(join(tmpdir(), 'mngtest-codex-repo-'));
+const run = (args: string[], env: Record<string, string> = {}) => sb.mng(args, { env, timeoutMs: 300_000 });
+const inContainer = async (cmd: string) =>
+  (await docker(['exec', '--user', 'agent', sb.container('x'), 'sh', '-c', cmd], { reject: false })).stdout;
+async function withScreen(e: Error): Promise<never> {
+  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', 'x', '-n', '40'])).stdout}`);
+}
+
+beforeAll(async () => {
+  await model.start();
+  // The user's own Codex settings come along: the model's address, and an AGENTS.md.
+  mkdirSync(join(sb.env.HOME, '.codex'), { recursive: true });
+  writeFileSync(join(sb.env.HOME, '.codex', 'config.toml'), `openai_base_url = "${model.url}/v1"\n`);
+  writeFileSync(join(sb.env.HOME, '.codex', 'AGENTS.md'), 'Be brief.\n');
+  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+  writeFileSync(join(repo, 'README.md'), 'hello\n');
+  execFileSync('git', ['-C', repo, 'add', '.']);
+  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'readme']);
+});
+
+afterAll(async () => {
+  await model.stop();
+  rmSync(repo, { recursive: true, force: true });
+  await sb.cleanup();
+});
+
+describe('mng create NAME codex', () => {
+  const outputs: string[] = [];
+
+  it('installs Codex, signs it in from OPENAI_API_KEY, and its first message runs a tool in the trusted repository', async () => {
+    const created = await run(['-v', 'create', 'x', 'codex', '--from', repo, '--no-connect'], { OPENAI_API_KEY: KEY });
+    outputs.push(created.stdout, created.stderr);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const sent = await run(['message', 'x', `Please RUN<<printf 'made-by-codex\\n%s\\n' "$(id -un)" > note.txt>>`]);
+    expect(sent.exitCode, sent.stderr).toBe(0);
+    await waitFor('the tool output to reach the model', () =>
+      model.turns().some((t) => JSON.stringify(t.body.input).includes('custom_tool_call_output')),
+    ).catch(withScreen);
+    expect(model.turns()[0].headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(await waitFor('note.txt', () => inContainer('cat /workspace/note.txt'))).toBe('made-by-codex\nagent');
+    expect(
+      await inContainer('stat -c %U /workspace/note.txt; ls ~/.codex/AGENTS.md; readlink ~/.codex/auth.json'),
+    ).toBe('agent\n/home/agent/.codex/AGENTS.md\n/run/mng-secrets/codex/auth.json');
+    const image = (await docker(['inspect', '-f', '{{.Config.Image}}', sb.container('x')])).stdout;
+    expect(image).toMatch(new RegExp(`-g-u-codex-${CODEX_VERSION.replace(/\./g, '\\.')}-[0-9a-f]{8}$`));
+  }, 300_000);
+
+  it('keeps the key out of docker inspect, the logs, mng output, its data folder and a snapshot', async () => {
+    expect((await docker(['inspect', sb.container('x')])).stdout).not.toContain(KEY);
+    expect((await docker(['logs', sb.container('x')])).stdout).not.toContain(KEY);
+    expect(await inContainer('cat /proc/[0-9]*/cmdline | tr "\\0" " "')).not.toContain(KEY);
+    expect(filesContaining(sb.dataDir, KEY)).toEqual([]);
+    const snap = await run(['snapshot', 'create', 'x', '--name', 'keyless']);
+    outputs.push(snap.stdout, snap.stderr);
+    expect(snap.exitCode, snap.stderr).toBe(0);
+    const images = ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'label=mng.snapshot.name=keyless'];
+    const ref = (await docker(images)).stdout.split('\n').find((r) => r.includes(sb.container('x').toLowerCase()));
+    expect(ref).toBeDefined();
+    expect(await streamContains('docker', ['save', ref!], KEY)).toBe(false);
+    for (const out of outputs) expect(out).not.toContain(KEY);
+  });
+
+  it('continues the conversation after stop and start', async () => {
+    expect((await run(['stop', 'x'])).exitCode).toBe(0);
+    const started = await run(['start', 'x'], { OPENAI_API_KEY: KEY });
+    expect(started.exitCode, started.stderr).toBe(0);
+    const before = model.turns().length;
+    expect((await run(['message', 'x', 'and once more'])).exitCode).toBe(0);
+    const next = await waitFor('the next turn', () =>
+      model.turns().find((t, i) => i >= before && JSON.stringify(t.body.input).includes('and once more')),
+    ).catch(withScreen);
+    expect(JSON.stringify(next?.body.input)).toContain('made-by-codex');
+  });
+});
