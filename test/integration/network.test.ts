@@ -47,12 +47,15 @@ describe('egress policies and isolation between hosts', () => {
       startHttpServer(sb.baseImage, sb.prefix, 'web', net),
       startHttpServer(sb.baseImage, sb.prefix, 'other', net),
     ]);
-    // Four creates at once on a daemon that has none of mng's networks yet: each is made once.
+    // Six creates at once on a daemon that has none of mng's networks yet (four of them need the hosts network):
+    // each network is made once, and every create succeeds.
     await Promise.all([
       sb.create('off', ['--egress', 'none', '--from', repo]),
       sb.create('fenced', ['--egress', `allow=${web.container}:8080`]),
       sb.create('p1'),
       sb.create('p2'),
+      sb.create('p3'),
+      sb.create('p4'),
     ]);
     // The filter reaches this test network as it would any network its user connects it to.
     await docker(['network', 'connect', net, `${sb.prefix}egress.filter`]);

@@ -20,6 +20,8 @@ import { decodeLabels } from '../model/labels.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
+/** How often a start that found mng's network missing (or several of its name) makes it (settles it) again. */
+const NETWORK_TRIES = 4;
 
 /**
  * `docker start`, with the one rule for the port race: two daemons on one machine hand out host ports from the same
@@ -31,13 +33,14 @@ export async function startContainer(
   startArgv: string[],
   makeMissingNetwork?: () => Promise<void>,
 ): Promise<void> {
-  let madeNetwork = false;
+  let networkTries = 0;
   for (let attempt = 0; ; attempt++) {
     const r = await core.runner.docker(daemon, startArgv, { check: false });
     if (r.exitCode === 0) return;
-    // docker create does not check the network, docker start does: mng's own is made by the first host that needs it
-    if (r.failure === 'no such network' && makeMissingNetwork && !madeNetwork) {
-      madeNetwork = true;
+    // docker create does not check the network, docker start does: mng's own is made by the first host that needs it.
+    // Creates at the same moment can each make one ('ambiguous' until they settle on one): made (settled) again.
+    if (r.failure === 'no such network' && makeMissingNetwork && networkTries < NETWORK_TRIES) {
+      networkTries++;
       await makeMissingNetwork();
       continue;
     }

@@ -11,7 +11,7 @@ import { ensureFilter, ensureNetwork, newToken, registerHost, unregisterHosts } 
 export interface HostNetwork {
   flags: string[];
   publishSsh: boolean;
-  /** the daemon's network to make when `docker run` says it is missing (open egress on mng's hosts network) */
+  /** the daemon's network to make (or settle on one of its name) when `docker start` says it is missing */
   makeMissing?: () => Promise<void>;
   /** undo what this create told the filter (a failed create) */
   undo?: () => Promise<void>;
@@ -50,6 +50,8 @@ export async function hostNetwork(
   return {
     flags: networkFlags(host.egress, names, { access }),
     publishSsh,
+    // made a moment ago, maybe by several creates at once: settled on one when docker finds it ambiguous
+    makeMissing: () => ensureNetwork(core, daemon, names.egress, { internal: true }),
     undo: () => unregisterHosts(core, daemon, [host.id]),
   };
 }

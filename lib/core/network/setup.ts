@@ -123,6 +123,7 @@ async function ensureService(
   daemon: Daemon,
   found: AnyInspect | undefined,
   make: () => Promise<string[]>,
+  settle?: () => Promise<void>,
 ): Promise<void> {
   if (found?.State?.Running) return;
   if (found) {
@@ -131,8 +132,17 @@ async function ensureService(
     await core.runner.docker(daemon, buildRemoveArgs([found.Id]), { allowMissing: true });
   }
   const argv = await make();
-  const r = await core.runner.docker(daemon, argv, { check: false });
-  if (r.exitCode !== 0 && r.failure !== 'name taken') throw dockerError(argv, r.exitCode, r.stderr, daemon);
+  const name = argv[argv.indexOf('--name') + 1] ?? '';
+  let r = await core.runner.docker(daemon, argv, { check: false });
+  for (let tries = 0; r.exitCode !== 0 && r.failure !== 'name taken'; tries++) {
+    if (r.failure !== 'no such network' || !settle || tries === 3)
+      throw dockerError(argv, r.exitCode, r.stderr, daemon);
+    // several networks of one name, made by creates at the same moment: settled on one; docker run had made the
+    // container before it found the name ambiguous, so it is started (or run again if it was not made)
+    await settle();
+    r = await core.runner.docker(daemon, buildStartArgs([name]), { check: false });
+    if (r.failure === 'gone') r = await core.runner.docker(daemon, argv, { check: false });
+  }
 }
 
 /** The egress network (made when missing) and its gateway address. */
@@ -168,15 +178,20 @@ export async function ensureFilter(core: Core, daemon: Daemon, baseId: string): 
   };
   const labels = { [NETWORK_LABEL]: core.prefix };
   const volume = { name: names.volume, target: FILTER_DIR };
-  await ensureService(core, daemon, found.get(names.filter), async () =>
-    buildServiceRunArgs({
-      name: names.filter,
-      image: await imageOnce(),
-      network: names.hosts,
-      labels,
-      volume,
-      command: ['/mng-egress/filter'],
-    }),
+  await ensureService(
+    core,
+    daemon,
+    found.get(names.filter),
+    async () =>
+      buildServiceRunArgs({
+        name: names.filter,
+        image: await imageOnce(),
+        network: names.hosts,
+        labels,
+        volume,
+        command: ['/mng-egress/filter'],
+      }),
+    () => ensureNetwork(core, daemon, names.hosts, { internal: false }),
   );
   let relay = found.get(names.relay);
   if (relay && relay.Config?.Labels?.[GATEWAY_LABEL] !== gateway) {
