@@ -16,7 +16,8 @@ export async function writeFileAtomic(
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
   try {
-    await writeFile(tmp, text, { mode });
+    // `wx`: the temporary file is new, never one that was there (a link someone put in its place)
+    await writeFile(tmp, text, { mode, flag: 'wx' });
     if (opts.exactMode) await chmod(tmp, mode);
     await rename(tmp, file);
   } catch (e) {

@@ -96,7 +96,7 @@ export async function runCreate(argv: CreateArgv, parsed: CreateArgs): Promise<v
   } else {
     ctx.output.result(args.name);
     ctx.output.progress(
-      `Agent '${args.name}' is ready: mng connect ${args.name}  (or: ssh -F ${sshConfigPath(ctx.core.dataDir)} ${host.containerName})`,
+      `Agent '${args.name}' is ready: mng connect ${args.name}  (or: ssh -F ${sshConfigPath(ctx.core.dataDir)} ${host.alias})`,
     );
   }
   const connect = args.connect ?? (Boolean(process.stdin.isTTY && process.stdout.isTTY) && args.format !== 'json');

@@ -40,9 +40,16 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** Every agent's work made with --from a repository, pulled before any agent is removed: a failed pull destroys nothing. */
-async function pullFirst(ctx: Context, hosts: Host[], repo: typeof import('../core/code/repo.js')): Promise<void> {
-  const { pullRepo, startForPull } = repo;
-  for (const host of hosts.filter((h) => h.from?.kind === 'git')) {
+async function pullFirst(
+  ctx: Context,
+  hosts: Host[],
+  { fromOf }: typeof import('../core/code/repo.js'),
+  { pullRepo, startForPull }: typeof import('../core/code/pull.js'),
+): Promise<void> {
+  for (const h of hosts) {
+    const from = await fromOf(ctx.core, h);
+    if (from?.kind !== 'git') continue;
+    const host = { ...h, from };
     try {
       const { repo } = await pullRepo(ctx.core, await startForPull(ctx.core, host));
       ctx.output.progress(
@@ -58,6 +65,15 @@ async function pullFirst(ctx: Context, hosts: Host[], repo: typeof import('../co
   }
 }
 
+/** --no-pull: which agents' work is not pulled (their refs/mng/NAME/ keep what an earlier pull fetched, if any). */
+async function sayNotPulled(ctx: Context, hosts: Host[], { fromOf }: typeof import('../core/code/repo.js')) {
+  for (const h of hosts) {
+    if ((await fromOf(ctx.core, h))?.kind === 'git') {
+      ctx.output.progress(`Not pulling the work of '${h.name}' (--no-pull): refs/mng/${h.name}/ keep what they hold`);
+    }
+  }
+}
+
 export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<void> {
   const names = [...new Set(argv.names.map(String))];
   if (!argv.force && !process.stdin.isTTY) {
@@ -66,13 +82,15 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
       'pass --force',
     );
   }
-  const [{ makeContext, scopeFor }, { resolveHosts }, { destroyHosts }, { updateNames }, repo] = await Promise.all([
-    import('./setup.js'),
-    import('../core/hosts/resolve.js'),
-    import('../core/lifecycle/destroy.js'),
-    import('../core/hosts/name-cache.js'),
-    import('../core/code/repo.js'),
-  ]);
+  const [{ makeContext, scopeFor }, { resolveHosts }, { destroyHosts }, { updateNames }, repo, pull] =
+    await Promise.all([
+      import('./setup.js'),
+      import('../core/hosts/resolve.js'),
+      import('../core/lifecycle/destroy.js'),
+      import('../core/hosts/name-cache.js'),
+      import('../core/code/repo.js'),
+      import('../core/code/pull.js'),
+    ]);
   const ctx = await makeContext(argv, { interruptible: true });
   // Every name is resolved before anything is removed: a typo destroys nothing.
   const hosts = await resolveHosts(ctx.core, scopeFor(ctx, argv.provider), names);
@@ -82,7 +100,8 @@ export async function handler(argv: ArgumentsCamelCase<DestroyArgs>): Promise<vo
     );
     if (!ok) throw new MngError('not destroyed');
   }
-  if (argv.pull !== false) await pullFirst(ctx, hosts, repo);
+  if (argv.pull !== false) await pullFirst(ctx, hosts, repo, pull);
+  else await sayNotPulled(ctx, hosts, repo);
   const destroyed = await destroyHosts(ctx.core, hosts, { keepSnapshots: Boolean(argv.keepSnapshots) });
   for (const { host, snapshotsRemoved } of destroyed) {
     if (snapshotsRemoved > 0)

@@ -22,13 +22,14 @@ export async function handler(argv: ArgumentsCamelCase<DiffArgs>): Promise<void>
   const [{ makeContext, scopeFor }, { withHosts }, { diffRepo }, { colorFor }] = await Promise.all([
     import('./setup.js'),
     import('../core/hosts/resolve.js'),
-    import('../core/code/repo.js'),
+    import('../core/code/diff.js'),
     import('./output.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: false });
   const color = colorFor(process.stdout).level > 0;
   const diffArgs = (argv['--'] ?? []).map(String);
-  await withHosts(ctx.core, scopeFor(ctx, argv.provider), [String(argv.name)], ([host]) =>
-    diffRepo(ctx.core, host, diffArgs, { color }),
+  const write = (text: string) => process.stdout.write(text);
+  process.exitCode = await withHosts(ctx.core, scopeFor(ctx, argv.provider), [String(argv.name)], ([host]) =>
+    diffRepo(ctx.core, host, diffArgs, { color, write }),
   );
 }

@@ -4,6 +4,7 @@ import { type Host, pasteableSshCommand, sshFilesOf } from '../core/model/host.j
 import { describeStopReason } from '../core/model/stop-reason.js';
 import { formatDuration } from '../config/duration.js';
 import { formatEgress, OPEN } from '../core/network/egress.js';
+import { safeText } from '../safe-text.js';
 
 /** The EGRESS column: the policy, a long list cut short (JSON has it whole). */
 export function egressCell(h: Pick<Host, 'egress'>): string {
@@ -79,7 +80,7 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
       host: host.ssh.host,
       port: host.ssh.port,
       proxy_command: host.ssh.proxyCommand ?? null,
-      command: pasteableSshCommand(host, sshFilesOf(dataDir, host.containerName)),
+      command: pasteableSshCommand(host, sshFilesOf(dataDir, host.alias)),
     },
   };
 }
@@ -132,9 +133,11 @@ export function idleCell(h: Pick<Host, 'state' | 'idleTimeout' | 'idle'>, now: n
 /** Left-aligned columns separated by two spaces; colour is applied after padding so widths stay right. */
 export function renderTable(
   header: string[],
-  rows: string[][],
+  unsafeRows: string[][],
   paint: (col: number, cell: string) => string = (_c, s) => s,
 ): string {
+  // Cells may quote a container or a daemon (names, images, tags): made safe before widths are measured.
+  const rows = unsafeRows.map((r) => r.map((cell) => safeText(cell)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[], p: (c: number, s: string) => string) =>
     cells
@@ -156,8 +159,18 @@ export function stateColor(c: ChalkInstance, state: string): string {
   return state;
 }
 
-export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.now()): string {
+/**
+ * The human table of `mng list`: one row per host, then one per container that is not as mng makes it (state
+ * `error`: its name as docker gives it, the reason on stderr).
+ */
+export function listTable(
+  hosts: Host[],
+  c: ChalkInstance,
+  now: number = Date.now(),
+  bad: readonly { provider: string; container: string }[] = [],
+): string {
   const header = ['NAME', 'STATE', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'EGRESS', 'FORWARDS', 'CREATED', 'TAGS'];
+  const errorRows = bad.map((b) => [b.container, 'error', '-', b.provider, '-', '-', '-', '-', '-', '-']);
   const rows = hosts.map((h) => [
     h.name,
     stateCell(h),
@@ -167,7 +180,7 @@ export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.no
     h.ssh.port === null
       ? '-'
       : h.ssh.proxyCommand
-        ? `${h.ssh.user}@${h.containerName} (docker exec)`
+        ? `${h.ssh.user}@${h.ssh.host} (docker exec)`
         : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
     egressCell(h),
     forwardsCell(h),
@@ -176,7 +189,7 @@ export function listTable(hosts: Host[], c: ChalkInstance, now: number = Date.no
       .map(([k, v]) => `${k}=${v}`)
       .join(',') || '-',
   ]);
-  return renderTable(header, rows, (col, cell) =>
+  return renderTable(header, [...rows, ...errorRows], (col, cell) =>
     col === 1
       ? stateColor(c, cell)
       : col === 2 && cell.includes('watcher')

@@ -84,7 +84,12 @@ export async function handler(argv: ArgumentsCamelCase<GcArgs>): Promise<void> {
   ]);
   const ctx = await makeContext(argv, { interruptible: true });
   const dryRun = Boolean(argv.dryRun);
-  const opts = { dryRun, snapshots: Boolean(argv.snapshots), minAgeSeconds: minAge };
+  const opts = {
+    dryRun,
+    snapshots: Boolean(argv.snapshots),
+    minAgeSeconds: minAge,
+    allProviders: argv.provider === undefined,
+  };
   const results = await collectGarbage(ctx.core, scopeFor(ctx, argv.provider).daemons, opts);
   if (argv.format === 'json') ctx.output.result(gcJson(results, dryRun));
   else printGc(ctx, results, dryRun);

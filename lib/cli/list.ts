@@ -30,10 +30,12 @@ export function builder(y: Argv): Argv<ListArgs> {
     }) as unknown as Argv<ListArgs>;
 }
 
+type Listed = PromiseSettledResult<{ hosts: Host[]; problems: { container: string; problem: string }[] }>;
+
 /** The names shell completion offers; a provider that did not answer keeps its names from last time. */
-async function cacheNames(ctx: Context, results: PromiseSettledResult<Host[]>[], partial: boolean): Promise<void> {
+async function cacheNames(ctx: Context, results: Listed[], partial: boolean): Promise<void> {
   const { readNames, writeNames } = await import('../core/hosts/name-cache.js');
-  const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((h) => h.name) : []));
+  const all = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.hosts.map((h) => h.name) : []));
   const keep = partial ? readNames(ctx.core.dataDir, ctx.core.prefix) : [];
   await writeNames(ctx.core.dataDir, ctx.core.prefix, [...keep, ...all]);
 }
@@ -51,36 +53,53 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   // Every daemon is asked at once; one that does not answer is reported without hiding the others.
   const results = await Promise.allSettled(daemons.map((d) => listHosts(ctx.core, d)));
   const hosts = results
-    .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
+    .flatMap((r) => (r.status === 'fulfilled' ? r.value.hosts : []))
     .filter((h) => matchesTags(h.tags, filters));
-  // this machine's forwards: local files, no docker call (a forward whose process ended is not shown)
-  const { liveForwards } = await import('../core/forward/records.js');
-  await Promise.all(
-    hosts.map(async (h) => {
-      h.forwards = await liveForwards(ctx.core.dataDir, h.containerName);
-    }),
-  );
-  const errors = results.flatMap((r, i) =>
+  await attachForwards(ctx.core.dataDir, hosts);
+  const failed = results.flatMap((r, i) =>
     r.status === 'rejected'
       ? [{ provider: daemons[i].provider, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
       : [],
   );
-  if (filters.length === 0) await cacheNames(ctx, results, errors.length > 0 || argv.provider !== undefined);
+  // Containers that claim to be hosts but are not as mng makes them: named, never shown as agents, never acted on.
+  const bad = results.flatMap((r, i) =>
+    r.status === 'fulfilled'
+      ? r.value.problems.map((p) => ({ provider: daemons[i].provider, container: p.container, error: p.problem }))
+      : [],
+  );
+  const errors = [...failed, ...bad];
+  if (filters.length === 0) await cacheNames(ctx, results, failed.length > 0 || argv.provider !== undefined);
   if (argv.format === 'json') {
     ctx.output.result(JSON.stringify({ agents: hosts.map((h) => agentJson(h, ctx.core.dataDir)), errors }, null, 2));
   } else if (argv.format === 'jsonl') {
     for (const h of hosts) ctx.output.result(JSON.stringify(agentJson(h, ctx.core.dataDir)));
   } else if (hosts.length === 0 && errors.length === 0) {
     ctx.output.result('No agents yet. Create one with: mng create NAME --in docker');
-  } else if (hosts.length > 0) {
-    ctx.output.result(listTable(hosts, ctx.output.out));
+  } else if (hosts.length > 0 || bad.length > 0) {
+    ctx.output.result(listTable(hosts, ctx.output.out, Date.now(), bad));
   }
   if (argv.format !== 'json') {
-    for (const e of errors) ctx.output.warn(`provider '${e.provider}': ${e.error}`);
+    for (const e of failed) ctx.output.warn(`provider '${e.provider}': ${e.error}`);
+    for (const e of bad) {
+      ctx.output.warn(
+        `provider '${e.provider}': container ${JSON.stringify(e.container)} is not as mng makes it, so mng leaves it alone: ${e.error}`,
+      );
+    }
   }
-  // Every provider failed: that is a failure. Some failed: the others' agents are shown, and the exit code says it was partial.
+  // Every provider failed: that is a failure. Some failed (or a container is not as mng makes it): the others'
+  // agents are shown, and the exit code says it was partial.
   if (errors.length > 0) {
-    if (errors.length === daemons.length && daemons.length === 1) throw new MngError(errors[0].error);
+    if (failed.length === daemons.length && daemons.length === 1) throw new MngError(failed[0].error);
     process.exitCode = 1;
   }
+}
+
+/** This machine's live forwards, for the FORWARDS column: local files, no docker call (an ended one is not shown). */
+async function attachForwards(dataDir: string, hosts: Host[]): Promise<void> {
+  const { liveForwards } = await import('../core/forward/records.js');
+  await Promise.all(
+    hosts.map(async (h) => {
+      h.forwards = await liveForwards(dataDir, h.alias);
+    }),
+  );
 }

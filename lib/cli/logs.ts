@@ -1,11 +1,13 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import type { GlobalArgs } from './setup.js';
 
 interface LogsArgs extends GlobalArgs {
   name: string;
   lines?: number;
   follow?: boolean;
+  raw?: boolean;
   provider?: string;
 }
 
@@ -26,6 +28,10 @@ export function builder(y: Argv): Argv<LogsArgs> {
       type: 'boolean',
       describe: 'keep printing new lines until Ctrl-C or the agent exits',
     })
+    .option('raw', {
+      type: 'boolean',
+      describe: "the pane's bytes as they are: control characters (escape sequences) are not made visible",
+    })
     .option('provider', { type: 'string', describe: 'provider instance holding the agent' })
     .example('$0 logs my-agent -n 50', 'the last 50 lines')
     .example('$0 logs my-agent -f', 'follow the output') as unknown as Argv<LogsArgs>;
@@ -42,6 +48,8 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
     import('../core/terminal/agent-io.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: false });
+  // The pane is the agent's: its control characters are made visible (lib/safe-text.ts) unless --raw asks for them.
+  const shown = (l: string) => (argv.raw ? l : safeText(l));
   await withHosts(ctx.core, scopeFor(ctx, argv.provider), [argv.name], async ([host]) => {
     if (argv.follow) {
       const stop = new AbortController();
@@ -50,12 +58,12 @@ export async function handler(argv: ArgumentsCamelCase<LogsArgs>): Promise<void>
         stop.abort();
         process.exit(130);
       });
-      const emit = (l: string) => process.stdout.write(`${l}\n`);
+      const emit = (l: string) => process.stdout.write(`${shown(l)}\n`);
       await followAgent(ctx.core, host, lines ?? 10, emit, { stop: stop.signal });
       return;
     }
     const all = await captureAgent(ctx.core, host);
-    const shown = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
-    if (shown.length > 0) process.stdout.write(`${shown.join('\n')}\n`);
+    const last = lines === undefined ? all : lines === 0 ? [] : all.slice(-lines);
+    if (last.length > 0) process.stdout.write(`${last.map(shown).join('\n')}\n`);
   });
 }

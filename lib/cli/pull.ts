@@ -40,7 +40,7 @@ export async function handler(argv: ArgumentsCamelCase<PullArgs>): Promise<void>
   const [{ makeContext, scopeFor }, { withHosts }, { pullRepo }] = await Promise.all([
     import('./setup.js'),
     import('../core/hosts/resolve.js'),
-    import('../core/code/repo.js'),
+    import('../core/code/pull.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: true });
   const { host, pulled } = await withHosts(

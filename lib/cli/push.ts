@@ -30,7 +30,7 @@ export async function handler(argv: ArgumentsCamelCase<PushArgs>): Promise<void>
   const [{ makeContext, scopeFor }, { withHosts }, { pushRepo }] = await Promise.all([
     import('./setup.js'),
     import('../core/hosts/resolve.js'),
-    import('../core/code/repo.js'),
+    import('../core/code/push.js'),
   ]);
   const ctx = await makeContext(argv, { interruptible: true });
   const branch = argv.branch === undefined ? undefined : String(argv.branch);

@@ -8,6 +8,7 @@ import { validatePrefix } from '../core/model/naming.js';
 import { buildContextInspectArgs, type Daemon, parseContextInspect, resolveDaemons } from '../docker/daemon.js';
 import { DockerRunner } from '../docker/runner.js';
 import { MngError } from '../errors.js';
+import { safeText } from '../safe-text.js';
 import { makeOutput, type Output } from './output.js';
 
 export interface GlobalArgs {
@@ -48,8 +49,9 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
   const output = makeOutput({ quiet: Boolean(args.quiet) });
   const runner = new DockerRunner({
     verbose: Boolean(args.verbose),
-    log: (line) => process.stderr.write(`${output.err.dim(line)}\n`),
+    log: (line) => process.stderr.write(`${output.err.dim(safeText(line))}\n`),
     signal: interruptSignal(opts.interruptible),
+    warn: output.warn,
   });
   const config = await loadConfig();
   const providers = Object.values(config.providers);
@@ -68,7 +70,7 @@ export async function makeContext(args: GlobalArgs, opts: { interruptible: boole
     warn: output.warn,
     stream: output.stream,
     debug: (line) => {
-      if (args.verbose) process.stderr.write(`${output.err.dim(`  ${line}`)}\n`);
+      if (args.verbose) process.stderr.write(`${output.err.dim(`  ${safeText(line)}`)}\n`);
     },
     agents: { types: agentTypes(config.agents), cacheDir: cacheDir(), env: process.env },
   };

@@ -40,10 +40,14 @@ export const AGENT_KEYS = [
 /** The agent types mng knows without a config section. */
 export const BUILT_IN_AGENTS = ['claude', 'codex'] as const;
 
-const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An agent type's name (`[agents.NAME]`, the mng.agent-type label). */
+export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** A variable's name (--pass-env, the mng.pass-env label, -s -e KEY=VALUE). */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/;
 const PROGRAM = /^[A-Za-z0-9_./+-]+$/;
-const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+-]*$/;
+/** An agent's version (the mng.agent-version label). */
+export const AGENT_VERSION = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,127}$/;
+const VERSION = AGENT_VERSION;
 
 type Table = Record<string, unknown>;
 

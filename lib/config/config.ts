@@ -44,7 +44,8 @@ export const PROVIDER_DEFAULTS: Omit<ProviderConfig, 'name'> = {
 
 const PROVIDER_KEYS = Object.keys(PROVIDER_DEFAULTS);
 const TOP_KEYS = ['providers', 'agents'];
-const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/** A provider instance's name: `[providers.NAME]`. */
+export const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 type Table = Record<string, unknown>;
 
@@ -121,6 +122,7 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
   const image = str('default_image');
   if (image !== undefined) {
     if (image.trim() === '') throw new MngError(`${where} default_image: must not be empty`);
+    if (image.startsWith('-')) throw new MngError(`${where} default_image: '${image}' is not an image reference`);
     out.default_image = image;
   }
   const egress = str('default_egress');
@@ -163,7 +165,9 @@ export function parseConfig(text: string, path: string): Config {
       throw new MngError(`${path}: providers: expected a table, got ${describe(rawProviders)}`);
     for (const [name, raw] of Object.entries(rawProviders)) {
       if (!PROVIDER_NAME.test(name)) {
-        throw new MngError(`${path}: [providers.${name}]: provider names use letters, digits, '-' and '_'`);
+        throw new MngError(
+          `${path}: [providers.${name}]: provider names use letters, digits, '-' and '_' (at most 63)`,
+        );
       }
       providers[name] = validateProvider(name, raw, `${path}: [providers.${name}]`);
     }

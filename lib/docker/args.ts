@@ -148,15 +148,18 @@ export function buildInspectArgs(containers: readonly string[]): string[] {
 /**
  * `docker exec` of a script (`/bin/sh -c`, with its arguments as $1...) in a running container, as the container's own
  * user or `user`; `-i` when the script reads stdin. mng's every script in a container (access repair, git, the agent's
- * tmux) runs so; git runs as the agent's user, who owns the repository.
+ * tmux, a coding agent's delivery) runs so; git runs as the agent's user, who owns the repository. `scriptOnStdin`:
+ * `sh -s` reads the script from stdin instead (`script` is then not in the argv).
  */
 export function buildExecScriptArgs(
   container: string,
   script: string,
   args: readonly string[] = [],
-  opts: { stdin?: boolean; user?: string } = {},
+  opts: { stdin?: boolean; user?: string; scriptOnStdin?: boolean } = {},
 ): string[] {
   const as = opts.user && opts.user !== 'root' ? ['--user', opts.user] : [];
+  // the script itself on stdin (`sh -s`): a delivery's secrets are in it, and never on a command line
+  if (opts.scriptOnStdin) return ['exec', '-i', ...as, container, '/bin/sh', '-s', ...args];
   return ['exec', ...(opts.stdin ? ['-i'] : []), ...as, container, '/bin/sh', '-c', script, 'sh', ...args];
 }
 

@@ -71,6 +71,16 @@ export function daemonIdentity(d: Daemon): string {
   return d.via === 'context' ? `context ${d.context}` : d.address;
 }
 
+/**
+ * The warning a daemon on plain TCP deserves: without TLS (DOCKER_TLS_VERIFY or DOCKER_TLS), anyone who reaches the
+ * port is root on the daemon's machine, and anyone on the path can answer for the daemon (its labels, its names).
+ */
+export function insecureDaemonWarning(d: Daemon, env: Env = process.env): string | undefined {
+  if (!/^tcp:\/\//i.test(d.address) || d.via === 'context') return undefined;
+  if (env.DOCKER_TLS_VERIFY || env.DOCKER_TLS) return undefined;
+  return `provider '${d.provider}' talks to ${d.address} without TLS: whoever reaches that port is root on its machine and can answer for the daemon (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use ssh://)`;
+}
+
 /** Where the daemon is, in words, for the message that it cannot be reached. */
 export function daemonWhere(d: Daemon): string {
   if (d.via === 'context') return `docker context ${d.context}`;

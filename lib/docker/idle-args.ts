@@ -30,8 +30,3 @@ export function idleCreateFlags(idle: IdleSettings | undefined, healthCommand: s
     '3',
   ];
 }
-
-/** `docker exec CONTAINER touch FILE`: counts as activity (no ssh: works for any daemon). */
-export function buildTouchArgs(container: string, file: string): string[] {
-  return ['exec', container, 'touch', file];
-}

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { SSH_CONTAINER_PORT } from './args.js';
 /** Typed views of the parts of `docker inspect` JSON that mng reads. Parsing never touches human-readable text. */
 
@@ -61,15 +62,21 @@ export function parseImageInspect(json: string): ImageInspect[] {
   return parseArray<ImageInspect>(json, 'image inspect');
 }
 
-/** The host address and port that container port `port/tcp` is published on, if it is. */
+/**
+ * The host address and port that container port `port/tcp` is published on: undefined when it is not, null when the
+ * daemon's answer is not an IP address and a port from 1 to 65535 (no such value reaches ssh).
+ */
 export function publishedPort(
   c: ContainerInspect,
   port = SSH_CONTAINER_PORT,
-): { host: string; port: number } | undefined {
+): { host: string; port: number } | undefined | null {
   const bindings = c.NetworkSettings?.Ports?.[`${port}/tcp`];
   const b = bindings?.[0];
   if (!b?.HostPort) return undefined;
-  return { host: b.HostIp || '0.0.0.0', port: Number(b.HostPort) };
+  const host = b.HostIp || '0.0.0.0';
+  const n = /^\d{1,5}$/.test(b.HostPort) ? Number(b.HostPort) : 0;
+  if (typeof host !== 'string' || isIP(host) === 0 || n < 1 || n > 65535) return null;
+  return { host, port: n };
 }
 
 /**

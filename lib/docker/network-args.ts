@@ -85,8 +85,3 @@ export function buildServiceRunArgs(spec: ServiceSpec): string[] {
     ...spec.command,
   ];
 }
-
-/** `docker exec` of a command (argv) in a running container, as its own user. */
-export function buildExecArgs(container: string, argv: readonly string[]): string[] {
-  return ['exec', container, ...argv];
-}

@@ -22,21 +22,47 @@ export function pullRefspecs(name: string): string[] {
 }
 
 /**
- * Fetch a bundle into the user's repository: explicit refspecs only (never the current branch, index or work tree),
- * no FETCH_HEAD, no tags; refs of branches the agent deleted are pruned from its own namespace.
+ * git's settings for taking objects an agent made: every object checked as it arrives (malformed objects, `.git` or
+ * `..` in a tree, a hostile `.gitmodules`), and no submodule fetched on the agent's word.
  */
-export function buildFetchBundleArgs(repo: string, bundle: string, name: string): string[] {
+export const UNTRUSTED_FETCH = [
+  '-c',
+  'transfer.fsckObjects=true',
+  '-c',
+  'fetch.fsckObjects=true',
+  '-c',
+  'fetch.recurseSubmodules=false',
+];
+
+/**
+ * Fetch a bundle into the user's repository: every object checked (UNTRUSTED_FETCH), explicit refspecs only (never
+ * the current branch, index or work tree), no FETCH_HEAD, no tags, no submodules; refs of branches the agent deleted
+ * are pruned from its own namespace.
+ */
+export function buildFetchBundleArgs(
+  repo: string,
+  bundle: string,
+  refspecs: readonly string[],
+  prune = true,
+): string[] {
   return [
+    ...UNTRUSTED_FETCH,
     '-C',
     repo,
     'fetch',
     '--quiet',
     '--no-write-fetch-head',
     '--no-tags',
-    '--prune',
+    '--no-recurse-submodules',
+    ...(prune ? ['--prune'] : []),
     bundle,
-    ...pullRefspecs(name),
+    ...refspecs,
   ];
+}
+
+/** The refs a bundle holds, one `OBJECT REF` line each (also checks that it is a bundle at all). */
+export function buildBundleHeadsArgs(repo: string, bundle: string): string[] {
+  return ['-C', repo, 'bundle', 'list-heads', bundle];
 }
 
 /** Every file git would put in a commit of the work tree: tracked (even if modified or staged) and untracked, not ignored. */
@@ -89,12 +115,6 @@ neg=
 if [ -n "$2" ] && git cat-file -e "$2^{commit}" 2>/dev/null && ! git merge-base --is-ancestor HEAD "$2" &&
    [ -z "$(git for-each-ref --merged "$2" --format=x refs/heads/ ${CONTAINER_WIP_REF})" ]; then neg="^$2"; fi
 git bundle create -q - --branches ${CONTAINER_WIP_REF} HEAD $neg
-`;
-
-/** `mng diff`, in the container: the work tree (committed and not) against commit $2, with git diff's own options after. */
-export const DIFF_SCRIPT = `${WORK_TREE}from=$2
-shift 2
-git diff "$from" "$tree" "$@"
 `;
 
 /**

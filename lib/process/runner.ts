@@ -1,8 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import { Readable, type Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { execa, type Options } from 'execa';
 import { InterruptedError, MngError } from '../errors.js';
 import { quoteArgv } from '../shell.js';
+import { forEachLine, isPipeSource, type PipeSource, pipeInput, toFile } from './streams.js';
+
+export type { PipeSource };
 
 export interface RunOptions {
   /** what the child reads on stdin: text, bytes, or a stream piped in as it is made (a tar) */
@@ -23,24 +26,16 @@ export interface RunOptions {
   timeoutMs?: number;
   /** a timeout is an answer (exit code 124, `timedOut`), not an error: for probes that try again */
   timeoutIsResult?: boolean;
+  /**
+   * read at most this many bytes of each output stream (stdout, also into `stdoutFile`, and stderr); more ends the
+   * call: an error, or with `limitIsResult` an answer (`overLimit`)
+   */
+  maxBytes?: number;
+  limitIsResult?: boolean;
+  /** the arguments to show (-v) and keep with an error in place of the real ones (secrets redacted) */
+  display?: readonly string[];
   /** called with each output line (stdout and stderr) as it arrives: build progress */
   onLine?: (line: string) => void;
-}
-
-/** Any stream with pipe() (Node's, or minipass's as node-tar makes): piped into the child's stdin. */
-export interface PipeSource {
-  pipe(dest: Writable): unknown;
-  on?(event: 'error', listener: (e: unknown) => void): unknown;
-}
-
-function isPipeSource(input: RunOptions['input']): input is PipeSource {
-  return (
-    typeof input === 'object' &&
-    input !== null &&
-    !(input instanceof Readable) &&
-    !(input instanceof Uint8Array) &&
-    typeof (input as PipeSource).pipe === 'function'
-  );
 }
 
 export interface RunResult {
@@ -49,6 +44,8 @@ export interface RunResult {
   stderr: string;
   /** the child was killed at `timeoutMs` (only with `timeoutIsResult`; otherwise a timeout throws) */
   timedOut?: boolean;
+  /** the child wrote more than `maxBytes` and was cut off (only with `limitIsResult`; otherwise it throws) */
+  overLimit?: boolean;
 }
 
 export interface RunnerOptions {
@@ -58,6 +55,8 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** aborting this (Ctrl-C) kills the running child and makes every later call fail */
   signal?: AbortSignal;
+  /** a warning for the user (stderr, never silenced) */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -68,12 +67,14 @@ export interface RunnerOptions {
 export class Runner {
   readonly verbose: boolean;
   protected readonly log: (line: string) => void;
+  readonly warn: (line: string) => void;
   readonly signal?: AbortSignal;
 
   constructor(opts: RunnerOptions = {}) {
     this.verbose = opts.verbose ?? false;
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
     this.signal = opts.signal;
+    this.warn = opts.warn ?? (() => {});
     // Every running child listens for the abort: many at once (start or list of many hosts) is normal, not a leak.
     if (opts.signal) setMaxListeners(0, opts.signal);
   }
@@ -81,7 +82,7 @@ export class Runner {
   /** The same runner (of the same class) without the abort signal: for clean-up that must still run after Ctrl-C. */
   detached(): this {
     const Same = this.constructor as new (opts: RunnerOptions) => this;
-    return new Same({ verbose: this.verbose, log: this.log });
+    return new Same({ verbose: this.verbose, log: this.log, warn: this.warn });
   }
 
   /** Run a program with these arguments; `env` is added to the environment (and shown by -v). */
@@ -92,18 +93,26 @@ export class Runner {
     env: Record<string, string> = {},
   ): Promise<RunResult> {
     if (this.signal?.aborted) throw new InterruptedError();
-    const shown = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), quoteArgv([file, ...args])].join(' ');
+    const shown = [
+      ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      quoteArgv([file, ...(opts.display ?? args)]),
+    ].join(' ');
     const started = performance.now();
     if (this.verbose) this.log(`+ ${shown}`);
     const child = execa(file, args, execaOptions(opts, env, this.signal));
     const source = pipeInput(child, opts.input);
+    const written = opts.stdoutFile !== undefined ? toFile(child, opts.stdoutFile, opts.maxBytes) : undefined;
     if (opts.onLine) forEachLine(child, opts.onLine);
     const r = await child;
     const ms = Math.round(performance.now() - started);
     if (this.verbose) this.log(`  (${file} exit ${r.exitCode ?? 'signal'} after ${ms} ms)`);
     if (r.isCanceled || this.signal?.aborted) throw new InterruptedError();
     if (source.error) throw new MngError(`reading what goes to ${file} failed: ${source.error.message}`);
-    if (r.failed && r.exitCode === undefined) return notRun(file, shown, r, opts);
+    const fileState = written && (await written);
+    if (r.isMaxBuffer || fileState?.overLimit) return overLimit(file, opts);
+    if (fileState?.error) throw new MngError(`writing what ${file} printed failed: ${fileState.error.message}`);
+    // a child killed at its timeout may still exit with a code of its own (docker does, on SIGTERM): a timeout all the same
+    if (r.failed && (r.exitCode === undefined || r.timedOut)) return notRun(file, shown, r, opts);
     const result: RunResult = {
       exitCode: r.exitCode ?? 1,
       stdout: typeof r.stdout === 'string' ? r.stdout : '',
@@ -131,9 +140,10 @@ function execaOptions(opts: RunOptions, env: Record<string, string>, signal: Abo
         : opts.inputFile !== undefined
           ? { file: opts.inputFile }
           : (opts.stdin ?? 'ignore'),
-    stdout: opts.stdoutFile !== undefined ? { file: opts.stdoutFile } : (opts.stdout ?? 'pipe'),
-    // output sent to a file is not kept in memory too
+    stdout: opts.stdout ?? 'pipe',
+    // output sent to a file is not kept in memory too (see toFile)
     buffer: opts.stdoutFile !== undefined ? { stdout: false } : true,
+    ...(opts.maxBytes !== undefined ? { maxBuffer: opts.maxBytes } : {}),
     stderr: opts.stderr ?? 'pipe',
     input: isPipeSource(opts.input) ? undefined : opts.input,
     timeout: opts.timeoutMs,
@@ -143,38 +153,29 @@ function execaOptions(opts: RunOptions, env: Record<string, string>, signal: Abo
   };
 }
 
-type Child = ReturnType<typeof execa>;
-
-/** A stream source piped into the child's stdin; `error` is set when the source failed half-way. */
-function pipeInput(child: Child, input: RunOptions['input']): { error?: Error } {
-  const state: { error?: Error } = {};
-  if (!isPipeSource(input) || !child.stdin) return state;
-  const stdin = child.stdin;
-  // The child may exit before reading everything (a failed docker cp): its exit code says why, not EPIPE.
-  stdin.on('error', () => {});
-  // A source that fails half-way ends the child's stdin, so the child sees a cut stream instead of waiting forever.
-  input.on?.('error', (e) => {
-    state.error = e instanceof Error ? e : new Error(String(e));
-    stdin.destroy();
-  });
-  input.pipe(stdin);
-  return state;
+/** A child that wrote more than it may: an answer when asked for, else an error saying so. */
+function overLimit(file: string, opts: RunOptions): RunResult {
+  if (opts.limitIsResult) {
+    return {
+      exitCode: 1,
+      stdout: '',
+      stderr: `wrote more than ${opts.maxBytes} bytes`,
+      overLimit: true,
+    };
+  }
+  throw new MngError(`${file} wrote more than ${sizeText(opts.maxBytes ?? 0)}, more than mng reads from it: stopped`);
 }
 
-/** Call `onLine` with each line of the child's stdout and stderr as it arrives. */
-function forEachLine(child: Child, onLine: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    let buf = '';
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        onLine(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-    stream.on('end', () => buf && onLine(buf));
+/** A byte count for people: `512 KiB`, `16 MiB`, `1 GiB`. */
+export function sizeText(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1 && Number.isInteger(n / 1024)) {
+    n /= 1024;
+    i++;
   }
+  return `${n} ${units[i]}`;
 }
 
 /** A child that never ran to an exit code: not on PATH, timed out (an answer when asked for), or could not start. */

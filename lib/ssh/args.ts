@@ -20,6 +20,18 @@ export interface SshEndpoint {
   proxyCommand?: string;
 }
 
+/**
+ * What a connection to an agent never does, whatever a user's `Host *` says: hand the agent the user's ssh-agent or X
+ * display, load keys into the user's agent, or run a local command. The agent is the other side of every connection.
+ */
+export const CONTAINED = {
+  ForwardAgent: 'no',
+  ForwardX11: 'no',
+  ForwardX11Trusted: 'no',
+  AddKeysToAgent: 'no',
+  PermitLocalCommand: 'no',
+} as const;
+
 /** The options shared by every connection (and written into the ssh config file). */
 export function sshOptions(files: SshFiles): Record<string, string> {
   return {
@@ -28,17 +40,30 @@ export function sshOptions(files: SshFiles): Record<string, string> {
     UserKnownHostsFile: files.knownHostsFile,
     StrictHostKeyChecking: 'yes',
     HostKeyAlias: files.hostKeyAlias,
+    ...CONTAINED,
+    // a peer that stops answering (a stalled sshd, a dead route) ends the session within 45 s
+    ServerAliveInterval: '15',
+    ServerAliveCountMax: '3',
     LogLevel: 'ERROR',
   };
+}
+
+/** ssh expands `%` tokens in these options' values: a `%` of mng's own (in a path) is written `%%`. */
+const EXPANDED = new Set(['IdentityFile', 'UserKnownHostsFile', 'ControlPath', 'ProxyCommand']);
+
+/** An option value as ssh reads it back: `%` escaped where ssh expands tokens (ControlPath's own %C excepted). */
+export function sshValue(key: string, value: string): string {
+  if (!EXPANDED.has(key)) return value;
+  return key === 'ControlPath' ? value.replace(/%(?!C$)/g, '%%') : value.replace(/%/g, '%%');
 }
 
 /** ssh splits an -o value into words like a config line: a value with whitespace (a path) is double-quoted to stay one. */
 function optionFlags(opts: Record<string, string>): string[] {
   // ssh splits option values into words, so paths with spaces are quoted; ProxyCommand takes the rest of the line as it is.
-  return Object.entries(opts).flatMap(([k, v]) => [
-    '-o',
-    `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`,
-  ]);
+  return Object.entries(opts).flatMap(([k, raw]) => {
+    const v = sshValue(k, raw);
+    return ['-o', `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`];
+  });
 }
 
 /**
@@ -59,6 +84,8 @@ export interface SshCallOptions {
   batch?: boolean;
   connectTimeoutSeconds?: number;
   control?: ControlOptions;
+  /** hold this local port forward (`-L SPEC`) and run no command (`-N`); ssh ends when it cannot listen */
+  localForward?: string;
 }
 
 function controlOptions(c: ControlOptions | undefined): Record<string, string> {
@@ -70,7 +97,10 @@ function controlOptions(c: ControlOptions | undefined): Record<string, string> {
   };
 }
 
-/** `ssh` argv (without the program name) that runs `remoteCommand` on the host. */
+/**
+ * `ssh` argv (without the program name) that runs `remoteCommand` on the host. The user goes with `-l` and the host
+ * after `--`, so neither can ever be read as an option, whatever it holds.
+ */
 export function buildSshArgs(
   endpoint: SshEndpoint,
   files: SshFiles,
@@ -81,15 +111,20 @@ export function buildSshArgs(
   if (call.batch) extra.BatchMode = 'yes';
   if (call.connectTimeoutSeconds) extra.ConnectTimeout = String(call.connectTimeoutSeconds);
   if (endpoint.proxyCommand) extra.ProxyCommand = endpoint.proxyCommand;
+  if (call.localForward) extra.ExitOnForwardFailure = 'yes';
   return [
     '-F',
     '/dev/null',
     ...optionFlags({ ...sshOptions(files), ...controlOptions(call.control), ...extra }),
     call.tty ? '-t' : '-T',
+    ...(call.localForward ? ['-N', '-L', call.localForward] : []),
+    '-l',
+    endpoint.user,
     '-p',
     String(endpoint.port),
-    `${endpoint.user}@${endpoint.host}`,
-    ...(remoteCommand === undefined ? [] : ['--', remoteCommand]),
+    '--',
+    endpoint.host,
+    ...(remoteCommand === undefined ? [] : [remoteCommand]),
   ];
 }
 
@@ -99,12 +134,15 @@ export function buildMasterCheckArgs(endpoint: SshEndpoint, controlPath: string)
     '-F',
     '/dev/null',
     '-o',
-    `ControlPath=${controlPath}`,
+    `ControlPath=${sshValue('ControlPath', controlPath)}`,
     '-O',
     'check',
+    '-l',
+    endpoint.user,
     '-p',
     String(endpoint.port),
-    `${endpoint.user}@${endpoint.host}`,
+    '--',
+    endpoint.host,
   ];
 }
 

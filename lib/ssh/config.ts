@@ -1,8 +1,10 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { writeFileAtomic } from '../atomic-file.js';
-import { knownHostsLine, sshOptions, type SshEndpoint, type SshFiles } from './args.js';
+import { MngError } from '../errors.js';
+import { hasControl } from '../safe-text.js';
+import { knownHostsLine, sshOptions, type SshEndpoint, type SshFiles, sshValue } from './args.js';
 
 /**
  * mng's local ssh files, all under its data directory:
@@ -20,8 +22,17 @@ export function sshConfigPath(dataDir: string): string {
   return join(dataDir, 'ssh_config');
 }
 
+/** A host alias as mng makes them (a container name, or one with `.PROVIDER` after it): one plain folder name. */
+export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
+
+/** Host ALIAS's folder: always one folder directly inside `hosts/`, whatever the alias (nothing else is ever made). */
 export function hostDir(dataDir: string, alias: string): string {
-  return join(dataDir, 'hosts', alias);
+  const hosts = resolve(dataDir, 'hosts');
+  const dir = resolve(hosts, alias);
+  if (!ALIAS_PATTERN.test(alias) || dirname(dir) !== hosts) {
+    throw new MngError(`${JSON.stringify(alias)} is not a host alias mng makes: no file of it is read or written`);
+  }
+  return dir;
 }
 
 export function clientKeyPath(dataDir: string): string {
@@ -41,9 +52,26 @@ function quoted(path: string): string {
   return /\s/.test(path) ? `"${path}"` : path;
 }
 
+/**
+ * A value as it may go into an ssh config file: one line, no control characters, no quote or backslash (ssh would
+ * split or unquote the line: a label that held `"` and a newline could add a directive such as ProxyCommand). A
+ * ProxyCommand is a shell command line, which ssh takes to the end of the line as it is: single quotes are its own.
+ */
+export function configValue(key: string, value: string): string {
+  const quotes = key === 'ProxyCommand' ? /["\\]/ : /["'\\]/;
+  if (/[\n\r\t]/.test(value) || hasControl(value) || quotes.test(value)) {
+    throw new MngError(
+      `mng will not write ${key} ${JSON.stringify(value)} into an ssh config file: it holds a line break, a control character, a quote or a backslash`,
+      { hint: "when it is a path of mng's data folder, set XDG_DATA_HOME to a folder with a plainer path" },
+    );
+  }
+  return sshValue(key, value);
+}
+
 /** The text of mng's main ssh config file: an Include of every host's entry. */
 export function mainConfigText(dataDir: string): string {
-  return `# Written by mng: every agent's Host entry (hosts/*/ssh_config). Edits are overwritten.\nInclude ${quoted(join(dataDir, 'hosts', '*', 'ssh_config'))}\n`;
+  const pattern = configValue('Include', join(dataDir, 'hosts', '*', 'ssh_config'));
+  return `# Written by mng: every agent's Host entry (hosts/*/ssh_config). Edits are overwritten.\nInclude ${quoted(pattern)}\n`;
 }
 
 async function ensureMainConfig(dataDir: string): Promise<void> {
@@ -52,18 +80,28 @@ async function ensureMainConfig(dataDir: string): Promise<void> {
   if ((await readFile(file, 'utf8').catch(() => '')) !== want) await writeFileAtomic(file, want);
 }
 
-/** The Host entry for one host, as a directive map. */
+/**
+ * The Host entry for one host, as a directive map: its route, mng's pinned key, and the options that contain the
+ * agent (no forwarding of the user's ssh-agent or X display, no keys added to the agent, no local command; for a
+ * loopback route no ProxyJump or ProxyCommand), which win over a user's `Host *` as the entry comes first (mng's Include is the
+ * first line of ~/.ssh/config). Every value is checked by configValue.
+ */
 export function hostEntry(alias: string, endpoint: SshEndpoint, files: SshFiles): Record<string, string | string[]> {
   const { LogLevel: _quiet, ...opts } = sshOptions(files);
-  return {
-    Host: alias,
+  const entry: Record<string, string> = {
     HostName: endpoint.host,
     Port: String(endpoint.port),
     User: endpoint.user,
     ...opts,
+    // a loopback route takes no proxy of the user's (`ProxyJump none` alone would still let a ProxyCommand through)
+    ...(endpoint.proxyCommand ? { ProxyCommand: endpoint.proxyCommand } : { ProxyJump: 'none', ProxyCommand: 'none' }),
+  };
+  const checked = Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, configValue(k, v)]));
+  return {
+    Host: configValue('Host', alias),
+    ...checked,
     // UserKnownHostsFile takes a list of files: as a one-element list, ssh-config quotes a path with spaces.
-    UserKnownHostsFile: [files.knownHostsFile],
-    ...(endpoint.proxyCommand ? { ProxyCommand: endpoint.proxyCommand } : {}),
+    UserKnownHostsFile: [checked.UserKnownHostsFile],
   };
 }
 
@@ -87,7 +125,7 @@ export function entryRoute(text: string, alias: string): SshEndpoint | undefined
   const port = Number(c.Port);
   if (typeof c.HostName !== 'string' || typeof c.User !== 'string' || !Number.isInteger(port)) return undefined;
   const proxyCommand = Array.isArray(c.ProxyCommand) ? c.ProxyCommand.join(' ') : c.ProxyCommand;
-  return { user: c.User, host: c.HostName, port, ...(proxyCommand ? { proxyCommand } : {}) };
+  return { user: c.User, host: c.HostName, port, ...(proxyCommand && proxyCommand !== 'none' ? { proxyCommand } : {}) };
 }
 
 /** The text of host ALIAS's entry, if there is one. */
@@ -113,5 +151,5 @@ export async function removeHostFiles(dataDir: string, alias: string): Promise<v
 
 /** The aliases of the hosts mng keeps ssh files for (one folder each under hosts/). */
 export async function readSshAliases(dataDir: string): Promise<string[]> {
-  return (await readdir(join(dataDir, 'hosts')).catch(() => [] as string[])).filter((a) => !a.startsWith('.'));
+  return (await readdir(join(dataDir, 'hosts')).catch(() => [] as string[])).filter((a) => ALIAS_PATTERN.test(a));
 }

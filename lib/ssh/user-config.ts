@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { chmod, copyFile, lstat, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -137,8 +138,15 @@ export async function editUserSshConfig(
   const mode = (await lstat(file)).mode & 0o7777;
   const backup = `${file}.mng-backup`;
   try {
-    await copyFile(file, backup);
-    await chmod(backup, mode & 0o600);
+    // the first backup is kept: a later --install or --uninstall never overwrites the user's original
+    const made = await copyFile(file, backup, constants.COPYFILE_EXCL).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return false;
+        throw e;
+      },
+    );
+    if (made) await chmod(backup, mode & 0o600);
     await writeFileAtomic(file, edit.text, mode, { exactMode: true });
   } catch (e) {
     throw new UserConfigRefused(

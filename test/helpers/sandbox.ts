@@ -98,9 +98,14 @@ export class Sandbox {
     return r;
   }
 
+  /** The ssh alias of agent NAME on PROVIDER: its container name on `docker`, `<container>.<provider>` elsewhere. */
+  alias(name: string, provider = 'docker'): string {
+    return provider === 'docker' ? this.container(name) : `${this.container(name)}.${provider}`;
+  }
+
   /** ssh argv reaching agent NAME with mng's key and pinned host key, through mng's own ssh config file. */
-  sshArgs(name: string, command: string[]): string[] {
-    return ['-F', join(this.dataDir, 'ssh_config'), '-o', 'BatchMode=yes', this.container(name), ...command];
+  sshArgs(name: string, command: string[], provider = 'docker'): string[] {
+    return ['-F', join(this.dataDir, 'ssh_config'), '-o', 'BatchMode=yes', this.alias(name, provider), ...command];
   }
 
   /** Close every shared ssh connection of this sandbox (as when ControlPersist runs out): the next ssh handshakes again. */

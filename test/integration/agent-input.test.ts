@@ -152,7 +152,7 @@ describe('sign-in and secrets', () => {
     });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(
-      'mng: warning: -s -e GITHUB_TOKEN=…: the value of GITHUB_TOKEN will be in docker inspect, the mng.start-args label and every snapshot; pass it with --pass-env GITHUB_TOKEN instead',
+      "mng: warning: -s -e GITHUB_TOKEN=…: the value of GITHUB_TOKEN will be in docker inspect (the container's environment) and every snapshot; pass it with --pass-env GITHUB_TOKEN instead",
     );
     expect(r.stderr).not.toContain('ghp_mngtest123456');
     expect(r.stdout + r.stderr).not.toContain('sk-ant-dry-run-secret');

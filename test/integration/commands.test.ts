@@ -56,9 +56,13 @@ describe('list', () => {
       });
       expect(Date.parse(two.created_at)).toBeGreaterThan(Date.now() - 600_000);
       expect(two.ssh.port).toBe(Number(c.NetworkSettings.Ports['22/tcp'][0].HostPort));
-      const pasted = await execa('sh', ['-c', `${two.ssh.command} -o BatchMode=yes cat /proc/1/comm`], {
-        reject: false,
-      });
+      const pasted = await execa(
+        'sh',
+        ['-c', `${two.ssh.command.replace(/^ssh /, 'ssh -o BatchMode=yes ')} cat /proc/1/comm`],
+        {
+          reject: false,
+        },
+      );
       expect(pasted.exitCode, pasted.stderr).toBe(0);
       expect(pasted.stdout.trim()).toBe('docker-init');
     });

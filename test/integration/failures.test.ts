@@ -362,8 +362,8 @@ describe('output conventions', () => {
     expect(quiet.stdout).toBe('quiet\n');
     // a warm exec: its shared connection answers, so no docker call is needed
     const verbose = await sb.mng(['-v', 'exec', 'quiet', '--', 'true']);
-    expect(verbose.stderr).toMatch(/^\+ ssh -F \/dev\/null .* -O check -p \d+ agent@127\.0\.0\.1$/m);
-    expect(verbose.stderr).toMatch(/^\+ ssh -F \/dev\/null .* -p \d+ agent@127\.0\.0\.1 -- /m);
+    expect(verbose.stderr).toMatch(/^\+ ssh -F \/dev\/null .* -O check -l agent -p \d+ -- 127\.0\.0\.1$/m);
+    expect(verbose.stderr).toMatch(/^\+ ssh -F \/dev\/null .* -l agent -p \d+ -- 127\.0\.0\.1 'cd /m);
     expect(verbose.stderr).toMatch(/\(ssh exit 0 after \d+ ms\)/);
     expect(verbose.stderr).not.toMatch(/^\+ docker /m);
     const list = await sb.mng(['-v', 'list']);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { execa } from 'execa';
@@ -12,9 +13,10 @@ afterAll(async () => {
   await sb.cleanup();
 });
 
+// Labels as an interrupted mng command leaves them (an id of 16 hex digits: a made-up one would fail mng's gate).
 const labels = (name: string) => [
   '--label',
-  `mng.id=${name}0000000000`,
+  `mng.id=${createHash('sha256').update(name).digest('hex').slice(0, 16)}`,
   '--label',
   `mng.prefix=${sb.prefix}`,
   '--label',

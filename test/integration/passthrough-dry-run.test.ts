@@ -51,12 +51,14 @@ describe('mng create --dry-run', () => {
       ),
     );
     expect(commands[1]).toContain(` --label 'mng.agent-command=sh -c '\\''echo hi'\\'''`);
-    // the init script's arguments: this machine's public key (none yet: a placeholder, as a dry run makes no key) and the agent
+    // the init script's arguments: the host's id, this machine's public key (none yet: a placeholder, as a dry run makes
+    // no key) and the agent; an -e value is shown redacted (M6), in the label as on the line
     expect(commands[1]).toMatch(
       new RegExp(
-        ` --cpus=2 '-e=FOO=bar baz' --entrypoint /bin/sh mng-built:${id} /mng/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\''' --agent-user agent$`,
+        ` --cpus=2 -e=FOO=mng-redacted:[0-9a-f]{16} --entrypoint /bin/sh mng-built:${id} /mng/init --host-id ${id} --authorized-key '<public key of this machine, made at the first create>' --agent-bin sh --agent-cmd 'exec sh -c '\\\\''echo hi'\\\\''' --agent-user agent$`,
       ),
     );
+    expect(r.stdout).not.toContain('bar baz');
     expect(lines.filter((l) => l.startsWith('#')).join('\n')).toMatch(
       /the container runs from mng-prepared:<image id>-g-u-[0-9a-f]{8} in place of the built image: that image with mng's files in \/mng/,
     );
@@ -73,7 +75,9 @@ describe('mng create --dry-run', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.some((l) => l.startsWith('docker build'))).toBe(false);
     const create = lines.find((l) => l.startsWith('docker run --detach '))!;
-    expect(create).toContain(` --entrypoint /bin/sh ${sb.baseImage} /mng/init --authorized-key `);
+    expect(create).toMatch(
+      new RegExp(` --entrypoint /bin/sh ${sb.baseImage} /mng/init --host-id [0-9a-f]{16} --authorized-key `),
+    );
     expect(lines.find((l) => l.startsWith(`# the container runs from mng-prepared:<image id>-g-`))).toMatch(
       new RegExp(
         `-g-u-[0-9a-f]{8} in place of ${sb.baseImage.replace(/[.:]/g, '\\$&')}: that image with mng's files in /mng \\(and openssh-server, tmux, git, sudo and the agent's user added when it lacks them\\), made once by docker build and kept for later creates$`,

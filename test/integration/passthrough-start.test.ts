@@ -27,14 +27,42 @@ describe('mng create -s: each value goes to docker create as one token', () => {
     expect(JSON.parse(c.Config.Labels['mng.start-args'])).toEqual(['--cpus=1', '--memory=256m']);
   });
 
-  it('-s -e=FOO=bar: mng exec and the agent both see it', async () => {
-    await sb.create('env', ['-s', '-e=FOO=bar', '--agent-cmd', 'printenv FOO > /tmp/foo; exec sleep 100000']);
+  it('-s -e=FOO=bar: mng exec and the agent both see it; mng keeps and shows the key only (M6)', async () => {
+    const made = await sb.mng([
+      '-v',
+      'create',
+      'env',
+      '--no-connect',
+      '-s',
+      '-e=FOO=bar-secret',
+      '--agent-cmd',
+      'printenv FOO > /tmp/foo; exec sleep 100000',
+    ]);
+    expect(made.exitCode, made.stderr).toBe(0);
     const exec = await sb.mng(['exec', 'env', '--', 'printenv', 'FOO']);
     expect(exec.exitCode, exec.stderr).toBe(0);
-    expect(exec.stdout).toBe('bar\n');
+    expect(exec.stdout).toBe('bar-secret\n');
     expect(
       await sh('env', 'for i in 1 2 3 4 5 6 7 8 9 10; do [ -s /tmp/foo ] && break; sleep 0.2; done; cat /tmp/foo'),
-    ).toBe('bar');
+    ).toBe('bar-secret');
+    // the value reached docker run; mng's label and its -v line hold the key and a hash
+    expect(made.stderr).toMatch(/^\+ docker run .* -e=FOO=mng-redacted:[0-9a-f]{16} /m);
+    expect(made.stderr).not.toContain('bar-secret');
+    const label = (await inspectContainer(sb.container('env'))).Config.Labels['mng.start-args'];
+    expect(JSON.parse(label)).toEqual([expect.stringMatching(/^-e=FOO=mng-redacted:[0-9a-f]{16}$/)]);
+    // --reuse still tells the same value from another, and names neither
+    const same = await sb.mng(['create', 'env', '--reuse', '--no-connect', '-s', '-e=FOO=bar-secret']);
+    expect(same.exitCode, same.stderr).toBe(0);
+    const other = await sb.mng(['create', 'env', '--reuse', '--no-connect', '-s', '-e=FOO=other-secret']);
+    expectFailure(other, 1, /agent 'env' exists but differs from what was asked: its start args are /);
+    expect(other.stderr).not.toMatch(/bar-secret|other-secret/);
+    // start --snapshot: the snapshot keeps the environment, and the replay does not set FOO to the hash
+    const snap = await sb.mng(['snapshot', 'create', 'env']);
+    expect(snap.exitCode, snap.stderr).toBe(0);
+    const id = snap.stdout.trim().split(/\s+/)[0];
+    const started = await sb.mng(['start', 'env', '--snapshot', id]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect((await sb.mng(['exec', 'env', '--', 'printenv', 'FOO'])).stdout).toBe('bar-secret\n');
   });
 
   it('-s -v=<dir>:/data: a file written on the host is visible inside', async () => {
@@ -164,6 +192,36 @@ describe('mng create -s: values that would break the host are usage errors, and 
     const r = await sb.mng(['create', 'refused', '--no-connect', ...args]);
     expectFailure(r, 2, message);
     expect(await containersNamed(sb.container('refused'))).toEqual([]);
+  });
+
+  it('--label-file cannot bring in mng.* labels either (L6)', async () => {
+    const file = join(hostDir, 'labels');
+    writeFileSync(file, 'team=infra\nmng.ssh-user=-oProxyCommand=x\n');
+    const r = await sb.mng(['create', 'refused', '--no-connect', '-s', `--label-file=${file}`]);
+    expectFailure(r, 2, /"mng.ssh-user": labels under mng\.\* are mng's record of the host/);
+    expect(await containersNamed(sb.container('refused'))).toEqual([]);
+  });
+
+  it('start args that give the host away pass, each with a one-line warning (L5, L6)', async () => {
+    const args = [
+      '-s',
+      '--privileged',
+      '-s',
+      '-v=/var/run/docker.sock:/var/run/docker.sock',
+      '-s',
+      '--pid=host',
+      '-s',
+      '-P',
+    ];
+    const r = await sb.mng(['create', 'risky', '--dry-run', ...args]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('mng: warning: '));
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toMatch(/--privileged gives the agent the daemon's machine/);
+    expect(warnings[1]).toMatch(/mounts \/var\/run\/docker.sock of the daemon's machine/);
+    expect(warnings[2]).toMatch(/--pid=host shares the daemon's machine's pid namespace/);
+    expect(warnings[3]).toMatch(/-P publishes every port the image exposes on every interface/);
+    expect(r.stdout).toMatch(/ --privileged -v=\/var\/run\/docker.sock:\/var\/run\/docker.sock --pid=host -P /);
   });
 
   it('a stray -b word is refused with a hint, before any build', async () => {

@@ -184,7 +184,7 @@ describe('a second daemon over tcp://', () => {
     const e = await sb.mng(['exec', 'remote1', '--', 'sh', '-c', 'cat /etc/hostname; exit 4']);
     expect(e.exitCode).toBe(4);
     expect(json.container_id.startsWith(e.stdout.trim())).toBe(true);
-    const viaConfig = await execa('ssh', sb.sshArgs('remote1', ['echo', 'ok']), { reject: false });
+    const viaConfig = await execa('ssh', sb.sshArgs('remote1', ['echo', 'ok'], 'far'), { reject: false });
     expect(viaConfig.stdout.trim(), viaConfig.stderr).toBe('ok');
   });
 

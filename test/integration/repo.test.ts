@@ -75,6 +75,9 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
     start = (await git(repo, ['rev-parse', 'HEAD'])).trim();
     const r = await sb.mng(['create', 'r1', '--from', '.', '--no-connect'], { cwd: join(repo, 'src') });
     expect(r.exitCode, r.stderr).toBe(0);
+    // L10: what --from takes beyond the folder named is said, and so is what the repository's include file adds
+    expect(r.stderr).toContain(`--from ${join(repo, 'src')}: taking the whole repository it is in, ${repo}`);
+    expect(r.stderr).toContain('.mnginclude: 1 ignored file(s) copied too');
   });
 
   it('puts the repository with its history, the uncommitted work and the included .env in /workspace', async () => {
@@ -198,6 +201,24 @@ describe('create --from a repository, then pull, push, diff and destroy', () => 
 });
 
 describe('create --from: other sources and bad input', () => {
+  it('a folder in a home folder kept in git (L10): a warning names the home folder as what would be copied', async () => {
+    // a home folder under git (dotfiles): --from a project in it would take the whole home
+    const home = join(sb.dir, 'githome');
+    mkdirSync(join(home, 'proj'), { recursive: true });
+    writeFileSync(join(home, 'proj', 'a.txt'), 'a\n');
+    await execa('git', ['init', '-q', home]);
+    await git(home, ['add', '-A']);
+    await git(home, ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'dotfiles']);
+    const proj = join(home, 'proj');
+    const r = await sb.mng(['create', 'h1', '--from', proj, '--dry-run'], { env: { HOME: home } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `mng: warning: --from ${proj}: it is in the work tree of your home folder (${home}), which is what would be copied`,
+    );
+    expect(r.stdout).toContain(`--label mng.from-path=${home} `);
+    expect(await containersNamed(sb.container('h1'))).toEqual([]);
+  });
+
   it('--from-committed leaves the uncommitted work out, with a clean index', async () => {
     const repo = await makeRepo('r2');
     const r = await sb.mng(['create', 'r2', '--from', repo, '--from-committed', '--target', '/src/r2', '--no-connect']);

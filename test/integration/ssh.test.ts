@@ -341,9 +341,9 @@ describe('through the tcp:// daemon', () => {
   });
 
   it('plain ssh reaches it by its alias through the daemon (ProxyCommand)', async () => {
-    const r = await execa('ssh', sb.sshArgs('far', ['echo', 'proxied']), { reject: false });
+    const r = await execa('ssh', sb.sshArgs('far', ['echo', 'proxied'], 'far'), { reject: false });
     expect(r.stdout, r.stderr).toBe('proxied');
-    expect(readFileSync(join(sb.dataDir, 'hosts', sb.container('far'), 'ssh_config'), 'utf8')).toContain(
+    expect(readFileSync(join(sb.dataDir, 'hosts', sb.alias('far', 'far'), 'ssh_config'), 'utf8')).toContain(
       'ProxyCommand',
     );
   });

@@ -261,6 +261,12 @@ describe('errors name the file, the section and the key', () => {
     );
   });
 
+  it('a default_image docker would read as an option (L12)', () => {
+    expect(errorOf(section('default_image = "--privileged"'))).toBe(
+      `${FILE}: [providers.docker] default_image: '--privileged' is not an image reference`,
+    );
+  });
+
   it('providers that are not tables', () => {
     expect(errorOf('providers = 3\n')).toBe(`${FILE}: providers: expected a table, got a number`);
     expect(errorOf('[providers]\ndocker = "x"\n')).toBe(`${FILE}: [providers.docker]: expected a table, got a string`);
@@ -268,7 +274,7 @@ describe('errors name the file, the section and the key', () => {
 
   it('bad provider names', () => {
     expect(errorOf('[providers."a b"]\nbackend = "docker"\n')).toBe(
-      `${FILE}: [providers.a b]: provider names use letters, digits, '-' and '_'`,
+      `${FILE}: [providers.a b]: provider names use letters, digits, '-' and '_' (at most 63)`,
     );
     expect(errorOf('[providers."-x"]\nbackend = "docker"\n')).toMatch(/\[providers\.-x\]: provider names/);
   });

@@ -100,27 +100,38 @@ describe('the files in /mng', () => {
   });
 });
 
+const HOST_ID = '0123456789abcdef';
+
 describe("initArgs: the host's own public files, as arguments of the init script", () => {
   it('execs a program agent and records the program for the PATH check', () => {
     expect(
       initArgs({
+        hostId: HOST_ID,
         agent: { kind: 'program', program: 'claude', args: ['--model', 'opus max'] },
         authorizedKey: ` ${KEY}\n`,
       }),
-    ).toEqual(['--authorized-key', KEY, '--agent-bin', 'claude', '--agent-cmd', "exec claude --model 'opus max'"]);
-  });
-
-  it('runs a command agent as a script line, with no program to check', () => {
-    expect(initArgs({ agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY }).slice(2)).toEqual([
+    ).toEqual([
+      '--host-id',
+      HOST_ID,
+      '--authorized-key',
+      KEY,
       '--agent-bin',
-      '',
+      'claude',
       '--agent-cmd',
-      'npm start; bash',
+      "exec claude --model 'opus max'",
     ]);
   });
 
+  it('runs a command agent as a script line, with no program to check', () => {
+    expect(
+      initArgs({ hostId: HOST_ID, agent: { kind: 'command', command: 'npm start; bash' }, authorizedKey: KEY }).slice(
+        4,
+      ),
+    ).toEqual(['--agent-bin', '', '--agent-cmd', 'npm start; bash']);
+  });
+
   it('runs a shell agent with no program to check', () => {
-    expect(initArgs({ agent: { kind: 'shell' }, authorizedKey: KEY }).slice(2)).toEqual([
+    expect(initArgs({ hostId: HOST_ID, agent: { kind: 'shell' }, authorizedKey: KEY }).slice(4)).toEqual([
       '--agent-bin',
       '',
       '--agent-cmd',
@@ -173,8 +184,9 @@ describe("the init script's first boot, run by a local sh in a folder standing f
 
   it('writes the files from its arguments, makes the host key, and logs the public half once', () => {
     const out = firstBoot(
-      initArgs({ agent: { kind: 'program', program: 'claude', args: ["it's"] }, authorizedKey: KEY }),
+      initArgs({ hostId: HOST_ID, agent: { kind: 'program', program: 'claude', args: ["it's"] }, authorizedKey: KEY }),
     );
+    expect(read('host-id')).toBe(`${HOST_ID}\n`);
     expect(read('authorized_keys')).toBe(`${KEY}\n`);
     expect(statSync(join(dir, 'mng', 'authorized_keys')).mode & 0o777).toBe(0o644);
     expect(read('agent-bin')).toBe('claude');
@@ -183,12 +195,26 @@ describe("the init script's first boot, run by a local sh in a folder standing f
     const pub = read('ssh_host_ed25519_key.pub').trim();
     expect(hostKeyFromLog(out)).toBe(pub.split(' ').slice(0, 2).join(' '));
 
-    // the next boot (a restart, or a snapshot's container) keeps what is there and logs nothing
-    const again = firstBoot(['--authorized-key', 'ssh-ed25519 OTHER', '--agent-bin', 'x', '--agent-cmd', 'x']);
-    expect(again).toBe('');
+    // the next boot (a restart: the same arguments; a snapshot's container: none) keeps what is there and logs nothing
+    const other = ['--authorized-key', 'ssh-ed25519 OTHER', '--agent-bin', 'x', '--agent-cmd', 'x'];
+    expect(firstBoot(['--host-id', HOST_ID, ...other])).toBe('');
+    expect(firstBoot(other)).toBe('');
     expect(read('authorized_keys')).toBe(`${KEY}\n`);
     expect(read('agent-bin')).toBe('claude');
     expect(read('ssh_host_ed25519_key.pub').trim()).toBe(pub);
+  });
+
+  it('replaces a /mng made for another host (L4: an image that ships its keys): host key, authorized keys, agent', () => {
+    firstBoot(initArgs({ hostId: 'aaaaaaaaaaaaaaaa', agent: { kind: 'shell' }, authorizedKey: 'ssh-ed25519 BAKED' }));
+    const baked = read('ssh_host_ed25519_key.pub');
+    const out = firstBoot(
+      initArgs({ hostId: HOST_ID, agent: { kind: 'command', command: 'make' }, authorizedKey: KEY }),
+    );
+    expect(read('ssh_host_ed25519_key.pub')).not.toBe(baked);
+    expect(hostKeyFromLog(out)).toBe(read('ssh_host_ed25519_key.pub').trim().split(' ').slice(0, 2).join(' '));
+    expect(read('authorized_keys')).toBe(`${KEY}\n`);
+    expect(read('agent-cmd')).toBe('make\n');
+    expect(read('host-id')).toBe(`${HOST_ID}\n`);
   });
 
   it('without arguments (a container from a snapshot) it writes no agent files', () => {
@@ -225,6 +251,27 @@ describe('the fixed scripts', () => {
       expect(() => execFileSync('sh', ['-n', '-c', script])).not.toThrow();
     }
   });
+
+  it.skipIf(!existsSync('/usr/sbin/sshd'))(
+    "sshd reads mng's configuration as meant (sshd -T): a short login grace, random early drop past 256 (L8)",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mng-sshd-'));
+      try {
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+        const config = SSHD_CONFIG.replace('/mng/ssh_host_ed25519_key', join(dir, 'key'))
+          .replace('/mng/authorized_keys', join(dir, 'authorized_keys'))
+          .replace('/run/mng/sshd.pid', join(dir, 'pid'));
+        writeFileSync(join(dir, 'sshd_config'), config);
+        const t = execFileSync('/usr/sbin/sshd', ['-T', '-f', join(dir, 'sshd_config')], { encoding: 'utf8' });
+        expect(t).toMatch(/^logingracetime 20$/m);
+        expect(t).toMatch(/^maxstartups 256:30:512$/m);
+        expect(t).toMatch(/^maxsessions 256$/m);
+        expect(t).toMatch(/^passwordauthentication no$/m);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('point at /mng and the agent tmux session', () => {
     expect(AGENT_SESSION).toBe('agent');

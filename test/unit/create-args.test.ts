@@ -179,7 +179,10 @@ describe('what would run', () => {
     const run = await dockerRun(['x', 'claude', '--tag', 'env=test', '--', '--model', 'opus']);
     expect(run).toContain('mng.tags={"env":"test"}');
     expect(run).toContain('mng.agent-command=claude --model opus');
+    expect(run[run.indexOf('/mng/init') + 2]).toMatch(/^[0-9a-f]{16}$/);
     expect(run.slice(run.indexOf('/mng/init') + 1)).toEqual([
+      '--host-id',
+      run[run.indexOf('/mng/init') + 2],
       '--authorized-key',
       'ssh-ed25519 KEY',
       '--agent-bin',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PROVIDER_DEFAULTS, type ProviderConfig } from '../../lib/config/config.js';
 import {
   chooseDaemon,
+  insecureDaemonWarning,
   daemonIdentity,
   daemonWhere,
   namedDockerContext,
@@ -135,5 +136,25 @@ describe('docker context', () => {
     ).toBe('ssh://me@box');
     expect(parseContextInspect('[]')).toBeUndefined();
     expect(parseContextInspect('not json')).toBeUndefined();
+  });
+});
+
+describe('insecureDaemonWarning (L7): a tcp:// daemon without TLS gets one line', () => {
+  it('warns for tcp:// from the config or DOCKER_HOST without TLS variables', () => {
+    const w = insecureDaemonWarning(chooseDaemon(provider('far', 'tcp://10.1.1.1:2375'), {}), {});
+    expect(w).toMatch(
+      /^provider 'far' talks to tcp:\/\/10\.1\.1\.1:2375 without TLS: whoever reaches that port is root/,
+    );
+    expect(insecureDaemonWarning(chooseDaemon(provider('p', ''), { DOCKER_HOST: 'tcp://h:2375' }), {})).toBeDefined();
+  });
+
+  it('is quiet with TLS, and for sockets, ssh:// and docker contexts (which carry their own TLS material)', () => {
+    const tcp = chooseDaemon(provider('far', 'tcp://10.1.1.1:2376'), {});
+    expect(insecureDaemonWarning(tcp, { DOCKER_TLS_VERIFY: '1' })).toBeUndefined();
+    expect(insecureDaemonWarning(tcp, { DOCKER_TLS: '1' })).toBeUndefined();
+    expect(insecureDaemonWarning(chooseDaemon(provider('s', 'ssh://me@box'), {}), {})).toBeUndefined();
+    expect(insecureDaemonWarning(chooseDaemon(provider('l', ''), {}), {})).toBeUndefined();
+    const ctx = chooseDaemon(provider('c', ''), {}, { name: 'remote', address: 'tcp://h:2375' });
+    expect(insecureDaemonWarning(ctx, {})).toBeUndefined();
   });
 });

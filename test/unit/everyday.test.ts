@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildDeliverArgs } from '../../lib/docker/agent-args.js';
 import { buildExecScriptArgs } from '../../lib/docker/args.js';
 import { checkEnv, sshTimeoutFromEnv } from '../../lib/config/env.js';
 import { newLines, trimTrailingBlank } from '../../lib/core/terminal/agent-io.js';
@@ -31,6 +32,24 @@ describe('agent scripts', () => {
       'cat',
       'sh',
     ]);
+  });
+
+  it("as the agent's user for git (root stays the container's own); a delivery's script on stdin, as --dry-run shows it", () => {
+    expect(buildExecScriptArgs('mng-a', 'git', ['/w'], { user: 'agent' })).toEqual([
+      'exec',
+      '--user',
+      'agent',
+      'mng-a',
+      '/bin/sh',
+      '-c',
+      'git',
+      'sh',
+      '/w',
+    ]);
+    expect(buildExecScriptArgs('mng-a', 'true', [], { user: 'root' })).toEqual(buildExecScriptArgs('mng-a', 'true'));
+    const delivery = buildExecScriptArgs('mng-a', 'SECRET SCRIPT', ['agent'], { scriptOnStdin: true });
+    expect(delivery).toEqual(buildDeliverArgs('mng-a', 'agent'));
+    expect(delivery.join(' ')).not.toContain('SECRET');
   });
 
   it("captures the whole pane, joined, and a window for follow, on the agent user's tmux server", () => {
@@ -105,6 +124,15 @@ describe('cp operands', () => {
       'mng-a:/w/o.txt',
       '.',
     ]);
+  });
+
+  it('a local path that starts with - is never an option to docker (L12); - alone is the tar stream', () => {
+    expect(buildCpArgs([], parseCpOperand('--help'), parseCpOperand('a:/w'), 'mng-a')).toEqual([
+      'cp',
+      './--help',
+      'mng-a:/w',
+    ]);
+    expect(buildCpArgs([], parseCpOperand('a:/w'), parseCpOperand('-'), 'mng-a')).toEqual(['cp', 'mng-a:/w', '-']);
   });
 });
 

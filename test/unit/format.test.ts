@@ -24,6 +24,7 @@ function host(over: Partial<Host> = {}): Host {
     daemon: { provider: 'docker', via: 'default', address: '', remote: false, env: {} },
     tags: { env: 'test' },
     idleTimeout: 800,
+    idleCheckInterval: 30,
     agentCommand: 'claude --model opus',
     createdAt: '2025-11-27T11:57:00Z',
     version: '0.1.0',
@@ -31,6 +32,7 @@ function host(over: Partial<Host> = {}): Host {
     startArgs: [],
     sshUser: 'root',
     containerName: 'mng-alpha',
+    alias: 'mng-alpha',
     containerId: 'c'.repeat(64),
     state: 'running',
     exitCode: null,
@@ -73,7 +75,9 @@ describe('agentJson', () => {
         proxy_command: null,
         command:
           'ssh -F /dev/null -o IdentityFile=/d/mng/keys/client/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=/d/mng/hosts/mng-alpha/known_hosts' +
-          ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-alpha -o LogLevel=ERROR -p 49153 root@127.0.0.1',
+          ' -o StrictHostKeyChecking=yes -o HostKeyAlias=mng-alpha -o ForwardAgent=no -o ForwardX11=no -o ForwardX11Trusted=no' +
+          ' -o AddKeysToAgent=no -o PermitLocalCommand=no -o ServerAliveInterval=15 -o ServerAliveCountMax=3' +
+          ' -o LogLevel=ERROR -l root -p 49153 -- 127.0.0.1',
       },
     });
   });
@@ -83,7 +87,7 @@ describe('agentJson', () => {
     const j = agentJson(host({ ssh: { user: 'root', host: 'mng-alpha', port: 22, proxyCommand: proxy } }), DATA);
     expect(j.ssh.proxy_command).toBe(proxy);
     expect(j.ssh.command).toContain(`-o 'ProxyCommand=${proxy.replace(/'/g, "'\\''")}'`);
-    expect(j.ssh.command).toMatch(/-p 22 root@mng-alpha$/);
+    expect(j.ssh.command).toMatch(/-l root -p 22 -- mng-alpha$/);
   });
 
   it('gives the idle clock of a running host: last activity, what counted, when it stops', () => {

@@ -16,7 +16,8 @@ const c = (
   agoMin: number,
   l: Record<string, string> = labels(name.replace(P, '').replace(/\.new-.*/, '')),
   image = 'sha256:run',
-): GcContainer => ({ id: `c-${name}`, name, status, created: NOW - agoMin * 60_000, labels: l, image });
+  trusted = true,
+): GcContainer => ({ id: `c-${name}`, name, status, created: NOW - agoMin * 60_000, labels: l, image, trusted });
 const facts = (over: Partial<GcFacts>): GcFacts => ({
   prefix: P,
   providers: ['docker'],
@@ -125,11 +126,33 @@ describe('gc plan: images', () => {
 });
 
 describe('gc plan: ssh entries', () => {
-  it('removes aliases of this prefix naming no container on any daemon', () => {
-    expect(
-      staleSshAliases(['mng-a', 'mng-gone', 'other-x', 'mng-x-b'], 'mng-', new Set(['mng-a', 'mng-x-b'])).map(
-        (a) => a.ref,
-      ),
-    ).toEqual(['mng-gone']);
+  const all = { providers: ['docker', 'far'], all: true };
+  const refs = (entries: { alias: string; provider?: string }[], scope = all) =>
+    staleSshAliases(entries, 'mng-', new Set(['mng-a', 'mng-x-b', 'mng-a.far']), scope).map((a) => a.ref);
+
+  it('removes aliases of this prefix naming no host on any daemon', () => {
+    const entries = ['mng-a', 'mng-gone', 'other-x', 'mng-x-b', 'mng-a.far'].map((alias) => ({ alias }));
+    expect(refs(entries)).toEqual(['mng-gone']);
+  });
+
+  it('with --provider X, only the entries of X: no other provider loses its entries (L2)', () => {
+    const entries = [
+      { alias: 'mng-gone', provider: 'docker' },
+      { alias: 'mng-gone.far', provider: 'far' },
+      { alias: 'mng-old' },
+      { alias: 'mng-unconfigured', provider: 'removed' },
+    ];
+    expect(refs(entries, { providers: ['far'], all: false })).toEqual(['mng-gone.far']);
+    expect(refs(entries, { providers: ['docker'], all: false })).toEqual(['mng-gone']);
+    // without --provider: also entries whose provider is not configured any more, or cannot be read
+    expect(refs(entries)).toEqual(['mng-gone', 'mng-gone.far', 'mng-old', 'mng-unconfigured']);
+  });
+});
+
+describe('gc plan: the gate', () => {
+  it('never acts on a container that is not as mng makes it (made behind its back)', () => {
+    const evil = c('mng-evil', 'created', 60, labels('evil'), 'sha256:run', false);
+    const evilTmp = c('mng-ghost.new-abc123', 'running', 60, labels('ghost'), 'sha256:run', false);
+    expect(summary(facts({ containers: [evil, evilTmp] }))).toEqual([]);
   });
 });

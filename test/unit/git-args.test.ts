@@ -10,7 +10,6 @@ import {
   buildFetchBundleArgs,
   buildListFilesArgs,
   buildListIncludedArgs,
-  DIFF_SCRIPT,
   PULL_SCRIPT,
   pullRefspecs,
 } from '../../lib/git/args.js';
@@ -26,13 +25,20 @@ describe('git argv builders', () => {
       '+refs/mng/wip:refs/mng/fix-42/wip',
       '+HEAD:refs/mng/fix-42/HEAD',
     ]);
-    expect(buildFetchBundleArgs('/r', '/t/a.bundle', 'x')).toEqual([
+    expect(buildFetchBundleArgs('/r', '/t/a.bundle', pullRefspecs('x'))).toEqual([
+      '-c',
+      'transfer.fsckObjects=true',
+      '-c',
+      'fetch.fsckObjects=true',
+      '-c',
+      'fetch.recurseSubmodules=false',
       '-C',
       '/r',
       'fetch',
       '--quiet',
       '--no-write-fetch-head',
       '--no-tags',
+      '--no-recurse-submodules',
       '--prune',
       '/t/a.bundle',
       '+refs/heads/*:refs/mng/x/heads/*',
@@ -97,32 +103,39 @@ describe('git argv builders', () => {
 
 describe('--from labels and --target', () => {
   const base: HostLabels = {
-    id: 'i',
+    id: '0123456789abcdef',
     name: 'n',
     prefix: 'p',
     provider: 'docker',
     tags: {},
     idleTimeout: 0,
+    idleCheckInterval: 30,
     agentCommand: 'sh',
-    createdAt: 't',
+    createdAt: '2025-11-27T16:00:00.000Z',
     version: 'v',
     image: 'img',
     startArgs: [],
     sshUser: 'root',
   };
-  it('round-trips where the files came from, and is absent without --from', () => {
-    const from = { kind: 'git' as const, path: '/src/r', commit: 'abc', target: '/workspace' };
+  it('round-trips where the files came from, and is `none` without --from', () => {
+    const from = { kind: 'git' as const, path: '/src/r', commit: 'a'.repeat(40), target: '/workspace' };
     const labels = encodeLabels({ ...base, from });
     expect(labels).toMatchObject({
       'mng.from-kind': 'git',
       'mng.from-path': '/src/r',
-      'mng.from-commit': 'abc',
+      'mng.from-commit': 'a'.repeat(40),
       'mng.from-target': '/workspace',
     });
-    expect(decodeLabels(labels)?.from).toEqual(from);
-    expect(Object.keys(encodeLabels(base)).some((k) => k.startsWith('mng.from'))).toBe(false);
-    expect(decodeLabels(encodeLabels(base))?.from).toBeUndefined();
-    expect(decodeLabels({ ...encodeLabels(base), 'mng.from-kind': 'svn' })?.from).toBeUndefined();
+    const fromOf = (l: Record<string, string>) => {
+      const d = decodeLabels(l, 'pn');
+      return d && 'labels' in d ? d.labels.from : d;
+    };
+    expect(fromOf(labels)).toEqual(from);
+    expect(encodeLabels(base)['mng.from-kind']).toBe('none');
+    expect(fromOf(encodeLabels(base))).toBeUndefined();
+    expect(fromOf({ ...encodeLabels(base), 'mng.from-kind': 'svn' })).toEqual({
+      problem: 'label mng.from-kind is not git, dir or none',
+    });
   });
 
   it('takes an absolute folder other than / and /mng', () => {
@@ -149,7 +162,7 @@ describe('pull output', () => {
 });
 
 describe('the container scripts, run with local git', () => {
-  it('pull commits the work tree aside (index and files untouched) and bundles it; diff shows both kinds of change', async () => {
+  it('pull commits the work tree aside (index and files untouched) and bundles it, with both kinds of change', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mng-unit-git-'));
     try {
       const g = (...a: string[]) => execa('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@e', ...a]);
@@ -172,7 +185,7 @@ describe('the container scripts, run with local git', () => {
       const heads = (await g('bundle', 'list-heads', bundle)).stdout;
       expect(heads).toMatch(/ refs\/heads\/main\n.* refs\/mng\/wip\n.* HEAD/);
       expect((await g('show', 'refs/mng/wip:new')).stdout).toBe('n');
-      const diff = await execa('sh', ['-c', DIFF_SCRIPT, 'sh', dir, start, '--stat']);
+      const diff = await g('diff', '--stat', start, 'refs/mng/wip');
       expect(diff.stdout).toMatch(/a +\| 2 \+-\n new +\| 1 \+/);
       // Left out: the history up to the start commit, when no ref points into it.
       expect((await g('bundle', 'verify', bundle)).stderr + (await g('bundle', 'verify', bundle)).stdout).toMatch(

@@ -9,12 +9,10 @@ import {
   hostIdle,
   idleCheckIntervalSeconds,
   idleSettingsOf,
-  IDLE_INTERVAL_LABEL,
   parseIdleState,
   parseIdleTimeoutOption,
 } from '../../lib/core/model/idle.js';
 import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from '../../lib/core/container/idle-scripts.js';
-import { buildTouchArgs } from '../../lib/docker/idle-args.js';
 import type { ContainerInspect } from '../../lib/docker/inspect.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 
@@ -71,10 +69,11 @@ describe('--idle-timeout and the check interval', () => {
     expect(() => idleCheckIntervalSeconds({ MNG_IDLE_CHECK_INTERVAL: 'fast' })).toThrow(/MNG_IDLE_CHECK_INTERVAL=fast/);
   });
 
-  it('the interval is a label, so start --snapshot replays it; a missing or bad one is the default', () => {
-    expect(idleSettingsOf(900, { [IDLE_INTERVAL_LABEL]: '2' })).toEqual({ timeoutSeconds: 900, intervalSeconds: 2 });
-    expect(idleSettingsOf(900, {})).toEqual({ timeoutSeconds: 900, intervalSeconds: 30 });
-    expect(idleSettingsOf(900, { [IDLE_INTERVAL_LABEL]: 'x' })).toEqual({ timeoutSeconds: 900, intervalSeconds: 30 });
+  it('the interval is a label (decoded with the host), so start --snapshot replays it', () => {
+    expect(idleSettingsOf({ idleTimeout: 900, idleCheckInterval: 2 })).toEqual({
+      timeoutSeconds: 900,
+      intervalSeconds: 2,
+    });
   });
 });
 
@@ -101,7 +100,7 @@ describe('planCreate: the idle settings', () => {
   it('takes --idle-timeout, else the provider default (800), into the label, the environment and the health check', () => {
     const p = plan(undefined, 5);
     expect(p.labels['mng.idle-timeout']).toBe('800');
-    expect(p.labels[IDLE_INTERVAL_LABEL]).toBe('5');
+    expect(p.labels['mng.idle-check-interval']).toBe('5');
     const argv = p.launch('img', 'ssh-ed25519 AAAA').create;
     expect(argv).toContain('MNG_IDLE_TIMEOUT=800');
     expect(argv.slice(argv.indexOf('--health-interval'), argv.indexOf('--health-interval') + 2)).toEqual([
@@ -112,15 +111,15 @@ describe('planCreate: the idle settings', () => {
   });
 
   it('the check interval is never longer than the timeout', () => {
-    expect(plan(10).labels[IDLE_INTERVAL_LABEL]).toBe('10');
-    expect(plan(10, 2).labels[IDLE_INTERVAL_LABEL]).toBe('2');
-    expect(plan(3600).labels[IDLE_INTERVAL_LABEL]).toBe('30');
+    expect(plan(10).labels['mng.idle-check-interval']).toBe('10');
+    expect(plan(10, 2).labels['mng.idle-check-interval']).toBe('2');
+    expect(plan(3600).labels['mng.idle-check-interval']).toBe('30');
   });
 
-  it('0 = never: no watcher settings, no health check, no interval label', () => {
+  it('0 = never: no watcher settings, no health check; the interval label is written all the same', () => {
     const p = plan(0);
     expect(p.labels['mng.idle-timeout']).toBe('0');
-    expect(p.labels[IDLE_INTERVAL_LABEL]).toBeUndefined();
+    expect(p.labels['mng.idle-check-interval']).toBe('30');
     expect(p.launch('img', 'ssh-ed25519 AAAA').create.join(' ')).not.toMatch(/health|MNG_IDLE/);
   });
 });
@@ -212,9 +211,5 @@ describe('the watcher scripts', () => {
   it.each(shells)('parse with %s -n', (sh) => {
     const args = sh === 'busybox' ? ['sh', '-n'] : ['-n'];
     for (const script of [IDLE_WATCH_SCRIPT, IDLE_HEALTH_SCRIPT]) execFileSync(sh, args, { input: script });
-  });
-
-  it('mng touch is a docker exec of touch on the activity file (no ssh, any daemon)', () => {
-    expect(buildTouchArgs('mng-a', '/run/mng/activity')).toEqual(['exec', 'mng-a', 'touch', '/run/mng/activity']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildForwardArgs, parseForwardSpec } from '../../lib/core/forward/forward.js';
+import { parseForward } from '../../lib/core/forward/records.js';
 import { decodeEgress, formatEgress, parseEgress, withAgentEndpoints } from '../../lib/core/network/egress.js';
 import { filterImageTag, hostAclConf } from '../../lib/core/network/filter.js';
 import { accessFromEnv, networkFlags, networkNames, proxyEnv, publishesSsh } from '../../lib/core/network/flags.js';
@@ -45,9 +46,14 @@ describe('parseEgress', () => {
     expect(() => parseEgress(text)).toThrow(pattern);
   });
 
-  it('an unreadable label is open (hosts made before egress existed)', () => {
-    expect(decodeEgress(undefined)).toEqual({ mode: 'open' });
-    expect(decodeEgress('allow=a b')).toEqual({ mode: 'open' });
+  it('a label is read only when it is exactly what mng writes (nothing else reaches the filter)', () => {
+    expect(decodeEgress('allow=a b')).toBeUndefined();
+    expect(decodeEgress('allow=A.org')).toBeUndefined();
+    expect(decodeEgress(' none')).toBeUndefined();
+    expect(decodeEgress('allow=a.org,a.org')).toBeUndefined();
+    expect(decodeEgress('allow=*.a.org,10.0.0.0/8,[2001:db8::1]:443')).toEqual(
+      parseEgress('allow=*.a.org,10.0.0.0/8,[2001:db8::1]:443'),
+    );
   });
 
   it("the agent's own endpoints: the hook adds nothing until built-in agent types exist", () => {
@@ -156,6 +162,42 @@ describe('mng forward', () => {
     expect(args).toContain('ControlPath=none');
     expect(args).toContain('ExitOnForwardFailure=yes');
     expect(args).toContain('ProxyCommand=docker exec -i mng-a sshd -i');
-    expect(args.slice(-2)).toEqual(['--', 'root@127.0.0.1']);
+    expect(args.slice(-6)).toEqual(['-l', 'root', '-p', '2222', '--', '127.0.0.1']);
+    // the same options as every connection of mng's: nothing of the user's handed to the agent
+    for (const o of [
+      'ForwardAgent=no',
+      'ForwardX11=no',
+      'AddKeysToAgent=no',
+      'PermitLocalCommand=no',
+      'BatchMode=yes',
+    ]) {
+      expect(args).toContain(o);
+    }
+    expect(args).toContain('-N');
+  });
+
+  it('reads back only a forward record as mng writes it (a pid from a local file is never signalled unchecked)', () => {
+    const ok = { version: 1, local: 8080, remote: 3000, pid: 4242, startedAt: '2026-12-03T14:00:00.000Z' };
+    expect(parseForward(JSON.stringify(ok), 8080)).toEqual({
+      local: 8080,
+      remote: 3000,
+      pid: 4242,
+      startedAt: ok.startedAt,
+    });
+    for (const bad of [
+      { ...ok, local: 8081 },
+      { ...ok, remote: 70000 },
+      { ...ok, remote: 0 },
+      { ...ok, pid: 1 },
+      { ...ok, pid: -4242 },
+      { ...ok, pid: 42.5 },
+      { ...ok, pid: '4242' },
+      { ...ok, startedAt: 'now' },
+      { ...ok, version: 2 },
+    ]) {
+      expect(parseForward(JSON.stringify(bad), 8080), JSON.stringify(bad)).toBeUndefined();
+    }
+    expect(parseForward('{', 8080)).toBeUndefined();
+    expect(parseForward('null', 8080)).toBeUndefined();
   });
 });

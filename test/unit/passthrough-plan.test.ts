@@ -38,6 +38,8 @@ const ID = '0123456789abcdef';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIClientKey mng client';
 /** The init script's arguments a shell agent and KEY give (the host's own public files, see initArgs). */
 const INIT_ARGS = [
+  '--host-id',
+  ID,
   '--authorized-key',
   KEY,
   '--agent-bin',
@@ -146,7 +148,7 @@ describe('planCreate: the argv of every command line of the issue', () => {
       '/w',
     ]);
     expect(p.labels['mng.image']).toBe(`mng-built:${ID}`);
-    expect(p.launch(p.image, KEY).create.slice(-10, -8)).toEqual([`mng-built:${ID}`, '/mng/init']);
+    expect(p.launch(p.image, KEY).create.slice(-12, -10)).toEqual([`mng-built:${ID}`, '/mng/init']);
   });
 
   it("start (create copies nothing into /mng: the image has mng's files, the init's arguments the host's own)", () => {
@@ -244,7 +246,7 @@ describe('dryRunCreate', () => {
         ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>', undefined, {
           flags: ['--network', 'mng-hosts', '--cap-drop', 'NET_RAW'],
           publishSsh: true,
-        }).run,
+        }).shown.run,
       ]),
     );
     expect(commands[1]).toMatch(
@@ -252,7 +254,7 @@ describe('dryRunCreate', () => {
     );
     // no client key yet (the dry run makes none): a placeholder stands for it
     expect(commands[1]).toMatch(
-      / '-e=FOO=bar baz' --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init --authorized-key '<public key of this machine, made at the first create>' --agent-bin '' --agent-cmd '.*' --agent-user agent$/,
+      / -e=FOO=mng-redacted:[0-9a-f]{16} --cpus=2 --entrypoint \/bin\/sh mng-built:[0-9a-f]{16} \/mng\/init --host-id [0-9a-f]{16} --authorized-key '<public key of this machine, made at the first create>' --agent-bin '' --agent-cmd '.*' --agent-user agent$/,
     );
     expect(
       lines.some((l) =>
@@ -272,8 +274,8 @@ describe('dryRunCreate', () => {
       mkdirSync(join(dataDir, 'keys', 'client'), { recursive: true });
       writeFileSync(join(dataDir, 'keys', 'client', 'id_ed25519.pub'), `${KEY}\n`);
       const lines = await dryRunCreate({ ...core, dataDir }, request());
-      expect(lines.find((l) => l.startsWith('docker run'))).toContain(
-        ` /mng/init --authorized-key '${KEY}' --agent-bin '' `,
+      expect(lines.find((l) => l.startsWith('docker run'))).toMatch(
+        new RegExp(` /mng/init --host-id [0-9a-f]{16} --authorized-key '${KEY}' --agent-bin '' `),
       );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -55,6 +55,22 @@ describe('the host record (hosts/ALIAS/record.json)', () => {
     expect(parseRecord(JSON.stringify(bare))).toEqual(bare);
   });
 
+  it('checks what comes back from the file as what comes from Docker: values mng never writes are no record (H1)', () => {
+    const bad = (over: object) => parseRecord(JSON.stringify({ ...REC, ...over }));
+    const ssh = (over: object) => bad({ ssh: { ...REC.ssh, ...over } });
+    expect(ssh({ user: '-oProxyCommand=touch /tmp/x' })).toBeUndefined();
+    expect(ssh({ host: '127.0.0.1\n  ProxyCommand x' })).toBeUndefined();
+    expect(ssh({ host: '-oProxyCommand=x' })).toBeUndefined();
+    expect(ssh({ port: 0 })).toBeUndefined();
+    expect(ssh({ port: 70000 })).toBeUndefined();
+    expect(ssh({ proxyCommand: 'docker exec -i x sh\nLocalCommand y' })).toBeUndefined();
+    expect(bad({ containerId: '../x' })).toBeUndefined();
+    expect(bad({ hostId: 'x' })).toBeUndefined();
+    expect(bad({ provider: 'a b' })).toBeUndefined();
+    expect(ssh({ host: 'mng-a.far' })).toMatchObject({ ssh: { host: 'mng-a.far' } });
+    expect(ssh({ host: '::1' })).toMatchObject({ ssh: { host: '::1' } });
+  });
+
   it('migrates an entry written by an earlier mng once: record.json made, the entry rewritten without comments', async () => {
     mkdirSync(join(dir, 'hosts', 'mng-old'), { recursive: true });
     writeFileSync(hostFile('mng-old', 'ssh_config'), LEGACY);

@@ -11,6 +11,50 @@ import { Runner, type PipeSource } from '../../lib/process/runner.js';
 const pipeOf = (s: PassThrough): PipeSource => ({ pipe: (d) => s.pipe(d), on: (e, l) => s.on(e, l) });
 
 // Real tiny processes (node itself), as execa's own tests do.
+describe('Runner: limits on what a child may take (L1)', () => {
+  it('a child that exits with a code of its own when killed at its timeout is timed out all the same', async () => {
+    const r = await new Runner().run(
+      process.execPath,
+      ['-e', "process.on('SIGTERM', () => process.exit(3)); setInterval(() => {}, 1000)"],
+      { timeoutMs: 300, timeoutIsResult: true },
+    );
+    expect(r).toMatchObject({ exitCode: 124, timedOut: true });
+  });
+
+  it('reads at most maxBytes of its output: an error, or an answer when asked for', async () => {
+    const flood = ['-e', "setInterval(() => process.stdout.write('x'.repeat(65536)), 1)"];
+    const err = await new Runner()
+      .run(process.execPath, flood, { maxBytes: 100_000, timeoutMs: 20_000 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(MngError);
+    expect(err.message).toMatch(/wrote more than 100000 bytes, more than mng reads from it: stopped/);
+    const r = await new Runner().run(process.execPath, flood, {
+      maxBytes: 1024 * 1024,
+      limitIsResult: true,
+      timeoutMs: 20_000,
+    });
+    expect(r).toMatchObject({ exitCode: 1, overLimit: true });
+  });
+
+  it('into a file too: the file ends at the limit and the child is stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mng-unit-runner-'));
+    try {
+      const file = join(dir, 'out');
+      const flood = ['-e', "setInterval(() => process.stdout.write('x'.repeat(65536)), 1)"];
+      const r = await new Runner().run(process.execPath, flood, {
+        stdoutFile: file,
+        maxBytes: 1024 * 1024,
+        limitIsResult: true,
+        timeoutMs: 20_000,
+      });
+      expect(r.overLimit).toBe(true);
+      expect(readFileSync(file).length).toBeLessThanOrEqual(1024 * 1024);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Runner', () => {
   it('returns exit code, stdout and stderr of a failed program when not asked to check', async () => {
     const r = await new Runner().run(process.execPath, [

@@ -31,6 +31,20 @@ const COMMON = [
   '-o',
   'HostKeyAlias=mng-a',
   '-o',
+  'ForwardAgent=no',
+  '-o',
+  'ForwardX11=no',
+  '-o',
+  'ForwardX11Trusted=no',
+  '-o',
+  'AddKeysToAgent=no',
+  '-o',
+  'PermitLocalCommand=no',
+  '-o',
+  'ServerAliveInterval=15',
+  '-o',
+  'ServerAliveCountMax=3',
+  '-o',
   'LogLevel=ERROR',
 ];
 
@@ -57,6 +71,13 @@ describe('sshOptions', () => {
       UserKnownHostsFile: '/data/mng/hosts/mng-a/known_hosts',
       StrictHostKeyChecking: 'yes',
       HostKeyAlias: 'mng-a',
+      ForwardAgent: 'no',
+      ForwardX11: 'no',
+      ForwardX11Trusted: 'no',
+      AddKeysToAgent: 'no',
+      PermitLocalCommand: 'no',
+      ServerAliveInterval: '15',
+      ServerAliveCountMax: '3',
       LogLevel: 'ERROR',
     });
   });
@@ -64,17 +85,28 @@ describe('sshOptions', () => {
 
 describe('buildSshArgs', () => {
   it('defaults: no tty (-T), no batch mode, no timeout, no remote command', () => {
-    expect(buildSshArgs(EP, FILES, undefined)).toEqual([...COMMON, '-T', '-p', '49153', 'root@127.0.0.1']);
+    expect(buildSshArgs(EP, FILES, undefined)).toEqual([
+      ...COMMON,
+      '-T',
+      '-l',
+      'root',
+      '-p',
+      '49153',
+      '--',
+      '127.0.0.1',
+    ]);
   });
 
   it('tty: -t and the remote command after --', () => {
     expect(buildSshArgs(EP, FILES, 'sh /mng/start-agent; exec tmux attach-session -t agent', { tty: true })).toEqual([
       ...COMMON,
       '-t',
+      '-l',
+      'root',
       '-p',
       '49153',
-      'root@127.0.0.1',
       '--',
+      '127.0.0.1',
       'sh /mng/start-agent; exec tmux attach-session -t agent',
     ]);
   });
@@ -85,10 +117,12 @@ describe('buildSshArgs', () => {
       '-o',
       'BatchMode=yes',
       '-T',
+      '-l',
+      'root',
       '-p',
       '49153',
-      'root@127.0.0.1',
       '--',
+      '127.0.0.1',
       'true',
     ]);
   });
@@ -99,10 +133,12 @@ describe('buildSshArgs', () => {
       '-o',
       'ConnectTimeout=5',
       '-T',
+      '-l',
+      'root',
       '-p',
       '49153',
-      'root@127.0.0.1',
       '--',
+      '127.0.0.1',
       'true',
     ]);
   });
@@ -121,10 +157,12 @@ describe('buildSshArgs', () => {
       '-o',
       'ConnectTimeout=10',
       '-T',
+      '-l',
+      'dev',
       '-p',
       '2222',
-      'dev@10.0.0.7',
       '--',
+      '10.0.0.7',
       'echo ok',
     ]);
   });
@@ -133,8 +171,26 @@ describe('buildSshArgs', () => {
     expect(buildSshArgs(EP, FILES, undefined, { connectTimeoutSeconds: 0 })).not.toContain('ConnectTimeout=0');
   });
 
-  it('an empty remote command is still passed (after --)', () => {
-    expect(buildSshArgs(EP, FILES, '').slice(-2)).toEqual(['--', '']);
+  it('an empty remote command is still passed (after -- and the host)', () => {
+    expect(buildSshArgs(EP, FILES, '').slice(-3)).toEqual(['--', '127.0.0.1', '']);
+  });
+
+  it('a user or host that looks like an option is never read as one (H1): -l USER, and the host after --', () => {
+    const evil = { user: '-oProxyCommand=touch /tmp/x', host: '-oProxyCommand=touch /tmp/y', port: 22 };
+    const args = buildSshArgs(evil, FILES, 'true');
+    expect(args.slice(-6)).toEqual(['-l', evil.user, '-p', '22', '--', evil.host, 'true'].slice(-6));
+    expect(args.indexOf('--')).toBe(args.indexOf(evil.host) - 1);
+  });
+
+  it("escapes % where ssh expands tokens (a data folder's path, a ProxyCommand), keeping ControlPath's %C", () => {
+    const files = { ...FILES, identityFile: '/d/50%/id', knownHostsFile: '/d/%h/known_hosts' };
+    const args = buildSshArgs({ ...EP, proxyCommand: 'env DOCKER_HOST=tcp://a%20b docker exec -i c sh' }, files, 'x', {
+      control: { path: '/s%x/%C', master: 'auto' },
+    });
+    expect(args).toContain('IdentityFile=/d/50%%/id');
+    expect(args).toContain('UserKnownHostsFile=/d/%%h/known_hosts');
+    expect(args).toContain('ProxyCommand=env DOCKER_HOST=tcp://a%%20b docker exec -i c sh');
+    expect(args).toContain('ControlPath=/s%%x/%C');
   });
 
   it('double-quotes option values with spaces so ssh reads one path, not several words', () => {
@@ -160,6 +216,20 @@ describe('buildSshArgs', () => {
       expect(cfg.get('hostkeyalias')).toBe('mng-a');
       expect(cfg.get('batchmode')).toBe('yes');
       expect(cfg.get('connecttimeout')).toBe('7');
+      expect(cfg.get('forwardagent')).toBe('no');
+      expect(cfg.get('serveraliveinterval')).toBe('15');
+    });
+
+    it('a host that looks like an option is a host name to ssh, which refuses it (H1)', () => {
+      const evil = { user: 'root', host: '-oProxyCommand=touch /tmp/mng-never', port: 22 };
+      const r = spawnSync('ssh', ['-G', ...buildSshArgs(evil, FILES, 'true')], { encoding: 'utf8' });
+      expect(r.status).toBe(255);
+      expect(r.stderr).toMatch(/hostname contains invalid characters/);
+    });
+
+    it('escaped % reads back as the path it is', () => {
+      const files = { ...FILES, knownHostsFile: '/d/%h/known_hosts' };
+      expect(sshResolved(buildSshArgs(EP, files, undefined)).get('userknownhostsfile')).toBe('/d/%h/known_hosts');
     });
 
     it('accepts paths with spaces', () => {
@@ -185,10 +255,12 @@ describe('connection sharing', () => {
       '-o',
       'BatchMode=yes',
       '-T',
+      '-l',
+      'root',
       '-p',
       '49153',
-      'root@127.0.0.1',
       '--',
+      '127.0.0.1',
       'true',
     ]);
   });
@@ -200,9 +272,12 @@ describe('connection sharing', () => {
       'ControlPath=/d/s/%C',
       '-O',
       'check',
+      '-l',
+      'root',
       '-p',
       '49153',
-      'root@127.0.0.1',
+      '--',
+      '127.0.0.1',
     ]);
   });
   it.skipIf(!hasSsh)('is what the real ssh resolves', () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -46,6 +46,13 @@ function resolved(alias: string): Record<string, string> {
 }
 
 describe('paths', () => {
+  it('a host folder is always one folder directly inside hosts/ (H1: no path out of the data folder)', () => {
+    for (const alias of ['../x', '../../etc', '.', '..', 'a/b', '', '.hidden', 'x\ny', '/abs']) {
+      expect(() => hostSshFiles('/x/mng', alias), alias).toThrow(/is not a host alias mng makes/);
+    }
+    expect(hostSshFiles('/x/mng', 'mng-a.gpu-box').knownHostsFile).toBe('/x/mng/hosts/mng-a.gpu-box/known_hosts');
+  });
+
   it('keeps one folder per host under the data directory', () => {
     expect(sshConfigPath('/x/mng')).toBe('/x/mng/ssh_config');
     expect(hostSshFiles('/x/mng', 'mng-a')).toEqual({
@@ -84,7 +91,7 @@ describe('paths', () => {
 });
 
 describe('hostEntry', () => {
-  it("is a Host block with the endpoint, the client key and the host's own pinned key, without LogLevel", () => {
+  it("is a Host block with the endpoint, the client key and the host's own pinned key, contained, without LogLevel", () => {
     expect(hostEntry('mng-a', ep(1234), hostSshFiles('/d/mng', 'mng-a'))).toEqual({
       Host: 'mng-a',
       HostName: '127.0.0.1',
@@ -95,7 +102,35 @@ describe('hostEntry', () => {
       UserKnownHostsFile: ['/d/mng/hosts/mng-a/known_hosts'],
       StrictHostKeyChecking: 'yes',
       HostKeyAlias: 'mng-a',
+      ForwardAgent: 'no',
+      ForwardX11: 'no',
+      ForwardX11Trusted: 'no',
+      AddKeysToAgent: 'no',
+      PermitLocalCommand: 'no',
+      ServerAliveInterval: '15',
+      ServerAliveCountMax: '3',
+      ProxyJump: 'none',
+      ProxyCommand: 'none',
     });
+  });
+
+  it('refuses any value with a line break, a control character, a quote or a backslash (H1: no directive smuggled in)', () => {
+    const files = hostSshFiles('/d/mng', 'mng-a');
+    expect(() => hostEntry('mng-a', { ...ep(22), user: 'root"\n  ProxyCommand touch /tmp/x' }, files)).toThrow(
+      /will not write User .* into an ssh config file/,
+    );
+    expect(() => hostEntry('mng-a', { ...ep(22), host: "a'b" }, files)).toThrow(/HostName/);
+    expect(() => hostEntry('mng-a', { ...ep(22), proxyCommand: 'docker exec -i x\nLocalCommand y' }, files)).toThrow(
+      /ProxyCommand/,
+    );
+    expect(() => hostEntry('mng-a', ep(22), hostSshFiles('/d/"q"/mng', 'mng-a'))).toThrow(/IdentityFile/);
+    // a ProxyCommand is a shell line: its single quotes are its own; % is escaped where ssh expands it
+    const e = hostEntry(
+      'mng-a',
+      { ...ep(22), proxyCommand: "env DOCKER_HOST=x%y docker exec -i c sh -c 'sshd -i'" },
+      files,
+    );
+    expect(e.ProxyCommand).toBe("env DOCKER_HOST=x%%y docker exec -i c sh -c 'sshd -i'");
   });
   it('carries the proxy route of a remote daemon', () => {
     const e = hostEntry(
@@ -174,6 +209,43 @@ describe('per-host files', () => {
     expect(resolved('mng-b')).toMatchObject({ hostname: '127.0.0.2', port: '2222', user: 'dev' });
     expect(existsSync(join(dir, 'hosts', 'mng-b', 'known_hosts'))).toBe(false);
   });
+
+  it.skipIf(!hasSsh)(
+    "contains the agent whatever the user's Host * says (M4): no agent or X forwarding, no keys added, no local command, no proxy for a loopback route",
+    async () => {
+      await writeHostEntry(dir, 'mng-a', ep(4321));
+      const remote = { ...ep(22), host: 'mng-b.far', proxyCommand: "docker exec -i mng-b sh -c 'sshd -i'" };
+      await writeHostEntry(dir, 'mng-b.far', remote);
+      // the user's own config: mng's Include first (as mng ssh-config --install writes it), then a Host * that turns all on
+      const user = join(dir, 'user_config');
+      writeFileSync(
+        user,
+        `Include ${sshConfigPath(dir)}\nHost *\n  ForwardAgent yes\n  ForwardX11 yes\n  ForwardX11Trusted yes\n  AddKeysToAgent yes\n  PermitLocalCommand yes\n  LocalCommand touch /tmp/mng-never\n  ProxyJump jump.example\n  ProxyCommand nc %h %p\n`,
+      );
+      const asUser = (alias: string) =>
+        Object.fromEntries(
+          execFileSync('ssh', ['-G', '-F', user, alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+        );
+      for (const alias of ['mng-a', 'mng-b.far']) {
+        const r = asUser(alias);
+        expect(r, alias).toMatchObject({
+          forwardagent: 'no',
+          forwardx11: 'no',
+          forwardx11trusted: 'no',
+          addkeystoagent: 'false',
+          permitlocalcommand: 'no',
+        });
+        expect(r.proxyjump, alias).toBeUndefined();
+      }
+      expect(asUser('mng-a').proxycommand).toBeUndefined();
+      expect(asUser('mng-b.far').proxycommand).toBe(remote.proxyCommand);
+      // the same user config reaches other hosts as the user asked: the Host * itself works
+      expect(asUser('elsewhere.example')).toMatchObject({ forwardagent: 'yes', proxyjump: 'jump.example' });
+    },
+  );
 
   it.skipIf(!hasSsh)('keeps paths with spaces whole', async () => {
     const spaced = join(dir, 'Jo Doe', 'mng');

@@ -102,6 +102,16 @@ describe('editUserSshConfig (on a temporary ~/.ssh)', () => {
     expect(await editUserSshConfig('uninstall', MNG, file)).toEqual({ status: 'unchanged', file });
   });
 
+  it('keeps the first backup: a later edit never overwrites the original it holds (L12)', async () => {
+    mkdirSync(join(dir, '.ssh'));
+    writeFileSync(file, EXISTING, { mode: 0o600 });
+    await editUserSshConfig('install', MNG, file);
+    writeFileSync(file, `Include ${MNG}\nHost later\n`);
+    await editUserSshConfig('uninstall', MNG, file);
+    expect(readFileSync(file, 'utf8')).toBe('Host later\n');
+    expect(readFileSync(`${file}.mng-backup`, 'utf8')).toBe(EXISTING);
+  });
+
   it('uninstall without a file changes nothing and creates nothing', async () => {
     expect(await editUserSshConfig('uninstall', MNG, file)).toEqual({ status: 'unchanged', file });
     expect(existsSync(file)).toBe(false);

@@ -12,7 +12,8 @@ const MAX_FUNCTION_LINES = 60;
 /**
  * lib/'s rooms, lowest first. A file may import its own room and the rooms of earlier levels only: never a later
  * level, never another room of its own level. `base` is lib/'s loose files (errors, shell, random, version,
- * atomic-file); `core` is core/core.ts, what every core function is handed. A new room takes its place here.
+ * atomic-file); `core` is core/core.ts, what every core function is handed, and core/exec.ts, the one way to run a
+ * script in a container. A new room takes its place here.
  */
 const LEVELS: string[][] = [
   ['base'],
@@ -148,6 +149,20 @@ describe('lib/ structure', () => {
   it(`has no function over ${MAX_FUNCTION_LINES} lines`, () => {
     const long = files.flatMap((f) => longFunctions(relative(LIB, f), readFileSync(f, 'utf8'), MAX_FUNCTION_LINES));
     expect(long).toEqual([]);
+  });
+
+  it('runs every script in a container through execScript: one place gives each a time limit and a read cap', () => {
+    const users = files
+      .filter((f) => /\bbuildExecScriptArgs\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(LIB, f))
+      .sort();
+    expect(users).toEqual([join('core', 'exec.ts'), join('docker', 'args.ts')]);
+    // the delivery's argv is shown by --dry-run only; it runs as execScript's scriptOnStdin (see docker-args.test.ts)
+    const deliverUsers = files
+      .filter((f) => /\bbuildDeliverArgs\(/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(LIB, f))
+      .sort();
+    expect(deliverUsers).toEqual([join('core', 'create', 'dry-run.ts'), join('docker', 'agent-args.ts')]);
   });
 
   it('the cycle check sees a cycle, type-only and dynamic imports included', () => {

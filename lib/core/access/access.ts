@@ -1,5 +1,5 @@
-import { buildExecScriptArgs } from '../../docker/args.js';
 import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
+import { dockerError } from '../../docker/errors.js';
 import { MngError } from '../../errors.js';
 import {
   buildMasterCheckArgs,
@@ -13,12 +13,19 @@ import {
 import { hostSshFiles, isPinned, pinHostKey } from '../../ssh/config.js';
 import { ensureControlPath } from '../../ssh/control.js';
 import { ensureClientKey } from '../../ssh/keys.js';
-import { REPAIR_ACCESS_SCRIPT } from '../container/scripts.js';
+import { execScript } from '../exec.js';
+import { hostPublicKey, REPAIR_ACCESS_SCRIPT } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { readRecord, writeRecord } from '../hosts/record.js';
 
 /** How long an idle shared connection (ControlMaster) stays open after its last session. */
 export const CONTROL_PERSIST_SECONDS = 60;
+/**
+ * Every ssh call mng waits on (not the user's own sessions): a time limit, as a hostile sshd can accept a connection
+ * and never answer, and a cap on what it reads. Out of time counts as a failed attempt.
+ */
+export const SSH_LIMITS = { timeoutMs: 30_000, timeoutIsResult: true, maxBytes: 1024 * 1024 } as const;
+
 /** How often a handshake cut short by sshd (MaxStartups, a restart) is tried again. */
 const HANDSHAKE_RETRIES = 3;
 
@@ -44,12 +51,18 @@ export interface SshTarget {
  */
 export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
   const client = await ensureClientKey(core.runner, core.dataDir);
-  const res = await core.runner.docker(
-    t.daemon,
-    buildExecScriptArgs(t.containerId ?? t.container, REPAIR_ACCESS_SCRIPT, [client.publicKey]),
-  );
-  const publicKey = res.stdout.trim().split('\n').pop() ?? '';
-  if (!/^ssh-[a-z0-9-]+ \S+/.test(publicKey)) {
+  const res = await execScript(core, t.daemon, t.containerId ?? t.container, REPAIR_ACCESS_SCRIPT, {
+    what: "mng's access repair",
+    args: [client.publicKey],
+    timeoutMs: 30_000,
+    maxBytes: 64 * 1024,
+  });
+  if (res.exitCode !== 0) {
+    throw dockerError(['exec', t.containerId ?? t.container, 'sh'], res.exitCode, res.stderr, t.daemon);
+  }
+  // The container's answer, so the one key line mng pins is checked to be a key (ed25519, as every host makes).
+  const publicKey = hostPublicKey(res.stdout.trim().split('\n').pop() ?? '');
+  if (!publicKey) {
     throw new MngError(`could not read the ssh host key of agent '${t.name}' through Docker`, {
       hint: `its /mng folder may be damaged: mng destroy ${t.name}, or mng start ${t.name} --snapshot ID`,
     });
@@ -72,7 +85,10 @@ export async function repairAccess(core: Core, t: SshTarget): Promise<void> {
 
 /** Is there a live shared connection to the host (`ssh -O check`: no connection is made)? `-v` says so when there is. */
 export async function hasLiveConnection(core: Core, t: SshTarget): Promise<boolean> {
-  const check = await core.runner.run('ssh', buildMasterCheckArgs(t.endpoint, await ensureControlPath(core.dataDir)));
+  const check = await core.runner.run('ssh', buildMasterCheckArgs(t.endpoint, await ensureControlPath(core.dataDir)), {
+    ...SSH_LIMITS,
+    timeoutMs: 10_000,
+  });
   if (check.exitCode === 0) core.debug(`ssh: reusing the shared connection to ${t.alias}`);
   return check.exitCode === 0;
 }
@@ -107,7 +123,7 @@ export async function ensureConnection(core: Core, t: SshTarget, opts: { knownDe
   let repaired = false;
   for (let attempt = 0; ; attempt++) {
     const args = await sharedSshArgs(core, t, 'true', { batch: true, connectTimeoutSeconds: 10 });
-    const res = await core.runner.run('ssh', args);
+    const res = await core.runner.run('ssh', args, SSH_LIMITS);
     if (res.exitCode === 0) {
       core.debug(
         `ssh: opened a shared connection to ${t.alias} (kept ${CONTROL_PERSIST_SECONDS} s after its last use)`,

@@ -2,11 +2,12 @@
 // container; mng reads the public half through Docker (the daemon's API authenticates that channel, unlike the network)
 // and pins it before the first handshake.
 
-import { buildExecScriptArgs, buildInspectArgs, buildLogsArgs, MNG_DIR } from '../../docker/args.js';
+import { buildInspectArgs, buildLogsArgs, MNG_DIR } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { dockerError } from '../../docker/errors.js';
 import { parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
+import { execScript } from '../exec.js';
 import { hostKeyFromLog, hostPublicKey } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { exitedError } from './ssh-wait.js';
@@ -34,8 +35,11 @@ export async function readNewHostKey(
   let viaExec = false;
   for (let attempt = 0; ; attempt++) {
     if (stop?.aborted) throw new MngError(`stopped waiting for the ssh host key of container '${container}'`);
-    const args = viaExec ? buildExecScriptArgs(container, READ_PUBLIC_KEY) : buildLogsArgs(container);
-    const res = await core.runner.docker(daemon, args, { check: false });
+    // The log of a brand-new container holds the key line first; a container that writes without end is cut off.
+    const args = buildLogsArgs(container);
+    const res = viaExec
+      ? await execScript(core, daemon, container, READ_PUBLIC_KEY, { what: 'its host key', timeoutMs: 30_000 })
+      : await core.runner.docker(daemon, args, { check: false, timeoutMs: 30_000, maxBytes: 4 * 1024 * 1024 });
     if (!viaExec && res.failure === 'logs unreadable') {
       viaExec = true;
       continue;

@@ -2,14 +2,14 @@ import { ensureConnection, hasLiveConnection, sharedSshArgs, type SshTarget } fr
 import { CONNECT_COMMAND, execCommandLine } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { recordedRoute, type Scope } from '../hosts/resolve.js';
-import { endpointOf, type Host } from '../model/host.js';
+import { endpointOf, type Host, sshAlias } from '../model/host.js';
 import { containerName } from '../model/naming.js';
 
 /** A running host as an ssh target (an error when it is not running). */
 export function sshTarget(host: Host): SshTarget {
   return {
     daemon: host.daemon,
-    alias: host.containerName,
+    alias: host.alias,
     container: host.containerId,
     name: host.name,
     endpoint: endpointOf(host),
@@ -26,7 +26,7 @@ export function sshTarget(host: Host): SshTarget {
 export async function liveTarget(core: Core, scope: Scope, name: string): Promise<SshTarget | undefined> {
   const recorded = await recordedRoute(core, scope, name);
   if (!recorded) return undefined;
-  const alias = containerName(core.prefix, name);
+  const alias = sshAlias(containerName(core.prefix, name), recorded.daemon.provider);
   const { hostId, containerId } = recorded.record;
   const target: SshTarget = {
     daemon: recorded.daemon,

@@ -3,7 +3,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import { isAccessMismatch } from '../../ssh/args.js';
-import { repairAccess, sharedSshArgs, type SshTarget } from './access.js';
+import { repairAccess, SSH_LIMITS, sharedSshArgs, type SshTarget } from './access.js';
 import { AGENT_PROBE } from '../container/agent.js';
 import type { Core } from '../core.js';
 
@@ -15,7 +15,13 @@ export async function exitedError(
   exitCode: number,
   step: string,
 ): Promise<MngError> {
-  const logs = await core.runner.docker(daemon, buildLogsTailArgs(container, 5), { check: false });
+  const logs = await core.runner.docker(daemon, buildLogsTailArgs(container, 5), {
+    check: false,
+    timeoutMs: 30_000,
+    timeoutIsResult: true,
+    maxBytes: 64 * 1024,
+    limitIsResult: true,
+  });
   const last = `${logs.stdout}\n${logs.stderr}`.trim().split('\n').filter(Boolean).pop() ?? '';
   return new MngError(
     `sshd did not start in container '${container}' (step: ${step}): the container exited with code ${exitCode}${last ? `: ${last}` : ''}`,
@@ -39,7 +45,7 @@ export async function waitForSsh(core: Core, target: SshTarget, timeoutSeconds: 
   let repaired = false;
   for (;;) {
     // An attempt that hangs (a port whose container just died can accept and never answer) is a failed attempt.
-    const res = await core.runner.run('ssh', args, { timeoutMs: 10_000, timeoutIsResult: true });
+    const res = await core.runner.run('ssh', args, { ...SSH_LIMITS, timeoutMs: 10_000 });
     if (res.exitCode === 0) return res.stdout;
     if (isAccessMismatch(res.stderr) && !repaired) {
       repaired = true;

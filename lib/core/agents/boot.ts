@@ -1,7 +1,7 @@
 import type { Daemon } from '../../docker/daemon.js';
-import { buildDeliverArgs } from '../../docker/agent-args.js';
 import { dockerReason } from '../../docker/errors.js';
 import { MngError } from '../../errors.js';
+import { execScript } from '../exec.js';
 import type { Core } from '../core.js';
 import { deliveryScript, emptyDelivery, type HomeFile, parseAwait } from './delivery.js';
 import { gather, type Gathered } from './gather.js';
@@ -80,10 +80,19 @@ export async function deliver(
   const delivery = { ...g.delivery, home, fresh: Boolean(opts.fresh) };
   const type = labels.agentType ? core.agents?.types[labels.agentType] : undefined;
   const wait = opts.wait !== false && g.signedIn && type?.readyPattern ? type.readyPattern : undefined;
-  const args = buildDeliverArgs(container, labels.sshUser);
-  const r = await core.runner.docker(daemon, args, {
-    input: deliveryScript(delivery, { readyPattern: wait, readySeconds: READY_SECONDS, boot: opts.wait !== false }),
-    check: false,
+  // root's `sh -s USER` (buildDeliverArgs, as --dry-run shows it), the script with the secrets on its stdin, within a
+  // time limit and a read cap like every script of mng's in a container
+  const script = deliveryScript(delivery, {
+    readyPattern: wait,
+    readySeconds: READY_SECONDS,
+    boot: opts.wait !== false,
+  });
+  const r = await execScript(core, daemon, container, script, {
+    what: "the agent's sign-in and settings",
+    args: [labels.sshUser],
+    scriptOnStdin: true,
+    timeoutMs: (READY_SECONDS + 60) * 1000,
+    maxBytes: 1024 * 1024,
   });
   if (r.exitCode !== 0) {
     const why =

@@ -78,22 +78,30 @@ const b64 = (s: string | Buffer) => (typeof s === 'string' ? Buffer.from(s, 'utf
  */
 const FUNCTIONS = `set -e
 u=$1; d=${SECRETS_DIR}
-grep -qs " $d tmpfs " /proc/mounts || { echo "mng: $d is not a tmpfs in this container" >&2; exit 3; }
-h=$(awk -F: -v u="$u" '$1 == u { print $6 }' /etc/passwd)
+# read by the shell itself (no process): every process before the ready mark delays the agent's start at a create
+t=; while read -r _x mp ty _x; do [ "$mp $ty" != "$d tmpfs" ] || t=1; done < /proc/mounts
+[ -n "$t" ] || { echo "mng: $d is not a tmpfs in this container" >&2; exit 3; }
+h=; while IFS=: read -r n _x _x pg _x ph _x; do [ "$n" != "$u" ] || { h=$ph; g=$pg; break; }; done < /etc/passwd
 [ -n "$h" ] || { echo "mng: the container has no user $u" >&2; exit 3; }
-g=$(id -g "$u")
 umask 077
 chmod 711 "$d"
 started=; changed=
 [ -e /run/mng/agent-status ] && started=1
-put() { printf '%s' "$2" | base64 -d > "$1.mng-tmp"; chmod "$3" "$1.mng-tmp"; chown "$4" "$1.mng-tmp"; mv -f "$1.mng-tmp" "$1"; }
+# a new file gets 600 from the umask, so only another mode costs a chmod (a left-over temporary file, whose mode may differ, is removed first)
+put() {
+  [ ! -e "$1.mng-tmp" ] || rm -f "$1.mng-tmp"
+  printf '%s' "$2" | base64 -d > "$1.mng-tmp"; [ "$3" = 600 ] || chmod "$3" "$1.mng-tmp"
+  chown "$4" "$1.mng-tmp"; mv -f "$1.mng-tmp" "$1"
+}
 mkhome() { p=$h; o=$IFS; IFS=/; set -f; for c in $1; do p=$p/$c; [ -d "$p" ] || { mkdir "$p"; chown "$u:$g" "$p"; }; done; IFS=$o; set +f; }
 secret() { case $1 in */*) mkdir -p "$d/\${1%/*}"; chown "$u:$g" "$d/\${1%/*}" ;; esac; put "$d/$1" "$2" 600 "$u:$g"; }
 home() { [ -e "$h/$1" ] || [ -L "$h/$1" ] && return 0; case $1 in */*) mkhome "\${1%/*}" ;; esac; put "$h/$1" "$3" "$2" "$u:$g"; }
 link() { case $1 in */*) mkhome "\${1%/*}" ;; esac; ln -sfn "$d/$2" "$h/$1"; chown -h "$u:$g" "$h/$1"; }
+# (whether it changed matters only to an agent that started before this delivery: see restart)
 system() {
-  (umask 022; mkdir -p "\${1%/*}")
-  printf '%s' "$2" | base64 -d > "$1.mng-tmp"; cmp -s "$1.mng-tmp" "$1" || changed=1
+  [ -d "\${1%/*}" ] || (umask 022; mkdir -p "\${1%/*}")
+  [ ! -e "$1.mng-tmp" ] || rm -f "$1.mng-tmp"
+  printf '%s' "$2" | base64 -d > "$1.mng-tmp"; [ -z "$started" ] || cmp -s "$1.mng-tmp" "$1" || changed=1
   chmod 644 "$1.mng-tmp"; chown 0:0 "$1.mng-tmp"; mv -f "$1.mng-tmp" "$1"
 }
 # a new conversation: for an agent that started before this delivery, too (it starts again, see restart)
@@ -110,13 +118,18 @@ restart() {
   fi
 }
 mtmux() { for s in /run/mng/tmux-*/default; do [ -S "$s" ] && { tmux -S "$s" "$@"; return; }; done; tmux "$@"; }
+# the agent's screen and whether its pane died, in one tmux call per round; the status read without a process: the
+# rounds run while the agent starts, and every process they spawn takes CPU from it
 await() {
-  i=0; while [ $i -lt $(($2 * 20)) ]; do
-    s=$(cat /run/mng/agent-status 2>/dev/null || true)
+  i=0; n=$(($2 * 20)); nl='
+'
+  while [ $i -lt $n ]; do
+    s=; { [ -r /run/mng/agent-status ] && read -r s < /run/mng/agent-status; } || true
     case $s in missing*|failed) echo "agent $s"; return 0 ;; esac
     if [ "$s" = started ]; then
-      [ "$(mtmux display-message -p -t agent '#{pane_dead}' 2>/dev/null)" = 1 ] && { echo "agent exited"; return 0; }
-      mtmux capture-pane -p -t agent 2>/dev/null | grep -Eq -- "$1" && { echo "agent ready"; return 0; }
+      scr=$(mtmux capture-pane -p -t agent \\; display-message -p -t agent '#{pane_dead}' 2>/dev/null) || scr=
+      [ "\${scr##*$nl}" = 1 ] && { echo "agent exited"; return 0; }
+      printf '%s\\n' "\${scr%$nl*}" | grep -Eq -- "$1" && { echo "agent ready"; return 0; }
     fi
     sleep 0.05; i=$((i + 1))
   done
@@ -139,7 +152,8 @@ export function deliveryScript(
   for (const f of d.home) lines.push(`home ${quote(f.path)} ${f.mode.toString(8)} ${quote(b64(f.content))}`);
   for (const f of d.system) lines.push(`system ${quote(f.path)} ${b64(f.content)}`);
   if (d.fresh) lines.push('fresh');
-  lines.push(`early ${d.early ? 1 : 0}`, `: > ${READY_FILE}`);
+  // the ready mark first: what follows is not needed by this boot's agent (early is for the host's next boots)
+  lines.push(`: > ${READY_FILE}`, `early ${d.early ? 1 : 0}`);
   // at a boot (not mng refresh): the agent may have started before this delivery
   if (opts.boot) lines.push(`restart ${d.early ? 1 : 0}`);
   if (opts.readyPattern) lines.push(`await ${quote(opts.readyPattern)} ${Math.max(1, opts.readySeconds ?? 30)}`);

@@ -6,7 +6,8 @@ import { type DeliveryLabels, deliver, takesDelivery } from './boot.js';
 /** The running host to refresh (a core/model Host has all of it). */
 export interface RefreshTarget extends DeliveryLabels {
   daemon: Daemon;
-  containerName: string;
+  /** the container, by its id (as every command acts on a looked-up host: never a name another container may take) */
+  containerId: string;
   state: string;
 }
 
@@ -26,7 +27,7 @@ export async function refreshHost(core: Core, host: RefreshTarget): Promise<void
       hint: `mng start ${host.name}`,
     });
   }
-  await deliver(core, host.daemon, host.containerName, host, { wait: false });
+  await deliver(core, host.daemon, host.containerId, host, { wait: false });
   core.progress(
     `agent '${host.name}': sign-in files and variables handed over again (variables reach the agent at its next start)`,
   );

@@ -1,3 +1,4 @@
+import { ENV_NAME } from '../../config/agent-section.js';
 import { RUN_OPTIONS } from '../../docker/option-tables.js';
 import { scanOptions } from '../../docker/options.js';
 import { UsageError } from '../../errors.js';
@@ -5,10 +6,9 @@ import { UsageError } from '../../errors.js';
 /**
  * Secrets on mng's command line: `--pass-env NAME` names a variable of the user's environment that reaches the agent
  * at every start without being written anywhere Docker keeps; `-s -e NAME=VALUE` keeps working, but its value is in
- * `docker inspect`, the `mng.start-args` label and every snapshot, so mng warns when it looks like a key.
+ * `docker inspect` (the container's environment) and every snapshot, so mng warns when it looks like a key (mng's own
+ * records, the `mng.start-args` label, -v, --dry-run and errors, show it redacted: core/model/start-args.ts).
  */
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Check --pass-env values: variable names, each once. */
 export function checkPassEnv(names: readonly string[]): string[] {
@@ -37,6 +37,6 @@ export function secretStartArgWarnings(startArgs: readonly string[]): string[] {
     .options.filter((o) => o.name === 'env' && o.value !== undefined && looksLikeSecret(o.value))
     .map((o) => {
       const name = o.value!.slice(0, o.value!.indexOf('='));
-      return `-s ${o.text.startsWith('--') ? '--env' : '-e'} ${name}=…: the value of ${name} will be in docker inspect, the mng.start-args label and every snapshot; pass it with --pass-env ${name} instead (it reaches the agent at every start and is kept nowhere)`;
+      return `-s ${o.text.startsWith('--') ? '--env' : '-e'} ${name}=…: the value of ${name} will be in docker inspect (the container's environment) and every snapshot; pass it with --pass-env ${name} instead (it reaches the agent at every start and is kept nowhere)`;
     });
 }

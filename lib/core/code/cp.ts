@@ -37,7 +37,9 @@ export function checkCpOperands(src: CpOperand, dest: CpOperand): { agent: strin
 
 /** `docker cp [flags] SRC DEST` with the agent side as `CONTAINER:PATH`. */
 export function buildCpArgs(flags: readonly string[], src: CpOperand, dest: CpOperand, container: string): string[] {
-  const side = (o: CpOperand) => (o.kind === 'agent' ? `${container}:${o.path}` : o.path);
+  // a local path that starts with '-' (but is not '-', the tar stream) is written ./-x, so docker never reads an option
+  const local = (p: string) => (p.startsWith('-') && p !== '-' ? `./${p}` : p);
+  const side = (o: CpOperand) => (o.kind === 'agent' ? `${container}:${o.path}` : local(o.path));
   return ['cp', ...flags, side(src), side(dest)];
 }
 

@@ -2,7 +2,7 @@
 // plain folder), checked before anything is made, and copied in as one tar streamed into `docker cp -`.
 
 import { lstat, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { PipeSource } from '../../process/runner.js';
 import { MNG_DIR } from '../../docker/args.js';
@@ -107,7 +107,17 @@ export async function resolveSource(
   const head = await core.runner.run('git', ['-C', top, 'rev-parse', '--verify', '-q', 'HEAD^{commit}']);
   if (head.exitCode !== 0)
     throw new UsageError(`--from ${path}: the repository has no commit yet`, 'commit once first');
+  sayWhatIsTaken(core, dir, top);
   return { kind: 'git', path: top, commit: head.stdout.trim(), target, committed: Boolean(opts.committed) };
+}
+
+/** --from a folder inside a work tree takes the whole work tree: said in one line, and a warning for the home folder. */
+function sayWhatIsTaken(core: Core, dir: string, top: string): void {
+  if (top === resolve(homedir())) {
+    core.warn(`--from ${dir}: it is in the work tree of your home folder (${top}), which is what would be copied`);
+  } else if (top !== dir) {
+    core.progress(`--from ${dir}: taking the whole repository it is in, ${top}`);
+  }
 }
 
 /** The source in words, for --dry-run and messages. */
@@ -131,7 +141,10 @@ async function repoFiles(core: Core, top: string): Promise<string[]> {
       ))
     )
       continue;
-    for (const f of nulList(await git(core, buildListIncludedArgs(top, join(top, inc))))) files.add(f);
+    const included = nulList(await git(core, buildListIncludedArgs(top, join(top, inc))));
+    // the include file is the repository's (an agent may have changed it): what it adds is said
+    if (included.length > 0) core.progress(`${inc}: ${included.length} ignored file(s) copied too`);
+    for (const f of included) files.add(f);
   }
   // Deleted tracked files are still listed by --cached: they stay deleted (uncommitted) in the copy. A symlink is
   // copied as a symlink, even when it points nowhere.

@@ -25,8 +25,10 @@ export const HOST_KEY_LOG_PREFIX = 'mng-host-key ';
  * PID 1's child (under docker-init): writes the host's own files at its first boot, starts sshd, then the agent; exits 0
  * on SIGTERM so `docker stop` is quick. It is baked into mng's prepared image, like the other fixed files.
  *
- * Its arguments (create: `--authorized-key KEY --agent-bin PROGRAM --agent-cmd SCRIPT`, all public) become files in
- * /mng, each written only when missing: a restart, or a container from a snapshot, keeps the host's own. The host's ssh
+ * Its arguments (create: `--host-id ID --authorized-key KEY --agent-bin PROGRAM --agent-cmd SCRIPT`, all public)
+ * become files in /mng, each written only when missing: a restart, or a container from a snapshot, keeps the host's
+ * own. A /mng that was made for another host (`/mng/host-id` names another: an image built from a snapshot, or one
+ * that ships keys of its own) is never trusted: its host key is made anew and its authorized keys and agent replaced. The host's ssh
  * host key is made here too, at the first boot, so its private half never leaves the container (no `docker cp`, nothing
  * in `docker inspect`); the public half is logged once (HOST_KEY_LOG_PREFIX) for mng to read through the Docker API and
  * pin before its first handshake. All before sshd starts.
@@ -39,9 +41,17 @@ trap 'exit 0' TERM INT
 trap 'exit ${IDLE_STOP_EXIT_CODE}' ${IDLE_STOP_SIGNAL}
 umask 022
 mkdir -p /run/mng /run/sshd
-# mng's arguments (create): this host's own files, written once; a restart or a snapshot keeps what is there.
+# mng's arguments (create): this host's own files, written once; a restart or a snapshot keeps what is there. The
+# first, --host-id ID, says which host this is: a /mng made for another (an image built from a snapshot, or one that
+# ships its own keys) is not this host's, and its host key, authorized keys and agent files are replaced.
+new=
+if [ "$1" = --host-id ] && [ "$(cat ${MNG_DIR}/host-id 2>/dev/null)" != "$2" ]; then
+  new=1
+  rm -f ${MNG_DIR}/authorized_keys ${MNG_DIR}/agent-bin ${MNG_DIR}/agent-cmd ${MNG_DIR}/agent-user ${MNG_DIR}/await-delivery ${MNG_DIR}/chown ${MNG_DIR}/chowned
+fi
 while [ $# -ge 2 ]; do
   case $1 in
+    --host-id) [ -z "$new" ] || printf '%s\\n' "$2" > ${MNG_DIR}/host-id.new ;;
     --authorized-key) [ -e ${MNG_DIR}/authorized_keys ] || printf '%s\\n' "$2" > ${MNG_DIR}/authorized_keys ;;
     --agent-bin) [ -e ${MNG_DIR}/agent-bin ] || printf '%s' "$2" > ${MNG_DIR}/agent-bin ;;
     --agent-cmd) [ -e ${MNG_DIR}/agent-cmd ] || printf '%s\\n' "$2" > ${MNG_DIR}/agent-cmd ;;
@@ -54,7 +64,7 @@ done
 # The host's own ssh host key, made at its first boot: the private half stays here; mng pins the public half, read
 # from this container's log through Docker, before its first handshake.
 key=${MNG_DIR}/ssh_host_ed25519_key
-if [ ! -s "$key" ]; then
+if [ -n "$new" ] || [ ! -s "$key" ]; then
   rm -f "$key" "$key.pub"
   if ! err=$(ssh-keygen -q -t ed25519 -N '' -C 'mng host' -f "$key" </dev/null 2>&1 >/dev/null); then
     echo "mng: could not make the host's ssh key: \${err:-is ssh-keygen in the image?}" >&2
@@ -62,6 +72,8 @@ if [ ! -s "$key" ]; then
   fi
   echo "${HOST_KEY_LOG_PREFIX}$(cat "$key.pub")"
 fi
+# this host's files are in place: the next boot keeps them
+[ ! -e ${MNG_DIR}/host-id.new ] || mv -f ${MNG_DIR}/host-id.new ${MNG_DIR}/host-id
 pwd > /run/mng/workdir
 rm -f /run/mng/agent-status /run/mng/agent-exit
 # the agent's user (hosts made before it existed run as root), its home and its --from files
@@ -117,8 +129,11 @@ X11Forwarding no
 ClientAliveInterval 30
 # mng's own parallel use (make -j, scripts fanning out): many sessions share one connection (ControlMaster), and many
 # connections may be opening at once. OpenSSH's defaults (MaxSessions 10, MaxStartups 10:30:100) drop the rest.
+# Past 256 connections not yet logged in, new ones are dropped at random (30%, rising to all at 512), and each gets
+# 20 s to log in: a neighbour holding connections open cannot lock mng out for long.
 MaxSessions 256
-MaxStartups 256
+MaxStartups 256:30:512
+LoginGraceTime 20
 Subsystem sftp internal-sftp
 `;
 
@@ -175,6 +190,8 @@ export function systemFiles(opts: { authorizedKey: string }): ContainerFile[] {
  * start the agent), written into /mng at the first boot. They show in `docker inspect`, as the labels do.
  */
 export function initArgs(opts: {
+  /** which host this is: a /mng made for another is replaced at the first boot */
+  hostId: string;
   agent: AgentSpec;
   authorizedKey: string;
   /** the agent's unprivileged user */
@@ -187,6 +204,8 @@ export function initArgs(opts: {
   const { agent } = opts;
   const line = agentCommandLine(agent);
   return [
+    '--host-id',
+    opts.hostId,
     '--authorized-key',
     opts.authorizedKey.trim(),
     '--agent-bin',

@@ -9,12 +9,13 @@ import type { Core } from '../core.js';
 import { launchHost } from '../launch/launch.js';
 import { OPEN } from '../network/egress.js';
 import { hostNetwork } from '../network/host-network.js';
-import { decodeHost, type Host } from '../model/host.js';
-import { builtImageTag, decodeLabels, LABEL } from '../model/labels.js';
+import { decodeHost, type Host, sshAlias } from '../model/host.js';
+import { builtImageTag, LABEL } from '../model/labels.js';
 import { generateId } from '../model/naming.js';
 import { buildFromDockerfile } from './build.js';
 import { makePreparedImage, preparedImageFor } from './image.js';
 import { type CreatePlan, type CreateRequest, checkPassthrough, passthroughWarnings, planCreate } from './plan.js';
+import { checkLabelFiles } from './start-warnings.js';
 
 export interface CreateResult {
   host: Host;
@@ -50,7 +51,8 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
     ensureClientKey(core.runner, core.dataDir),
   ]);
   const setup = typed ? await agentSetupFiles(core, typed.type, req.from?.target ?? prepared.workdir) : [];
-  const labels = decodeLabels({ ...plan.labels, [LABEL.sshUser]: prepared.user });
+  // what the delivery reads of this host, from the request itself (the labels written are the same values)
+  const labels = { name: req.name, sshUser: prepared.user, agentType: req.agentType?.name, passEnv: req.passEnv };
   const from = req.from;
   const network = await hostNetwork(core, daemon, {
     id: plan.id,
@@ -63,7 +65,8 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
     name: req.name,
     hostId: plan.id,
     containerName: plan.container,
-    alias: plan.container,
+    finalName: plan.container,
+    alias: sshAlias(plan.container, req.provider.name),
     // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
     newHostKey: true,
     argv: plan.launch(prepared.tag, client.publicKey, prepared.user, network),
@@ -81,7 +84,8 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
     throw e;
   });
   const decoded = decodeHost(booted.container, daemon);
-  if (!('host' in decoded)) throw new MngError(`container '${plan.container}' lost its mng labels`);
+  if (!('host' in decoded))
+    throw new MngError(`container '${plan.container}' is not as mng made it: ${decoded.problem}`);
   return { host: { ...decoded.host, ssh: { ...booted.endpoint } }, agent: booted.agent };
 }
 
@@ -98,6 +102,7 @@ export async function createHost(core: Core, request: CreateRequest): Promise<Cr
   const typed = request.agentType && (await prepareAgentCreate(core, request.agentType, request.passEnv ?? []));
   const req = { ...request, agentVersion: typed?.version };
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  await checkLabelFiles(plan.startArgs);
   for (const w of passthroughWarnings(req)) core.warn(w);
   let built = false;
   try {

@@ -5,6 +5,7 @@ import { readClientKey } from '../../ssh/keys.js';
 import { recordedVersion } from '../agents/cache.js';
 import type { Core } from '../core.js';
 import { type CreateRequest, passthroughWarnings, planCreate } from './plan.js';
+import { checkLabelFiles } from './start-warnings.js';
 import { filesHash, PREPARED_REPO } from './image.js';
 import { generateId } from '../model/naming.js';
 import { fromWhat } from '../code/source.js';
@@ -23,6 +24,7 @@ export async function dryRunCreate(core: Core, request: CreateRequest): Promise<
     : undefined;
   const req = { ...request, agentVersion: known };
   const plan = planCreate(core.prefix, req, generateId(), new Date().toISOString());
+  await checkLabelFiles(plan.startArgs);
   for (const w of passthroughWarnings(req)) core.warn(w);
   const env = Object.entries(req.daemon.env)
     .map(([k, v]) => `${k}=${quote(v)} `)
@@ -46,13 +48,13 @@ export async function dryRunCreate(core: Core, request: CreateRequest): Promise<
   );
   if (req.from) {
     lines.push(
-      line(launch.create),
+      line(launch.shown.create),
       `# a tar of ${fromWhat(req.from)} (paths under ${req.from.target}), made by mng, on stdin`,
       line(buildCopyTarArgs(plan.container)),
       line(launch.start),
     );
   } else {
-    lines.push(line(launch.run));
+    lines.push(line(launch.shown.run));
   }
   lines.push(
     `# then: docker container inspect ${plan.container} (the published ssh port) and docker logs ${plan.container} (the host key the container made at its first boot, pinned before the first ssh handshake)`,

@@ -15,13 +15,15 @@ import { DEFAULT_AGENT_USER } from '../agents/user-layer.js';
 import type { Source } from '../code/source.js';
 import { type AgentSpec, agentCommandLine } from '../container/agent.js';
 import { initArgs } from '../container/scripts.js';
-import { type LaunchArgv, planLaunch } from '../launch/launch.js';
-import { IDLE_INTERVAL_LABEL, idleSettingsFor } from '../model/idle.js';
-import { builtImageTag, encodeLabels, LABEL } from '../model/labels.js';
+import { type LaunchArgv, planLaunch } from '../launch/argv.js';
+import { idleSettingsFor } from '../model/idle.js';
+import { builtImageTag, type HostLabels, sealLabels } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 import { type EgressPolicy, OPEN } from '../network/egress.js';
 import { checkEgressArgs, sharedNetworkWarning } from '../network/passthrough.js';
+import { redactEnv, redactedText } from '../model/start-args.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
+import { startArgWarnings } from './start-warnings.js';
 
 /** A Dockerfile to build the host's image from, both paths absolute. */
 export interface BuildSource {
@@ -115,7 +117,7 @@ export function checkPassthrough(req: CreateRequest): { startArgs: string[]; bui
     const fromConfig = startProblem.index < provider.default_start_args.length;
     const where = fromConfig ? `default_start_args of provider '${provider.name}': ` : '-s ';
     throw new UsageError(
-      `${where}${startProblem.text}: ${startProblem.message}`,
+      `${where}${redactedText(startProblem.text)}: ${startProblem.message}`,
       'see docker run --help for what can be passed',
     );
   }
@@ -134,61 +136,73 @@ export function checkPassthrough(req: CreateRequest): { startArgs: string[]; bui
 export function planCreate(prefix: string, req: CreateRequest, id: string, createdAt: string): CreatePlan {
   const { provider } = req;
   const { startArgs, buildArgs } = checkPassthrough(req);
+  // -e KEY=VALUE values reach docker run only: the label, -v, --dry-run and errors show them redacted
+  const shownStartArgs = redactEnv(startArgs, id);
   const container = containerName(prefix, req.name);
   const image = req.build ? builtImageTag(id) : (req.image ?? provider.default_image);
   const idle = idleSettingsFor(req.idleTimeout ?? provider.default_idle_timeout, req.idleCheckInterval);
-  const labels = encodeLabels({
+  const hostLabels: HostLabels = {
     id,
     name: req.name,
     prefix,
     provider: provider.name,
     tags: req.tags,
     idleTimeout: idle.timeoutSeconds,
+    idleCheckInterval: idle.intervalSeconds,
     agentCommand: agentCommandLine(req.agent),
     createdAt,
     version: version(),
     image,
-    startArgs,
+    startArgs: shownStartArgs,
     sshUser: DEFAULT_AGENT_USER,
     egress: req.egress,
     from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
     agentType: req.agentType?.name,
     agentVersion: req.agentVersion,
     passEnv: req.passEnv,
-  });
-  if (idle.timeoutSeconds > 0) labels[IDLE_INTERVAL_LABEL] = String(idle.intervalSeconds);
-  const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
+  };
+  // the user is the prepared image's (known at launch): the digest covers it
+  const labelsFor = (sshUser: string) => sealLabels({ ...hostLabels, sshUser }, container);
   return {
     id,
     container,
     image,
-    labels,
+    labels: labelsFor(DEFAULT_AGENT_USER),
     startArgs,
-    buildArgv: build && buildBuildArgs(build),
+    buildArgv: req.build && buildBuildArgs({ ...req.build, tag: image, buildArgs }),
     launch: (runImage, authorizedKey, user = DEFAULT_AGENT_USER, network = { flags: [], publishSsh: true }) =>
-      planLaunch({
-        network: network.flags,
-        publishSsh: network.publishSsh,
-        containerName: container,
-        image: runImage,
-        labels: { ...labels, [LABEL.sshUser]: user },
-        startArgs,
-        idle,
-        workdir: req.from?.target,
-        initArgs: initArgs({
-          agent: req.agent,
-          authorizedKey,
-          user,
-          awaitDelivery: Boolean(req.agentType || req.passEnv?.length),
-          chown: req.from?.target,
-        }),
-      }),
+      planLaunch(
+        {
+          ...launchNetwork(network),
+          containerName: container,
+          image: runImage,
+          labels: labelsFor(user),
+          startArgs,
+          idle,
+          workdir: req.from?.target,
+          initArgs: initArgs({
+            hostId: id,
+            agent: req.agent,
+            authorizedKey,
+            user,
+            awaitDelivery: Boolean(req.agentType || req.passEnv?.length),
+            chown: req.from?.target,
+          }),
+        },
+        shownStartArgs,
+      ),
   };
+}
+
+/** mng's network flags as the launch takes them (none given: mng's default network, sshd published). */
+function launchNetwork(network: { flags: string[]; publishSsh: boolean }) {
+  return { network: network.flags, publishSsh: network.publishSsh };
 }
 
 /** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
 export function passthroughWarnings(req: CreateRequest): string[] {
-  const out: string[] = secretStartArgWarnings(req.startArgs);
+  const all = [...req.provider.default_start_args, ...req.startArgs];
+  const out: string[] = [...startArgWarnings(all), ...secretStartArgWarnings(req.startArgs)];
   if (!req.build && (req.buildArgs ?? []).length > 0) {
     out.push(
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,

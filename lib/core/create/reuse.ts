@@ -4,6 +4,7 @@ import type { Core } from '../core.js';
 import { findHost } from '../hosts/lookup.js';
 import type { Host } from '../model/host.js';
 import { builtImageTag } from '../model/labels.js';
+import { redactEnv } from '../model/start-args.js';
 
 /** What `create --reuse` compares with an existing host's labels. */
 export interface ReuseWanted {
@@ -29,8 +30,12 @@ export function reuseDifference(
   } else if (host.image !== want.image) {
     return `it runs image ${host.image}, not ${want.image}`;
   }
-  if (JSON.stringify(host.startArgs) !== JSON.stringify(want.startArgs)) {
-    return `its start args are ${JSON.stringify(host.startArgs)}, not ${JSON.stringify(want.startArgs)}`;
+  // The label holds -e values redacted with the host's id as salt: the values asked for are redacted alike (a host of
+  // an mng before redaction holds them as they were).
+  const asked = redactEnv(want.startArgs, host.id);
+  const same = (recorded: readonly string[]) => JSON.stringify(host.startArgs) === JSON.stringify(recorded);
+  if (!same(asked) && !same(want.startArgs)) {
+    return `its start args are ${JSON.stringify(host.startArgs)}, not ${JSON.stringify(asked)}`;
   }
   const sorted = (t: Record<string, string>) =>
     JSON.stringify(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));

@@ -7,7 +7,7 @@ import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { MngError, UsageError } from '../../errors.js';
-import { sshOptions } from '../../ssh/args.js';
+import { buildSshArgs } from '../../ssh/args.js';
 import { hostSshFiles } from '../../ssh/config.js';
 import { ensureConnection, type SshTarget } from '../access/access.js';
 import type { Core } from '../core.js';
@@ -36,30 +36,17 @@ export function parseForwardSpec(spec: string): { local: number; remote: number 
   return { local, remote };
 }
 
-/** `ssh` argv (without the program) of a forward: no remote command, no shared connection, the local side on 127.0.0.1. */
+/**
+ * `ssh` argv (without the program) of a forward, by the one builder of mng's ssh argv (lib/ssh/args.ts): the host's own
+ * route and pinned key, no remote command, no shared connection (the forward outlives any master), the local side on
+ * 127.0.0.1 only.
+ */
 export function buildForwardArgs(target: SshTarget, dataDir: string, local: number, remote: number): string[] {
-  const opts: Record<string, string> = {
-    ...sshOptions(hostSshFiles(dataDir, target.alias)),
-    BatchMode: 'yes',
-    ControlMaster: 'no',
-    ControlPath: 'none',
-    ExitOnForwardFailure: 'yes',
-    ServerAliveInterval: '5',
-    ServerAliveCountMax: '3',
-    ...(target.endpoint.proxyCommand ? { ProxyCommand: target.endpoint.proxyCommand } : {}),
-  };
-  return [
-    '-F',
-    '/dev/null',
-    ...Object.entries(opts).flatMap(([k, v]) => ['-o', `${k}=${/\s/.test(v) && k !== 'ProxyCommand' ? `"${v}"` : v}`]),
-    '-N',
-    '-L',
-    forwardMark(local, remote),
-    '-p',
-    String(target.endpoint.port),
-    '--',
-    `${target.endpoint.user}@${target.endpoint.host}`,
-  ];
+  return buildSshArgs(target.endpoint, hostSshFiles(dataDir, target.alias), undefined, {
+    batch: true,
+    control: { master: 'no', path: 'none' },
+    localForward: forwardMark(local, remote),
+  });
 }
 
 /** Can this process listen on 127.0.0.1:PORT? A clear error when the port is taken, or privileged without the right. */

@@ -6,6 +6,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic-file.js';
 import { hostDir } from '../../ssh/config.js';
+import { isTime } from '../model/checks.js';
 
 export interface ForwardRecord {
   /** the port on this machine (127.0.0.1 only) */
@@ -51,25 +52,36 @@ export async function isLive(f: ForwardRecord): Promise<boolean> {
   return cmdline === undefined || cmdline.split('\0').includes(forwardMark(f.local, f.remote));
 }
 
-function parseForward(text: string): ForwardRecord | undefined {
+/**
+ * A record file's text → the forward, or undefined when it is not one as mng writes it (then it is removed, never
+ * acted on): both ports 1 to 65535, the local one the file's own, the pid a whole number above 1 (never init, never
+ * a process group), the start a time. A pid read from a local file is only ever signalled after this check.
+ */
+export function parseForward(text: string, local: number): ForwardRecord | undefined {
+  let v: Record<string, unknown>;
   try {
-    const v = JSON.parse(text) as Partial<ForwardRecord>;
-    const ok = [v.local, v.remote, v.pid].every((n) => Number.isInteger(n) && (n as number) > 0);
-    return ok && typeof v.startedAt === 'string' ? (v as ForwardRecord) : undefined;
+    v = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (typeof v !== 'object' || v === null || v.version !== 1) return undefined;
+  const port = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= 65535;
+  if (!port(v.local) || v.local !== local || !port(v.remote)) return undefined;
+  if (!Number.isSafeInteger(v.pid) || (v.pid as number) <= 1 || (v.pid as number) > 2 ** 22) return undefined;
+  if (typeof v.startedAt !== 'string' || !isTime(v.startedAt)) return undefined;
+  return { local: v.local as number, remote: v.remote as number, pid: v.pid as number, startedAt: v.startedAt };
 }
 
 /** The live forwards of a host, by local port; the records of dead ones are removed. */
 export async function liveForwards(dataDir: string, alias: string): Promise<ForwardRecord[]> {
   const names = await readdir(forwardsDir(dataDir, alias)).catch(() => [] as string[]);
   const out: ForwardRecord[] = [];
-  for (const name of names.filter((n) => /^\d+\.json$/.test(n))) {
+  for (const name of names.filter((n) => /^[1-9]\d{0,4}\.json$/.test(n))) {
+    const local = Number.parseInt(name, 10);
     const text = await readFile(join(forwardsDir(dataDir, alias), name), 'utf8').catch(() => undefined);
-    const f = text === undefined ? undefined : parseForward(text);
+    const f = text === undefined ? undefined : parseForward(text, local);
     if (f && (await isLive(f))) out.push(f);
-    else await removeForward(dataDir, alias, Number.parseInt(name, 10));
+    else await removeForward(dataDir, alias, local);
   }
   return out.sort((a, b) => a.local - b.local);
 }

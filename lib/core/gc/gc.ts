@@ -9,12 +9,15 @@ import {
 } from '../../docker/args.js';
 import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
 import { dockerReason } from '../../docker/errors.js';
-import { parseIdLines, parseImageInspect } from '../../docker/inspect.js';
+import { type ContainerInspect, parseIdLines, parseImageInspect } from '../../docker/inspect.js';
 import { readSshAliases, removeHostFiles } from '../../ssh/config.js';
 import { staleControlSockets } from '../../ssh/control.js';
 import type { Core } from '../core.js';
 import { planDaemonGc, staleSshAliases, type GcAction, type GcContainer, type GcImage } from './plan.js';
 import { inspectContainers } from '../hosts/lookup.js';
+import { recordedProvider } from '../hosts/record.js';
+import { TEMP_NAME } from '../hosts/rename.js';
+import { decodeHost, sshAlias } from '../model/host.js';
 import { PREPARED_FROM_LABEL, PREPARED_REPO } from '../create/image.js';
 import { LABEL } from '../model/labels.js';
 import { SNAPSHOT_LABEL, SNAPSHOT_REPO } from '../model/snapshot.js';
@@ -28,6 +31,27 @@ export interface GcResult {
 
 const imageIds = (out: string) => [...new Set(parseIdLines(out))];
 
+/** A container as gc sees it: its name, state and labels, and whether it passes the gate (decodeHost). */
+function gcContainer(c: ContainerInspect, daemon: Daemon): GcContainer {
+  const name = String(c.Name).replace(/^\//, '');
+  const base = TEMP_NAME.exec(name)?.[1];
+  const decoded = decodeHost(c, daemon, { as: base });
+  return {
+    id: c.Id,
+    name,
+    status: c.State.Status,
+    created: Date.parse(c.Created),
+    labels: c.Config?.Labels ?? {},
+    image: c.Image,
+    trusted: 'host' in decoded,
+  };
+}
+
+/** The ssh aliases of the hosts these containers are (a temporary name's host's too). */
+function liveAliases(containers: readonly GcContainer[]): string[] {
+  return containers.map((c) => sshAlias(TEMP_NAME.exec(c.name)?.[1] ?? c.name, c.labels[LABEL.provider] ?? ''));
+}
+
 /** Everything gc needs from one daemon: 2 listings of ids, then one batched inspect each for containers and images. */
 async function daemonFacts(core: Core, daemon: Daemon) {
   const [ps, prep, snaps] = await Promise.all([
@@ -37,16 +61,7 @@ async function daemonFacts(core: Core, daemon: Daemon) {
   ]);
   const ids = parseIdLines(ps.stdout);
   const containers: GcContainer[] =
-    ids.length === 0
-      ? []
-      : (await inspectContainers(core, daemon, ids)).map((c) => ({
-          id: c.Id,
-          name: c.Name.replace(/^\//, ''),
-          status: c.State.Status,
-          created: Date.parse(c.Created),
-          labels: c.Config?.Labels ?? {},
-          image: c.Image,
-        }));
+    ids.length === 0 ? [] : (await inspectContainers(core, daemon, ids)).map((c) => gcContainer(c, daemon));
   const inspectImages = async (list: string[]) =>
     list.length === 0
       ? []
@@ -111,7 +126,7 @@ async function gcDaemon(
     const action = { op: 'keep', kind: 'container', ref: '-', reason: 'daemon did not answer' } as const;
     return { results: [{ action, provider, error: (e as Error).message }], answered: false };
   }
-  for (const c of facts.containers) allNames.add(c.name);
+  for (const a of liveAliases(facts.containers)) allNames.add(a);
   const actions = planDaemonGc({
     ...facts,
     prefix: core.prefix,
@@ -122,7 +137,6 @@ async function gcDaemon(
   });
   const results: GcResult[] = [];
   for (const a of actions) {
-    if (a.op === 'rename') allNames.add(a.to!);
     const failed = opts.dryRun || a.op === 'keep' ? undefined : await apply(core, daemon, a);
     // docker refuses to remove an image something still uses (a container mng did not make, a child image): kept.
     if (failed?.inUse && a.kind !== 'container') {
@@ -142,7 +156,7 @@ async function gcDaemon(
 export async function collectGarbage(
   core: Core,
   daemons: readonly Daemon[],
-  opts: { dryRun: boolean; snapshots: boolean; minAgeSeconds: number },
+  opts: { dryRun: boolean; snapshots: boolean; minAgeSeconds: number; allProviders: boolean },
 ): Promise<GcResult[]> {
   // Providers sharing a daemon are one daemon to gc.
   const byDaemon = new Map<string, Daemon[]>();
@@ -151,7 +165,14 @@ export async function collectGarbage(
   const perDaemon = await Promise.all([...byDaemon.values()].map((g) => gcDaemon(core, g, opts, allNames)));
   const results = perDaemon.flatMap((d) => d.results);
   if (perDaemon.every((d) => d.answered)) {
-    const stale = staleSshAliases(await readSshAliases(core.dataDir), core.prefix, allNames);
+    const entries = await Promise.all(
+      (await readSshAliases(core.dataDir)).map(async (alias) => ({
+        alias,
+        provider: await recordedProvider(core.dataDir, alias),
+      })),
+    );
+    const scope = { providers: daemons.map((d) => d.provider), all: opts.allProviders };
+    const stale = staleSshAliases(entries, core.prefix, allNames, scope);
     if (!opts.dryRun) await Promise.all(stale.map((a) => removeHostFiles(core.dataDir, a.ref)));
     for (const a of stale) results.push({ action: a });
   }

@@ -16,6 +16,8 @@ export interface GcContainer {
   labels: Record<string, string>;
   /** the image id it runs */
   image: string;
+  /** its name, id and labels are as mng writes them (decodeHost): gc acts on no other container */
+  trusted: boolean;
 }
 
 export interface GcImage {
@@ -57,7 +59,7 @@ export interface GcAction {
 function containerActions(f: GcFacts): GcAction[] {
   const actions: GcAction[] = [];
   const ours = f.containers.filter(
-    (c) => c.labels[LABEL.prefix] === f.prefix && f.providers.includes(c.labels[LABEL.provider] ?? ''),
+    (c) => c.trusted && c.labels[LABEL.prefix] === f.prefix && f.providers.includes(c.labels[LABEL.provider] ?? ''),
   );
   const names = new Set(f.containers.map((c) => c.name));
   const old = (c: GcContainer) => f.now - c.created >= f.minAgeMs;
@@ -119,18 +121,30 @@ export function planDaemonGc(f: GcFacts): GcAction[] {
   return [...actions, ...snapshotActions(f, new Set(left.map((c) => c.labels[LABEL.id])))];
 }
 
-/** ssh config aliases of this prefix that name no container on any daemon (of any prefix: another prefix may look alike). */
+/** One host's local files (`hosts/ALIAS/`), with the provider its record names, if it can be read. */
+export interface SshEntry {
+  alias: string;
+  provider?: string;
+}
+
+/**
+ * ssh entries of this prefix whose host exists on no daemon (`live`: the aliases of every mng container found, of any
+ * prefix: another prefix may look alike). Only entries of the providers gc looked at: `providers`, and with `all`
+ * (no --provider) also those whose provider is not configured any more or cannot be read.
+ */
 export function staleSshAliases(
-  aliases: readonly string[],
+  entries: readonly SshEntry[],
   prefix: string,
-  containerNames: ReadonlySet<string>,
+  live: ReadonlySet<string>,
+  scope: { providers: readonly string[]; all: boolean },
 ): GcAction[] {
-  return aliases
-    .filter((a) => a.startsWith(prefix) && !containerNames.has(a))
-    .map((a) => ({
+  const looked = (e: SshEntry) => (e.provider !== undefined && scope.providers.includes(e.provider) ? true : scope.all);
+  return entries
+    .filter((e) => e.alias.startsWith(prefix) && !live.has(e.alias) && looked(e))
+    .map((e) => ({
       op: 'remove' as const,
       kind: 'ssh-entry' as const,
-      ref: a,
+      ref: e.alias,
       reason: 'ssh config entry and pinned host key of a host that no longer exists',
     }));
 }

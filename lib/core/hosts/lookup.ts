@@ -3,6 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { buildInspectArgs, buildListIdsArgs } from '../../docker/args.js';
+import { PROVIDER_NAME } from '../../config/config.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { type ContainerInspect, parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
 import { MngError, NotFoundError } from '../../errors.js';
@@ -10,7 +11,7 @@ import type { Core } from '../core.js';
 import { decodeHost, type Host, ownHost } from '../model/host.js';
 import { LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
-import { finishInterruptedRename } from './rename.js';
+import { finishInterruptedRename, TEMP_NAME } from './rename.js';
 
 /**
  * `docker container inspect` of many containers (names or ids). The docker CLI asks the daemon for one container after
@@ -34,18 +35,44 @@ export async function inspectContainers(
   return results.flatMap((r) => parseContainerInspect(r.stdout));
 }
 
-/** Every host of this prefix on one daemon: one `docker ps`, one batched `docker inspect`. */
-export async function listHosts(core: Core, daemon: Daemon): Promise<Host[]> {
+/** A container labelled as this prefix's host that is not as mng makes it: `list` names it and acts on nothing. */
+export interface ListProblem {
+  /** the container's name, as docker gives it */
+  container: string;
+  problem: string;
+}
+
+/** Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list). */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Every host of this prefix on one daemon (one `docker ps`, one batched `docker inspect`), and the containers labelled
+ * so that fail the gate (decodeHost), each as a problem of its own: one container's bad data never hides the others.
+ * Containers of another provider sharing the daemon are its own business. A replacement under its temporary name (an
+ * interrupted start --snapshot) counts as its host while the host's own name is free.
+ */
+export async function listHosts(core: Core, daemon: Daemon): Promise<{ hosts: Host[]; problems: ListProblem[] }> {
   const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
   const ids = parseIdLines(ps.stdout);
-  if (ids.length === 0) return [];
-  return (
-    (await inspectContainers(core, daemon, ids))
-      .map((c) => ownHost(c, daemon, core.prefix))
-      .filter((h): h is Host => h !== undefined)
-      // Names are ASCII: code-unit order (localeCompare would first load ICU's collator, ~10 ms of every list).
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  );
+  if (ids.length === 0) return { hosts: [], problems: [] };
+  const inspected = (await inspectContainers(core, daemon, ids)).filter((c) => typeof c?.Config === 'object');
+  const nameOf = (c: ContainerInspect) => (typeof c.Name === 'string' ? c.Name.replace(/^\//, '') : '');
+  const names = new Set(inspected.map(nameOf));
+  const hosts: Host[] = [];
+  const problems: ListProblem[] = [];
+  for (const c of inspected) {
+    const container = nameOf(c);
+    const base = TEMP_NAME.exec(container)?.[1];
+    if (base && names.has(base)) continue;
+    const provider = c.Config?.Labels?.[LABEL.provider] ?? '';
+    if (provider !== daemon.provider && PROVIDER_NAME.test(provider)) continue;
+    const d = decodeHost(c, daemon, { as: base });
+    if ('problem' in d) problems.push({ container, problem: d.problem });
+    else if (d.host.prefix === core.prefix) hosts.push(d.host);
+  }
+  hosts.sort((a, b) => byName(a.name, b.name));
+  problems.sort((a, b) => byName(a.container, b.container));
+  return { hosts, problems };
 }
 
 const notFound = (name: string, daemon: Daemon) =>
@@ -60,12 +87,15 @@ export async function findHost(core: Core, daemon: Daemon, name: string): Promis
   }
   const [c] = res.exitCode === 0 ? parseContainerInspect(res.stdout) : [];
   if (!c) throw notFound(name, daemon);
-  const decoded = decodeHost(c, daemon);
-  if (!('host' in decoded) || decoded.host.prefix !== core.prefix) {
-    throw new MngError(`container '${container}' exists but is not an mng agent`);
-  }
   // Two provider instances may share a daemon: a host belongs to the one that created it.
-  if (decoded.host.provider !== daemon.provider) throw notFound(name, daemon);
+  const provider = c.Config?.Labels?.[LABEL.provider] ?? '';
+  if (provider !== daemon.provider && PROVIDER_NAME.test(provider)) throw notFound(name, daemon);
+  const decoded = decodeHost(c, daemon);
+  const notMng = !c.Config?.Labels?.[LABEL.id] || ('host' in decoded && decoded.host.prefix !== core.prefix);
+  if (notMng) throw new MngError(`container '${container}' exists but is not an mng agent`);
+  if ('problem' in decoded) {
+    throw new MngError(`container '${container}' is not as mng makes it, so mng leaves it alone: ${decoded.problem}`);
+  }
   return decoded.host;
 }
 

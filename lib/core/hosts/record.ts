@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic-file.js';
 import type { SshEndpoint } from '../../ssh/args.js';
-import { entryRoute, hostDir, readHostEntryText, writeHostEntry } from '../../ssh/config.js';
+import { PROVIDER_NAME } from '../../config/config.js';
+import { ALIAS_PATTERN, entryRoute, hostDir, readHostEntryText, writeHostEntry } from '../../ssh/config.js';
+import { CONTAINER_ID, HOST_ID, isIpLiteral, isPlainLine, SSH_USER } from '../model/checks.js';
 
 export interface HostRecord {
   /** the provider instance that made the host */
@@ -45,7 +47,10 @@ export async function readRecord(dataDir: string, alias: string): Promise<HostRe
   return legacy;
 }
 
-/** A record file's text → the record, or undefined when it is not one (then the command looks the host up). */
+/**
+ * A record file's text → the record, or undefined when it is not one (then the command looks the host up). What comes
+ * back from a local file is checked like what comes from Docker: each value as mng writes it, or no record at all.
+ */
 export function parseRecord(text: string): HostRecord | undefined {
   let v: Record<string, unknown>;
   try {
@@ -57,7 +62,7 @@ export function parseRecord(text: string): HostRecord | undefined {
   const ssh = v?.ssh as Partial<SshEndpoint> | undefined;
   if (!str(v?.provider) || !str(v.daemon) || !ssh || !str(ssh.user) || !str(ssh.host)) return undefined;
   if (!Number.isInteger(ssh.port) || (ssh.proxyCommand !== undefined && !str(ssh.proxyCommand))) return undefined;
-  return {
+  return checkedRecord({
     provider: v.provider,
     daemon: v.daemon,
     ...(str(v.hostId) ? { hostId: v.hostId } : {}),
@@ -68,7 +73,29 @@ export function parseRecord(text: string): HostRecord | undefined {
       port: ssh.port as number,
       ...(ssh.proxyCommand ? { proxyCommand: ssh.proxyCommand } : {}),
     },
-  };
+  });
+}
+
+/** The record when every value is one mng writes (ids, a user name, an address or alias, a port, one line each). */
+function checkedRecord(r: HostRecord): HostRecord | undefined {
+  const ok =
+    PROVIDER_NAME.test(r.provider) &&
+    isPlainLine(r.daemon) &&
+    (r.hostId === undefined || HOST_ID.test(r.hostId)) &&
+    (r.containerId === undefined || CONTAINER_ID.test(r.containerId)) &&
+    SSH_USER.test(r.ssh.user) &&
+    (isIpLiteral(r.ssh.host) || ALIAS_PATTERN.test(r.ssh.host)) &&
+    r.ssh.port >= 1 &&
+    r.ssh.port <= 65535 &&
+    (r.ssh.proxyCommand === undefined || isPlainLine(r.ssh.proxyCommand));
+  return ok ? r : undefined;
+}
+
+/** The provider host ALIAS's local files belong to, as its record (or an older entry) says; nothing is migrated. */
+export async function recordedProvider(dataDir: string, alias: string): Promise<string | undefined> {
+  const text = await readFile(recordFile(dataDir, alias), 'utf8').catch(() => undefined);
+  if (text !== undefined) return parseRecord(text)?.provider;
+  return legacyRecord((await readHostEntryText(dataDir, alias)) ?? '', alias)?.provider;
 }
 
 /** The record an ssh config entry of an earlier mng version holds in its comments and its route, if any. */
@@ -78,5 +105,5 @@ export function legacyRecord(text: string, alias: string): HostRecord | undefine
   const hostId = /^# mng host id: ([0-9a-f]+)$/m.exec(text)?.[1];
   const ssh = provider && daemon !== undefined ? entryRoute(text, alias) : undefined;
   if (!provider || daemon === undefined || !ssh) return undefined;
-  return { provider, daemon, ...(hostId ? { hostId } : {}), ssh };
+  return checkedRecord({ provider, daemon, ...(hostId ? { hostId } : {}), ssh });
 }

@@ -1,6 +1,8 @@
-import { buildRenameArgs } from '../../docker/args.js';
+import { buildInspectArgs, buildRenameArgs } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
+import { parseContainerInspect } from '../../docker/inspect.js';
 import type { Core } from '../core.js';
+import { decodeHost } from '../model/host.js';
 import { LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 
@@ -47,6 +49,11 @@ export async function finishInterruptedRename(core: Core, daemon: Daemon, name: 
   const ps = await core.runner.docker(daemon, buildHostContainersArgs(core.prefix, name));
   const [tmp] = replacementsOf(ps.stdout, container, daemon.provider);
   if (!tmp) return false;
+  // Renamed only when it passes the gate as the host it claims to be (a container made behind mng's back is not).
+  const [c] = parseContainerInspect(
+    (await core.runner.docker(daemon, buildInspectArgs([tmp]), { allowMissing: true })).stdout,
+  );
+  if (!c || !('host' in decodeHost(c, daemon, { as: container }))) return false;
   const r = await core.runner.detached().docker(daemon, buildRenameArgs(tmp, container), { check: false });
   // Another mng command finished the same rename at the same moment: the name is taken (by the host), or the
   // temporary name is gone; the caller looks the name up again either way.

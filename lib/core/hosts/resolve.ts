@@ -7,7 +7,7 @@ import { daemonIdentity } from '../../docker/daemon.js';
 import { DockerError, isGone } from '../../docker/errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
 import type { Core } from '../core.js';
-import { type Host, ownHost } from '../model/host.js';
+import { type Host, ownHost, sshAlias } from '../model/host.js';
 import { containerName, NAME_PATTERN } from '../model/naming.js';
 import { inspectContainers, lookupHosts } from './lookup.js';
 import { type HostRecord, readRecord } from './record.js';
@@ -20,7 +20,7 @@ export interface Scope {
 /** A host a command names, as far as this machine knows it: enough to act on its container by id. */
 export interface HostRef {
   name: string;
-  /** the container's name: the host's ssh alias */
+  /** the container's name */
   container: string;
   daemon: Daemon;
   containerId: string;
@@ -42,7 +42,7 @@ export async function trustedRecord(
 ): Promise<{ daemon: Daemon; record: HostRecord } | undefined> {
   if (scope.daemons.length !== 1 || !NAME_PATTERN.test(name)) return undefined;
   const [daemon] = scope.daemons;
-  const record = await readRecord(core.dataDir, containerName(core.prefix, name));
+  const record = await readRecord(core.dataDir, sshAlias(containerName(core.prefix, name), daemon.provider));
   if (!record || record.provider !== daemon.provider || record.daemon !== daemonIdentity(daemon)) return undefined;
   return { daemon, record };
 }

@@ -15,8 +15,7 @@ import { exitedError, waitForSsh } from '../access/ssh-wait.js';
 import { type DeliverOptions, type DeliveryLabels, deliver } from '../agents/boot.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
-import { containerSshRoute } from '../model/host.js';
-import { decodeLabels } from '../model/labels.js';
+import { decodeHost, startedSshRoute } from '../model/host.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
@@ -54,7 +53,7 @@ export interface BootSpec {
   daemon: Daemon;
   /** the container to start and reach: its id, or its name before docker has said its id */
   container: string;
-  /** the host's ssh alias (its container name once in place): its pinned key */
+  /** the host's ssh alias (see sshAlias): its pinned key */
   alias: string;
   /** the agent's name, for messages */
   name: string;
@@ -68,6 +67,8 @@ export interface BootSpec {
   started?: boolean;
   /** make mng's network when docker start says it is missing */
   makeMissingNetwork?: () => Promise<void>;
+  /** the host's container name (a replacement boots under a temporary one): what its labels were written for */
+  finalName?: string;
   /** a coding agent's delivery (create: first-run files and the labels; start --fresh: a new conversation) */
   deliver?: DeliverOptions & { labels?: DeliveryLabels };
 }
@@ -118,14 +119,15 @@ function startDelivery(core: Core, spec: BootSpec, labels: DeliveryLabels | unde
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
   if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]), spec.makeMissingNetwork);
-  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start
+  // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start, through
+  // the one gate (decodeHost): a container whose labels are not as mng wrote them for it gets nothing of the user's
   const known = spec.deliver?.labels;
   const early = known && startDelivery(core, spec, known);
   const started = await inspectStarted(core, spec).catch(async (e) => {
     await early?.catch(() => undefined);
     throw e;
   });
-  const delivered = early || startDelivery(core, spec, decodeLabels(started.c.Config?.Labels));
+  const delivered = early || startDelivery(core, spec, deliveryLabelsOf(started.c, spec));
   try {
     const booted = await reach(core, spec, started);
     await delivered;
@@ -135,11 +137,23 @@ export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted>
   }
 }
 
+/** What the delivery reads of a started container: its decoded host's (undefined when it is not one as mng made it). */
+function deliveryLabelsOf(c: ContainerInspect, spec: BootSpec): DeliveryLabels | undefined {
+  const decoded = decodeHost(c, spec.daemon, spec.finalName ? { as: spec.finalName } : {});
+  return 'host' in decoded ? decoded.host : undefined;
+}
+
 /** The booted container's sshd, reached with its pinned host key, and the agent's state. */
 async function reach(core: Core, spec: BootSpec, started: { c: ContainerInspect; hostKey?: string }): Promise<Booted> {
   const { daemon } = spec;
   const { c, hostKey } = started;
-  const endpoint = containerSshRoute(daemon, c, c.Name.replace(/^\//, ''), spec.sshUser);
+  const endpoint = startedSshRoute(
+    daemon,
+    c,
+    { container: c.Name.replace(/^\//, ''), alias: spec.alias },
+    spec.sshUser,
+    spec.finalName,
+  );
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);
   }

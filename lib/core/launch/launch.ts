@@ -6,17 +6,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  buildCopyInArgs,
-  buildCreateArgs,
-  buildInspectArgs,
-  buildListIdsArgs,
-  buildRemoveArgs,
-  buildRenameArgs,
-  buildRunArgs,
-  buildStartArgs,
-  type CreateSpec,
-} from '../../docker/args.js';
+import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRenameArgs } from '../../docker/args.js';
 import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
 import { dockerError, dockerReason } from '../../docker/errors.js';
 import { parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
@@ -28,28 +18,9 @@ import type { DeliverOptions, DeliveryLabels } from '../agents/boot.js';
 import type { ContainerFile } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
-import { containerSshRoute, type Host } from '../model/host.js';
+import { type Host, startedSshRoute } from '../model/host.js';
+import type { LaunchArgv } from './argv.js';
 import { type Booted, bootContainer } from './boot.js';
-
-/** The docker commands of one launch, laid out before anything runs: the one source for a real run and for --dry-run. */
-export interface LaunchArgv {
-  /** `docker run --detach`: create and start in one call, when nothing goes into the container before it starts */
-  run: string[];
-  /** create, (copy,) start: when something does (start --snapshot: mng's files; create --from: the user's) */
-  create: string[];
-  /** `docker cp` of the local staging folder into the container's /mng (start --snapshot; create needs none) */
-  copy: (stagingDir: string) => string[];
-  start: string[];
-}
-
-export function planLaunch(spec: CreateSpec): LaunchArgv {
-  return {
-    run: buildRunArgs(spec),
-    create: buildCreateArgs(spec),
-    copy: (stagingDir) => buildCopyInArgs(stagingDir, spec.containerName),
-    start: buildStartArgs([spec.containerName]),
-  };
-}
 
 /**
  * How to find what one launch attempt made, to remove it when the launch fails: by its unique id label (create:
@@ -66,7 +37,9 @@ export interface LaunchSpec {
   hostId: string;
   /** the name the container is made under: the host's, or a temporary one for a replacement */
   containerName: string;
-  /** the host's ssh alias (its final container name): its pinned key, record and Host entry */
+  /** the host's container name, which a replacement takes once the old container is gone */
+  finalName: string;
+  /** the host's ssh alias (see sshAlias): its pinned key, record and Host entry */
   alias: string;
   /** a new host (create): it makes its own host key at its first boot; mng reads it and pins it under `alias` */
   newHostKey?: boolean;
@@ -141,14 +114,15 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
   const files = spec.files ?? [];
   const runAtOnce = files.length === 0 && !spec.beforeStart;
   const argv = runAtOnce ? spec.argv.run : spec.argv.create;
-  let r = await core.runner.docker(spec.daemon, argv, { check: false });
+  const display = runAtOnce ? spec.argv.shown.run : spec.argv.shown.create;
+  let r = await core.runner.docker(spec.daemon, argv, { check: false, display });
   if (r.failure === 'no such image' && spec.makeMissingImage) {
     await spec.makeMissingImage();
-    r = await core.runner.docker(spec.daemon, argv, { check: false });
+    r = await core.runner.docker(spec.daemon, argv, { check: false, display });
   }
   // made but not started (a host port the other daemon took, or mng's network not made yet): boot starts it again
   const startAgain = runAtOnce && (r.failure === 'port taken' || r.failure === 'no such network');
-  if (r.exitCode !== 0 && !startAgain) throw notMade(spec, argv, r);
+  if (r.exitCode !== 0 && !startAgain) throw notMade(spec, display, r);
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {
@@ -191,27 +165,29 @@ async function launchAttempt(core: Core, spec: LaunchSpec): Promise<Booted> {
 /** The replacement takes the host's name (another mng command that looked the host up may have done it already). */
 async function renameIntoPlace(core: Core, spec: LaunchSpec, booted: Booted): Promise<void> {
   const runner = core.runner.detached();
-  const rename = await runner.docker(spec.daemon, buildRenameArgs(spec.containerName, spec.alias), { check: false });
+  const to = spec.finalName;
+  const rename = await runner.docker(spec.daemon, buildRenameArgs(spec.containerName, to), { check: false });
   if (rename.exitCode === 0) return;
-  const now = await runner.docker(spec.daemon, buildInspectArgs([spec.alias]), { allowMissing: true });
+  const now = await runner.docker(spec.daemon, buildInspectArgs([to]), { allowMissing: true });
   if (now.exitCode === 0 && parseContainerInspect(now.stdout)[0]?.Id === booted.container.Id) return;
   throw new MngError(
-    `the old container of agent '${spec.name}' is removed, but renaming its replacement ${spec.containerName} to ${spec.alias} failed: ${dockerReason(rename.stderr)}`,
-    { hint: `rename it yourself: docker rename ${spec.containerName} ${spec.alias}` },
+    `the old container of agent '${spec.name}' is removed, but renaming its replacement ${spec.containerName} to ${to} failed: ${dockerReason(rename.stderr)}`,
+    { hint: `rename it yourself: docker rename ${spec.containerName} ${to}` },
   );
 }
 
 /**
  * After a successful launch or start: the host's record and ssh entry, with its route under its alias (a remote
- * daemon's ProxyCommand names the container). Returns that route.
+ * daemon's ProxyCommand names the container by its final name). Returns that route.
  */
 async function recordBoot(
   core: Core,
-  spec: { daemon: Daemon; alias: string; hostId: string; sshUser: string },
+  spec: { daemon: Daemon; finalName: string; alias: string; hostId: string; sshUser: string },
   booted: Booted,
 ): Promise<SshEndpoint> {
   const { daemon, alias } = spec;
-  const endpoint = containerSshRoute(daemon, booted.container, alias, spec.sshUser) ?? booted.endpoint;
+  const names = { container: spec.finalName, alias };
+  const endpoint = startedSshRoute(daemon, booted.container, names, spec.sshUser, spec.finalName) ?? booted.endpoint;
   await writeRecord(core.dataDir, alias, {
     provider: daemon.provider,
     daemon: daemonIdentity(daemon),
@@ -223,7 +199,7 @@ async function recordBoot(
 }
 
 /**
- * Launch a container as host `spec.alias`: docker run (or create, copy, start), boot until sshd answers, and for
+ * Launch a container as host `spec.finalName`: docker run (or create, copy, start), boot until sshd answers, and for
  * start --snapshot the swap (the old container removed, the new one renamed into place); then its record.
  */
 export async function launchHost(core: Core, spec: LaunchSpec): Promise<Booted> {
@@ -238,7 +214,13 @@ export async function bootHost(
   host: Host,
   opts: { sshTimeoutSeconds: number; fresh?: boolean },
 ): Promise<Booted> {
-  const spec = { daemon: host.daemon, alias: host.containerName, hostId: host.id, sshUser: host.sshUser };
+  const spec = {
+    daemon: host.daemon,
+    finalName: host.containerName,
+    alias: host.alias,
+    hostId: host.id,
+    sshUser: host.sshUser,
+  };
   const booted = await bootContainer(core, {
     ...spec,
     container: host.containerId,

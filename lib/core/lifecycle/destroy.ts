@@ -5,7 +5,7 @@ import { removeHostFiles } from '../../ssh/config.js';
 import { type Core, groupByDaemon } from '../core.js';
 import type { Host } from '../model/host.js';
 import { builtImageTag } from '../model/labels.js';
-import { unregisterHosts } from '../network/setup.js';
+import { unregisterHosts } from '../network/lists.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { listSnapshotsOf, removeSnapshots } from './snapshots.js';
 
@@ -35,7 +35,7 @@ async function destroyOn(
 ): Promise<Map<Host, number>> {
   const snapshots = keepSnapshots ? new Map<string, Snapshot[]>() : await listSnapshotsOf(core, daemon, hosts);
   await core.runner.docker(daemon, buildRemoveArgs(hosts.map((h) => h.containerId)));
-  await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.containerName)));
+  await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.alias)));
   await removeBuiltImages(core, daemon, hosts);
   // their lists in the daemon's egress filter (a stale one would grant nothing: its token died with the host)
   await unregisterHosts(

@@ -8,11 +8,13 @@ import { ensureClientKey } from '../../ssh/keys.js';
 import type { AgentState } from '../container/agent.js';
 import { systemFiles } from '../container/scripts.js';
 import type { Core } from '../core.js';
-import { bootHost, launchHost, planLaunch } from '../launch/launch.js';
+import { planLaunch } from '../launch/argv.js';
+import { bootHost, launchHost } from '../launch/launch.js';
 import { decodeHost, type Host } from '../model/host.js';
 import { idleSettingsOf } from '../model/idle.js';
 import { OPEN } from '../network/egress.js';
 import { replayNetwork } from '../network/host-network.js';
+import { replayableStartArgs } from '../model/start-args.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { resolveSnapshot } from './snapshots.js';
 
@@ -51,13 +53,14 @@ async function launchReplacement(
     name: host.name,
     hostId: host.id,
     containerName: tmpName,
-    alias: host.containerName,
+    finalName: host.containerName,
+    alias: host.alias,
     argv: planLaunch({
       containerName: tmpName,
       image: snapshot.imageId,
       labels: replayLabels(old.Config.Labels),
-      startArgs: host.startArgs,
-      idle: idleSettingsOf(host.idleTimeout, old.Config.Labels),
+      startArgs: replayableStartArgs(host.startArgs),
+      idle: idleSettingsOf(host),
       network: network.flags,
       publishSsh: network.publishSsh,
     }),
@@ -117,8 +120,9 @@ export async function startFromSnapshot(
     if (stopOldFirst) await restartOld(core, host, opts.sshTimeoutSeconds);
     throw e;
   }
-  const decoded = decodeHost(booted.container, host.daemon);
-  if (!('host' in decoded)) throw new MngError(`container '${host.containerName}' lost its mng labels`);
+  const decoded = decodeHost(booted.container, host.daemon, { as: host.containerName });
+  if (!('host' in decoded))
+    throw new MngError(`container '${host.containerName}' is not as mng made it: ${decoded.problem}`);
   const fresh = decoded.host;
   return {
     host: { ...fresh, containerName: host.containerName, ssh: { ...booted.endpoint } },

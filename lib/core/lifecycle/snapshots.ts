@@ -106,9 +106,11 @@ export async function resolveSnapshot(core: Core, host: Host, ref: string, known
       { hint: 'give the snapshot id' },
     );
   }
-  // Not one of this host's: say whose it is, if it is a snapshot at all.
-  const other = await core.runner.docker(host.daemon, buildImageInspectArgs([ref]), { check: false });
-  if (other.exitCode === 0) {
+  // Not one of this host's: say whose it is, if it is a snapshot at all (a ref docker would read as an option is none).
+  const other = ref.startsWith('-')
+    ? undefined
+    : await core.runner.docker(host.daemon, buildImageInspectArgs([ref]), { check: false });
+  if (other?.exitCode === 0) {
     const [img] = parseImageInspect(other.stdout);
     const owner = img && snapshotFromImage(img);
     if (owner && owner.hostId !== host.id) {

@@ -1,5 +1,6 @@
-import { buildTouchArgs } from '../../docker/idle-args.js';
+import { dockerError } from '../../docker/errors.js';
 import { MngError } from '../../errors.js';
+import { execScript } from '../exec.js';
 import { ACTIVITY_FILE } from '../container/idle-scripts.js';
 import type { Core } from '../core.js';
 import type { Host } from '../model/host.js';
@@ -11,5 +12,7 @@ export async function touchHost(core: Core, host: Host): Promise<void> {
       hint: `start it with: mng start ${host.name}`,
     });
   }
-  await core.runner.docker(host.daemon, buildTouchArgs(host.containerId, ACTIVITY_FILE));
+  const script = `touch ${ACTIVITY_FILE}`;
+  const r = await execScript(core, host.daemon, host.containerId, script, { what: 'mng touch', timeoutMs: 30_000 });
+  if (r.exitCode !== 0) throw dockerError(['exec', host.containerId, script], r.exitCode, r.stderr, host.daemon);
 }

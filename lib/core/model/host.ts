@@ -8,10 +8,13 @@ import { MngError } from '../../errors.js';
 import { quoteArgv } from '../../shell.js';
 import { buildSshArgs, type SshEndpoint, type SshFiles } from '../../ssh/args.js';
 import { hostSshFiles, sshConfigPath } from '../../ssh/config.js';
-import { decodeEgress } from '../network/egress.js';
+import { DEFAULT_PROVIDER } from '../../config/config.js';
+import { OPEN } from '../network/egress.js';
 import { publishesSsh } from '../network/flags.js';
+import { CONTAINER_ID, CONTAINER_NAME, IMAGE_ID, isTime, shown } from './checks.js';
 import { type HostIdle, hostIdle } from './idle.js';
-import { decodeLabels, type HostLabels, LABEL } from './labels.js';
+import { decodeLabels, type FromLabels, type HostLabels } from './labels.js';
+import { containerName } from './naming.js';
 import { type StopReason, stopReason } from './stop-reason.js';
 
 /** mng's word for a container's state: `running`, `stopped` (exited), or docker's own word for the rest. */
@@ -39,6 +42,8 @@ export interface Host extends HostLabels {
   daemon: Daemon;
   containerName: string;
   containerId: string;
+  /** the host's ssh alias: its Host entry, pinned key, record and connection (see sshAlias) */
+  alias: string;
   state: HostState;
   /** the container's exit code, when stopped */
   exitCode: number | null;
@@ -55,33 +60,84 @@ export interface Host extends HostLabels {
   idle?: HostIdle | null;
   /** this machine's live port forwards to the host (mng forward), when the command read them */
   forwards?: { local: number; remote: number }[];
+  /**
+   * The `mng.from-*` labels of a host whose labels carry no digest of this container (made by an mng before digests):
+   * they may be its image's own, so only core/code/repo.ts reads them, after asking the image. `from` is then unset.
+   */
+  fromUnchecked?: FromLabels;
 }
 
 /** A container decoded: a host, or why it is not one (a result, not an exception: `list` shows every other host). */
 export type Decoded = { host: Host } | { problem: string };
 
-/** The one decoding of a container (its inspect, its labels) into a Host. */
-export function decodeHost(c: ContainerInspect, daemon: Daemon): Decoded {
-  const labels = decodeLabels(c.Config?.Labels);
-  const name = c.Name.replace(/^\//, '');
-  if (!labels) return { problem: `container '${name}' exists but is not an mng agent` };
-  const route = c.State.Running ? containerSshRoute(daemon, c, name, labels.sshUser) : undefined;
-  const exited = c.State.Status === 'exited';
+/**
+ * The one decoding of a container (its inspect, its labels) into a Host, and the one gate at the Docker boundary:
+ * its name, id, labels, ports and numbers are checked against exactly what mng writes (core/model/checks.ts), so a
+ * container made behind mng's back on a shared daemon never puts its values into an ssh argv, an ssh config file, a
+ * path or a docker call. `as`: the name a container is being launched under (a replacement under its temporary name).
+ */
+export function decodeHost(c: ContainerInspect, daemon: Daemon, opts: { as?: string } = {}): Decoded {
+  try {
+    return decodeChecked(c, daemon, opts.as);
+  } catch (e) {
+    // a daemon's answer of another shape than docker's: this container's problem, never the whole listing's
+    return { problem: `docker's description of it could not be read (${(e as Error).message})` };
+  }
+}
+
+function decodeChecked(c: ContainerInspect, daemon: Daemon, as: string | undefined): Decoded {
+  const observed = String(c.Name).replace(/^\//, '');
+  const name = as ?? observed;
+  const decoded = decodeLabels(c.Config?.Labels, name);
+  if (!decoded) return { problem: `container ${shown(observed)} exists but is not an mng agent` };
+  if ('problem' in decoded) return decoded;
+  const { labels, verified } = decoded;
+  if (!CONTAINER_NAME.test(observed) || name !== containerName(labels.prefix, labels.name)) {
+    return { problem: `its name ${shown(observed)} is not its labels' (${labels.prefix}${labels.name})` };
+  }
+  if (!CONTAINER_ID.test(c.Id)) return { problem: `its id ${shown(String(c.Id))} is not a container id` };
+  if (!IMAGE_ID.test(c.Image)) return { problem: `its image id ${shown(String(c.Image))} is not an image id` };
+  const state = stateOf(c);
+  if (typeof state === 'string') return { problem: state };
+  const alias = sshAlias(name, labels.provider);
+  const published = c.State.Running ? publishedPort(c) : undefined;
+  if (published === null) return { problem: 'its published ssh port is not an address and port docker writes' };
+  const viaExec = c.State.Running === true && !publishesSsh(labels.egress ?? OPEN);
+  const route = sshRoute(daemon, { container: name, alias }, published, labels.sshUser, viaExec);
+  const { from, ...own } = labels;
   return {
     host: {
-      ...labels,
+      ...own,
+      ...(from ? (verified ? { from } : { fromUnchecked: from }) : {}),
       daemon,
       containerName: name,
       containerId: c.Id,
-      state: hostState(c.State.Status),
-      exitCode: exited ? c.State.ExitCode : null,
-      stopReason: stopReason(c.State),
-      stoppedAt: exited && c.State.FinishedAt ? c.State.FinishedAt : null,
+      alias,
+      ...state,
       imageId: c.Image,
       ssh: route ? { ...route } : { user: labels.sshUser, host: '127.0.0.1', port: null },
-      mounts: (c.Mounts ?? []).map((m) => ({ type: m.Type, source: m.Source, destination: m.Destination })),
+      mounts: (c.Mounts ?? []).map((m) => ({
+        type: String(m.Type),
+        source: String(m.Source),
+        destination: String(m.Destination),
+      })),
       idle: hostIdle(c, labels.idleTimeout),
     },
+  };
+}
+
+/** The container's state, exit code and stop time, or why they are not as docker writes them. */
+function stateOf(c: ContainerInspect): Pick<Host, 'state' | 'exitCode' | 'stopReason' | 'stoppedAt'> | string {
+  const code = c.State.ExitCode;
+  if (!Number.isSafeInteger(code) || Math.abs(code) > 2 ** 31) return 'its exit code is not a number docker writes';
+  const exited = c.State.Status === 'exited';
+  const finished = c.State.FinishedAt;
+  if (finished !== undefined && !isTime(finished)) return 'its stop time is not a time';
+  return {
+    state: hostState(c.State.Status),
+    exitCode: exited ? code : null,
+    stopReason: stopReason(c.State),
+    stoppedAt: exited && finished ? finished : null,
   };
 }
 
@@ -92,34 +148,56 @@ export function ownHost(c: ContainerInspect, daemon: Daemon, prefix: string): Ho
 }
 
 /**
+ * A host's ssh alias: its Host entry in mng's ssh config file, the folder of its local files (`hosts/ALIAS/`) and the
+ * name its key is pinned under. The container's name for provider `docker` (so `ssh mng-NAME` works as it always
+ * has), `<container>.<provider>` for the others: the same name on two providers never shares an entry, a pinned key
+ * or a connection.
+ */
+export function sshAlias(container: string, provider: string): string {
+  return provider === DEFAULT_PROVIDER ? container : `${container}.${provider}`;
+}
+
+/**
  * How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon and for a
- * host that publishes no port (no network, or an internal one: `viaExec`).
+ * host that publishes no port (no network, or an internal one: `viaExec`). A remote or exec route's host name is the
+ * alias (the ProxyCommand names the container): ssh's connection sharing keys on it.
  */
 export function sshRoute(
   daemon: Daemon,
-  container: string,
+  names: { container: string; alias: string },
   published: { host: string; port: number } | undefined,
   user: string,
   viaExec = false,
 ): SshEndpoint | undefined {
-  if (viaExec)
-    return { user, host: container, port: SSH_CONTAINER_PORT, proxyCommand: proxyCommand(daemon, container) };
-  if (!published) return undefined;
-  if (daemon.remote) {
-    return { user, host: container, port: SSH_CONTAINER_PORT, proxyCommand: proxyCommand(daemon, container) };
+  if (!viaExec && !published) return undefined;
+  if (viaExec || daemon.remote) {
+    return {
+      user,
+      host: names.alias,
+      port: SSH_CONTAINER_PORT,
+      proxyCommand: proxyCommand(daemon, names.container),
+    };
   }
-  return { user, host: published.host === '0.0.0.0' ? '127.0.0.1' : published.host, port: published.port };
+  if (!published) return undefined;
+  const host = published.host === '0.0.0.0' || published.host === '::' ? '127.0.0.1' : published.host;
+  return { user, host, port: published.port };
 }
 
-/** How to reach a running container's sshd (named `name` for ssh), by its egress policy and its published port. */
-export function containerSshRoute(
+/**
+ * How to reach a just-started container's sshd under `names`, by its egress policy as the one gate reads it (labels
+ * written for `as`, its final name): a policy without a published port goes through docker exec. A container whose
+ * labels do not pass the gate is taken at its published port only.
+ */
+export function startedSshRoute(
   daemon: Daemon,
   c: ContainerInspect,
-  name: string,
+  names: { container: string; alias: string },
   user: string,
+  as?: string,
 ): SshEndpoint | undefined {
-  const viaExec = !publishesSsh(decodeEgress(c.Config?.Labels?.[LABEL.egress]));
-  return sshRoute(daemon, name, publishedPort(c), user, viaExec);
+  const decoded = decodeHost(c, daemon, as ? { as } : {});
+  const egress = 'host' in decoded ? (decoded.host.egress ?? OPEN) : OPEN;
+  return sshRoute(daemon, names, publishedPort(c) ?? undefined, user, !publishesSsh(egress));
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */

@@ -2,14 +2,14 @@ import { parseDuration } from '../../config/duration.js';
 import { IDLE_ENV, type IdleSettings } from '../../docker/idle-args.js';
 import type { ContainerInspect } from '../../docker/inspect.js';
 import { MngError, UsageError } from '../../errors.js';
+import { ACTIVITY_SOURCES } from '../container/idle-scripts.js';
 
 /**
  * The idle policy, as mng sees it from outside the container: the check interval (a label, replayed by start
  * --snapshot), and the watcher's last finding read from docker's health check log in `docker inspect`.
  */
 
-/** Seconds between two checks of the watcher; recorded at create so start --snapshot replays it. */
-export const IDLE_INTERVAL_LABEL = 'mng.idle-check-interval';
+/** Seconds between two checks of the watcher; recorded at create (a label) so start --snapshot replays it. */
 export const DEFAULT_IDLE_CHECK_INTERVAL = 30;
 /** Testing knob: the check interval (seconds) of hosts made by this mng process. */
 export const IDLE_INTERVAL_ENV = 'MNG_IDLE_CHECK_INTERVAL';
@@ -50,15 +50,8 @@ export function idleSettingsFor(
 }
 
 /** The idle settings recorded in a host's labels (for replaying its docker create). */
-export function idleSettingsOf(
-  timeoutSeconds: number,
-  labels: Record<string, string> | null | undefined,
-): IdleSettings {
-  const interval = Number(labels?.[IDLE_INTERVAL_LABEL]);
-  return {
-    timeoutSeconds,
-    intervalSeconds: Number.isInteger(interval) && interval > 0 ? interval : DEFAULT_IDLE_CHECK_INTERVAL,
-  };
+export function idleSettingsOf(host: { idleTimeout: number; idleCheckInterval: number }): IdleSettings {
+  return { timeoutSeconds: host.idleTimeout, intervalSeconds: host.idleCheckInterval };
 }
 
 /** What `mng list` knows about a running host's idle clock. */
@@ -73,10 +66,17 @@ export interface HostIdle {
   watcherRunning: boolean;
 }
 
-/** One health check output line of the watcher → its fields. */
+/** The latest activity time (seconds since the epoch) a finding may name: later ones are out of bounds, not news. */
+const LAST_MAX = 253402300799; // 9999-12-31T23:59:59Z: the last second a date can be written for
+
+/**
+ * One health check output line of the watcher → its fields. The line is the container's own (its agent can write
+ * anything there): a time out of bounds or an unknown source is no finding, and never breaks the host's decoding.
+ */
 export function parseIdleState(output: string): { last: number; source: string } | undefined {
-  const m = /^mng-idle last=(\d+) source=([a-z]+)/m.exec(output);
-  return m ? { last: Number(m[1]), source: m[2] } : undefined;
+  const m = /^mng-idle last=(\d{1,12}) source=([a-z]{1,16})\b/m.exec(output);
+  if (!m || Number(m[1]) > LAST_MAX || !(ACTIVITY_SOURCES as readonly string[]).includes(m[2])) return undefined;
+  return { last: Number(m[1]), source: m[2] };
 }
 
 /** Does this container run mng's idle watcher (made by a version of mng that has one, with a timeout)? */

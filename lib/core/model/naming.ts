@@ -5,6 +5,11 @@ import { randomHex } from '../../random.js';
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const PREFIX_PATTERN = /^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 
+/** Is this a prefix mng accepts (MNG_PREFIX)? */
+export function isPrefix(prefix: string): boolean {
+  return PREFIX_PATTERN.test(prefix) && prefix.length <= 40;
+}
+
 export function validateName(name: string): string {
   if (!NAME_PATTERN.test(name)) {
     const why =
@@ -21,7 +26,7 @@ export function validateName(name: string): string {
 }
 
 export function validatePrefix(prefix: string): string {
-  if (!PREFIX_PATTERN.test(prefix) || prefix.length > 40) {
+  if (!isPrefix(prefix)) {
     throw new MngError(
       `invalid MNG_PREFIX ${JSON.stringify(prefix)}: use letters, digits, '.', '-' and '_', starting with a letter or digit`,
     );

@@ -122,13 +122,17 @@ export function formatEgress(p: EgressPolicy): string {
   return p.mode === 'allow' ? `allow=${p.entries.map(entryText).join(',')}` : p.mode;
 }
 
-/** A label's value → the policy; a missing or unreadable label is `open` (hosts made before mng had egress). */
-export function decodeEgress(label: string | undefined): EgressPolicy {
-  if (label === undefined) return OPEN;
+/**
+ * The `mng.egress` label's value → the policy, only when it is exactly what mng writes (formatEgress of a policy whose
+ * every entry passes parseEntry): an allow-list from a label reaches the filter's configuration only through here.
+ * Undefined for anything else (core/model/labels.ts makes that the container's problem, never a silent `open`).
+ */
+export function decodeEgress(label: string): EgressPolicy | undefined {
   try {
-    return parseEgress(label);
+    const policy = parseEgress(label, 'label mng.egress');
+    return formatEgress(policy) === label ? policy : undefined;
   } catch {
-    return OPEN;
+    return undefined;
   }
 }
 

@@ -6,7 +6,8 @@ import type { Core } from '../core.js';
 import type { EgressPolicy } from './egress.js';
 import { accessFromEnv, type FilterAccess, networkFlags, networkNames, publishesSsh } from './flags.js';
 import { userNetworkOf } from './passthrough.js';
-import { ensureFilter, ensureNetwork, newToken, registerHost, unregisterHosts } from './setup.js';
+import { newToken, registerHost, unregisterHosts } from './lists.js';
+import { ensureFilter, ensureNetwork } from './setup.js';
 
 export interface HostNetwork {
   flags: string[];

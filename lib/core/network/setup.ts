@@ -2,12 +2,10 @@
 // allow-lists the egress network, the filter's image and its two containers. Every step tolerates a concurrent
 // command doing the same (a name already taken is someone else's success), so fifty creates at once make it once.
 
-import { randomBytes } from 'node:crypto';
 import { buildImageInspectArgs, buildPrepareArgs, buildRemoveArgs, buildStartArgs } from '../../docker/args.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { dockerError, dockerReason, meaningfulLines } from '../../docker/errors.js';
 import {
-  buildExecArgs,
   buildInspectAnyArgs,
   buildNetworkCreateArgs,
   buildNetworkIdsArgs,
@@ -17,9 +15,8 @@ import {
 } from '../../docker/network-args.js';
 import { MngError } from '../../errors.js';
 import type { Core } from '../core.js';
-import type { EgressEntry } from './egress.js';
-import { FILTER_DIR, filterDockerfile, filterImageTag, hostAclConf, proxyUser } from './filter.js';
-import { type FilterAccess, type NetworkNames, networkNames } from './flags.js';
+import { FILTER_DIR, filterDockerfile, filterImageTag } from './filter.js';
+import { type NetworkNames, networkNames } from './flags.js';
 
 /** The label on everything of the filter's, with the MNG_PREFIX it serves (gc and tests find it by its name). */
 export const NETWORK_LABEL = 'mng.network';
@@ -210,35 +207,4 @@ export async function ensureFilter(core: Core, daemon: Daemon, baseId: string): 
     }),
   );
   return gateway;
-}
-
-/** A new random token for a host's proxy credentials (its only secret part). */
-export function newToken(): string {
-  return randomBytes(16).toString('hex');
-}
-
-/** Give the filter a host's list; returns how the host reaches the filter. */
-export async function registerHost(
-  core: Core,
-  daemon: Daemon,
-  host: { id: string; token: string; entries: readonly EgressEntry[]; gateway: string },
-): Promise<FilterAccess> {
-  const names = networkNames(core.prefix);
-  const conf = Buffer.from(hostAclConf(host.id, host.token, host.entries)).toString('base64');
-  const argv = buildExecArgs(names.filter, ['sh', '/mng-egress/update', '--add', host.id, conf]);
-  const r = await core.runner.docker(daemon, argv, { check: false });
-  if (r.exitCode !== 0) {
-    throw new MngError(
-      `could not give the egress filter ${names.filter} the list of the new host: ${dockerReason(r.stderr)}`,
-    );
-  }
-  return { gateway: host.gateway, user: proxyUser(host.id, host.token) };
-}
-
-/** Take hosts' lists out of the filter (destroy, a failed create). Never throws: a stale list grants nothing. */
-export async function unregisterHosts(core: Core, daemon: Daemon, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const names = networkNames(core.prefix);
-  const argv = buildExecArgs(names.filter, ['sh', '/mng-egress/update', '--remove', ...ids]);
-  await core.runner.detached().docker(daemon, argv, { check: false });
 }

@@ -1,5 +1,5 @@
-import { buildExecScriptArgs } from '../../docker/args.js';
 import { MngError } from '../../errors.js';
+import { execScript } from '../exec.js';
 import type { Core } from '../core.js';
 import type { Host } from '../model/host.js';
 import {
@@ -32,12 +32,20 @@ function requireRunning(host: Host): void {
   }
 }
 
-async function agentExec(core: Core, host: Host, script: string, opts: { input?: string } = {}) {
-  return core.runner.docker(
-    host.daemon,
-    buildExecScriptArgs(host.containerId, script, [], { stdin: opts.input !== undefined }),
-    { check: false, input: opts.input },
-  );
+/** The pane's whole text may be large (50,000 lines of history): more than this is not the agent's terminal. */
+const CAPTURE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** One of the terminal scripts in the agent's container, within its time limit and read cap (core/exec.ts). */
+async function agentExec(
+  core: Core,
+  host: Host,
+  script: string,
+  opts: { input?: string; timeoutMs?: number; timeoutIsResult?: boolean; maxBytes?: number } = {},
+) {
+  return execScript(core, host.daemon, host.containerId, script, {
+    what: "mng's look at the agent's terminal",
+    ...opts,
+  });
 }
 
 function noSession(host: Host, stderr: string): MngError {
@@ -52,7 +60,7 @@ function noSession(host: Host, stderr: string): MngError {
 /** The pane's whole text (scrollback included), trailing blank lines dropped. */
 export async function captureAgent(core: Core, host: Host): Promise<string[]> {
   requireRunning(host);
-  const r = await agentExec(core, host, CAPTURE_ALL);
+  const r = await agentExec(core, host, CAPTURE_ALL, { maxBytes: CAPTURE_MAX_BYTES });
   if (r.exitCode !== 0) throw noSession(host, r.stderr);
   return trimTrailingBlank(r.stdout.split('\n'));
 }
@@ -129,8 +137,14 @@ export async function followAgent(
   }
 }
 
-export async function agentStatus(core: Core, host: Host): Promise<AgentStatus | undefined> {
-  const r = await agentExec(core, host, STATUS_SCRIPT);
+/** The agent's status (one docker exec), or undefined when there is no session; `timedOut` when it took `timeoutMs`. */
+export async function agentStatus(
+  core: Core,
+  host: Host,
+  timeoutMs?: number,
+): Promise<AgentStatus | { timedOut: true } | undefined> {
+  const r = await agentExec(core, host, STATUS_SCRIPT, { timeoutMs, timeoutIsResult: true, maxBytes: 64 * 1024 });
+  if (r.timedOut) return { timedOut: true };
   if (r.exitCode !== 0) return undefined;
   return parseAgentStatus(r.stdout);
 }
@@ -150,6 +164,7 @@ export async function messageAgent(
   requireRunning(host);
   const r = await agentExec(core, host, MESSAGE_SCRIPT(Math.max(1, Math.round(opts.confirmSeconds * 10))), {
     input: text,
+    timeoutMs: (opts.confirmSeconds + 30) * 1000,
   });
   const out = r.stdout.trim();
   if (out.startsWith('dead')) {
@@ -162,6 +177,9 @@ export async function messageAgent(
   return out === 'confirmed' ? 'confirmed' : 'not-confirmed';
 }
 
+/** How long one status poll of `mng wait` may take (a deadline cuts it shorter). */
+const STATUS_TIMEOUT_MS = 30_000;
+
 export type WaitOutcome =
   | { kind: 'exited'; exitCode: number | null }
   | { kind: 'idle' }
@@ -170,7 +188,8 @@ export type WaitOutcome =
 
 /**
  * Poll the agent once a second (one docker exec each) until it has exited, or (with `idleSeconds`) its pane has not
- * changed for that long, or `timeoutSeconds` have passed. A host that stops meanwhile ends the wait too.
+ * changed for that long, or `timeoutSeconds` have passed. A host that stops meanwhile ends the wait too. The timeout
+ * is a hard deadline: no poll outlives it, however long the container takes to answer (or never does).
  */
 export async function waitForAgent(
   core: Core,
@@ -179,10 +198,19 @@ export async function waitForAgent(
 ): Promise<WaitOutcome> {
   requireRunning(host);
   const started = Date.now();
+  const deadline = opts.timeoutSeconds === undefined ? Infinity : started + opts.timeoutSeconds * 1000;
   let last: string | undefined;
   let lastChange = Date.now();
   for (let first = true; ; first = false) {
-    const status = await agentStatus(core, host);
+    const left = deadline - Date.now();
+    if (left <= 0) return { kind: 'timeout' };
+    const status = await agentStatus(core, host, Math.min(left, STATUS_TIMEOUT_MS));
+    if (status && 'timedOut' in status) {
+      if (Date.now() >= deadline) return { kind: 'timeout' };
+      throw new MngError(`agent '${host.name}''s container did not answer within ${STATUS_TIMEOUT_MS / 1000} s`, {
+        hint: "mng list shows the host's state",
+      });
+    }
     if (!status) {
       if (first) {
         const r = await agentExec(core, host, 'true');
@@ -197,8 +225,8 @@ export async function waitForAgent(
       lastChange = now;
     }
     if (opts.idleSeconds !== undefined && now - lastChange >= opts.idleSeconds * 1000) return { kind: 'idle' };
-    if (opts.timeoutSeconds !== undefined && now - started >= opts.timeoutSeconds * 1000) return { kind: 'timeout' };
-    await sleep(opts.intervalMs ?? 1000);
+    if (now >= deadline) return { kind: 'timeout' };
+    await sleep(Math.min(opts.intervalMs ?? 1000, Math.max(0, deadline - now)));
   }
 }
 
