@@ -4,6 +4,7 @@ import { liveTarget, sshTarget } from '../core/access/session.js';
 import { checkForwardable, startForward, stopForward } from '../core/forward/forward.js';
 import { liveForwards } from '../core/forward/records.js';
 import { withHosts } from '../core/hosts/resolve.js';
+import { sshAlias } from '../core/model/host.js';
 import { containerName, validateName } from '../core/model/naming.js';
 import { MngError } from '../errors.js';
 import { makeContext, scopeFor } from './setup.js';
@@ -22,9 +23,11 @@ const line = (f: { local: number; remote: number }) => `127.0.0.1:${f.local} -> 
 export async function runForward(argv: Args, ports?: { local: number; remote: number }): Promise<void> {
   const ctx = await makeContext(argv, { interruptible: false });
   const name = validateName(argv.name);
-  const alias = containerName(ctx.core.prefix, name);
+  const scope = scopeFor(ctx, argv.provider);
+  // the host's local folder on each provider in scope (its alias: `<container>.<provider>` off provider docker)
+  const aliases = scope.daemons.map((d) => sshAlias(containerName(ctx.core.prefix, name), d.provider));
   if (!ports && argv.stop === undefined) {
-    const live = await liveForwards(ctx.core.dataDir, alias);
+    const live = (await Promise.all(aliases.map((a) => liveForwards(ctx.core.dataDir, a)))).flat();
     if (argv.format === 'json') {
       ctx.output.result(
         JSON.stringify({ name, forwards: live.map((f) => ({ local: f.local, remote: f.remote, pid: f.pid })) }),
@@ -36,7 +39,8 @@ export async function runForward(argv: Args, ports?: { local: number; remote: nu
     return;
   }
   if (argv.stop !== undefined) {
-    if (!(await stopForward(ctx.core.dataDir, alias, argv.stop))) {
+    const stopped = await Promise.all(aliases.map((a) => stopForward(ctx.core.dataDir, a, argv.stop as number)));
+    if (!stopped.includes(true)) {
       throw new MngError(`agent '${name}' has no forward on local port ${argv.stop}`, {
         hint: `mng forward ${name} --list`,
       });
@@ -46,8 +50,7 @@ export async function runForward(argv: Args, ports?: { local: number; remote: nu
   }
   if (!ports) return;
   // a port already forwarded, busy or privileged is said before anything else is asked
-  await checkForwardable(ctx.core.dataDir, alias, name, ports.local);
-  const scope = scopeFor(ctx, argv.provider);
+  for (const a of aliases) await checkForwardable(ctx.core.dataDir, a, name, ports.local);
   const target =
     (await liveTarget(ctx.core, scope, name)) ??
     (await withHosts(ctx.core, scope, [name], async ([h]) => sshTarget(h)));

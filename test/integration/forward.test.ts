@@ -138,6 +138,8 @@ describe('mng forward through the tcp:// daemon (the docker exec route)', () => 
     const r = await sb.mng(['forward', 'far', `${local}:3000`]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await getLocal(local)).toBe('hello from far\n');
+    // its record is under the host's alias on this provider (mng-…far.far): --list finds it there
+    expect(await forwardsOf('far')).toEqual([{ local, remote: 3000, pid: expect.any(Number) }]);
     expect((await sb.mng(['stop', 'far'])).exitCode).toBe(0);
     await expect.poll(() => forwardsOf('far'), { timeout: 20_000 }).toEqual([]);
     expect(await getLocal(local)).toBe('error: ECONNREFUSED');
