@@ -7,6 +7,7 @@ import { checkSpacedOptions } from '../core/create/spaced-args.js';
 import { parseIdleTimeoutOption } from '../core/model/idle.js';
 import { generateName, validateName } from '../core/model/naming.js';
 import { parseTags } from '../core/model/tags.js';
+import { type EgressPolicy, parseEgress } from '../core/network/egress.js';
 import { UsageError } from '../errors.js';
 import { tokens } from './options.js';
 import type { GlobalArgs } from './setup.js';
@@ -29,6 +30,7 @@ export interface CreateArgv extends GlobalArgs {
   reuse?: boolean;
   from?: string;
   fromCommitted?: boolean;
+  egress?: string;
   target?: string;
   passEnv?: string | string[];
   '--'?: (string | number)[];
@@ -56,6 +58,8 @@ export interface CreateArgs {
   format: 'human' | 'json';
   /** --connect / --no-connect; absent: connect when on a terminal */
   connect?: boolean;
+  /** --egress, checked; absent: the provider's default_egress */
+  egress?: EgressPolicy;
   /** --pass-env: names of the user's variables handed to the agent at every start */
   passEnv: string[];
 }
@@ -93,6 +97,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     throw new UsageError('--dockerfile-context needs --dockerfile');
   }
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
+  const egress = argv.egress === undefined ? undefined : parseEgress(argv.egress);
   const passEnv = checkPassEnv(tokens(argv.passEnv));
   checkSpacedOptions('-s', startArgs);
   checkSpacedOptions('-b', buildArgs);
@@ -116,6 +121,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     dryRun: Boolean(argv.dryRun),
     format: argv.format,
     connect: argv.connect,
+    ...(egress ? { egress } : {}),
     passEnv,
   };
 }

@@ -55,6 +55,7 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const hosts = results
     .flatMap((r) => (r.status === 'fulfilled' ? r.value.hosts : []))
     .filter((h) => matchesTags(h.tags, filters));
+  await attachForwards(ctx.core.dataDir, hosts);
   const failed = results.flatMap((r, i) =>
     r.status === 'rejected'
       ? [{ provider: daemons[i].provider, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
@@ -91,4 +92,14 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
     if (failed.length === daemons.length && daemons.length === 1) throw new MngError(failed[0].error);
     process.exitCode = 1;
   }
+}
+
+/** This machine's live forwards, for the FORWARDS column: local files, no docker call (an ended one is not shown). */
+async function attachForwards(dataDir: string, hosts: Host[]): Promise<void> {
+  const { liveForwards } = await import('../core/forward/records.js');
+  await Promise.all(
+    hosts.map(async (h) => {
+      h.forwards = await liveForwards(dataDir, h.alias);
+    }),
+  );
 }

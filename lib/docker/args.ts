@@ -28,6 +28,10 @@ export interface CreateSpec {
   workdir?: string;
   /** arguments of mng's init script (create: the host's own files that are not secret, see initArgs) */
   initArgs?: readonly string[];
+  /** mng's network flags (core/network/flags.ts), before the user's start args */
+  network?: readonly string[];
+  /** publish sshd on the daemon's loopback (default); not for a host with no network or on an internal one */
+  publishSsh?: boolean;
 }
 
 /**
@@ -49,12 +53,12 @@ function containerSpecArgs(spec: CreateSpec): string[] {
     '--name',
     spec.containerName,
     '--init',
-    '--publish',
-    `127.0.0.1::${SSH_CONTAINER_PORT}`,
+    ...(spec.publishSsh === false ? [] : ['--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`]),
     '--pull=never',
     '--tmpfs',
     `${SECRETS_DIR}:mode=0711`,
     ...labelFlags(spec.labels),
+    ...(spec.network ?? []),
     ...idleCreateFlags(spec.idle, `sh ${MNG_DIR}/idle-health`),
     ...(spec.workdir ? ['--workdir', spec.workdir] : []),
     ...spec.startArgs,
