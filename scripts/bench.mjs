@@ -217,6 +217,24 @@ export const cases = {
       await rawRun(next('r'));
     },
   },
+  egress: {
+    what: 'create --egress allow=LIST, until ssh works vs create with open egress (both mng, filter already running)',
+    // The first allow-list create on a daemon makes the egress network, the filter and its relay (and, once per
+    // machine and base image, the filter's image): timed here, once, and printed beside the table.
+    setup: async () => {
+      const t = performance.now();
+      await mng(['create', next('f'), '--egress', 'allow=example.com,*.npmjs.org:443', '--no-connect', '-q']);
+      process.stderr.write(
+        `  first create with an allow-list on this daemon: ${(performance.now() - t).toFixed(0)} ms\n`,
+      );
+    },
+    mng: async () => {
+      await timedMng('create', next('a'), '--egress', 'allow=example.com,*.npmjs.org:443', '--no-connect', '-q');
+    },
+    raw: async () => {
+      await mng(['create', next('o'), '--no-connect', '-q']);
+    },
+  },
   claude: {
     what: 'create claude (agent layer cached) until its prompt is ready vs create of a shell agent, both until ssh works',
     // Each round's host is removed before the next round (not timed): running agents would load the CPU for the rest.
@@ -548,10 +566,23 @@ async function removeContainers() {
   }
 }
 
+/** Remove the networks and volumes mng made for the bench's prefixes (its hosts network, the egress filter's). */
+async function removeNetworks() {
+  for (const p of [prefix, manyPrefix, emptyPrefix]) {
+    for (const kind of ['network', 'volume']) {
+      const ids = (await execa('docker', [kind, 'ls', '-q', '--filter', `name=${p}`], { reject: false })).stdout
+        .split('\n')
+        .filter(Boolean);
+      if (ids.length) await execa('docker', [kind, 'rm', ...ids], { reject: false });
+    }
+  }
+}
+
 try {
   await main();
 } finally {
   await removeContainers();
+  await removeNetworks();
   // Snapshot images: mng's (repository mng-snapshot/<container name>) and the raw commits.
   for (const ref of [`mng-snapshot/${prefix}*`, rawImageRepo]) {
     const imgs = (

@@ -7,6 +7,7 @@ import { checkSpacedOptions } from '../core/create/spaced-args.js';
 import { parseIdleTimeoutOption } from '../core/model/idle.js';
 import { generateName, validateName } from '../core/model/naming.js';
 import { parseTags } from '../core/model/tags.js';
+import { type EgressPolicy, parseEgress } from '../core/network/egress.js';
 import { UsageError } from '../errors.js';
 import { tokens } from './options.js';
 import type { GlobalArgs } from './setup.js';
@@ -30,6 +31,7 @@ export interface CreateArgv extends GlobalArgs {
   count?: number;
   from?: string;
   fromCommitted?: boolean;
+  egress?: string;
   target?: string;
   passEnv?: string | string[];
   '--'?: (string | number)[];
@@ -57,6 +59,8 @@ export interface CreateArgs {
   format: 'human' | 'json';
   /** --connect / --no-connect; absent: connect when on a terminal */
   connect?: boolean;
+  /** --egress, checked; absent: the provider's default_egress */
+  egress?: EgressPolicy;
   /** --pass-env: names of the user's variables handed to the agent at every start */
   passEnv: string[];
 }
@@ -94,6 +98,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     throw new UsageError('--dockerfile-context needs --dockerfile');
   }
   const idleTimeout = parseIdleTimeoutOption(argv.idleTimeout);
+  const egress = argv.egress === undefined ? undefined : parseEgress(argv.egress);
   const passEnv = checkPassEnv(tokens(argv.passEnv));
   checkSpacedOptions('-s', startArgs);
   checkSpacedOptions('-b', buildArgs);
@@ -117,6 +122,7 @@ export function parseCreateArgs(argv: CreateArgv): CreateArgs {
     dryRun: Boolean(argv.dryRun),
     format: argv.format,
     connect: argv.connect,
+    ...(egress ? { egress } : {}),
     passEnv,
   };
 }

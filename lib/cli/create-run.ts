@@ -9,6 +9,7 @@ import { createHost } from '../core/create/create.js';
 import { dryRunCreate } from '../core/create/dry-run.js';
 import { type CreateRequest, resolveBuildSource } from '../core/create/plan.js';
 import { updateNames } from '../core/hosts/name-cache.js';
+import { type EgressPolicy, parseEgress, withAgentEndpoints } from '../core/network/egress.js';
 import { idleCheckIntervalSeconds } from '../core/model/idle.js';
 import type { AgentType } from '../config/agent-types.js';
 import type { Daemon } from '../docker/daemon.js';
@@ -25,6 +26,15 @@ function providerOf(ctx: Context, args: CreateArgs): { provider: ProviderConfig;
   const daemon = ctx.daemons.get(provider.name);
   if (!daemon) throw new MngError(`provider '${provider.name}' has no daemon`);
   return { provider, daemon };
+}
+
+/** The provider's default_egress, checked in full (an error names the file and key). */
+function defaultEgress(ctx: Context, provider: ProviderConfig): EgressPolicy {
+  try {
+    return parseEgress(provider.default_egress, 'default_egress');
+  } catch (e) {
+    throw new MngError(`${ctx.config.path}: [providers.${provider.name}] ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -47,9 +57,12 @@ function typedAgent(ctx: Context, args: CreateArgs): CreateArgs & { agentType?: 
 export async function requestFor(ctx: Context, args: CreateArgs & { agentType?: AgentType }): Promise<CreateRequest> {
   const from = args.from && (await resolveSource(ctx.core, args.from.path, args.from));
   const build = args.dockerfile && (await resolveBuildSource(args.dockerfile.file, args.dockerfile.context));
+  const { provider, daemon } = providerOf(ctx, args);
   return {
     name: args.name,
-    ...providerOf(ctx, args),
+    provider,
+    daemon,
+    egress: withAgentEndpoints(args.egress ?? defaultEgress(ctx, provider), args.agentType?.name),
     agent: args.agent,
     build,
     buildArgs: args.buildArgs,

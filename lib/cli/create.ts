@@ -59,6 +59,11 @@ const OPTIONS = {
     describe:
       'where --from puts the files in the container; the agent, exec and connect start there (default /workspace)',
   },
+  egress: {
+    type: 'string',
+    describe:
+      "where the agent may connect: open, none, or allow=LIST of names (*.x for subdomains), IPs and CIDRs, each with an optional :PORT (default: the provider's default_egress)",
+  },
   'pass-env': {
     type: 'string',
     nargs: 1,
@@ -88,6 +93,7 @@ export function builder(y: Argv): Argv<CreateArgv> {
     .example('$0 create fix-42 claude --from .', 'Claude Code on the repository here, signed in, in /workspace')
     .example('$0 create a --pass-env GITHUB_TOKEN', 'the agent gets $GITHUB_TOKEN at every start')
     .example('$0 create my-agent claude -- --model opus', 'run a program with arguments')
+    .example('$0 create a --egress allow=github.com,*.npmjs.org', "only these hosts, through mng's filter")
     .example(
       '$0 create a --idle-timeout 15m',
       'stop the host after 15 minutes without activity',

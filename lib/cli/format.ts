@@ -4,7 +4,22 @@ import { type Host, pasteableSshCommand, sshFilesOf } from '../core/model/host.j
 import { describeStopReason } from '../core/model/stop-reason.js';
 import { formatDuration } from '../config/duration.js';
 import { agentColumn, agentStateFields } from './format-fleet.js';
+import { formatEgress, OPEN } from '../core/network/egress.js';
 import { safeText } from '../safe-text.js';
+
+/** The EGRESS column: the policy, a long list cut short (JSON has it whole). */
+export function egressCell(h: Pick<Host, 'egress'>): string {
+  const text = formatEgress(h.egress ?? OPEN);
+  return text.length > 32 ? `${text.slice(0, 31)}…` : text;
+}
+
+/** The FORWARDS column: `3000`, `8080:3000` (local:remote when they differ), or `-`. */
+export function forwardsCell(h: Pick<Host, 'forwards'>): string {
+  const f = h.forwards ?? [];
+  return f.length === 0
+    ? '-'
+    : f.map((x) => (x.local === x.remote ? `${x.local}` : `${x.local}:${x.remote}`)).join(',');
+}
 
 /** The stable JSON shape of one agent (documented in the README). */
 export interface AgentJson {
@@ -28,6 +43,10 @@ export interface AgentJson {
   /** when the host stops itself unless there is activity first; null unless running with a timeout */
   stops_at: string | null;
   agent_command: string;
+  /** `open`, `none` or `allow=LIST` */
+  egress: string;
+  /** this machine's live forwards to the host (mng forward) */
+  forwards: { local: number; remote: number }[];
   /** a coding agent's type (claude, codex, a configured one) and installed version; null for a plain program */
   agent_type: string | null;
   agent_version: string | null;
@@ -59,6 +78,8 @@ export function agentJson(host: Host, dataDir: string): AgentJson {
     last_activity_source: host.idle?.source ?? null,
     stops_at: host.idle?.stopsAt ?? null,
     agent_command: host.agentCommand,
+    egress: formatEgress(host.egress ?? OPEN),
+    forwards: (host.forwards ?? []).map((f) => ({ local: f.local, remote: f.remote })),
     agent_type: host.agentType ?? null,
     agent_version: host.agentVersion ?? null,
     ...agentStateFields(host),
@@ -157,8 +178,20 @@ export function listTable(
   bad: readonly { provider: string; container: string }[] = [],
   opts: { timeInState?: boolean } = {},
 ): string {
-  const header = ['NAME', 'STATE', 'AGENT', 'IDLE', 'PROVIDER', 'IMAGE', 'SSH', 'CREATED', 'TAGS'];
-  const errorRows = bad.map((b) => [b.container, 'error', '-', '-', b.provider, '-', '-', '-', '-']);
+  const header = [
+    'NAME',
+    'STATE',
+    'AGENT',
+    'IDLE',
+    'PROVIDER',
+    'IMAGE',
+    'SSH',
+    'EGRESS',
+    'FORWARDS',
+    'CREATED',
+    'TAGS',
+  ];
+  const errorRows = bad.map((b) => [b.container, 'error', '-', '-', b.provider, '-', '-', '-', '-', '-', '-']);
   const rows = hosts.map((h) => [
     h.name,
     stateCell(h),
@@ -171,6 +204,8 @@ export function listTable(
       : h.ssh.proxyCommand
         ? `${h.ssh.user}@${h.ssh.host} (docker exec)`
         : `${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+    egressCell(h),
+    forwardsCell(h),
     ago(h.createdAt, now),
     Object.entries(h.tags)
       .map(([k, v]) => `${k}=${v}`)

@@ -70,6 +70,7 @@ export async function handler(argv: ArgumentsCamelCase<ListArgs>): Promise<void>
   const hosts = results
     .flatMap((r) => (r.status === 'fulfilled' ? r.value.hosts : []))
     .filter((h) => matchesTags(h.tags, filters));
+  await attachForwards(ctx.core.dataDir, hosts);
   const failed = results.flatMap((r, i) =>
     r.status === 'rejected'
       ? [{ provider: daemons[i].provider, error: r.reason instanceof Error ? r.reason.message : String(r.reason) }]
@@ -145,6 +146,7 @@ async function watchList(argv: ArgumentsCamelCase<ListArgs>, filters: TagFilter[
           `provider '${b.provider}': container ${JSON.stringify(b.container)} is not as mng makes it, so mng leaves it alone: ${b.problem}`,
       ),
     ].map((e) => safeText(e));
+    await attachForwards(ctx.core.dataDir, hosts);
     const now = Date.now();
     const head = `Every ${interval}s: mng list  ${new Date(now).toISOString().slice(11, 19)} UTC  (Ctrl-C to stop)`;
     const table =
@@ -159,4 +161,14 @@ async function watchList(argv: ArgumentsCamelCase<ListArgs>, filters: TagFilter[
     write: (s) => process.stdout.write(s),
     signal: stop.signal,
   });
+}
+
+/** This machine's live forwards, for the FORWARDS column: local files, no docker call (an ended one is not shown). */
+async function attachForwards(dataDir: string, hosts: Host[]): Promise<void> {
+  const { liveForwards } = await import('../core/forward/records.js');
+  await Promise.all(
+    hosts.map(async (h) => {
+      h.forwards = await liveForwards(dataDir, h.alias);
+    }),
+  );
 }

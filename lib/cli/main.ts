@@ -9,6 +9,7 @@ import * as diff from './diff.js';
 import * as create from './create.js';
 import * as destroy from './destroy.js';
 import * as exec from './exec.js';
+import * as forward from './forward.js';
 import * as gc from './gc.js';
 import * as list from './list.js';
 import * as logs from './logs.js';
@@ -52,6 +53,7 @@ const COMMANDS = [
   pull,
   push,
   diff,
+  forward,
 ];
 
 /**

@@ -16,6 +16,8 @@ export interface ProviderConfig {
   default_start_args: string[];
   /** seconds; 0 = disabled */
   default_idle_timeout: number;
+  /** `open`, `none` or `allow=LIST` (checked in full where it is used: core/network/egress.ts) */
+  default_egress: string;
 }
 
 export interface Config {
@@ -37,6 +39,7 @@ export const PROVIDER_DEFAULTS: Omit<ProviderConfig, 'name'> = {
   default_image: 'debian:bookworm-slim',
   default_start_args: [],
   default_idle_timeout: 800,
+  default_egress: 'open',
 };
 
 const PROVIDER_KEYS = Object.keys(PROVIDER_DEFAULTS);
@@ -87,7 +90,7 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
     ...PROVIDER_DEFAULTS,
     default_start_args: [...PROVIDER_DEFAULTS.default_start_args],
   };
-  const str = (key: 'backend' | 'host' | 'default_image') => {
+  const str = (key: 'backend' | 'host' | 'default_image' | 'default_egress') => {
     const v = raw[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'string') throw new MngError(`${where} ${key}: expected a string, got ${describe(v)}`);
@@ -108,6 +111,15 @@ function validateProvider(name: string, raw: unknown, where: string): ProviderCo
     if (image.trim() === '') throw new MngError(`${where} default_image: must not be empty`);
     if (image.startsWith('-')) throw new MngError(`${where} default_image: '${image}' is not an image reference`);
     out.default_image = image;
+  }
+  const egress = str('default_egress');
+  if (egress !== undefined) {
+    if (!/^(open|none|allow=.+)$/.test(egress.trim())) {
+      throw new MngError(
+        `${where} default_egress: expected "open", "none" or "allow=LIST", got ${JSON.stringify(egress)}`,
+      );
+    }
+    out.default_egress = egress.trim();
   }
   const args = raw.default_start_args;
   if (args !== undefined) out.default_start_args = startArgs(args, where);

@@ -35,6 +35,10 @@ export interface CreateSpec {
    * and the host needs no docker health check. Without one (a remote daemon) the health check carries them.
    */
   stateDir?: string;
+  /** mng's network flags (core/network/flags.ts), before the user's start args */
+  network?: readonly string[];
+  /** publish sshd on the daemon's loopback (default); not for a host with no network or on an internal one */
+  publishSsh?: boolean;
 }
 
 /**
@@ -56,12 +60,12 @@ function containerSpecArgs(spec: CreateSpec): string[] {
     '--name',
     spec.containerName,
     '--init',
-    '--publish',
-    `127.0.0.1::${SSH_CONTAINER_PORT}`,
+    ...(spec.publishSsh === false ? [] : ['--publish', `127.0.0.1::${SSH_CONTAINER_PORT}`]),
     '--pull=never',
     '--tmpfs',
     `${SECRETS_DIR}:mode=0711`,
     ...labelFlags(spec.labels),
+    ...(spec.network ?? []),
     ...(spec.stateDir ? ['--volume', `${spec.stateDir}:${STATE_MOUNT}`] : []),
     ...idleCreateFlags(spec.idle, spec.stateDir ? undefined : `sh ${MNG_DIR}/idle-health`),
     ...(spec.workdir ? ['--workdir', spec.workdir] : []),

@@ -12,6 +12,8 @@ export type DockerFailure =
   /** no container by that name or id (any more) */
   | 'gone'
   | 'no such image'
+  /** a network the container is to join does not exist (mng's own is made then) */
+  | 'no such network'
   /** another container has the name */
   | 'name taken'
   /** the host port is held by something else (two daemons hand out ports from one range) */
@@ -35,6 +37,7 @@ const KINDS: [Exclude<DockerFailure, 'other'>, RegExp][] = [
     'in use',
     /unable to (remove|delete) .*(is using its referenced image|is being used by|has dependent child images)/i,
   ],
+  ['no such network', /network \S+ (not found|is ambiguous)/i],
   ['gone', /No such container|No such object/i],
   ['no such image', /No such image/i],
   ['paused', /cannot start a paused container|is paused, unpause/i],

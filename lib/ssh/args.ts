@@ -84,6 +84,8 @@ export interface SshCallOptions {
   batch?: boolean;
   connectTimeoutSeconds?: number;
   control?: ControlOptions;
+  /** hold this local port forward (`-L SPEC`) and run no command (`-N`); ssh ends when it cannot listen */
+  localForward?: string;
 }
 
 function controlOptions(c: ControlOptions | undefined): Record<string, string> {
@@ -109,11 +111,13 @@ export function buildSshArgs(
   if (call.batch) extra.BatchMode = 'yes';
   if (call.connectTimeoutSeconds) extra.ConnectTimeout = String(call.connectTimeoutSeconds);
   if (endpoint.proxyCommand) extra.ProxyCommand = endpoint.proxyCommand;
+  if (call.localForward) extra.ExitOnForwardFailure = 'yes';
   return [
     '-F',
     '/dev/null',
     ...optionFlags({ ...sshOptions(files), ...controlOptions(call.control), ...extra }),
     call.tty ? '-t' : '-T',
+    ...(call.localForward ? ['-N', '-L', call.localForward] : []),
     '-l',
     endpoint.user,
     '-p',

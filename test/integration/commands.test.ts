@@ -27,11 +27,13 @@ describe('list', () => {
       const r = await sb.mng(['list']);
       expect(r.exitCode, r.stderr).toBe(0);
       const lines = r.stdout.trim().split('\n');
-      expect(lines[0]).toMatch(/^NAME\s+STATE\s+AGENT\s+IDLE\s+PROVIDER\s+IMAGE\s+SSH\s+CREATED\s+TAGS$/);
+      expect(lines[0]).toMatch(
+        /^NAME\s+STATE\s+AGENT\s+IDLE\s+PROVIDER\s+IMAGE\s+SSH\s+EGRESS\s+FORWARDS\s+CREATED\s+TAGS$/,
+      );
       expect(lines).toHaveLength(3);
       expect(lines[1]).toMatch(
         new RegExp(
-          `^one\\s+running\\s+(working|waiting|unknown)\\s+idle \\d+s of 800s \\((boot|ssh)\\)\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+agent@127\\.0\\.0\\.1:\\d+\\s+\\d+s ago\\s+-$`,
+          `^one\\s+running\\s+(working|waiting|unknown)\\s+idle \\d+s of 800s \\((boot|ssh)\\)\\s+docker\\s+${sb.baseImage.replace(/[.:]/g, '\\$&')}\\s+agent@127\\.0\\.0\\.1:\\d+\\s+open\\s+-\\s+\\d+s ago\\s+-$`,
         ),
       );
       expect(r.stdout).not.toMatch(/\x1b\[/); // no colour when not on a terminal

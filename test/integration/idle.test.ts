@@ -221,7 +221,10 @@ describe.concurrent('idle timeout', () => {
     await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
     try {
       const port = (server.address() as { port: number }).port;
+      // on Docker's default bridge, whose gateway is known before the host exists (mng's own network may not be yet)
       await createIdle('tcp', [
+        '-s',
+        '--network=bridge',
         '-s',
         `-e=MNG_TEST_TARGET=${gateway}:${port}`,
         '--agent-cmd',

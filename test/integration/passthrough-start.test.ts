@@ -181,7 +181,7 @@ describe('mng create -s: values that would break the host are usage errors, and 
     [['-s', '--rm'], /-s --rm: docker would delete the container when it stops/],
     [['-s', '-d'], /-s -d: mng always runs the container in the background/],
     [['-s', '--detach'], /-s --detach: mng always runs the container in the background/],
-    [['-s', '--network=none'], /-s --network=none: sshd would be unreachable/],
+    [['-s', '--network=none'], /-s --network=none: mng would not reach the host.*use --egress none/],
     [['-s', '--network', '-s', 'host'], /-s --network host: docker ignores published ports on the host network/],
     [['-s', '-p=2222:22'], /-s -p=2222:22: mng publishes sshd \(container port 22\) on 127.0.0.1 itself/],
     [['-s', '--publish', '-s', '0.0.0.0::22'], /-s --publish 0.0.0.0::22: mng publishes sshd/],

@@ -47,6 +47,7 @@ describe('configuration', () => {
           default_image: 'debian:bookworm-slim',
           default_start_args: [],
           default_idle_timeout: 800,
+          default_egress: 'open',
         },
       },
       agents: {},
@@ -60,7 +61,7 @@ describe('configuration', () => {
     [
       'unknown key',
       '[providers.docker]\nbackend = "docker"\nimage = "x"\n',
-      /\[providers\.docker\]: unknown key 'image' \(valid keys: backend, host, default_image, default_start_args, default_idle_timeout\)/,
+      /\[providers\.docker\]: unknown key 'image' \(valid keys: backend, host, default_image, default_start_args, default_idle_timeout, default_egress\)/,
     ],
     [
       'wrong type',

@@ -21,6 +21,7 @@ const DEFAULT_DOCKER = {
   default_image: 'debian:bookworm-slim',
   default_start_args: [],
   default_idle_timeout: 800,
+  default_egress: 'open',
 };
 
 /** The MngError message parseConfig throws for this text. */
@@ -54,6 +55,7 @@ describe('defaults', () => {
       default_image: 'debian:bookworm-slim',
       default_start_args: [],
       default_idle_timeout: 800,
+      default_egress: 'open',
     });
   });
 
@@ -123,6 +125,7 @@ default_idle_timeout = 3600
           default_image: 'ubuntu:24.04',
           default_start_args: ['--cpus=4', '-e', 'A=b c'],
           default_idle_timeout: 900,
+          default_egress: 'open',
         },
         remote: {
           name: 'remote',
@@ -131,6 +134,7 @@ default_idle_timeout = 3600
           default_image: 'debian:bookworm-slim',
           default_start_args: [],
           default_idle_timeout: 0,
+          default_egress: 'open',
         },
         local_2: {
           name: 'local_2',
@@ -139,6 +143,7 @@ default_idle_timeout = 3600
           default_image: 'debian:bookworm-slim',
           default_start_args: [],
           default_idle_timeout: 3600,
+          default_egress: 'open',
         },
       },
     });
@@ -193,7 +198,7 @@ describe('errors name the file, the section and the key', () => {
 
   it('unknown key in a provider section lists the valid keys', () => {
     expect(errorOf(section('hots = ""'))).toBe(
-      `${FILE}: [providers.docker]: unknown key 'hots' (valid keys: backend, host, default_image, default_start_args, default_idle_timeout)`,
+      `${FILE}: [providers.docker]: unknown key 'hots' (valid keys: backend, host, default_image, default_start_args, default_idle_timeout, default_egress)`,
     );
   });
 

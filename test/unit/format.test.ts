@@ -64,6 +64,8 @@ describe('agentJson', () => {
       last_activity_source: null,
       stops_at: null,
       agent_command: 'claude --model opus',
+      egress: 'open',
+      forwards: [],
       agent_type: null,
       agent_version: null,
       agent_state: null,
@@ -128,7 +130,9 @@ describe('agentJson', () => {
       'container_id',
       'container_name',
       'created_at',
+      'egress',
       'exit_code',
+      'forwards',
       'idle_timeout_seconds',
       'image',
       'last_activity_at',
@@ -282,9 +286,14 @@ describe('listTable', () => {
           watcherRunning: true,
         },
         agent: { state: 'waiting', reason: 'permission', since: '2025-11-27T11:59:00Z', source: 'agent' },
+        forwards: [
+          { local: 3000, remote: 3000 },
+          { local: 8080, remote: 3000 },
+        ],
       }),
       host({
         name: 'beta-with-long-name',
+        egress: { mode: 'none' },
         provider: 'remote',
         image: 'alpine:3',
         state: 'stopped',
@@ -295,6 +304,13 @@ describe('listTable', () => {
       }),
       host({
         name: 'g',
+        egress: {
+          mode: 'allow',
+          entries: [
+            { kind: 'domain', name: 'github.com' },
+            { kind: 'subdomains', name: 'npmjs.org', port: 443 },
+          ],
+        },
         tags: {},
         createdAt: 'garbage',
         idleTimeout: 0,
@@ -303,10 +319,10 @@ describe('listTable', () => {
     ];
     expect(listTable(hosts, plain, NOW)).toBe(
       [
-        'NAME                 STATE    AGENT                 IDLE                    PROVIDER  IMAGE                 SSH                   CREATED  TAGS',
-        'alpha                running  waiting (permission)  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  3m ago   env=test',
-        'beta-with-long-name  stopped  -                     -                       remote    alpine:3              -                     2d ago   a=1,b=2',
-        'g                    running  -                     never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    -        -',
+        'NAME                 STATE    AGENT                 IDLE                    PROVIDER  IMAGE                 SSH                   EGRESS                            FORWARDS        CREATED  TAGS',
+        'alpha                running  waiting (permission)  idle 2m of 800s (tmux)  docker    debian:bookworm-slim  root@127.0.0.1:49153  open                              3000,8080:3000  3m ago   env=test',
+        'beta-with-long-name  stopped  -                     -                       remote    alpine:3              -                     none                              -               2d ago   a=1,b=2',
+        'g                    running  -                     never                   docker    debian:bookworm-slim  root@10.0.0.9:2222    allow=github.com,*.npmjs.org:443  -               -        -',
       ].join('\n'),
     );
   });

@@ -22,6 +22,13 @@ const HOST: HostLabels = {
   image: 'debian:bookworm-slim',
   startArgs: ['--cpus=4', '-e', 'A=b c', '-v=/host:/data'],
   sshUser: 'root',
+  egress: {
+    mode: 'allow',
+    entries: [
+      { kind: 'subdomains', name: 'github.com' },
+      { kind: 'ip', address: '10.0.0.1', port: 443 },
+    ],
+  },
 };
 const C = 'mng-alpha';
 const sealed = (h: HostLabels = HOST) => sealLabels(h, C);
@@ -55,6 +62,7 @@ describe('encodeLabels', () => {
       'mng.image': 'debian:bookworm-slim',
       'mng.start-args': '["--cpus=4","-e","A=b c","-v=/host:/data"]',
       'mng.ssh-user': 'root',
+      'mng.egress': 'allow=*.github.com,10.0.0.1:443',
       'mng.agent-type': '',
       'mng.agent-version': '',
       'mng.pass-env': '[]',
@@ -103,9 +111,35 @@ describe('decodeLabels', () => {
     expect(decoded({ 'mng.name': 'alpha' })).toBeUndefined();
   });
 
-  it('reads a host of an mng before digests (no digest, no from-kind), unverified', () => {
+  it('reads a host of an mng before digests (no digest, no from-kind), unverified: its egress label is not taken', () => {
     const { [LABEL.digest]: _d, [LABEL.fromKind]: _k, ...old } = sealed();
-    expect(decoded(old)).toEqual({ labels: HOST, verified: false });
+    expect(decoded(old)).toEqual({ labels: { ...HOST, egress: { mode: 'open' } }, verified: false });
+  });
+
+  it('reads the egress policy only from labels written for this container (one an image set is not shown as the policy)', () => {
+    expect(decoded(sealed({ ...HOST, egress: { mode: 'none' } }))).toMatchObject({
+      labels: { egress: { mode: 'none' } },
+    });
+    expect(decoded(sealed({ ...HOST, egress: undefined }))).toMatchObject({ labels: { egress: { mode: 'open' } } });
+    expect(decoded({ ...sealed(), 'mng.egress': 'none' })).toMatchObject({
+      verified: false,
+      labels: { egress: { mode: 'open' } },
+    });
+  });
+
+  it('refuses an egress label that is not exactly what mng writes (it never reaches the filter)', () => {
+    for (const bad of [
+      '',
+      'wide',
+      'allow=',
+      'allow=a b',
+      'allow=GitHub.com',
+      'allow=x.com\nacl all',
+      'allow=127.0.0.1',
+    ]) {
+      expect(problemOf({ 'mng.egress': bad }), bad).toMatch(/label mng.egress .* is not open, none or allow=LIST/);
+    }
+    expect(problemOf({ 'mng.egress': 'allow=x.com,x.com' }), 'a duplicate mng drops').toMatch(/mng.egress/);
   });
 
   it('a digest of other labels or another container (labels partly inherited from an image): unverified', () => {

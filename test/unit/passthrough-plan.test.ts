@@ -243,7 +243,10 @@ describe('dryRunCreate', () => {
     expect(commands[1]).toBe(
       quoteArgv([
         'docker',
-        ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>').shown.run,
+        ...same.launch(`mng-built:${id}`, '<public key of this machine, made at the first create>', undefined, {
+          flags: ['--network', 'mng-hosts', '--cap-drop', 'NET_RAW'],
+          publishSsh: true,
+        }).shown.run,
       ]),
     );
     expect(commands[1]).toMatch(

@@ -7,6 +7,8 @@ import { copySource } from '../code/source.js';
 import type { AgentState } from '../container/agent.js';
 import type { Core } from '../core.js';
 import { launchHost } from '../launch/launch.js';
+import { OPEN } from '../network/egress.js';
+import { hostNetwork } from '../network/host-network.js';
 import { decodeHost, type Host, sshAlias } from '../model/host.js';
 import { builtImageTag, LABEL } from '../model/labels.js';
 import { generateId } from '../model/naming.js';
@@ -52,6 +54,12 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
   // what the delivery reads of this host, from the request itself (the labels written are the same values)
   const labels = { name: req.name, sshUser: prepared.user, agentType: req.agentType?.name, passEnv: req.passEnv };
   const from = req.from;
+  const network = await hostNetwork(core, daemon, {
+    id: plan.id,
+    egress: req.egress ?? OPEN,
+    startArgs: plan.startArgs,
+    baseImageId: async () => prepared.baseId,
+  });
   const booted = await launchHost(core, {
     daemon,
     name: req.name,
@@ -61,14 +69,19 @@ async function launchNew(core: Core, req: CreateRequest, plan: CreatePlan, typed
     alias: sshAlias(plan.container, req.provider.name),
     // The host makes its own host key at its first boot (the private half never leaves the container); mng pins the public half.
     newHostKey: true,
-    argv: plan.launch(prepared.tag, client.publicKey, prepared.user),
+    argv: plan.launch(prepared.tag, client.publicKey, prepared.user, network),
     makeMissingImage: () => makePreparedImage(core, daemon, plan.image, prepared, layer),
+    makeMissingNetwork: network.makeMissing,
     imageForMessages: plan.image,
     beforeStart: from && (() => copySource(core, daemon, plan.container, from)),
     sshUser: prepared.user,
     sshTimeoutSeconds: req.sshTimeoutSeconds,
     attempt: { label: LABEL.id, value: plan.id },
     deliver: { fresh: true, gathered: typed?.gathered, setup, labels },
+  }).catch(async (e) => {
+    // the launch removed what it made; what the filter was told of this host goes too
+    await network.undo?.();
+    throw e;
   });
   const decoded = decodeHost(booted.container, daemon);
   if (!('host' in decoded))

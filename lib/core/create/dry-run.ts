@@ -9,6 +9,8 @@ import { checkLabelFiles } from './start-warnings.js';
 import { filesHash, PREPARED_REPO } from './image.js';
 import { generateId } from '../model/naming.js';
 import { fromWhat } from '../code/source.js';
+import { OPEN } from '../network/egress.js';
+import { dryRunNetwork } from '../network/host-network.js';
 
 /**
  * `mng create --dry-run`: the shell-quoted docker command lines a create would run, with `#` comments where the
@@ -29,11 +31,18 @@ export async function dryRunCreate(core: Core, request: CreateRequest): Promise<
     .join('');
   const line = (args: string[]) => env + quoteArgv(['docker', ...args]);
   const client = await readClientKey(core.dataDir);
-  const launch = plan.launch(plan.image, client?.publicKey ?? '<public key of this machine, made at the first create>');
+  const network = dryRunNetwork(core.prefix, req.egress ?? OPEN, plan.startArgs);
+  const launch = plan.launch(
+    plan.image,
+    client?.publicKey ?? '<public key of this machine, made at the first create>',
+    undefined,
+    network,
+  );
   const layer = type?.builtIn ? `-${type.name}-${known ?? '<newest version on npm>'}` : '';
   const prepared = `${PREPARED_REPO}:<image id>-g-u${layer}-${filesHash()}`;
   const lines = [`# mng create ${req.name}: the docker commands it would run (a real run makes another host id)`];
   if (plan.buildArgv) lines.push(line(plan.buildArgv));
+  if (network.note) lines.push(network.note);
   lines.push(
     `# the container runs from ${prepared} in place of ${plan.buildArgv ? 'the built image' : plan.image}: that image with mng's files in /mng (and openssh-server, tmux, git, sudo and the agent's user added when it lacks them${layer ? `, and ${type?.name}'s binaries from npm` : ''}), made once by docker build and kept for later creates`,
   );

@@ -22,6 +22,8 @@ import { builtImageTag, type HostLabels, sealLabels } from '../model/labels.js';
 import { publishedStateDir } from '../model/agent-state.js';
 import { sshAlias } from '../model/host.js';
 import { containerName } from '../model/naming.js';
+import { type EgressPolicy, OPEN } from '../network/egress.js';
+import { checkEgressArgs, sharedNetworkWarning } from '../network/passthrough.js';
 import { redactEnv, redactedText } from '../model/start-args.js';
 import { bindMountSources, checkBuildArgs, checkStartArgs } from './passthrough.js';
 import { startArgWarnings } from './start-warnings.js';
@@ -57,6 +59,8 @@ export interface CreateRequest {
   idleCheckInterval?: number;
   /** --from: the files copied into the container before it starts (checked by resolveSource) */
   from?: Source;
+  /** --egress, else the provider's default_egress (with the agent's own endpoints added); absent: open */
+  egress?: EgressPolicy;
   /** a coding agent's type (claude, codex, a configured one); `agent` is then its program with its arguments */
   agentType?: AgentType;
   /** the version of the agent to install (built-ins; createHost chooses it) */
@@ -97,14 +101,20 @@ export interface CreatePlan {
   startArgs: string[];
   /** `docker build` argv, with --dockerfile */
   buildArgv?: string[];
-  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key, as the agent's user */
-  launch: (runImage: string, authorizedKey: string, user?: string) => LaunchArgv;
+  /** run (or create and start) argv for the image that will really run (mng's prepared one), with this machine's public key, as the agent's user, with mng's network flags */
+  launch: (
+    runImage: string,
+    authorizedKey: string,
+    user?: string,
+    network?: { flags: string[]; publishSsh: boolean },
+  ) => LaunchArgv;
 }
 
 /** The -s and -b values checked: a usage error (exit 2) for one that would break the host, before anything exists. */
 export function checkPassthrough(req: CreateRequest): { startArgs: string[]; buildArgs: string[] } {
   const { provider } = req;
   const startArgs = [...provider.default_start_args, ...req.startArgs];
+  checkEgressArgs(req.egress ?? OPEN, startArgs);
   const startProblem = checkStartArgs(startArgs);
   if (startProblem) {
     const fromConfig = startProblem.index < provider.default_start_args.length;
@@ -143,20 +153,19 @@ export function planCreate(
   const hostLabels = labelsOf(prefix, req, { id, createdAt, image, idle, startArgs: shownStartArgs });
   // the user is the prepared image's (known at launch): the digest covers it
   const labelsFor = (sshUser: string) => sealLabels({ ...hostLabels, sshUser }, container);
-  const labels = labelsFor(DEFAULT_AGENT_USER);
-  const build = req.build && { dockerfile: req.build.dockerfile, context: req.build.context, tag: image, buildArgs };
   // a local daemon's host publishes its state lines there (core/model/agent-state.ts)
   const stateDir = dataDir && publishedStateDir(dataDir, req.daemon, sshAlias(container, provider.name));
   return {
     id,
     container,
     image,
-    labels,
+    labels: labelsFor(DEFAULT_AGENT_USER),
     startArgs,
-    buildArgv: build && buildBuildArgs(build),
-    launch: (runImage, authorizedKey, user = DEFAULT_AGENT_USER) =>
+    buildArgv: req.build && buildBuildArgs({ ...req.build, tag: image, buildArgs }),
+    launch: (runImage, authorizedKey, user = DEFAULT_AGENT_USER, network = { flags: [], publishSsh: true }) =>
       planLaunch(
         {
+          ...launchNetwork(network),
           containerName: container,
           image: runImage,
           labels: labelsFor(user),
@@ -200,11 +209,17 @@ function labelsOf(
     image,
     startArgs: v.startArgs,
     sshUser: DEFAULT_AGENT_USER,
+    egress: req.egress,
     from: req.from && { kind: req.from.kind, path: req.from.path, commit: req.from.commit, target: req.from.target },
     agentType: req.agentType?.name,
     agentVersion: req.agentVersion,
     passEnv: req.passEnv,
   };
+}
+
+/** mng's network flags as the launch takes them (none given: mng's default network, sshd published). */
+function launchNetwork(network: { flags: string[]; publishSsh: boolean }) {
+  return { network: network.flags, publishSsh: network.publishSsh };
 }
 
 /** Warnings about pass-through arguments that docker will take but that may not do what the user expects. */
@@ -216,6 +231,8 @@ export function passthroughWarnings(req: CreateRequest): string[] {
       `-b values go to docker build, which runs only with --dockerfile; ignored: ${quoteArgv(req.buildArgs ?? [])}`,
     );
   }
+  const shared = sharedNetworkWarning([...req.provider.default_start_args, ...req.startArgs]);
+  if (shared) out.push(shared);
   if (req.daemon.via === 'host') {
     for (const source of bindMountSources([...req.provider.default_start_args, ...req.startArgs])) {
       out.push(

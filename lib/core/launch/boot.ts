@@ -5,7 +5,7 @@
 import { buildInspectArgs, buildStartArgs } from '../../docker/args.js';
 import { type Daemon, daemonWhere } from '../../docker/daemon.js';
 import { dockerError } from '../../docker/errors.js';
-import { type ContainerInspect, parseContainerInspect, publishedPort } from '../../docker/inspect.js';
+import { type ContainerInspect, parseContainerInspect } from '../../docker/inspect.js';
 import { MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
 import { isPinned, pinHostKey } from '../../ssh/config.js';
@@ -15,19 +15,34 @@ import { exitedError, waitForSsh } from '../access/ssh-wait.js';
 import { type DeliverOptions, type DeliveryLabels, deliver } from '../agents/boot.js';
 import { type AgentState, parseAgentProbe } from '../container/agent.js';
 import type { Core } from '../core.js';
-import { decodeHost, sshRoute } from '../model/host.js';
+import { decodeHost, startedSshRoute } from '../model/host.js';
 
 /** How often a start that lost its host port to the other daemon is tried again (each start gets the next port). */
 const PORT_RETRIES = 3;
+/** How often a start that found mng's network missing (or several of its name) makes it (settles it) again. */
+const NETWORK_TRIES = 4;
 
 /**
  * `docker start`, with the one rule for the port race: two daemons on one machine hand out host ports from the same
  * range without knowing of each other, so a start can find its port taken; the next start gets another.
  */
-export async function startContainer(core: Core, daemon: Daemon, startArgv: string[]): Promise<void> {
+export async function startContainer(
+  core: Core,
+  daemon: Daemon,
+  startArgv: string[],
+  makeMissingNetwork?: () => Promise<void>,
+): Promise<void> {
+  let networkTries = 0;
   for (let attempt = 0; ; attempt++) {
     const r = await core.runner.docker(daemon, startArgv, { check: false });
     if (r.exitCode === 0) return;
+    // docker create does not check the network, docker start does: mng's own is made by the first host that needs it.
+    // Creates at the same moment can each make one ('ambiguous' until they settle on one): made (settled) again.
+    if (r.failure === 'no such network' && makeMissingNetwork && networkTries < NETWORK_TRIES) {
+      networkTries++;
+      await makeMissingNetwork();
+      continue;
+    }
     if (r.failure !== 'port taken' || attempt === PORT_RETRIES) {
       throw dockerError(startArgv, r.exitCode, r.stderr, daemon);
     }
@@ -50,6 +65,8 @@ export interface BootSpec {
   newHostKey?: boolean;
   /** `docker run` started it already */
   started?: boolean;
+  /** make mng's network when docker start says it is missing */
+  makeMissingNetwork?: () => Promise<void>;
   /** the host's container name (a replacement boots under a temporary one): what its labels were written for */
   finalName?: string;
   /** a coding agent's delivery (create: first-run files and the labels; start --fresh: a new conversation) */
@@ -101,7 +118,7 @@ function startDelivery(core: Core, spec: BootSpec, labels: DeliveryLabels | unde
 /** Start the container (unless docker run did) and wait until its sshd answers with the pinned host key. */
 export async function bootContainer(core: Core, spec: BootSpec): Promise<Booted> {
   const { daemon } = spec;
-  if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]));
+  if (!spec.started) await startContainer(core, daemon, buildStartArgs([spec.container]), spec.makeMissingNetwork);
   // create knows the labels: the delivery starts at once; a start reads them from the inspect after the start, through
   // the one gate (decodeHost): a container whose labels are not as mng wrote them for it gets nothing of the user's
   const known = spec.deliver?.labels;
@@ -130,12 +147,12 @@ function deliveryLabelsOf(c: ContainerInspect, spec: BootSpec): DeliveryLabels |
 async function reach(core: Core, spec: BootSpec, started: { c: ContainerInspect; hostKey?: string }): Promise<Booted> {
   const { daemon } = spec;
   const { c, hostKey } = started;
-  const published = publishedPort(c) ?? undefined;
-  const endpoint = sshRoute(
+  const endpoint = startedSshRoute(
     daemon,
+    c,
     { container: c.Name.replace(/^\//, ''), alias: spec.alias },
-    published,
     spec.sshUser,
+    spec.finalName,
   );
   if (!endpoint) {
     throw new MngError(`container '${spec.container}' has no published SSH port (did a -s flag change the network?)`);

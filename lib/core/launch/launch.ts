@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildInspectArgs, buildListIdsArgs, buildRemoveArgs, buildRenameArgs } from '../../docker/args.js';
 import { type Daemon, daemonIdentity } from '../../docker/daemon.js';
 import { dockerError, dockerReason } from '../../docker/errors.js';
-import { parseContainerInspect, parseIdLines, publishedPort } from '../../docker/inspect.js';
+import { parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
 import type { DockerResult } from '../../docker/runner.js';
 import { InterruptedError, MngError } from '../../errors.js';
 import type { SshEndpoint } from '../../ssh/args.js';
@@ -18,7 +18,7 @@ import type { DeliverOptions, DeliveryLabels } from '../agents/boot.js';
 import type { ContainerFile } from '../container/scripts.js';
 import type { Core } from '../core.js';
 import { writeRecord } from '../hosts/record.js';
-import { type Host, sshRoute } from '../model/host.js';
+import { type Host, startedSshRoute } from '../model/host.js';
 import type { LaunchArgv } from './argv.js';
 import { type Booted, bootContainer } from './boot.js';
 import { withStateDir } from './state-dir.js';
@@ -50,6 +50,8 @@ export interface LaunchSpec {
   imageForMessages: string;
   /** make the image when `docker create` says it is missing (create: mng's prepared image), then create again */
   makeMissingImage?: () => Promise<void>;
+  /** make mng's network when `docker start` (boot) says it is missing: the first host on a daemon */
+  makeMissingNetwork?: () => Promise<void>;
   /** what goes into the container's /mng before its first start (start --snapshot) */
   files?: ContainerFile[];
   /** more to copy into the created container before its first start (create --from: the user's files) */
@@ -119,8 +121,9 @@ async function makeContainer(core: Core, spec: LaunchSpec): Promise<boolean> {
     await spec.makeMissingImage();
     r = await core.runner.docker(spec.daemon, argv, { check: false, display });
   }
-  // docker run made the container but could not start it on a host port the other daemon took: boot starts it again.
-  if (r.exitCode !== 0 && !(runAtOnce && r.failure === 'port taken')) throw notMade(spec, display, r);
+  // made but not started (a host port the other daemon took, or mng's network not made yet): boot starts it again
+  const startAgain = runAtOnce && (r.failure === 'port taken' || r.failure === 'no such network');
+  if (r.exitCode !== 0 && !startAgain) throw notMade(spec, display, r);
   if (files.length > 0) {
     const dir = await stageFiles(files);
     try {
@@ -185,8 +188,7 @@ async function recordBoot(
 ): Promise<SshEndpoint> {
   const { daemon, alias } = spec;
   const names = { container: spec.finalName, alias };
-  const endpoint =
-    sshRoute(daemon, names, publishedPort(booted.container) ?? undefined, spec.sshUser) ?? booted.endpoint;
+  const endpoint = startedSshRoute(daemon, booted.container, names, spec.sshUser, spec.finalName) ?? booted.endpoint;
   await writeRecord(core.dataDir, alias, {
     provider: daemon.provider,
     daemon: daemonIdentity(daemon),

@@ -5,6 +5,7 @@ import { removeHostFiles } from '../../ssh/config.js';
 import { type Core, groupByDaemon } from '../core.js';
 import type { Host } from '../model/host.js';
 import { builtImageTag } from '../model/labels.js';
+import { unregisterHosts } from '../network/lists.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { listSnapshotsOf, removeSnapshots } from './snapshots.js';
 
@@ -36,6 +37,12 @@ async function destroyOn(
   await core.runner.docker(daemon, buildRemoveArgs(hosts.map((h) => h.containerId)));
   await Promise.all(hosts.map((h) => removeHostFiles(core.dataDir, h.alias)));
   await removeBuiltImages(core, daemon, hosts);
+  // their lists in the daemon's egress filter (a stale one would grant nothing: its token died with the host)
+  await unregisterHosts(
+    core,
+    daemon,
+    hosts.filter((h) => h.egress?.mode === 'allow').map((h) => h.id),
+  );
   const snaps = hosts.flatMap((h) => snapshots.get(h.id) ?? []);
   if (snaps.length > 0) {
     try {

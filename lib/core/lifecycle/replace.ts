@@ -13,6 +13,8 @@ import { bootHost, launchHost } from '../launch/launch.js';
 import { decodeHost, type Host } from '../model/host.js';
 import { publishedStateDir } from '../model/agent-state.js';
 import { idleSettingsOf } from '../model/idle.js';
+import { OPEN } from '../network/egress.js';
+import { replayNetwork } from '../network/host-network.js';
 import { replayableStartArgs } from '../model/start-args.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { resolveSnapshot } from './snapshots.js';
@@ -42,6 +44,11 @@ async function launchReplacement(
 ) {
   const client = await ensureClientKey(core.runner, core.dataDir);
   const tmpName = replacementName(host.containerName);
+  const network = replayNetwork(core, host.daemon, {
+    egress: host.egress ?? OPEN,
+    startArgs: host.startArgs,
+    env: old.Config.Env,
+  });
   return launchHost(core, {
     daemon: host.daemon,
     name: host.name,
@@ -56,7 +63,10 @@ async function launchReplacement(
       startArgs: replayableStartArgs(host.startArgs),
       idle: idleSettingsOf(host),
       stateDir: publishedStateDir(core.dataDir, host.daemon, host.alias),
+      network: network.flags,
+      publishSsh: network.publishSsh,
     }),
+    makeMissingNetwork: network.makeMissing,
     imageForMessages: `${snapshot.ref} (snapshot ${snapshot.id})`,
     // The snapshot keeps /mng/agent and the host's own host key (its identity); mng's scripts and the client key are written afresh.
     files: systemFiles({ authorizedKey: client.publicKey }),

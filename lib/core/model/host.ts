@@ -10,6 +10,8 @@ import { buildSshArgs, type SshEndpoint, type SshFiles } from '../../ssh/args.js
 import { hostSshFiles, sshConfigPath } from '../../ssh/config.js';
 import { type AgentStatus, agentStatusFromInspect } from './agent-state.js';
 import { DEFAULT_PROVIDER } from '../../config/config.js';
+import { OPEN } from '../network/egress.js';
+import { publishesSsh } from '../network/flags.js';
 import { CONTAINER_ID, CONTAINER_NAME, IMAGE_ID, isTime, shown } from './checks.js';
 import { type HostIdle, hostIdle } from './idle.js';
 import { decodeLabels, type FromLabels, type HostLabels } from './labels.js';
@@ -61,6 +63,8 @@ export interface Host extends HostLabels {
   agent?: AgentStatus | null;
   /** when the container last started (docker's StartedAt), while running */
   startedAt?: string | null;
+  /** this machine's live port forwards to the host (mng forward), when the command read them */
+  forwards?: { local: number; remote: number }[];
   /**
    * The `mng.from-*` labels of a host whose labels carry no digest of this container (made by an mng before digests):
    * they may be its image's own, so only core/code/repo.ts reads them, after asking the image. `from` is then unset.
@@ -103,7 +107,8 @@ function decodeChecked(c: ContainerInspect, daemon: Daemon, as: string | undefin
   const alias = sshAlias(name, labels.provider);
   const published = c.State.Running ? publishedPort(c) : undefined;
   if (published === null) return { problem: 'its published ssh port is not an address and port docker writes' };
-  const route = published && sshRoute(daemon, { container: name, alias }, published, labels.sshUser);
+  const viaExec = c.State.Running === true && !publishesSsh(labels.egress ?? OPEN);
+  const route = sshRoute(daemon, { container: name, alias }, published, labels.sshUser, viaExec);
   const { from, ...own } = labels;
   return {
     host: {
@@ -163,17 +168,19 @@ export function sshAlias(container: string, provider: string): string {
 }
 
 /**
- * How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon. A remote
- * route's host name is the alias (the ProxyCommand names the container): ssh's connection sharing keys on it.
+ * How to reach a running container's sshd: the published loopback port, or docker exec for a remote daemon and for a
+ * host that publishes no port (no network, or an internal one: `viaExec`). A remote or exec route's host name is the
+ * alias (the ProxyCommand names the container): ssh's connection sharing keys on it.
  */
 export function sshRoute(
   daemon: Daemon,
   names: { container: string; alias: string },
   published: { host: string; port: number } | undefined,
   user: string,
+  viaExec = false,
 ): SshEndpoint | undefined {
-  if (!published) return undefined;
-  if (daemon.remote) {
+  if (!viaExec && !published) return undefined;
+  if (viaExec || daemon.remote) {
     return {
       user,
       host: names.alias,
@@ -181,8 +188,26 @@ export function sshRoute(
       proxyCommand: proxyCommand(daemon, names.container),
     };
   }
+  if (!published) return undefined;
   const host = published.host === '0.0.0.0' || published.host === '::' ? '127.0.0.1' : published.host;
   return { user, host, port: published.port };
+}
+
+/**
+ * How to reach a just-started container's sshd under `names`, by its egress policy as the one gate reads it (labels
+ * written for `as`, its final name): a policy without a published port goes through docker exec. A container whose
+ * labels do not pass the gate is taken at its published port only.
+ */
+export function startedSshRoute(
+  daemon: Daemon,
+  c: ContainerInspect,
+  names: { container: string; alias: string },
+  user: string,
+  as?: string,
+): SshEndpoint | undefined {
+  const decoded = decodeHost(c, daemon, as ? { as } : {});
+  const egress = 'host' in decoded ? (decoded.host.egress ?? OPEN) : OPEN;
+  return sshRoute(daemon, names, publishedPort(c) ?? undefined, user, !publishesSsh(egress));
 }
 
 /** The SSH endpoint of a running host, or an error saying it is not running. */

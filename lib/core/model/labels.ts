@@ -17,43 +17,11 @@ import {
 } from './checks.js';
 import { DEFAULT_IDLE_CHECK_INTERVAL } from './idle.js';
 import { isPrefix, NAME_PATTERN } from './naming.js';
+import { decodeEgress, type EgressPolicy, formatEgress, OPEN } from '../network/egress.js';
 
-/**
- * A host is described entirely by the labels written at `docker run`: Docker is the database.
- * All labels live under one namespace, `mng.`.
- */
-export const LABEL = {
-  id: 'mng.id',
-  name: 'mng.name',
-  prefix: 'mng.prefix',
-  provider: 'mng.provider',
-  tags: 'mng.tags',
-  idleTimeout: 'mng.idle-timeout',
-  /** seconds between two checks of the idle watcher (replayed by start --snapshot) */
-  idleCheckInterval: 'mng.idle-check-interval',
-  agentCommand: 'mng.agent-command',
-  createdAt: 'mng.created-at',
-  version: 'mng.version',
-  image: 'mng.image',
-  startArgs: 'mng.start-args',
-  sshUser: 'mng.ssh-user',
-  /** --from: `git` (a repository), `dir` (a plain folder), or `none` */
-  fromKind: 'mng.from-kind',
-  /** --from: the local folder it was made from (the repository's top level) */
-  fromPath: 'mng.from-path',
-  /** --from a repository: the commit the agent started from */
-  fromCommit: 'mng.from-commit',
-  /** --from: where the files are in the container */
-  fromTarget: 'mng.from-target',
-  /** a coding agent's type (claude, codex, a configured one) or '' (none): its sign-in is delivered at every start */
-  agentType: 'mng.agent-type',
-  /** the version of the agent installed in the host's image (built-ins) or '': a host never updates itself */
-  agentVersion: 'mng.agent-version',
-  /** names (JSON array) of the user's variables handed to the agent at every start (create --pass-env); never values */
-  passEnv: 'mng.pass-env',
-  /** a digest of every other label above and the container's name: this label set was written for this container */
-  digest: 'mng.digest',
-} as const;
+import { LABEL } from './label-keys.js';
+
+export { LABEL };
 
 /** Where a host's files came from (create --from), as its labels record it. */
 export interface FromLabels {
@@ -88,6 +56,8 @@ export interface HostLabels {
   startArgs: string[];
   sshUser: string;
   from?: FromLabels;
+  /** absent: open (decodeLabels always sets it: a label not written for this container, or none, is open) */
+  egress?: EgressPolicy;
   agentType?: string;
   agentVersion?: string;
   passEnv?: string[];
@@ -112,6 +82,7 @@ export function encodeLabels(h: HostLabels): Record<string, string> {
     [LABEL.image]: h.image,
     [LABEL.startArgs]: JSON.stringify(h.startArgs),
     [LABEL.sshUser]: h.sshUser,
+    [LABEL.egress]: formatEgress(h.egress ?? OPEN),
     [LABEL.agentType]: h.agentType ?? '',
     [LABEL.agentVersion]: h.agentVersion ?? '',
     [LABEL.passEnv]: JSON.stringify(h.passEnv ?? []),
@@ -193,6 +164,9 @@ function labelProblem(l: Record<string, string>): string | undefined {
   if (present(LABEL.passEnv) && json(l[LABEL.passEnv], isEnvNames) === undefined) {
     return bad(LABEL.passEnv, 'a JSON list of variable names');
   }
+  if (present(LABEL.egress) && decodeEgress(l[LABEL.egress]) === undefined) {
+    return bad(LABEL.egress, 'open, none or allow=LIST as mng writes it');
+  }
   if (present(LABEL.createdAt) && !isTime(l[LABEL.createdAt])) return bad(LABEL.createdAt, 'a time');
   for (const key of [LABEL.image, LABEL.version]) {
     if (present(key) && (!isPlainLine(l[key], 512) || l[key].startsWith('-'))) return bad(key, 'one line of text');
@@ -223,6 +197,7 @@ export function decodeLabels(
   const interval = seconds(l[LABEL.idleCheckInterval] ?? '');
   const verified = l[LABEL.digest] === labelsDigest(l, containerName);
   const passEnv = (json(l[LABEL.passEnv], isEnvNames) ?? []) as string[];
+  const egress = l[LABEL.egress] === undefined ? undefined : decodeEgress(l[LABEL.egress]);
   return {
     verified,
     labels: {
@@ -239,6 +214,8 @@ export function decodeLabels(
       image: l[LABEL.image] ?? '',
       startArgs: (json(l[LABEL.startArgs], isStrings) ?? []) as string[],
       sshUser: l[LABEL.sshUser] || 'root',
+      // what the host's network is shown as and reached by: only from labels written for this container
+      egress: verified && egress ? egress : OPEN,
       ...(from ? { from } : {}),
       // what hands the user's sign-in and variables to the host: only from labels written for this container
       ...(verified && l[LABEL.agentType] ? { agentType: l[LABEL.agentType] } : {}),
