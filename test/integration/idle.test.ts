@@ -168,8 +168,13 @@ describe.concurrent('idle timeout', () => {
     expect(after.stops_at).toBe(before.stops_at);
     expect(Date.parse(after.stops_at) - after.seenAt).toBeLessThan(Date.parse(before.stops_at) - before.seenAt);
     // boot, or the ssh handshake of create itself if a check saw it
-    expect(samples.every((s) => s.idle_timeout_seconds === LONG && /^(boot|ssh)$/.test(s.last_activity_source))).toBe(
-      true,
+    expect(
+      samples.map((s) => `${s.idle_timeout_seconds} ${s.last_activity_source}`),
+      'each reading: its timeout and the source of its last activity',
+    ).toEqual(
+      samples.map(
+        (s) => `${LONG} ${/^(boot|ssh)$/.test(s.last_activity_source) ? s.last_activity_source : 'boot|ssh'}`,
+      ),
     );
     const cells: number[] = [];
     // the human list: until two readings differ
