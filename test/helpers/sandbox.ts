@@ -18,6 +18,13 @@ export interface MngResult {
  * A throwaway user of the built `mng` binary: its own HOME, XDG dirs, config file and MNG_PREFIX, so tests
  * never see each other's agents or the developer's. `cleanup()` removes its containers even when a test failed.
  */
+/** A user's terminal played by a local tmux (Sandbox.terminal). */
+export interface Terminal {
+  pane(): Promise<string>;
+  keys(...keys: string[]): Promise<void>;
+  kill(): Promise<void>;
+}
+
 export class Sandbox {
   readonly dir: string;
   readonly prefix: string;
@@ -106,6 +113,34 @@ export class Sandbox {
   /** ssh argv reaching agent NAME with mng's key and pinned host key, through mng's own ssh config file. */
   sshArgs(name: string, command: string[], provider = 'docker'): string[] {
     return ['-F', join(this.dataDir, 'ssh_config'), '-o', 'BatchMode=yes', this.alias(name, provider), ...command];
+  }
+
+  /**
+   * A local tmux that plays the user's terminal (xterm-256color, 120 columns by ROWS): it runs `mng SHELL_TAIL` with
+   * this sandbox's environment, e.g. `connect NAME; echo $? > FILE; sleep 60`. Kill it with `terminal.kill()`.
+   */
+  async terminal(id: string, rows: number, shellTail: string): Promise<Terminal> {
+    const session = `${this.prefix}${id}`;
+    const socket = join(this.dir, `tmux-${id}.sock`);
+    const envs = Object.entries({ ...this.env, TERM: 'xterm-256color' })
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ');
+    const tmux = (args: string[]) => execa('tmux', ['-S', socket, ...args], { reject: false });
+    await execa('tmux', [
+      '-S',
+      socket,
+      ...['new-session', '-d', '-s', session, '-x', '120', '-y', String(rows)],
+      `env ${envs} ${MNG_BIN} ${shellTail}`,
+    ]);
+    return {
+      pane: async () => (await tmux(['capture-pane', '-p', '-t', session])).stdout,
+      keys: async (...keys: string[]) => {
+        await tmux(['send-keys', '-t', session, ...keys]);
+      },
+      kill: async () => {
+        await tmux(['kill-server']);
+      },
+    };
   }
 
   /** Close every shared ssh connection of this sandbox (as when ControlPersist runs out): the next ssh handshakes again. */

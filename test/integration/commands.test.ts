@@ -167,26 +167,9 @@ describe('connect', () => {
   beforeAll(() => sb.create('con'));
 
   it("attaches to the agent's tmux session on a terminal, and detaching returns with exit 0", async () => {
-    // A local tmux plays the user's terminal.
-    const session = `${sb.prefix}term`;
-    const socket = join(sb.dir, 'tmux.sock');
-    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(' ');
     const status = join(sb.dir, 'connect-status');
-    await execa('tmux', [
-      '-S',
-      socket,
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '120',
-      '-y',
-      '40',
-      `env ${envs} ${MNG_BIN} connect con; echo $? > ${status}; sleep 60`,
-    ]);
+    // A local tmux plays the user's terminal.
+    const term = await sb.terminal('term', 40, `connect con; echo $? > ${status}; sleep 60`);
     try {
       let clients = '';
       for (let i = 0; i < 100 && !clients.trim(); i++) {
@@ -197,14 +180,14 @@ describe('connect', () => {
       }
       expect(clients.trim()).toBe('xterm-256color');
       // Type into the agent's shell through the whole chain, then detach with the tmux prefix key.
-      await execa('tmux', ['-S', socket, 'send-keys', '-t', session, 'echo typed-through > /tmp/typed', 'Enter']);
+      await term.keys('echo typed-through > /tmp/typed', 'Enter');
       let typed = '';
       for (let i = 0; i < 50 && typed !== 'typed-through'; i++) {
         await new Promise((r) => setTimeout(r, 200));
         typed = (await sb.mng(['exec', 'con', '--', 'cat', '/tmp/typed'])).stdout.trim();
       }
       expect(typed).toBe('typed-through');
-      await execa('tmux', ['-S', socket, 'send-keys', '-t', session, 'C-b', 'd']);
+      await term.keys('C-b', 'd');
       let code = '';
       for (let i = 0; i < 50 && !code; i++) {
         await new Promise((r) => setTimeout(r, 200));
@@ -220,7 +203,7 @@ describe('connect', () => {
       const after = await sb.mng(['exec', 'con', '--', 'tmux', 'list-clients', '-t', 'agent']);
       expect(after.stdout.trim()).toBe('');
     } finally {
-      await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+      await term.kill();
     }
   });
 
@@ -276,27 +259,10 @@ describe('destroy', () => {
 
   it('on a terminal, asks first; answering no destroys nothing (exit 1)', async () => {
     await sb.create('asked');
-    // A local tmux plays the user's terminal.
-    const session = `${sb.prefix}ask`;
-    const socket = join(sb.dir, 'tmux-ask.sock');
     const status = join(sb.dir, 'ask-status');
-    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(' ');
-    await execa('tmux', [
-      '-S',
-      socket,
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '120',
-      '-y',
-      '20',
-      `env ${envs} ${MNG_BIN} destroy asked; echo $? > ${status}; sleep 60`,
-    ]);
-    const pane = async () => (await execa('tmux', ['-S', socket, 'capture-pane', '-p', '-t', session])).stdout;
+    // A local tmux plays the user's terminal.
+    const term = await sb.terminal('ask', 20, `destroy asked; echo $? > ${status}; sleep 60`);
+    const pane = term.pane;
     try {
       let text = '';
       for (let i = 0; i < 100 && !text.includes('[y/N]'); i++) {
@@ -304,7 +270,7 @@ describe('destroy', () => {
         text = await pane();
       }
       expect(text).toMatch(/^Destroy agent 'asked'\? Its files are lost\. \[y\/N\]\s*$/m);
-      await execa('tmux', ['-S', socket, 'send-keys', '-t', session, 'n', 'Enter']);
+      await term.keys('n', 'Enter');
       let code = '';
       for (let i = 0; i < 100 && !code; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -314,7 +280,7 @@ describe('destroy', () => {
       expect(await pane()).toMatch(/^mng: error: not destroyed$/m);
       expect(await containerExists(sb.container('asked'))).toBe(true);
     } finally {
-      await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+      await term.kill();
     }
   });
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
-import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
+import { expectFailure, Sandbox } from '../helpers/sandbox.js';
 
 /**
  * The idle timeout against a real daemon and real clocks: 6 s timeouts (12 s where a test reads list several times
@@ -251,24 +251,7 @@ describe.concurrent('idle timeout', () => {
 
   it('an attached mng connect (a real terminal) keeps the host up: an ssh session', async () => {
     await createIdle('att');
-    const session = `${sb.prefix}term`;
-    const socket = join(sb.dir, 'tmux.sock');
-    const envs = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(' ');
-    await execa('tmux', [
-      '-S',
-      socket,
-      'new-session',
-      '-d',
-      '-s',
-      session,
-      '-x',
-      '120',
-      '-y',
-      '40',
-      `env ${envs} ${MNG_BIN} connect att; sleep 60`,
-    ]);
+    const term = await sb.terminal('term', 40, 'connect att; sleep 60');
     // the agent user's tmux server (its socket under TMUX_TMPDIR=/run/mng, as ssh sessions have it)
     const tmux = ['exec', '-u', 'agent', '-e', 'TMUX_TMPDIR=/run/mng', sb.container('att'), 'tmux'];
     try {
@@ -279,7 +262,7 @@ describe.concurrent('idle timeout', () => {
       await expectKeptRunning('att', 'ssh', since);
       expect(await attached()).toBe(true);
     } finally {
-      await execa('tmux', ['-S', socket, 'kill-server'], { reject: false });
+      await term.kill();
       await remove('att');
     }
   });
