@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSandbox, CLAUDE_VERSION, filesContaining, streamContains, waitFor } from '../helpers/agents.js';
 import { docker } from '../helpers/docker.js';
 import { FakeAnthropic } from '../helpers/fake-models.js';
+import { initRepoWithReadme } from '../helpers/git.js';
 
 // The real Claude Code CLI from npm, in a host made by `mng create NAME claude`, against a fake Anthropic API: one
 // host goes through the whole story (sign-in, a tool turn, no secret anywhere Docker keeps, stop/start resumes).
@@ -39,10 +39,7 @@ beforeAll(async () => {
   );
   writeFileSync(join(claude, 'CLAUDE.md'), 'Be brief.\n');
   writeFileSync(join(claude, 'skills', 'greet', 'SKILL.md'), '---\nname: greet\n---\nSay hello.\n');
-  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  writeFileSync(join(repo, 'README.md'), 'hello\n');
-  execFileSync('git', ['-C', repo, 'add', '.']);
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'readme']);
+  initRepoWithReadme(repo);
 });
 
 afterAll(async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSandbox, CODEX_VERSION, filesContaining, streamContains, waitFor } from '../helpers/agents.js';
 import { docker } from '../helpers/docker.js';
 import { FakeOpenAI } from '../helpers/fake-models.js';
+import { initRepoWithReadme } from '../helpers/git.js';
 
 // The real Codex CLI from npm, in a host made by `mng create NAME codex` from a git repository, against a fake OpenAI
 // Responses API: sign-in from OPENAI_API_KEY, a tool turn, no secret anywhere Docker keeps, stop/start resumes.
@@ -26,10 +26,7 @@ beforeAll(async () => {
   mkdirSync(join(sb.env.HOME, '.codex'), { recursive: true });
   writeFileSync(join(sb.env.HOME, '.codex', 'config.toml'), `openai_base_url = "${model.url}/v1"\n`);
   writeFileSync(join(sb.env.HOME, '.codex', 'AGENTS.md'), 'Be brief.\n');
-  execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-  writeFileSync(join(repo, 'README.md'), 'hello\n');
-  execFileSync('git', ['-C', repo, 'add', '.']);
-  execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'readme']);
+  initRepoWithReadme(repo);
 });
 
 afterAll(async () => {
