@@ -167,6 +167,32 @@ export class Sandbox {
 }
 
 /**
+ * Ctrl-C as a user presses it at a chosen moment: wait (up to a minute) until CHILD's stderr so far satisfies
+ * `started` (WHAT names that moment in the error otherwise), send SIGINT, and return the run with all its stderr
+ * (what was read while waiting, then the rest).
+ */
+export async function interruptWhen(
+  child: ResultPromise,
+  started: (stderr: string) => boolean,
+  what: string,
+): Promise<{ r: Awaited<ResultPromise>; stderr: string }> {
+  let stderr = '';
+  await new Promise<void>((resolveStarted, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${what} did not start: ${stderr}`)), 60_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (started(stderr)) {
+        clearTimeout(timer);
+        resolveStarted();
+      }
+    });
+  });
+  child.kill('SIGINT');
+  const r = await child;
+  return { r, stderr: stderr + String(r.stderr) };
+}
+
+/**
  * A failed mng run as a user sees it: the given exit code, exactly one `mng: error:` line matching `pattern`,
  * and no stack trace anywhere on stderr.
  */

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { containersNamed, docker, inspectContainer } from '../helpers/docker.js';
-import { expectFailure, Sandbox } from '../helpers/sandbox.js';
+import { expectFailure, interruptWhen, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('fail');
 afterAll(() => sb.cleanup());
@@ -221,21 +221,13 @@ describe('a create that fails leaves nothing behind', () => {
     mkdirSync(dir);
     await execa('truncate', ['-s', '2G', join(dir, 'zeros')]);
     const child = sb.spawn(['create', 'copying', '--from', dir, '--no-connect']);
-    let stderr = '';
-    await new Promise<void>((started, fail) => {
-      const timer = setTimeout(() => fail(new Error(`the copy did not start: ${stderr}`)), 60_000);
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (/^Copying .*big into \S+copying:\/workspace$/m.test(stderr)) {
-          clearTimeout(timer);
-          started();
-        }
-      });
-    });
-    child.kill('SIGINT');
-    const r = await child;
-    expect(r.exitCode, stderr + String(r.stderr)).toBe(130);
-    expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+    const { r, stderr } = await interruptWhen(
+      child,
+      (e) => /^Copying .*big into \S+copying:\/workspace$/m.test(e),
+      'the copy',
+    );
+    expect(r.exitCode, stderr).toBe(130);
+    expect(stderr).toMatch(/mng: error: interrupted/);
     expect(String(r.stderr)).not.toMatch(/^\s+at /m);
     await expectNoContainers('copying');
     expect(existsSync(join(sb.dataDir, 'hosts', sb.container('copying')))).toBe(false);

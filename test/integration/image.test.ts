@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLabelled, containersNamed, docker, imageExists, inspectContainer } from '../helpers/docker.js';
-import { Sandbox } from '../helpers/sandbox.js';
+import { interruptWhen, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('img');
 afterAll(() => sb.cleanup());
@@ -126,21 +126,13 @@ describe('Ctrl-C during image preparation', () => {
     sb.useImage(base);
     try {
       const child = sb.spawn(['create', 'interrupted', '--no-connect']);
-      let stderr = '';
-      await new Promise<void>((started, fail) => {
-        const timer = setTimeout(() => fail(new Error(`the preparation did not start: ${stderr}`)), 60_000);
-        child.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (/^Preparing image \S+imgint:latest: installing openssh-server, tmux and git/m.test(stderr)) {
-            clearTimeout(timer);
-            started();
-          }
-        });
-      });
-      child.kill('SIGINT');
-      const r = await child;
-      expect(r.exitCode, stderr + String(r.stderr)).toBe(130);
-      expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+      const { r, stderr } = await interruptWhen(
+        child,
+        (e) => /^Preparing image \S+imgint:latest: installing openssh-server, tmux and git/m.test(e),
+        'the preparation',
+      );
+      expect(r.exitCode, stderr).toBe(130);
+      expect(stderr).toMatch(/mng: error: interrupted/);
       expect(String(r.stderr)).not.toMatch(/^\s+at /m);
       expect(await containersNamed(sb.container('interrupted'))).toEqual([]);
       expect(await imageExists(tools)).toBe(false);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLabelled, containersNamed, docker, inspectContainer } from '../helpers/docker.js';
-import { expectFailure, Sandbox } from '../helpers/sandbox.js';
+import { expectFailure, interruptWhen, Sandbox } from '../helpers/sandbox.js';
 
 const sb = new Sandbox('pt-build');
 afterAll(() => sb.cleanup());
@@ -196,23 +196,15 @@ describe('mng create --dockerfile', () => {
       `${FIXTURES}/slow/Dockerfile`,
       ...base(ready),
     ]);
-    let stderr = '';
-    await new Promise<void>((resolveStarted, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the slow step did not start: ${stderr}`)), 60_000);
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('| mng-fixture: slow step started')) {
-          clearTimeout(timer);
-          resolveStarted();
-        }
-      });
-    });
-    child.kill('SIGINT');
-    const r = await child;
+    const { r, stderr } = await interruptWhen(
+      child,
+      (e) => e.includes('| mng-fixture: slow step started'),
+      'the slow step',
+    );
     expect(r.exitCode, String(r.stderr)).toBe(130);
-    expect(stderr + String(r.stderr)).toMatch(/mng: error: interrupted/);
+    expect(stderr).toMatch(/mng: error: interrupted/);
     expect(await containersNamed(sb.container('interrupted'))).toEqual([]);
-    await expectOwnBuiltGone(stderr + String(r.stderr));
+    await expectOwnBuiltGone(stderr);
     // the daemon removes the cancelled step's container on its own, shortly after
     for (let i = 0; i < 40 && (await buildLeftovers()).length > 0; i++) await new Promise((w) => setTimeout(w, 250));
     expect(await buildLeftovers()).toEqual([]);
