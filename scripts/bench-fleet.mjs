@@ -12,7 +12,8 @@
 // Every container is labelled `mngbench.fleet=RUN` and removed at the end, even on failure. Linux with cgroup v1 or v2
 // and a local daemon whose pid files are in /var/run (as scripts/testbed.sh starts it).
 import { execa } from 'execa';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const HOSTS = Number(process.env.MNG_BENCH_FLEET_HOSTS ?? 100);
 const SECONDS = Number(process.env.MNG_BENCH_FLEET_SECONDS ?? 60);
@@ -138,7 +139,7 @@ export async function fleetBench(ctx) {
   try {
     for (const build of builds) {
       const pfx = `${run}-${build.name}-`;
-      const env = { ...ctx.env, MNG_PREFIX: pfx };
+      const env = { ...ctx.env, MNG_PREFIX: pfx, XDG_CONFIG_HOME: fleetConfig(ctx.env.XDG_CONFIG_HOME) };
       const mng = async (args) => {
         const r = await execa(build.bin, args, { env, reject: false });
         if (r.exitCode !== 0) throw new Error(`mng ${args.join(' ')} (${build.name}): ${r.stderr}`);
@@ -242,6 +243,18 @@ export async function fleetBench(ctx) {
     );
   }
   return results;
+}
+
+/**
+ * The bench's config without its [agents.*] sections (the fleet's hosts run no coding agent, and an older build may
+ * not know them): a config folder of its own beside the bench's. Returns that folder.
+ */
+function fleetConfig(configHome) {
+  const dir = join(dirname(configHome), 'config-fleet');
+  mkdirSync(join(dir, 'mng'), { recursive: true });
+  const toml = readFileSync(join(configHome, 'mng', 'config.toml'), 'utf8');
+  writeFileSync(join(dir, 'mng', 'config.toml'), `${toml.split(/^\[agents[.\]]/m)[0].trimEnd()}\n`);
+  return dir;
 }
 
 async function removeLabelled(label) {
