@@ -305,8 +305,13 @@ describe("the agents' own signals", () => {
       ['permission_prompt', agentSignalCommand('waiting', 'permission')],
       ['idle_prompt', agentSignalCommand('waiting', 'input')],
     ]);
+    // the permission dialog as it opens (the Notification comes seconds later); after PreToolUse's working
+    expect(hooks.PermissionRequest.map((h) => [h.matcher, h.hooks[0].command])).toEqual([
+      ['*', agentSignalCommand('waiting', 'permission')],
+    ]);
     expect(Object.keys(hooks).sort()).toEqual([
       'Notification',
+      'PermissionRequest',
       'PostToolUse',
       'PreToolUse',
       'SessionStart',

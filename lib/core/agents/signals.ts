@@ -14,6 +14,12 @@ type ClaudeHook = { matcher?: string; hooks: { type: 'command'; command: string 
  * Claude Code's hooks that report its state (for its managed settings, /etc/claude-code/managed-settings.json, so a
  * user's own settings cannot drop them): a prompt or a tool run → `working`; the end of a turn, a new session or
  * Claude asking for input when idle → `waiting input`; a permission prompt → `waiting permission`.
+ *
+ * At a permission prompt Claude Code (2.1.332) runs PreToolUse, then PermissionRequest as its dialog opens (about
+ * 0.1 s later, each event's hooks done before the next), and the Notification `permission_prompt` only some 6 s after
+ * that: PermissionRequest is what reports the prompt at once, after PreToolUse's `working`. A hook that prints
+ * nothing decides nothing, so the dialog is shown as usual. When the user answers No, no hook runs: the state stays
+ * `waiting permission` until the next prompt.
  */
 export function claudeStateHooks(): Record<string, ClaudeHook[]> {
   const run = (state: 'working' | 'waiting', reason?: 'permission' | 'input', matcher?: string): ClaudeHook => ({
@@ -24,6 +30,7 @@ export function claudeStateHooks(): Record<string, ClaudeHook[]> {
     SessionStart: [run('waiting', 'input')],
     UserPromptSubmit: [run('working')],
     PreToolUse: [run('working', undefined, '*')],
+    PermissionRequest: [run('waiting', 'permission', '*')],
     PostToolUse: [run('working', undefined, '*')],
     Notification: [run('waiting', 'permission', 'permission_prompt'), run('waiting', 'input', 'idle_prompt')],
     Stop: [run('waiting', 'input')],
