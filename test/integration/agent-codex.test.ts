@@ -56,6 +56,24 @@ describe('mng create NAME codex', () => {
     expect(image).toMatch(new RegExp(`-g-u-codex-${CODEX_VERSION.replace(/\./g, '\\.')}-[0-9a-f]{8}$`));
   }, 300_000);
 
+  it('reports the end of its turn through its notify program: waiting (input), from the agent, and wait --until sees it', async () => {
+    const agent = await waitFor('waiting (input) in list', async () => {
+      const list = JSON.parse((await run(['list', '--format', 'json'])).stdout);
+      const a = list.agents.find((x: { name: string }) => x.name === 'x');
+      return a?.agent_state === 'waiting' && a.agent_state_reason === 'input' ? a : undefined;
+    }).catch(withScreen);
+    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+    // Codex's own signal (its notify program, at agent-turn-complete), not a guess from the screen
+    expect(await inContainer('cat /run/mng/agent-signal')).toBe('waiting input');
+    expect(await inContainer('cat /run/mng/agent-state')).toMatch(
+      /^mng-agent state=waiting reason=input since=\d+ source=agent$/,
+    );
+    const w = await run(['wait', 'x', '--until', 'waiting', '--timeout', '20']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(w.stdout).toBe('x\n');
+    expect((await run(['list'])).stdout).toMatch(/^x\s+running\s+waiting \(input\)\s/m);
+  }, 120_000);
+
   it('keeps the key out of docker inspect, the logs, mng output, its data folder and a snapshot', async () => {
     expect((await docker(['inspect', sb.container('x')])).stdout).not.toContain(KEY);
     expect((await docker(['logs', sb.container('x')])).stdout).not.toContain(KEY);
