@@ -295,8 +295,8 @@ describe('docker run of a host that publishes its state', () => {
 });
 
 describe("the agents' own signals", () => {
-  it("Claude's hooks write working, waiting input and waiting permission; Codex's notify writes waiting input", async () => {
-    const { claudeStateHooks, codexNotifyCommand } = await import('../../lib/core/agents/signals.js');
+  it("Claude's and Codex's hooks write working, waiting input and waiting permission", async () => {
+    const { claudeStateHooks, codexStateHooks } = await import('../../lib/core/agents/signals.js');
     const hooks = claudeStateHooks();
     const cmd = (event: string, i = 0) => hooks[event][i].hooks[0].command;
     expect(cmd('Stop')).toBe(agentSignalCommand('waiting', 'input'));
@@ -318,8 +318,16 @@ describe("the agents' own signals", () => {
       'Stop',
       'UserPromptSubmit',
     ]);
-    const notify = codexNotifyCommand();
-    expect(notify.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(notify[2]).toContain(agentSignalCommand('waiting', 'input'));
+    // Codex's hooks: working at a prompt and around a tool, waiting permission at its approval question, waiting
+    // input at the end of the turn
+    const codex = codexStateHooks();
+    expect(Object.fromEntries(Object.entries(codex).map(([e, [h]]) => [e, [h.matcher, h.hooks[0].command]]))).toEqual({
+      UserPromptSubmit: [undefined, agentSignalCommand('working')],
+      PreToolUse: ['*', agentSignalCommand('working')],
+      PermissionRequest: ['*', agentSignalCommand('waiting', 'permission')],
+      PostToolUse: ['*', agentSignalCommand('working')],
+      Stop: [undefined, agentSignalCommand('waiting', 'input')],
+    });
+    expect(Object.values(codex).every((hooks) => hooks.length === 1)).toBe(true);
   });
 });
