@@ -64,7 +64,9 @@ export const BUILT_IN_TYPES: Record<string, AgentType> = {
     unattended: true,
     // Codex's own sandbox (Landlock, bubblewrap) does not work under Docker's default seccomp profile anyway.
     unattendedArgs: ['--dangerously-bypass-approvals-and-sandbox'],
-    attendedArgs: [],
+    // Codex 0.171.0's own default refuses, without asking, the model's requests to run a command outside its sandbox
+    // (which cannot start here); on-request asks the user.
+    attendedArgs: ['--ask-for-approval', 'on-request'],
     // `codex resume --last` starts a new session when the folder has none.
     resumeArgs: ['resume', '--last'],
     env: [],

@@ -138,7 +138,9 @@ describe('how a typed agent starts', () => {
     );
     const attended = { ...BUILT_IN_TYPES.codex, unattended: false };
     writeFileSync(join(dir, 'f2'), '');
-    expect(start(agentStartScript(attended, []), join(dir, 'f2'), home)).toMatch(/codex --no-daemon$/);
+    expect(start(agentStartScript(attended, []), join(dir, 'f2'), home)).toMatch(
+      /codex --no-daemon --ask-for-approval on-request$/,
+    );
   });
 
   it('a type without resume arguments just starts', () => {
