@@ -21,10 +21,8 @@ async function plant(name: string, path: string, text: string): Promise<void> {
 async function inside(name: string, script: string): Promise<void> {
   await docker(['exec', sb.container(name), 'sh', '-c', script]);
 }
-/** The agent stops mng's idle and state watchers (the pattern is split so that it never matches this shell). */
-const STOP_WATCHERS =
-  'kill $(cat /run/mng/idle-watch.pid); for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; ' +
-  'case "$(tr "\\0" " " < $p/cmdline 2>/dev/null)" in *"/mng/state-"watch*) kill "${p#/proc/}" ;; esac; done';
+/** The agent stops mng's watcher (the agent's state and the idle clock). */
+const STOP_WATCHERS = 'kill $(cat /run/mng/watch.pid)';
 
 const timed = async <T>(f: () => Promise<T>): Promise<{ r: T; ms: number }> => {
   const t = Date.now();
@@ -48,7 +46,7 @@ describe("the agent's own claims stay in bounds (M1, M2, L1)", () => {
     );
     await inside(
       'calm',
-      `${STOP_WATCHERS}; rm -f /run/mng-state/agent /run/mng-state/idle && mkfifo /run/mng-state/agent && echo "mng-idle last=$(date +%s) source=ssh timeout=800 interval=30 checked=$(date +%s)" > /tmp/claim && ln -s /tmp/claim /run/mng-state/idle`,
+      `${STOP_WATCHERS}; rm -f /run/mng-state/agent /run/mng-state/idle /run/mng-state/alive && mkfifo /run/mng-state/agent /run/mng-state/alive && echo "mng-idle last=$(date +%s) source=ssh timeout=800 interval=30 checked=$(date +%s)" > /tmp/claim && ln -s /tmp/claim /run/mng-state/idle`,
     );
     // and a terminal that prints escape sequences and never answers a status poll
     await plant(

@@ -64,12 +64,11 @@ describe('image preparation', () => {
       '711 /mng',
       '755 /mng/agent',
       '755 /mng/idle-health',
-      '755 /mng/idle-watch',
       '755 /mng/init',
       '644 /mng/sshd_config',
       '755 /mng/start-agent',
-      '755 /mng/state-watch',
       '644 /mng/tmux.conf',
+      '755 /mng/watch',
     ]);
 
     // no host keys from the openssh-server package: they would be the same in every container

@@ -70,14 +70,13 @@ describe('agentCommandLine', () => {
 });
 
 describe('the files in /mng', () => {
-  it('bakes the eight fixed files into the image with their modes: no key, no authorized key, nothing of one host', () => {
+  it('bakes the seven fixed files into the image with their modes: no key, no authorized key, nothing of one host', () => {
     expect(imageFiles().map((f) => [f.path, f.mode.toString(8)])).toEqual([
       ['init', '755'],
       ['start-agent', '755'],
       ['agent', '755'],
-      ['idle-watch', '755'],
+      ['watch', '755'],
       ['idle-health', '755'],
-      ['state-watch', '755'],
       ['sshd_config', '644'],
       ['tmux.conf', '644'],
     ]);
@@ -92,8 +91,9 @@ describe('the files in /mng', () => {
 
   it('start --snapshot copies the fixed files and the authorized key (trimmed, 0644: sshd reads it as the agent user), not the host key', () => {
     const files = systemFiles({ authorizedKey: `\n  ${KEY}  \n\n` });
-    expect(files.slice(0, 8)).toEqual(imageFiles());
-    expect(files.slice(8)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o644 }]);
+    const fixed = imageFiles().length;
+    expect(files.slice(0, fixed)).toEqual(imageFiles());
+    expect(files.slice(fixed)).toEqual([{ path: 'authorized_keys', content: `${KEY}\n`, mode: 0o644 }]);
   });
 
   it('uses relative paths only (they go under /mng)', () => {

@@ -168,6 +168,13 @@ describe('published state (a local daemon)', () => {
     expect(mergeIdle(idle, line(T + 60, T + 90), 800, T * 1000, (T + 200) * 1000).watcherRunning).toBe(false);
   });
 
+  it('a watcher that writes its line only when the clock moved is running while it marks its checks', () => {
+    const quiet = line(T, T);
+    expect(mergeIdle(idle, quiet, 800, T * 1000, (T + 600) * 1000, (T + 590) * 1000).watcherRunning).toBe(true);
+    expect(mergeIdle(idle, quiet, 800, T * 1000, (T + 600) * 1000, (T + 500) * 1000).watcherRunning).toBe(false);
+    expect(mergeIdle(idle, quiet, 800, T * 1000, (T + 600) * 1000).watcherRunning).toBe(false);
+  });
+
   it('ignores a finding from before this boot, a missing file and a line out of shape', () => {
     expect(mergeIdle(idle, line(T - 60, T - 30), 800, T * 1000, T * 1000)).toBe(idle);
     expect(mergeIdle(idle, undefined, 800, T * 1000, T * 1000)).toBe(idle);

@@ -12,7 +12,8 @@ import {
   parseIdleState,
   parseIdleTimeoutOption,
 } from '../../lib/core/model/idle.js';
-import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from '../../lib/core/container/idle-scripts.js';
+import { IDLE_HEALTH_SCRIPT } from '../../lib/core/container/idle-scripts.js';
+import { WATCH_SCRIPT } from '../../lib/core/container/watch-script.js';
 import type { ContainerInspect } from '../../lib/docker/inspect.js';
 import { MngError, UsageError } from '../../lib/errors.js';
 
@@ -210,6 +211,6 @@ describe('the watcher scripts', () => {
 
   it.each(shells)('parse with %s -n', (sh) => {
     const args = sh === 'busybox' ? ['sh', '-n'] : ['-n'];
-    for (const script of [IDLE_WATCH_SCRIPT, IDLE_HEALTH_SCRIPT]) execFileSync(sh, args, { input: script });
+    for (const script of [WATCH_SCRIPT, IDLE_HEALTH_SCRIPT]) execFileSync(sh, args, { input: script });
   });
 });

@@ -3,8 +3,9 @@ import { AGENT_SESSION, type AgentSpec, agentCommandLine } from './agent.js';
 import { SECRET_ENV_FILE, SECRETS_DIR } from '../agents/delivery.js';
 import { AGENT_SIGNAL_FILE } from '../agents/signals.js';
 import { INIT_AWAIT_DELIVERY, INIT_START_AGENT, INIT_USER, INIT_USER_ENV } from '../agents/user-shell.js';
-import { IDLE_HEALTH_SCRIPT, IDLE_WATCH_SCRIPT } from './idle-scripts.js';
-import { INIT_SIGNAL_FILE, INIT_STATE_WATCH, STATE_WATCH_SCRIPT, WRAPPER_CLEAR_SIGNAL } from './state-scripts.js';
+import { IDLE_HEALTH_SCRIPT } from './idle-scripts.js';
+import { INIT_SIGNAL_FILE, WRAPPER_CLEAR_SIGNAL } from './state-scripts.js';
+import { INIT_WATCH, WATCH_SCRIPT } from './watch-script.js';
 
 /**
  * The files mng puts in every container's /mng before its first start. They are plain POSIX sh so that
@@ -91,9 +92,8 @@ sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)
 sshd_pid=$!
 ${INIT_AWAIT_DELIVERY}
 ${INIT_START_AGENT}
-# the idle watcher (a no-op when the host has no idle timeout); boot counts as activity
-sh ${MNG_DIR}/idle-watch </dev/null &
-${INIT_STATE_WATCH}
+# the watcher: the agent's state, and the idle clock when the host has a timeout (boot counts as activity)
+${INIT_WATCH}
 wait $sshd_pid
 status=$?
 echo "mng: sshd exited with status $status" >&2
@@ -175,9 +175,8 @@ export function imageFiles(): ContainerFile[] {
     { path: 'init', content: INIT_SCRIPT, mode: 0o755 },
     { path: 'start-agent', content: START_AGENT_SCRIPT, mode: 0o755 },
     { path: 'agent', content: AGENT_WRAPPER, mode: 0o755 },
-    { path: 'idle-watch', content: IDLE_WATCH_SCRIPT, mode: 0o755 },
+    { path: 'watch', content: WATCH_SCRIPT, mode: 0o755 },
     { path: 'idle-health', content: IDLE_HEALTH_SCRIPT, mode: 0o755 },
-    { path: 'state-watch', content: STATE_WATCH_SCRIPT, mode: 0o755 },
     { path: 'sshd_config', content: SSHD_CONFIG, mode: 0o644 },
     { path: 'tmux.conf', content: TMUX_CONF, mode: 0o644 },
   ];

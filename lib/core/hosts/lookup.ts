@@ -8,7 +8,7 @@ import type { Daemon } from '../../docker/daemon.js';
 import { type ContainerInspect, parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
 import { MngError, NotFoundError } from '../../errors.js';
 import type { Core } from '../core.js';
-import { decodeHost, type Host, ownHost } from '../model/host.js';
+import { decodeHost, type Host, ownHost, prepareDecoding } from '../model/host.js';
 import { LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
 import { withPublishedState } from './published.js';
@@ -53,7 +53,9 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * interrupted start --snapshot) counts as its host while the host's own name is free.
  */
 export async function listHosts(core: Core, daemon: Daemon): Promise<{ hosts: Host[]; problems: ListProblem[] }> {
-  const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
+  const listing = core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
+  prepareDecoding();
+  const ps = await listing;
   const ids = parseIdLines(ps.stdout);
   if (ids.length === 0) return { hosts: [], problems: [] };
   const inspected = (await inspectContainers(core, daemon, ids)).filter((c) => typeof c?.Config === 'object');

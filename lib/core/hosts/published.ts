@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AgentStatus, PUBLISHED, parseAgentStateLine, publishedStateDir } from '../model/agent-state.js';
 import type { Host } from '../model/host.js';
-import { ACTIVITY_SOURCES } from '../container/idle-scripts.js';
+import { ACTIVITY_SOURCES, IDLE_ALIVE } from '../container/idle-scripts.js';
 import { type HostIdle, LAST_MAX } from '../model/idle.js';
 
 /**
@@ -31,6 +31,23 @@ function readLine(path: string): string | undefined {
 }
 
 /**
+ * When the watcher last checked, from the mark it empties at each check (a regular file, not followed: its
+ * modification time, ms); undefined when there is none (hosts made before it) or the time is out of bounds.
+ */
+function markTime(path: string): number | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    return st.isFile() && st.mtimeMs <= LAST_MAX * 1000 ? st.mtimeMs : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
  * `mng-idle last=EPOCH source=WORD timeout=S interval=S checked=EPOCH` → its fields. The container's own line: a time
  * out of bounds (as core/model/idle.ts bounds the health check's) or an unknown source is no finding.
  */
@@ -45,8 +62,9 @@ export function parsePublishedIdle(
 }
 
 /**
- * The idle clock with the watcher's published finding: newer activity moves it; a finding older than three check
- * intervals (and 10 s) means the watcher stopped. Pure.
+ * The idle clock with the watcher's published finding: newer activity moves it. The watcher writes its line only
+ * when the clock moved, and marks each check (`checkedAt`, ms; hosts made before the mark rewrote the line at each
+ * check): no check for three intervals (and 10 s) means the watcher stopped. Pure.
  */
 export function mergeIdle(
   idle: HostIdle,
@@ -54,6 +72,7 @@ export function mergeIdle(
   timeoutSeconds: number,
   startedAt: number,
   now: number,
+  checkedAt?: number,
 ): HostIdle {
   const found = line === undefined ? undefined : parsePublishedIdle(line);
   // a finding from before this boot (the folder outlives a stop) says nothing yet
@@ -64,7 +83,7 @@ export function mergeIdle(
     lastActivityAt: new Date(last).toISOString(),
     source,
     stopsAt: new Date(last + timeoutSeconds * 1000).toISOString(),
-    watcherRunning: now - found.checked * 1000 <= Math.max(3 * found.interval, 10) * 1000,
+    watcherRunning: now - Math.max(found.checked * 1000, checkedAt ?? 0) <= Math.max(3 * found.interval, 10) * 1000,
   };
 }
 
@@ -81,7 +100,16 @@ export function withPublishedState(hosts: Host[], dataDir: string, now: number =
     if (!dir) return h;
     const started = Date.parse(h.startedAt ?? '');
     const agent = currentAgentStatus(readLine(join(dir, PUBLISHED.agent)), started) ?? h.agent ?? null;
-    const idle = h.idle ? mergeIdle(h.idle, readLine(join(dir, PUBLISHED.idle)), h.idleTimeout, started, now) : h.idle;
+    const idle = h.idle
+      ? mergeIdle(
+          h.idle,
+          readLine(join(dir, PUBLISHED.idle)),
+          h.idleTimeout,
+          started,
+          now,
+          markTime(join(dir, IDLE_ALIVE)),
+        )
+      : h.idle;
     return { ...h, agent, idle };
   });
 }

@@ -12,9 +12,9 @@ import { type AgentStatus, agentStatusFromInspect } from './agent-state.js';
 import { DEFAULT_PROVIDER } from '../../config/config.js';
 import { OPEN } from '../network/egress.js';
 import { publishesSsh } from '../network/flags.js';
-import { CONTAINER_ID, CONTAINER_NAME, IMAGE_ID, isTime, shown } from './checks.js';
+import { CONTAINER_ID, CONTAINER_NAME, IMAGE_ID, isIpLiteral, isTime, shown } from './checks.js';
 import { type HostIdle, hostIdle } from './idle.js';
-import { decodeLabels, type FromLabels, type HostLabels } from './labels.js';
+import { decodeLabels, type FromLabels, type HostLabels, labelsDigest } from './labels.js';
 import { containerName } from './naming.js';
 import { type StopReason, stopReason } from './stop-reason.js';
 
@@ -74,6 +74,16 @@ export interface Host extends HostLabels {
 
 /** A container decoded: a host, or why it is not one (a result, not an exception: `list` shows every other host). */
 export type Decoded = { host: Host } | { problem: string };
+
+/**
+ * Before the containers come: what decoding them first calls costs most the first time (Node loads its crypto module
+ * for the labels' digest, V8 compiles the IP parser's patterns). `list` calls it while Docker answers, so that cost is
+ * not added after the answer.
+ */
+export function prepareDecoding(): void {
+  labelsDigest({}, '');
+  isIpLiteral('::1');
+}
 
 /**
  * The one decoding of a container (its inspect, its labels) into a Host, and the one gate at the Docker boundary:
