@@ -19,6 +19,8 @@ export interface AgentSection {
   unattended?: boolean;
   /** what unattended means for this agent: its arguments */
   unattended_args?: string[];
+  /** what `unattended = false` means for this agent: its arguments (Claude's: `--permission-mode manual`) */
+  attended_args?: string[];
   /** the arguments that continue the last conversation after a stop/start */
   resume_args?: string[];
   /** copy the user's settings for this agent into the container at create (default true) */
@@ -33,6 +35,7 @@ export const AGENT_KEYS = [
   'files',
   'unattended',
   'unattended_args',
+  'attended_args',
   'resume_args',
   'settings',
 ] as const;
@@ -114,6 +117,7 @@ export function validateAgentSection(name: string, raw: unknown, where: string):
         break;
       case 'args':
       case 'unattended_args':
+      case 'attended_args':
       case 'resume_args':
         out[key] = strings(where, key, v);
         break;

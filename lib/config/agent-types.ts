@@ -17,6 +17,8 @@ export interface AgentType {
   /** run without the agent's own permission prompts (the container is the sandbox) */
   unattended: boolean;
   unattendedArgs: string[];
+  /** what `unattended = false` means for this agent: its arguments that keep (or turn on) its permission prompts */
+  attendedArgs: string[];
   /** put right after the program to continue the last conversation (not at create, nor with start --fresh) */
   resumeArgs: string[];
   /** a shell test, run in the working folder, that there is a conversation to continue (default: always resume) */
@@ -42,6 +44,8 @@ export const BUILT_IN_TYPES: Record<string, AgentType> = {
     args: [],
     unattended: true,
     unattendedArgs: ['--dangerously-skip-permissions'],
+    // Claude Code 2.1.332 starts in its `auto` mode, which runs a command without asking; `manual` asks first.
+    attendedArgs: ['--permission-mode', 'manual'],
     resumeArgs: ['--continue'],
     // `claude --continue` fails when the folder has no conversation: its transcripts live under a name made of the
     // folder's path, every character other than a letter or digit written as '-'.
@@ -60,6 +64,9 @@ export const BUILT_IN_TYPES: Record<string, AgentType> = {
     unattended: true,
     // Codex's own sandbox (Landlock, bubblewrap) does not work under Docker's default seccomp profile anyway.
     unattendedArgs: ['--dangerously-bypass-approvals-and-sandbox'],
+    // Codex 0.171.0's own default refuses, without asking, the model's requests to run a command outside its sandbox
+    // (which cannot start here); on-request asks the user.
+    attendedArgs: ['--ask-for-approval', 'on-request'],
     // `codex resume --last` starts a new session when the folder has none.
     resumeArgs: ['resume', '--last'],
     env: [],
@@ -81,6 +88,7 @@ export function agentTypes(sections: Record<string, AgentSection> = {}): Record<
       args: [],
       unattended: true,
       unattendedArgs: [],
+      attendedArgs: [],
       resumeArgs: [],
       env: [],
       files: [],
@@ -92,6 +100,7 @@ export function agentTypes(sections: Record<string, AgentSection> = {}): Record<
       args: s.args ?? base.args,
       unattended: s.unattended ?? base.unattended,
       unattendedArgs: s.unattended_args ?? base.unattendedArgs,
+      attendedArgs: s.attended_args ?? base.attendedArgs,
       resumeArgs: s.resume_args ?? base.resumeArgs,
       // the built-in's own test only fits its own resume arguments
       resumeIf: s.resume_args ? undefined : base.resumeIf,

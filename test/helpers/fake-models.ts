@@ -7,6 +7,8 @@ import { networkInterfaces } from 'node:os';
  * reach them (the default bridge's gateway). Each answers a user message that contains `RUN<<command>>` with one
  * tool call running that command (Claude's Bash tool; Codex's code-mode `exec` calling `exec_command`), and anything
  * else, a tool's result included, with plain text that ends the turn. Every request is kept for the test to read.
+ * For Codex, `ASK<<command>>` asks to run the command outside its sandbox (`require_escalated`), which needs the
+ * user's approval.
  */
 
 export interface SeenRequest {
@@ -22,6 +24,7 @@ export function bridgeAddress(): string {
 }
 
 const RUN = /RUN<<(.*?)>>/s;
+const ASK = /ASK<<(.*?)>>/s;
 
 abstract class FakeModel {
   readonly requests: SeenRequest[] = [];
@@ -148,7 +151,11 @@ export class FakeOpenAI extends FakeModel {
     const user = input.filter((i) => i.role === 'user').flatMap((i) => texts(i.content));
     const prompt = user.at(-1) ?? '';
     const main = input.some((i) => i.type === 'additional_tools') && !prompt.startsWith('Generate a concise');
-    const run = RUN.exec(prompt);
+    const ask = ASK.exec(prompt);
+    const run = RUN.exec(prompt) ?? ask;
+    const args = ask
+      ? `{cmd: ${JSON.stringify(ask[1])}, sandbox_permissions: "require_escalated", justification: "May I?"}`
+      : `{cmd: ${JSON.stringify(run?.[1])}}`;
     const n = this.requests.length;
     const item =
       main && run && !done
@@ -157,7 +164,7 @@ export class FakeOpenAI extends FakeModel {
             id: `ctc_${n}`,
             call_id: `call_${n}`,
             name: 'exec',
-            input: `const r = await tools.exec_command({cmd: ${JSON.stringify(run[1])}}); text(r);`,
+            input: `const r = await tools.exec_command(${args}); text(r);`,
           }
         : {
             type: 'message',

@@ -22,11 +22,17 @@ async function layerSteps(image: string, base: string): Promise<{ size: string; 
   return mine.slice(0, mine.length - below.length).map((l) => ({ size: l.split('\t')[0], step: l.split('\t')[1] }));
 }
 /** A failed wait, with what the agent's terminal shows. */
-async function withScreen(e: Error): Promise<never> {
-  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', 'c', '-n', '40'])).stdout}`);
+async function withScreen(e: Error, name = 'c'): Promise<never> {
+  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', name, '-n', '40'])).stdout}`);
 }
-const inContainer = async (cmd: string) =>
-  (await docker(['exec', '--user', 'agent', sb.container('c'), 'sh', '-c', cmd], { reject: false })).stdout;
+const inContainer = async (cmd: string, name = 'c') =>
+  (await docker(['exec', '--user', 'agent', sb.container(name), 'sh', '-c', cmd], { reject: false })).stdout;
+/** Host NAME's row of `mng list --format json`. */
+async function listed(name: string) {
+  return JSON.parse((await run(['list', '--format', 'json'])).stdout).agents.find(
+    (x: { name: string }) => x.name === name,
+  );
+}
 
 beforeAll(async () => {
   await model.start();
@@ -77,8 +83,7 @@ describe('mng create NAME claude', () => {
 
   it('reports its own state through its hooks: at the end of the turn it is waiting (input), and wait --until sees it', async () => {
     const agent = await waitFor('waiting (input) in list', async () => {
-      const list = JSON.parse((await run(['list', '--format', 'json'])).stdout);
-      const a = list.agents.find((x: { name: string }) => x.name === 'c');
+      const a = await listed('c');
       return a?.agent_state === 'waiting' && a.agent_state_reason === 'input' ? a : undefined;
     }).catch(withScreen);
     expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
@@ -174,7 +179,7 @@ describe('mng create NAME claude', () => {
     expect(second.stderr + second.stdout).not.toContain(KEY);
   });
   it('message --tag reaches all three (at the model), one of them made with unattended = false', async () => {
-    // a third host made with the config's [agents.claude] unattended = false: no bypass flag on its command line
+    // a third host made with the config's [agents.claude] unattended = false: the mode that asks, not the bypass flag
     const config = readFileSync(sb.configFile, 'utf8');
     sb.writeConfig(config.replace('[agents.claude]\n', '[agents.claude]\nunattended = false\n'));
     const made = await run(['create', 'p', 'claude', '--no-connect', '--tag', 'team=claude'], {
@@ -183,7 +188,7 @@ describe('mng create NAME claude', () => {
     sb.writeConfig(config);
     expect(made.exitCode, made.stderr).toBe(0);
     const labels = JSON.parse((await docker(['inspect', '-f', '{{json .Config.Labels}}', sb.container('p')])).stdout);
-    expect(labels['mng.agent-command']).toBe('claude');
+    expect(labels['mng.agent-command']).toBe('claude --permission-mode manual');
 
     const hello = `hello fleet ${sb.runId}`;
     const count = model.turns().length;
@@ -199,4 +204,39 @@ describe('mng create NAME claude', () => {
     }).catch(withScreen);
     expect(reached).toHaveLength(3);
   }, 300_000);
+
+  it('the one made with unattended = false asks before a Bash command: waiting (permission), and it does not run', async () => {
+    const count = model.turns().length;
+    const sent = await run(['message', 'p', `Please RUN<<touch /tmp/asked-${sb.runId}>>`]);
+    expect(sent.exitCode, sent.stderr).toBe(0);
+    await waitFor('the turn that asks for the Bash command', () =>
+      model
+        .turns()
+        .slice(count)
+        .some((t) => JSON.stringify(t.body.messages).includes(`asked-${sb.runId}`)),
+    ).catch((e) => withScreen(e, 'p'));
+    // Claude's PermissionRequest hook, as its dialog opens, after PreToolUse's working
+    const agent = await waitFor('waiting (permission) in list', async () => {
+      const a = await listed('p');
+      return a?.agent_state === 'waiting' && a.agent_state_reason === 'permission' ? a : undefined;
+    }).catch((e) => withScreen(e, 'p'));
+    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+    expect(await inContainer('cat /run/mng/agent-state', 'p')).toMatch(
+      /^mng-agent state=waiting reason=permission since=\d+ source=agent$/,
+    );
+    const w = await run(['wait', 'p', '--until', 'waiting', '--timeout', '60']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(w.stdout).toBe('p\n');
+    expect(w.stderr).toContain("agent 'p': waiting (permission)");
+    expect((await run(['list'])).stdout).toMatch(/^p\s+running\s+waiting \(permission\)\s/m);
+    // it is Claude's own question on the screen, and the command has not run: no file, no tool result at the model
+    expect((await run(['logs', 'p', '-n', '40'])).stdout).toContain('Do you want to proceed?');
+    expect(await inContainer(`ls /tmp/asked-${sb.runId} 2>&1`, 'p')).toMatch(/No such file or directory/);
+    expect(
+      model
+        .turns()
+        .slice(count)
+        .some((t) => JSON.stringify(t.body.messages).includes('tool_result')),
+    ).toBe(false);
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +14,16 @@ const model = new FakeOpenAI();
 const KEY = `sk-proj-mngtest-${sb.runId}-0123456789abcdefghijklmnop`;
 const repo = mkdtempSync(join(tmpdir(), 'mngtest-codex-repo-'));
 const run = (args: string[], env: Record<string, string> = {}) => sb.mng(args, { env, timeoutMs: 300_000 });
-const inContainer = async (cmd: string) =>
-  (await docker(['exec', '--user', 'agent', sb.container('x'), 'sh', '-c', cmd], { reject: false })).stdout;
-async function withScreen(e: Error): Promise<never> {
-  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', 'x', '-n', '40'])).stdout}`);
+const inContainer = async (cmd: string, name = 'x') =>
+  (await docker(['exec', '--user', 'agent', sb.container(name), 'sh', '-c', cmd], { reject: false })).stdout;
+async function withScreen(e: Error, name = 'x'): Promise<never> {
+  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', name, '-n', '40'])).stdout}`);
+}
+/** Host NAME's row of `mng list --format json`. */
+async function listed(name: string) {
+  return JSON.parse((await run(['list', '--format', 'json'])).stdout).agents.find(
+    (x: { name: string }) => x.name === name,
+  );
 }
 
 beforeAll(async () => {
@@ -56,6 +62,26 @@ describe('mng create NAME codex', () => {
     expect(image).toMatch(new RegExp(`-g-u-codex-${CODEX_VERSION.replace(/\./g, '\\.')}-[0-9a-f]{8}$`));
   }, 300_000);
 
+  it('reports the end of its turn through its hooks: waiting (input), from the agent, and wait --until sees it', async () => {
+    const agent = await waitFor('waiting (input) in list', async () => {
+      const a = await listed('x');
+      return a?.agent_state === 'waiting' && a.agent_state_reason === 'input' ? a : undefined;
+    }).catch(withScreen);
+    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+    // Codex's own signal (the Stop hook of mng's /etc/codex/requirements.toml), not a guess from the screen; no notify
+    // program of mng's (Codex runs it for its title thread's turn too)
+    expect(await inContainer('cat /run/mng/agent-signal')).toBe('waiting input');
+    expect(await inContainer('cat /etc/codex/requirements.toml')).toContain('[[hooks.Stop]]');
+    expect(await inContainer('cat ~/.codex/config.toml')).not.toMatch(/^notify/m);
+    expect(await inContainer('cat /run/mng/agent-state')).toMatch(
+      /^mng-agent state=waiting reason=input since=\d+ source=agent$/,
+    );
+    const w = await run(['wait', 'x', '--until', 'waiting', '--timeout', '20']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(w.stdout).toBe('x\n');
+    expect((await run(['list'])).stdout).toMatch(/^x\s+running\s+waiting \(input\)\s/m);
+  }, 120_000);
+
   it('keeps the key out of docker inspect, the logs, mng output, its data folder and a snapshot', async () => {
     expect((await docker(['inspect', sb.container('x')])).stdout).not.toContain(KEY);
     expect((await docker(['logs', sb.container('x')])).stdout).not.toContain(KEY);
@@ -82,4 +108,41 @@ describe('mng create NAME codex', () => {
     ).catch(withScreen);
     expect(JSON.stringify(next?.body.input)).toContain('made-by-codex');
   });
+
+  it('with unattended = false it asks before a command outside its sandbox: waiting (permission), and it does not run', async () => {
+    const config = readFileSync(sb.configFile, 'utf8');
+    sb.writeConfig(config.replace('[agents.codex]\n', '[agents.codex]\nunattended = false\n'));
+    const made = await run(['create', 'q', 'codex', '--no-connect'], { OPENAI_API_KEY: KEY });
+    sb.writeConfig(config);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const labels = JSON.parse((await docker(['inspect', '-f', '{{json .Config.Labels}}', sb.container('q')])).stdout);
+    expect(labels['mng.agent-command']).toBe('codex --no-daemon --ask-for-approval on-request');
+
+    const file = `/tmp/asked-${sb.runId}`;
+    const count = model.turns().length;
+    const sent = await run(['message', 'q', `Please ASK<<touch ${file}>>`]);
+    expect(sent.exitCode, sent.stderr).toBe(0);
+    // its PermissionRequest hook (mng's, from /etc/codex/requirements.toml), as the question opens
+    const agent = await waitFor('waiting (permission) in list', async () => {
+      const a = await listed('q');
+      return a?.agent_state === 'waiting' && a.agent_state_reason === 'permission' ? a : undefined;
+    }).catch((e) => withScreen(e, 'q'));
+    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+    expect(await inContainer('cat /run/mng/agent-state', 'q')).toMatch(
+      /^mng-agent state=waiting reason=permission since=\d+ source=agent$/,
+    );
+    const w = await run(['wait', 'q', '--until', 'waiting', '--timeout', '60']);
+    expect(w.exitCode, w.stderr).toBe(0);
+    expect(w.stdout).toBe('q\n');
+    expect(w.stderr).toContain("agent 'q': waiting (permission)");
+    expect((await run(['list'])).stdout).toMatch(/^q\s+running\s+waiting \(permission\)\s/m);
+    // Codex's own question on the screen; the command has not run, and no tool output went back to the model
+    expect((await run(['logs', 'q', '-n', '40'])).stdout).toContain('Would you like to run the following command?');
+    expect(await inContainer(`ls ${file} 2>&1`, 'q')).toMatch(/No such file or directory/);
+    const outputs = model
+      .turns()
+      .slice(count)
+      .flatMap((t) => (t.body.input as { type: string }[]).filter((i) => i.type === 'custom_tool_call_output'));
+    expect(outputs).toEqual([]);
+  }, 300_000);
 });

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { claudeJson, KEY_HELPER, managedSettings } from '../../lib/core/agents/claude.js';
-import { codexConfig } from '../../lib/core/agents/codex.js';
-import { claudeStateHooks, codexNotifyCommand } from '../../lib/core/agents/signals.js';
+import { codexConfig, codexRequirements } from '../../lib/core/agents/codex.js';
+import { claudeStateHooks, codexStateHooks } from '../../lib/core/agents/signals.js';
 import { deliveryScript, emptyDelivery, envScript, parseAwait } from '../../lib/core/agents/delivery.js';
 import { gather, noSignInWarning } from '../../lib/core/agents/gather.js';
 import { checkPassEnv, looksLikeSecret, secretStartArgWarnings } from '../../lib/core/agents/secret-args.js';
@@ -135,6 +135,17 @@ describe('sign-in, read on this machine', () => {
     rmSync(join(home, '.codex', 'auth.json'));
   });
 
+  it('codex: its state hooks go to its system requirements at every start, signed in or not (managed: no trust asked)', async () => {
+    const system = [{ path: '/etc/codex/requirements.toml', content: codexRequirements() }];
+    const signedIn = await gather(BUILT_IN_TYPES.codex, [], ctx({ OPENAI_API_KEY: 'sk-1' }), { fresh: false });
+    expect(signedIn.delivery.system).toEqual(system);
+    const none = await gather(BUILT_IN_TYPES.codex, [], ctx(), { fresh: false });
+    expect(none.signedIn).toBe(false);
+    expect(none.delivery.system).toEqual(system);
+    // Codex's inline [hooks] tables: the same shape as Claude's hooks, and nothing else in the file
+    expect(parse(codexRequirements())).toEqual({ hooks: codexStateHooks() });
+  });
+
   it('a configured type hands over its variables and files; what is missing is one warning each', async () => {
     writeFileSync(join(home, '.aider.conf.yml'), 'model: x\n');
     const t = agentTypes({ aider: { env: ['AIDER_KEY', 'GONE'], files: ['~/.aider.conf.yml', '~/.nope'] } }).aider;
@@ -171,13 +182,11 @@ describe('first-run files and settings', () => {
     expect(parse(codexConfig(user, '/workspace', () => {}))).toEqual({
       model: 'o3',
       check_for_update_on_startup: false,
-      notify: codexNotifyCommand(),
       projects: { '/workspace': { note: 'kept', trust_level: 'trusted' }, '/other': { trust_level: 'untrusted' } },
     });
     const said: string[] = [];
     expect(parse(codexConfig('not = [toml', '/w', (m) => said.push(m)))).toEqual({
       check_for_update_on_startup: false,
-      notify: codexNotifyCommand(),
       projects: { '/w': { trust_level: 'trusted' } },
     });
     expect(said).toEqual(["~/.codex/config.toml is not valid TOML: the container gets mng's settings without it"]);
@@ -239,7 +248,8 @@ describe('secrets on the command line', () => {
 });
 
 describe("the agents' state signals in their settings", () => {
-  it("Codex keeps a user's own notify program (its state then comes from the screen)", () => {
+  it("Codex's config.toml gets no notify program of mng's (its hooks report the state); a user's own is kept", () => {
+    expect(parse(codexConfig(undefined, '/w', () => {})).notify).toBeUndefined();
     expect(parse(codexConfig('notify = ["my-notifier"]\n', '/w', () => {})).notify).toEqual(['my-notifier']);
   });
 });

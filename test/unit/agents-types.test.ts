@@ -44,6 +44,7 @@ describe('[agents.NAME] sections', () => {
       args: ['--no-auto-commits'],
       unattended: true,
       unattendedArgs: ['--yes-always'],
+      attendedArgs: [],
       resumeArgs: ['--restore-chat-history'],
       resumeIf: undefined,
       env: [],
@@ -53,6 +54,19 @@ describe('[agents.NAME] sections', () => {
     });
   });
 
+  it('attended_args: what unattended = false means; Claude asks before it runs a tool (manual mode)', () => {
+    const c = parseConfig('[agents.claude]\nunattended = false\n[agents.aider]\nattended_args = ["--no-auto"]\n', FILE);
+    const types = agentTypes(c.agents);
+    expect(types.claude.attendedArgs).toEqual(['--permission-mode', 'manual']);
+    expect(agentCommandLabel(types.claude, [])).toBe('claude --permission-mode manual');
+    expect(agentCommandLabel(types.aider, [])).toBe('aider');
+    expect(agentCommandLabel({ ...types.aider, unattended: false }, ['x'])).toBe('aider --no-auto x');
+    expect(agentTypes({ claude: { unattended: false, attended_args: [] } }).claude.attendedArgs).toEqual([]);
+    expect(errorOf('[agents.x]\nattended_args = [1]\n')).toBe(
+      `${FILE}: [agents.x] attended_args: expected an array of strings, got an array`,
+    );
+  });
+
   it('new resume arguments for a built-in drop its own test for a conversation', () => {
     expect(agentTypes({ claude: { resume_args: ['--resume'] } }).claude.resumeIf).toBeUndefined();
   });
@@ -60,7 +74,7 @@ describe('[agents.NAME] sections', () => {
   it.each([
     [
       '[agents.x]\nmodel = "a"\n',
-      "[agents.x]: unknown key 'model' (valid keys: command, args, version, env, files, unattended, unattended_args, resume_args, settings)",
+      "[agents.x]: unknown key 'model' (valid keys: command, args, version, env, files, unattended, unattended_args, attended_args, resume_args, settings)",
     ],
     ['[agents.x]\nargs = "a"\n', '[agents.x] args: expected an array of strings, got a string'],
     ['[agents.x]\nunattended = "yes"\n', '[agents.x] unattended: expected true or false, got a string'],
@@ -111,6 +125,10 @@ describe('how a typed agent starts', () => {
     // the mark is used up: the next start continues again
     expect(start(script, fresh, home)).toMatch(/claude --continue /);
     expect(agentCommandLabel(t, ['--model', 'opus'])).toBe('claude --dangerously-skip-permissions --model opus');
+    // unattended = false: the mode that asks, after the resume arguments
+    expect(start(agentStartScript({ ...t, unattended: false }, []), fresh, home)).toMatch(
+      /claude --continue --permission-mode manual$/,
+    );
   });
 
   it('codex resumes its last session (a new one when there is none), unattended or not', () => {
@@ -120,7 +138,9 @@ describe('how a typed agent starts', () => {
     );
     const attended = { ...BUILT_IN_TYPES.codex, unattended: false };
     writeFileSync(join(dir, 'f2'), '');
-    expect(start(agentStartScript(attended, []), join(dir, 'f2'), home)).toMatch(/codex --no-daemon$/);
+    expect(start(agentStartScript(attended, []), join(dir, 'f2'), home)).toMatch(
+      /codex --no-daemon --ask-for-approval on-request$/,
+    );
   });
 
   it('a type without resume arguments just starts', () => {

@@ -302,8 +302,8 @@ describe('docker run of a host that publishes its state', () => {
 });
 
 describe("the agents' own signals", () => {
-  it("Claude's hooks write working, waiting input and waiting permission; Codex's notify writes waiting input", async () => {
-    const { claudeStateHooks, codexNotifyCommand } = await import('../../lib/core/agents/signals.js');
+  it("Claude's and Codex's hooks write working, waiting input and waiting permission", async () => {
+    const { claudeStateHooks, codexStateHooks } = await import('../../lib/core/agents/signals.js');
     const hooks = claudeStateHooks();
     const cmd = (event: string, i = 0) => hooks[event][i].hooks[0].command;
     expect(cmd('Stop')).toBe(agentSignalCommand('waiting', 'input'));
@@ -312,16 +312,29 @@ describe("the agents' own signals", () => {
       ['permission_prompt', agentSignalCommand('waiting', 'permission')],
       ['idle_prompt', agentSignalCommand('waiting', 'input')],
     ]);
+    // the permission dialog as it opens (the Notification comes seconds later); after PreToolUse's working
+    expect(hooks.PermissionRequest.map((h) => [h.matcher, h.hooks[0].command])).toEqual([
+      ['*', agentSignalCommand('waiting', 'permission')],
+    ]);
     expect(Object.keys(hooks).sort()).toEqual([
       'Notification',
+      'PermissionRequest',
       'PostToolUse',
       'PreToolUse',
       'SessionStart',
       'Stop',
       'UserPromptSubmit',
     ]);
-    const notify = codexNotifyCommand();
-    expect(notify.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(notify[2]).toContain(agentSignalCommand('waiting', 'input'));
+    // Codex's hooks: working at a prompt and around a tool, waiting permission at its approval question, waiting
+    // input at the end of the turn
+    const codex = codexStateHooks();
+    expect(Object.fromEntries(Object.entries(codex).map(([e, [h]]) => [e, [h.matcher, h.hooks[0].command]]))).toEqual({
+      UserPromptSubmit: [undefined, agentSignalCommand('working')],
+      PreToolUse: ['*', agentSignalCommand('working')],
+      PermissionRequest: ['*', agentSignalCommand('waiting', 'permission')],
+      PostToolUse: ['*', agentSignalCommand('working')],
+      Stop: [undefined, agentSignalCommand('waiting', 'input')],
+    });
+    expect(Object.values(codex).every((hooks) => hooks.length === 1)).toBe(true);
   });
 });

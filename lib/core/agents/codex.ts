@@ -1,6 +1,6 @@
 import { parse, stringify } from 'smol-toml';
 import type { AgentKit, Platform } from './kit.js';
-import { codexNotifyCommand } from './signals.js';
+import { codexStateHooks } from './signals.js';
 import { readCredentialsJson, readIfFile, readSettings, userHome } from './user-files.js';
 import { join } from 'node:path';
 
@@ -16,6 +16,13 @@ import { join } from 'node:path';
  */
 
 const AUTH = '~/.codex/auth.json';
+/** Codex's system requirements (root's, read by every codex in the container): where its managed hooks live. */
+export const CODEX_REQUIREMENTS = '/etc/codex/requirements.toml';
+
+/** /etc/codex/requirements.toml: the hooks that report Codex's state to mng (see signals.ts), nothing else. */
+export function codexRequirements(): string {
+  return stringify({ hooks: codexStateHooks() }) + '\n';
+}
 
 const TRIPLES: Record<string, string> = { x64: 'x86_64-unknown-linux-musl', arm64: 'aarch64-unknown-linux-musl' };
 
@@ -37,8 +44,6 @@ export function codexConfig(userToml: string | undefined, workdir: string, warn:
     Record<string, unknown>
   >;
   doc.check_for_update_on_startup = false;
-  // the end of each turn reported to mng's state watcher (waiting for input); a user's own notify program is kept
-  if (doc.notify === undefined) doc.notify = codexNotifyCommand();
   doc.projects = { ...projects, [workdir]: { ...(projects[workdir] ?? {}), trust_level: 'trusted' } };
   return stringify(doc) + '\n';
 }
@@ -62,11 +67,13 @@ export const codexKit: AgentKit = {
     const file = await readCredentialsJson(env, AUTH);
     const key = env.OPENAI_API_KEY || undefined;
     const content = file ?? (key ? JSON.stringify({ OPENAI_API_KEY: key }) + '\n' : undefined);
-    if (content === undefined) return { delivery: {}, found: false };
+    const system = [{ path: CODEX_REQUIREMENTS, content: codexRequirements() }];
+    if (content === undefined) return { delivery: { system }, found: false };
     return {
       delivery: {
         secrets: [{ path: 'codex/auth.json', content }],
         links: [{ path: '.codex/auth.json', secret: 'codex/auth.json' }],
+        system,
       },
       found: true,
     };

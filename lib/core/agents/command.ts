@@ -11,9 +11,12 @@ import type { AgentType } from '../../config/agent-types.js';
 /** Written by mng's delivery at create and at `start --fresh`: start a new conversation this time. */
 export const FRESH_FILE = '/run/mng/agent-fresh';
 
-/** The agent's argv without the resume arguments: program, its fixed arguments, unattended ones, the user's. */
+/**
+ * The agent's argv without the resume arguments: program, its fixed arguments, its unattended (or, with
+ * `unattended = false`, attended) ones, the user's.
+ */
 export function agentArgv(t: AgentType, userArgs: readonly string[]): string[] {
-  return [t.program, ...t.args, ...(t.unattended ? t.unattendedArgs : []), ...userArgs];
+  return [t.program, ...t.args, ...(t.unattended ? t.unattendedArgs : t.attendedArgs), ...userArgs];
 }
 
 /** The command line as `mng list` shows it (the label `mng.agent-command`). */

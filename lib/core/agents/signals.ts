@@ -8,22 +8,34 @@ export function agentSignalCommand(state: 'working' | 'waiting', reason?: 'permi
   return `printf '%s\\n' '${reason ? `${state} ${reason}` : state}' > ${AGENT_SIGNAL_FILE}`;
 }
 
-type ClaudeHook = { matcher?: string; hooks: { type: 'command'; command: string }[] };
+/** One entry of an event's hooks, in the form Claude Code and Codex share (settings JSON; Codex's TOML `[hooks]`). */
+type CommandHook = { matcher?: string; hooks: { type: 'command'; command: string }[] };
+
+function signalHook(state: 'working' | 'waiting', reason?: 'permission' | 'input', matcher?: string): CommandHook {
+  return {
+    ...(matcher === undefined ? {} : { matcher }),
+    hooks: [{ type: 'command', command: agentSignalCommand(state, reason) }],
+  };
+}
 
 /**
  * Claude Code's hooks that report its state (for its managed settings, /etc/claude-code/managed-settings.json, so a
  * user's own settings cannot drop them): a prompt or a tool run → `working`; the end of a turn, a new session or
  * Claude asking for input when idle → `waiting input`; a permission prompt → `waiting permission`.
+ *
+ * At a permission prompt Claude Code (2.1.332) runs PreToolUse, then PermissionRequest as its dialog opens (about
+ * 0.1 s later, each event's hooks done before the next), and the Notification `permission_prompt` only some 6 s after
+ * that: PermissionRequest is what reports the prompt at once, after PreToolUse's `working`. A hook that prints
+ * nothing decides nothing, so the dialog is shown as usual. When the user answers No, no hook runs: the state stays
+ * `waiting permission` until the next prompt.
  */
-export function claudeStateHooks(): Record<string, ClaudeHook[]> {
-  const run = (state: 'working' | 'waiting', reason?: 'permission' | 'input', matcher?: string): ClaudeHook => ({
-    ...(matcher === undefined ? {} : { matcher }),
-    hooks: [{ type: 'command', command: agentSignalCommand(state, reason) }],
-  });
+export function claudeStateHooks(): Record<string, CommandHook[]> {
+  const run = signalHook;
   return {
     SessionStart: [run('waiting', 'input')],
     UserPromptSubmit: [run('working')],
     PreToolUse: [run('working', undefined, '*')],
+    PermissionRequest: [run('waiting', 'permission', '*')],
     PostToolUse: [run('working', undefined, '*')],
     Notification: [run('waiting', 'permission', 'permission_prompt'), run('waiting', 'input', 'idle_prompt')],
     Stop: [run('waiting', 'input')],
@@ -31,14 +43,21 @@ export function claudeStateHooks(): Record<string, ClaudeHook[]> {
 }
 
 /**
- * Codex's `notify` program (config.toml: `notify = [...]`): Codex runs it with one JSON argument at the end of each
- * turn (`"type":"agent-turn-complete"`), and then waits for input.
+ * Codex's hooks that report its state, for its system requirements file (/etc/codex/requirements.toml: Codex 0.171.0
+ * runs these managed hooks without asking the user to trust them, as it does for hooks of the user's): a prompt or a
+ * tool run → `working`; its approval question → `waiting permission` (PermissionRequest, as the question opens, after
+ * PreToolUse); the end of a turn → `waiting input` (Stop).
+ *
+ * Not its `notify` program: Codex 0.171.0 runs that at the end of every turn of every thread, the short one that names
+ * the session too (`Generate a concise, single-line task title…`), which ends while the user's turn is still working
+ * or at its approval question, and said `waiting input` then. The hooks run for the user's thread alone.
  */
-export function codexNotifyCommand(): string[] {
-  return [
-    'sh',
-    '-c',
-    `case "$1" in *agent-turn-complete*) ${agentSignalCommand('waiting', 'input')} ;; esac`,
-    'mng-notify',
-  ];
+export function codexStateHooks(): Record<string, CommandHook[]> {
+  return {
+    UserPromptSubmit: [signalHook('working')],
+    PreToolUse: [signalHook('working', undefined, '*')],
+    PermissionRequest: [signalHook('waiting', 'permission', '*')],
+    PostToolUse: [signalHook('working', undefined, '*')],
+    Stop: [signalHook('waiting', 'input')],
+  };
 }

@@ -8,7 +8,7 @@ import { AGENT_SIGNAL_FILE } from '../agents/signals.js';
  *   mng-agent state=STATE reason=REASON since=EPOCH source=SOURCE
  *
  * - `exited`, reason = the exit code: the agent's program ended (the tmux pane's wrapper wrote /run/mng/agent-exit);
- * - the agent's own signal, when it gave one (source `agent`): Claude Code's hooks and Codex's notify program write
+ * - the agent's own signal, when it gave one (source `agent`): Claude Code's and Codex's hooks write
  *   `STATE [REASON]` to AGENT_SIGNAL_FILE (see core/agents/signals.ts); nothing is guessed from the screen then;
  * - otherwise the screen (source `screen`): `working` while the terminal changes, `waiting` once it has been quiet for
  *   MNG_STATE_QUIET seconds (default 15), `unknown` when there is no agent session.

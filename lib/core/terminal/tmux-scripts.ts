@@ -65,7 +65,7 @@ export function MESSAGE_SCRIPT(ticks: number): string {
     `i=0; while [ $i -lt 10 ] && [ "$(snap)" = "$before" ]; do sleep 0.1; i=$((i+1)); done`,
     `sleep 0.1; pasted=$(snap)`,
     `tmux send-keys -t ${T} Enter || exit 3`,
-    // an agent that reports its own state (hooks, notify) is working on the text now, whether or not it says so
+    // an agent that reports its own state (its hooks) is working on the text now, whether or not it says so
     `[ -s ${AGENT_SIGNAL_FILE} ] && printf 'working\\n' > ${AGENT_SIGNAL_FILE} 2>/dev/null`,
     `i=0; while [ $i -lt ${Math.max(1, Math.floor(ticks))} ]; do sleep 0.1; [ "$(snap)" != "$pasted" ] && { echo confirmed; exit 0; }; i=$((i+1)); done`,
     `echo unchanged`,
