@@ -25,7 +25,7 @@ export const IDLE_STATE_FILE = '/run/mng/idle';
 /** In the published folder: emptied at every check (its modification time says when the watcher last checked). */
 export const IDLE_ALIVE = 'alive';
 
-/** Sources of activity, as the watcher names them (the first that counted in a check is recorded). */
+/** Sources of activity, as the watcher names them (when several counted in one check: in this order, boot aside). */
 export const ACTIVITY_SOURCES = ['boot', 'ssh', 'tmux', 'file', 'cpu', 'tcp'] as const;
 
 /**
@@ -135,8 +135,9 @@ tcp_open() {
 idle_check() {
   was="$last $isrc"
   tmux_fresh
+  tm=
   for t in $wact $sact; do
-    if [ "$t" -gt "$last" ]; then last=$t isrc=tmux; fi
+    if [ "$t" -gt "$last" ]; then last=$t isrc=tmux tm=1; fi
   done
   found=
   ssh_children
@@ -147,7 +148,11 @@ idle_check() {
   if [ "$prev_cpu" -ge 0 ] && [ "$u" -ge 0 ] && [ $((u - prev_cpu)) -ge "$min_cpu" ]; then found=\${found:-cpu}; fi
   prev_cpu=$u
   [ -n "$found" ] || { tcp_open && found=tcp; }
-  if [ -n "$found" ]; then last=$now isrc=$found; fi
+  # named when several counted: ssh, then the terminal, then the rest (a terminal's output costs CPU too)
+  if [ -n "$found" ]; then
+    last=$now
+    case $found in ssh) isrc=ssh ;; *) [ -n "$tm" ] || isrc=$found ;; esac
+  fi
   [ "$last $isrc" = "$was" ] || write_idle
   [ -z "$pub" ] || : > "$pub/${IDLE_ALIVE}"
   if [ $((now - last)) -ge "$timeout" ]; then
