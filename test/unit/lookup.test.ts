@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { pickHost } from '../../lib/core/hosts/lookup.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../lib/core/core.js';
+import { knownContainers, pickHost } from '../../lib/core/hosts/lookup.js';
+import type { Daemon } from '../../lib/docker/daemon.js';
 import type { Host } from '../../lib/core/model/host.js';
 import { MngError, NotFoundError } from '../../lib/errors.js';
 
@@ -52,5 +57,26 @@ describe('pickHost', () => {
 
   it('with nothing searched, not found', () => {
     expect(() => pickHost('x', [])).toThrow(NotFoundError);
+  });
+});
+
+describe('knownContainers: what list inspects while docker ps answers', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mng-known-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const core = (prefix: string) => ({ dataDir, prefix }) as unknown as Core;
+  const daemon = (provider: string) => ({ provider }) as unknown as Daemon;
+
+  it('is nothing when there is no hosts folder yet', () => {
+    expect(knownContainers(core('mng-'), daemon('docker'))).toEqual([]);
+  });
+
+  it("names this prefix's host folders as containers: the alias itself on docker, less '.PROVIDER' elsewhere", () => {
+    for (const alias of ['mng-a', 'mng-b.far', 'other-c', 'mng-', 'mng-d.near']) {
+      mkdirSync(join(dataDir, 'hosts', alias), { recursive: true });
+    }
+    expect(knownContainers(core('mng-'), daemon('far')).sort()).toEqual(['mng-b']);
+    // on docker every folder of the prefix is a guess (a wrong one costs a name docker does not find, nothing else)
+    expect(knownContainers(core('mng-'), daemon('docker')).sort()).toEqual(['mng-a', 'mng-b.far', 'mng-d.near']);
+    expect(knownContainers(core('other-'), daemon('docker'))).toEqual(['other-c']);
   });
 });

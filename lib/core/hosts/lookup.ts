@@ -1,9 +1,11 @@
 // Asking Docker for hosts: every host of this prefix on a daemon (list), and hosts by name across the daemons a
 // command searches. One batched `docker container inspect` per daemon, however many names.
 
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { buildInspectArgs, buildListIdsArgs } from '../../docker/args.js';
-import { PROVIDER_NAME } from '../../config/config.js';
+import { DEFAULT_PROVIDER, PROVIDER_NAME } from '../../config/config.js';
 import type { Daemon } from '../../docker/daemon.js';
 import { type ContainerInspect, parseContainerInspect, parseIdLines } from '../../docker/inspect.js';
 import { MngError, NotFoundError } from '../../errors.js';
@@ -47,16 +49,46 @@ export interface ListProblem {
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Every host of this prefix on one daemon (one `docker ps`, one batched `docker inspect`), and the containers labelled
- * so that fail the gate (decodeHost), each as a problem of its own: one container's bad data never hides the others.
- * Containers of another provider sharing the daemon are its own business. A replacement under its temporary name (an
- * interrupted start --snapshot) counts as its host while the host's own name is free.
+ * The containers this machine knows of on the daemon: the folders of mng's data directory (`hosts/ALIAS`, one per host
+ * made or seen from here, see sshAlias) of this prefix and provider, as container names. Only a guess of what
+ * `docker ps` will say: one folder read, no file.
+ */
+export function knownContainers(core: Core, daemon: Daemon): string[] {
+  let aliases: string[];
+  try {
+    aliases = readdirSync(join(core.dataDir, 'hosts'));
+  } catch {
+    return [];
+  }
+  const suffix = `.${daemon.provider}`;
+  return aliases
+    .map((a) => (daemon.provider === DEFAULT_PROVIDER ? a : a.endsWith(suffix) ? a.slice(0, -suffix.length) : ''))
+    .filter((c) => c.startsWith(core.prefix) && c.length > core.prefix.length);
+}
+
+/**
+ * Every host of this prefix on one daemon, and the containers labelled so that fail the gate (decodeHost), each as a
+ * problem of its own: one container's bad data never hides the others. Containers of another provider sharing the
+ * daemon are its own business. A replacement under its temporary name (an interrupted start --snapshot) counts as its
+ * host while the host's own name is free.
+ * `docker ps` says which containers are this prefix's hosts; their `docker inspect` is asked at the same time for the
+ * containers this machine knows of (knownContainers), and afterwards only for those it did not: two docker calls one
+ * after the other only when the guess missed some.
  */
 export async function listHosts(core: Core, daemon: Daemon): Promise<{ hosts: Host[]; problems: ListProblem[] }> {
-  const ps = await core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix));
+  const known = knownContainers(core, daemon);
+  const [ps, guessed] = await Promise.all([
+    core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix)),
+    known.length > 0 ? inspectContainers(core, daemon, known) : Promise.resolve([]),
+  ]);
   const ids = parseIdLines(ps.stdout);
   if (ids.length === 0) return { hosts: [], problems: [] };
-  const inspected = (await inspectContainers(core, daemon, ids)).filter((c) => typeof c?.Config === 'object');
+  const byId = new Map(guessed.filter((c) => typeof c?.Id === 'string').map((c) => [c.Id, c]));
+  const missed = ids.filter((id) => !byId.has(id));
+  const rest = missed.length > 0 ? await inspectContainers(core, daemon, missed) : [];
+  const inspected = [...ids.map((id) => byId.get(id)).filter((c) => c !== undefined), ...rest].filter(
+    (c) => typeof c?.Config === 'object',
+  );
   const nameOf = (c: ContainerInspect) => (typeof c.Name === 'string' ? c.Name.replace(/^\//, '') : '');
   const names = new Set(inspected.map(nameOf));
   const hosts: Host[] = [];
