@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 // What this machine knows of its port forwards: one file per forward, `hosts/ALIAS/forwards/LOCAL.json` (written
 // atomically), naming the background ssh process that holds it. A forward is live while that process runs; a record
 // whose process is gone (the host stopped, a reboot) is removed when it is read.
@@ -74,6 +75,8 @@ export function parseForward(text: string, local: number): ForwardRecord | undef
 
 /** The live forwards of a host, by local port; the records of dead ones are removed. */
 export async function liveForwards(dataDir: string, alias: string): Promise<ForwardRecord[]> {
+  // most hosts have none: one existsSync, not a failed readdir and its error, for each host `list` shows
+  if (!existsSync(forwardsDir(dataDir, alias))) return [];
   const names = await readdir(forwardsDir(dataDir, alias)).catch(() => [] as string[]);
   const out: ForwardRecord[] = [];
   for (const name of names.filter((n) => /^[1-9]\d{0,4}\.json$/.test(n))) {

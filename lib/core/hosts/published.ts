@@ -3,7 +3,7 @@
 // files, with no docker call per host and no health check exec in the container. A remote daemon's hosts report
 // through docker's health check instead (read in decodeHost).
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AgentStatus, PUBLISHED, parseAgentStateLine, publishedStateDir } from '../model/agent-state.js';
 import type { Host } from '../model/host.js';
@@ -31,20 +31,12 @@ function readLine(path: string): string | undefined {
 }
 
 /**
- * When the watcher last checked, from the mark it empties at each check (a regular file, not followed: its
- * modification time, ms); undefined when there is none (hosts made before it) or the time is out of bounds.
+ * When the watcher last checked, from the mark it empties at each check: a regular file's modification time (ms; its
+ * lstat: never followed, never opened); undefined when there is none (hosts made before it) or it is out of bounds.
  */
 function markTime(path: string): number | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const st = fstatSync(fd);
-    return st.isFile() && st.mtimeMs <= LAST_MAX * 1000 ? st.mtimeMs : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  return st?.isFile() && st.mtimeMs <= LAST_MAX * 1000 ? st.mtimeMs : undefined;
 }
 
 /**
