@@ -123,7 +123,7 @@ describe('acting on a recorded host by name', () => {
 
 describe('a record that is out of date', () => {
   it('the container is gone: stop, start and snapshot say there is no such agent (the lookup), exit 1', async () => {
-    await sb.create('gone');
+    await Promise.all([sb.create('gone'), sb.create('elsewhere')]);
     await docker(['rm', '-f', sb.container('gone')]);
     for (const cmd of [
       ['stop', 'gone'],
@@ -132,6 +132,14 @@ describe('a record that is out of date', () => {
     ]) {
       expectFailure(await sb.mng(cmd), 1, /no agent named 'gone'/);
     }
+    // list inspects the hosts this machine has folders of while docker ps answers: a folder whose container is gone
+    // is not listed, and a host with no folder here (made from another machine) still is
+    rmSync(join(sb.dataDir, 'hosts', sb.container('elsewhere')), { recursive: true, force: true });
+    const r = await sb.mng(['list', '--format', 'json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const names = JSON.parse(r.stdout).agents.map((a: { name: string }) => a.name);
+    expect(names).toContain('elsewhere');
+    expect(names).not.toContain('gone');
   });
 
   it('another host now has the name: snapshot removes the one it labelled for the old host and snapshots the new one', async () => {
