@@ -7,7 +7,9 @@
 //     100 hosts' shims (with the `runc` processes they reap: a health check's exec) and the containers' own processes
 //     (their cgroups), as a percentage of one core, against the daemon alone with no hosts just before;
 //   - memory: the mean cgroup memory of a host (usage minus inactive file pages, as `docker stats` counts it) against
-//     a bare container of the same image running `sleep infinity` under docker-init.
+//     a bare container of the same image running `sleep infinity` under docker-init;
+//   - and last, "docker alone": the same idle CPU for as many bare containers laid out as mng's hosts are (docker-init,
+//     a published loopback port, a user-defined network), which is what Docker itself costs for them.
 //
 // Every container is labelled `mngbench.fleet=RUN` and removed at the end, even on failure. Linux with cgroup v1 or v2
 // and a local daemon whose pid files are in /var/run (as scripts/testbed.sh starts it).
@@ -136,6 +138,7 @@ export async function fleetBench(ctx) {
     { name: 'after', bin: ctx.bin },
   ];
   const results = [];
+  let image;
   try {
     for (const build of builds) {
       const pfx = `${run}-${build.name}-`;
@@ -182,7 +185,7 @@ export async function fleetBench(ctx) {
         `${cpuHosts.toFixed(1)}% of a core with ${HOSTS} hosts (daemon ${withHosts.daemon.toFixed(1)}%, shims ${withHosts.shims.toFixed(1)}%, containers ${withHosts.containers.toFixed(1)}%)`,
       );
       // bare containers of the same image, for memory
-      const image = (await execa('docker', ['inspect', '-f', '{{.Config.Image}}', ids[0]])).stdout.trim();
+      image = (await execa('docker', ['inspect', '-f', '{{.Config.Image}}', ids[0]])).stdout.trim();
       const bare = [];
       for (let i = 0; i < 5; i++) {
         const b = await execa('docker', [
@@ -227,8 +230,10 @@ export async function fleetBench(ctx) {
         if ((await cpuPercent([], 5)).total < 2) break;
       }
     }
+    results.push(await dockerAlone(run, label, image));
   } finally {
     await removeLabelled(label);
+    await execa('docker', ['network', 'rm', `${run}-bare`], { reject: false });
   }
   console.log(
     `\nfleet: ${HOSTS} real hosts (mng create, agent 'sleep infinity', watchers running), CPU over ${SECONDS} s\n`,
@@ -237,12 +242,65 @@ export async function fleetBench(ctx) {
     '| build | list ms | docker ps+inspect ms | list ratio | CPU no hosts | CPU with hosts | added (% of one core) | MB per host | MB bare | added MB |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const f = (n, digits, unit = '') => (n === undefined ? '-' : `${n.toFixed(digits)}${unit}`);
   for (const x of results) {
     console.log(
-      `| ${x.build} | ${x.listMs.toFixed(0)} | ${x.rawMs.toFixed(0)} | ${x.listRatio.toFixed(2)} | ${x.cpuNonePercent.toFixed(1)}% | ${x.cpuHostsPercent.toFixed(1)}% | ${x.cpuAddedPercent.toFixed(1)}% | ${x.memHostMB.toFixed(1)} | ${x.memBareMB.toFixed(1)} | ${x.memAddedMB.toFixed(1)} |`,
+      `| ${x.build} | ${f(x.listMs, 0)} | ${f(x.rawMs, 0)} | ${f(x.listRatio, 2)} | ${f(x.cpuNonePercent, 1, '%')} | ${f(x.cpuHostsPercent, 1, '%')} | ${f(x.cpuAddedPercent, 1, '%')} | ${f(x.memHostMB, 1)} | ${f(x.memBareMB, 1)} | ${f(x.memAddedMB, 1)} |`,
     );
   }
   return results;
+}
+
+/**
+ * What Docker itself costs for as many containers laid out as mng lays out its hosts, with nothing of mng in them:
+ * `sleep infinity` under docker-init, each publishing a loopback port, on a user-defined network of their own (whose
+ * embedded DNS and sandboxes keep dockerd busy even when nothing asks them anything). The same CPU measurement.
+ */
+async function dockerAlone(run, label, image) {
+  const net = `${run}-bare`;
+  const say = (s) => process.stderr.write(`fleet docker alone: ${s}\n`);
+  await execa('docker', ['network', 'create', '--label', label, net]);
+  const none = await cpuPercent([], SECONDS);
+  say(`${none.total.toFixed(1)}% of a core; ${HOSTS} containers of ${image} running sleep infinity`);
+  const run1 = (i) =>
+    execa('docker', [
+      'run',
+      '-d',
+      '--init',
+      '--label',
+      label,
+      '--name',
+      `${run}-bare-${i}`,
+      '--network',
+      net,
+      '-p',
+      '127.0.0.1::22',
+      '--entrypoint',
+      'sleep',
+      image,
+      'infinity',
+    ]);
+  await pool(
+    Array.from({ length: HOSTS }, (_, i) => i),
+    8,
+    run1,
+  );
+  const ids = (await execa('docker', ['ps', '-q', '--no-trunc', '--filter', `name=${run}-bare-`])).stdout
+    .split('\n')
+    .filter(Boolean);
+  await sleep(35_000);
+  const withHosts = await cpuPercent(ids, SECONDS);
+  say(
+    `${withHosts.total.toFixed(1)}% of a core (daemon ${withHosts.daemon.toFixed(1)}%, shims ${withHosts.shims.toFixed(1)}%, containers ${withHosts.containers.toFixed(1)}%)`,
+  );
+  await removeLabelled(label);
+  return {
+    build: 'docker alone',
+    cpuNonePercent: none.total,
+    cpuHostsPercent: withHosts.total,
+    cpuAddedPercent: withHosts.total - none.total,
+    cpuParts: { none, withHosts },
+  };
 }
 
 /**
