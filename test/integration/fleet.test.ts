@@ -1,7 +1,7 @@
 // Issue 19 on three real hosts made by one `create --count 3`: the agent's state in list (from the terminal, for a
 // plain shell), wait --until, fan-out over names, --tag and '-', prefixed output with the worst exit and a summary,
 // the bad input the issue names, and list --watch under a pseudo-terminal.
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containersNamed } from '../helpers/docker.js';
 import { expectFailure, MNG_BIN, Sandbox } from '../helpers/sandbox.js';
@@ -145,14 +145,33 @@ describe('bad input: one line, nothing done', () => {
   });
 });
 
+/** Let a command run until its output so far satisfies `done` (at most 30 s), then send it `signal`; its result. */
+async function untilOutput<T extends ResultPromise>(p: T, done: (out: string) => boolean, signal: NodeJS.Signals) {
+  let out = '';
+  p.stdout?.on('data', (chunk) => {
+    out += String(chunk);
+    if (done(out)) p.kill(signal);
+  });
+  const cap = setTimeout(() => p.kill(signal), 30_000);
+  try {
+    return await p;
+  } finally {
+    clearTimeout(cap);
+  }
+}
+
 describe('list --watch', () => {
   it('redraws the table in place under a pseudo-terminal, with the time in each state', async () => {
     const env = { ...process.env, ...sb.env };
-    // script(1) gives mng a terminal; timeout ends it after about three frames
-    const r = await execa('timeout', ['3.5', 'script', '-qfec', `${MNG_BIN} list --watch --interval 1`, '/dev/null'], {
-      env,
-      reject: false,
-    });
+    // script(1) gives mng a terminal; it is ended once two frames have come (timeout: at most 30 s)
+    const r = await untilOutput(
+      execa('timeout', ['30', 'script', '-qfec', `${MNG_BIN} list --watch --interval 1`, '/dev/null'], {
+        env,
+        reject: false,
+      }),
+      (out) => out.split('\u001b[H').length > 2,
+      'SIGTERM',
+    );
     const frames = r.stdout.split('\u001b[H').slice(1);
     expect(frames.length).toBeGreaterThanOrEqual(2);
     expect(r.stdout.startsWith('\u001b[2J\u001b[H')).toBe(true);
@@ -163,10 +182,11 @@ describe('list --watch', () => {
   });
 
   it('prints plain snapshots when stdout is not a terminal', async () => {
-    const p = sb.spawn(['list', '--watch', '--interval', '1']);
-    await new Promise((r) => setTimeout(r, 2500));
-    p.kill('SIGINT');
-    const r = await p;
+    const r = await untilOutput(
+      sb.spawn(['list', '--watch', '--interval', '1']),
+      (out) => (out.match(/Every 1s: mng list/g)?.length ?? 0) >= 2,
+      'SIGINT',
+    );
     expect(r.exitCode).toBe(0);
     expect(String(r.stdout)).not.toMatch(/\u001b/);
     expect(String(r.stdout).match(/Every 1s: mng list/g)?.length).toBeGreaterThanOrEqual(2);
