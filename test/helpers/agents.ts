@@ -1,6 +1,8 @@
 import { execa } from 'execa';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { docker } from './docker.js';
 import { Sandbox } from './sandbox.js';
 
 /**
@@ -23,6 +25,54 @@ export function agentSandbox(tag: string, extraConfig = ''): Sandbox {
       extraConfig,
   );
   return sb;
+}
+
+/** What an agent test does to its hosts (`first`: the host named when no name is given). */
+export function agentHosts(sb: Sandbox, first: string) {
+  const run = (args: string[], env: Record<string, string> = {}) => sb.mng(args, { env, timeoutMs: 300_000 });
+  return {
+    run,
+    /** A shell command in host NAME, as the agent's user: its stdout. */
+    inContainer: async (cmd: string, name = first) =>
+      (await docker(['exec', '--user', 'agent', sb.container(name), 'sh', '-c', cmd], { reject: false })).stdout,
+    /** A failed wait, with what the agent's terminal shows. */
+    withScreen: async (e: Error, name = first): Promise<never> => {
+      throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', name, '-n', '40'])).stdout}`);
+    },
+    /** Host NAME's row of `mng list --format json`. */
+    listed: async (name: string) =>
+      JSON.parse((await run(['list', '--format', 'json'])).stdout).agents.find(
+        (x: { name: string }) => x.name === name,
+      ),
+  };
+}
+export type AgentHosts = ReturnType<typeof agentHosts>;
+
+/**
+ * Host NAME comes to say, through the agent's own hooks, that it waits for REASON: its row in `list --format json`
+ * (since a moment ago), its state line (source agent, not a guess from the screen), `mng wait --until waiting` naming
+ * it (within `waitSeconds`), and the human list. Returns its row.
+ */
+export async function expectWaitingFromAgent(
+  h: AgentHosts,
+  name: string,
+  reason: 'input' | 'permission',
+  waitSeconds: number,
+) {
+  const agent = await waitFor(`waiting (${reason}) in list`, async () => {
+    const a = await h.listed(name);
+    return a?.agent_state === 'waiting' && a.agent_state_reason === reason ? a : undefined;
+  }).catch((e) => h.withScreen(e, name));
+  expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+  expect(await h.inContainer('cat /run/mng/agent-state', name)).toMatch(
+    new RegExp(`^mng-agent state=waiting reason=${reason} since=\\d+ source=agent$`),
+  );
+  const w = await h.run(['wait', name, '--until', 'waiting', '--timeout', String(waitSeconds)]);
+  expect(w.exitCode, w.stderr).toBe(0);
+  expect(w.stdout).toBe(`${name}\n`);
+  expect(w.stderr).toContain(`agent '${name}': waiting (${reason})`);
+  expect((await h.run(['list'])).stdout).toMatch(new RegExp(`^${name}\\s+running\\s+waiting \\(${reason}\\)\\s`, 'm'));
+  return agent;
 }
 
 /** Poll `check` every 200 ms until it returns something truthy, or fail after `ms`. */

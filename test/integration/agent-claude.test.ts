@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSandbox, CLAUDE_VERSION, filesContaining, streamContains, waitFor } from '../helpers/agents.js';
+import {
+  agentHosts,
+  agentSandbox,
+  CLAUDE_VERSION,
+  expectWaitingFromAgent,
+  filesContaining,
+  streamContains,
+  waitFor,
+} from '../helpers/agents.js';
 import { docker } from '../helpers/docker.js';
 import { FakeAnthropic } from '../helpers/fake-models.js';
 import { initRepoWithReadme } from '../helpers/git.js';
@@ -13,25 +21,14 @@ const sb = agentSandbox('claude');
 const model = new FakeAnthropic();
 const KEY = `sk-ant-api03-mngtest-${sb.runId}-0123456789abcdefghijklmnop`;
 const repo = mkdtempSync(join(tmpdir(), 'mngtest-claude-repo-'));
-const run = (args: string[], env: Record<string, string> = {}) => sb.mng(args, { env, timeoutMs: 300_000 });
+const hosts = agentHosts(sb, 'c');
+const { run, inContainer, withScreen } = hosts;
 /** The steps `image` adds on top of `base`, newest first (docker history). */
 async function layerSteps(image: string, base: string): Promise<{ size: string; step: string }[]> {
   const steps = async (ref: string) =>
     (await docker(['history', '--no-trunc', '--format', '{{.Size}}\t{{.CreatedBy}}', ref])).stdout.split('\n');
   const [mine, below] = [await steps(image), await steps(base)];
   return mine.slice(0, mine.length - below.length).map((l) => ({ size: l.split('\t')[0], step: l.split('\t')[1] }));
-}
-/** A failed wait, with what the agent's terminal shows. */
-async function withScreen(e: Error, name = 'c'): Promise<never> {
-  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', name, '-n', '40'])).stdout}`);
-}
-const inContainer = async (cmd: string, name = 'c') =>
-  (await docker(['exec', '--user', 'agent', sb.container(name), 'sh', '-c', cmd], { reject: false })).stdout;
-/** Host NAME's row of `mng list --format json`. */
-async function listed(name: string) {
-  return JSON.parse((await run(['list', '--format', 'json'])).stdout).agents.find(
-    (x: { name: string }) => x.name === name,
-  );
 }
 
 beforeAll(async () => {
@@ -82,19 +79,7 @@ describe('mng create NAME claude', () => {
   }, 300_000);
 
   it('reports its own state through its hooks: at the end of the turn it is waiting (input), and wait --until sees it', async () => {
-    const agent = await waitFor('waiting (input) in list', async () => {
-      const a = await listed('c');
-      return a?.agent_state === 'waiting' && a.agent_state_reason === 'input' ? a : undefined;
-    }).catch(withScreen);
-    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
-    // the agent's own signal, not a guess from the screen
-    expect(await inContainer('cat /run/mng/agent-state')).toMatch(
-      /^mng-agent state=waiting reason=input since=\d+ source=agent$/,
-    );
-    const w = await run(['wait', 'c', '--until', 'waiting', '--timeout', '20']);
-    expect(w.exitCode, w.stderr).toBe(0);
-    expect(w.stdout).toBe('c\n');
-    expect((await run(['list'])).stdout).toMatch(/^c\s+running\s+waiting \(input\)\s/m);
+    await expectWaitingFromAgent(hosts, 'c', 'input', 20);
   }, 120_000);
 
   it('runs as an unprivileged user who can sudo, with the settings copied and the version recorded', async () => {
@@ -216,19 +201,7 @@ describe('mng create NAME claude', () => {
         .some((t) => JSON.stringify(t.body.messages).includes(`asked-${sb.runId}`)),
     ).catch((e) => withScreen(e, 'p'));
     // Claude's PermissionRequest hook, as its dialog opens, after PreToolUse's working
-    const agent = await waitFor('waiting (permission) in list', async () => {
-      const a = await listed('p');
-      return a?.agent_state === 'waiting' && a.agent_state_reason === 'permission' ? a : undefined;
-    }).catch((e) => withScreen(e, 'p'));
-    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
-    expect(await inContainer('cat /run/mng/agent-state', 'p')).toMatch(
-      /^mng-agent state=waiting reason=permission since=\d+ source=agent$/,
-    );
-    const w = await run(['wait', 'p', '--until', 'waiting', '--timeout', '60']);
-    expect(w.exitCode, w.stderr).toBe(0);
-    expect(w.stdout).toBe('p\n');
-    expect(w.stderr).toContain("agent 'p': waiting (permission)");
-    expect((await run(['list'])).stdout).toMatch(/^p\s+running\s+waiting \(permission\)\s/m);
+    await expectWaitingFromAgent(hosts, 'p', 'permission', 60);
     // it is Claude's own question on the screen, and the command has not run: no file, no tool result at the model
     expect((await run(['logs', 'p', '-n', '40'])).stdout).toContain('Do you want to proceed?');
     expect(await inContainer(`ls /tmp/asked-${sb.runId} 2>&1`, 'p')).toMatch(/No such file or directory/);

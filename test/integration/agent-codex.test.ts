@@ -2,7 +2,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSandbox, CODEX_VERSION, filesContaining, streamContains, waitFor } from '../helpers/agents.js';
+import {
+  agentHosts,
+  agentSandbox,
+  CODEX_VERSION,
+  expectWaitingFromAgent,
+  filesContaining,
+  streamContains,
+  waitFor,
+} from '../helpers/agents.js';
 import { docker } from '../helpers/docker.js';
 import { FakeOpenAI } from '../helpers/fake-models.js';
 import { initRepoWithReadme } from '../helpers/git.js';
@@ -13,18 +21,8 @@ const sb = agentSandbox('codex');
 const model = new FakeOpenAI();
 const KEY = `sk-proj-mngtest-${sb.runId}-0123456789abcdefghijklmnop`;
 const repo = mkdtempSync(join(tmpdir(), 'mngtest-codex-repo-'));
-const run = (args: string[], env: Record<string, string> = {}) => sb.mng(args, { env, timeoutMs: 300_000 });
-const inContainer = async (cmd: string, name = 'x') =>
-  (await docker(['exec', '--user', 'agent', sb.container(name), 'sh', '-c', cmd], { reject: false })).stdout;
-async function withScreen(e: Error, name = 'x'): Promise<never> {
-  throw new Error(`${e.message}; the agent's screen:\n${(await run(['logs', name, '-n', '40'])).stdout}`);
-}
-/** Host NAME's row of `mng list --format json`. */
-async function listed(name: string) {
-  return JSON.parse((await run(['list', '--format', 'json'])).stdout).agents.find(
-    (x: { name: string }) => x.name === name,
-  );
-}
+const hosts = agentHosts(sb, 'x');
+const { run, inContainer, withScreen } = hosts;
 
 beforeAll(async () => {
   await model.start();
@@ -63,23 +61,12 @@ describe('mng create NAME codex', () => {
   }, 300_000);
 
   it('reports the end of its turn through its hooks: waiting (input), from the agent, and wait --until sees it', async () => {
-    const agent = await waitFor('waiting (input) in list', async () => {
-      const a = await listed('x');
-      return a?.agent_state === 'waiting' && a.agent_state_reason === 'input' ? a : undefined;
-    }).catch(withScreen);
-    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
+    await expectWaitingFromAgent(hosts, 'x', 'input', 20);
     // Codex's own signal (the Stop hook of mng's /etc/codex/requirements.toml), not a guess from the screen; no notify
     // program of mng's (Codex runs it for its title thread's turn too)
     expect(await inContainer('cat /run/mng/agent-signal')).toBe('waiting input');
     expect(await inContainer('cat /etc/codex/requirements.toml')).toContain('[[hooks.Stop]]');
     expect(await inContainer('cat ~/.codex/config.toml')).not.toMatch(/^notify/m);
-    expect(await inContainer('cat /run/mng/agent-state')).toMatch(
-      /^mng-agent state=waiting reason=input since=\d+ source=agent$/,
-    );
-    const w = await run(['wait', 'x', '--until', 'waiting', '--timeout', '20']);
-    expect(w.exitCode, w.stderr).toBe(0);
-    expect(w.stdout).toBe('x\n');
-    expect((await run(['list'])).stdout).toMatch(/^x\s+running\s+waiting \(input\)\s/m);
   }, 120_000);
 
   it('keeps the key out of docker inspect, the logs, mng output, its data folder and a snapshot', async () => {
@@ -123,19 +110,7 @@ describe('mng create NAME codex', () => {
     const sent = await run(['message', 'q', `Please ASK<<touch ${file}>>`]);
     expect(sent.exitCode, sent.stderr).toBe(0);
     // its PermissionRequest hook (mng's, from /etc/codex/requirements.toml), as the question opens
-    const agent = await waitFor('waiting (permission) in list', async () => {
-      const a = await listed('q');
-      return a?.agent_state === 'waiting' && a.agent_state_reason === 'permission' ? a : undefined;
-    }).catch((e) => withScreen(e, 'q'));
-    expect(Date.parse(agent.agent_state_since)).toBeGreaterThan(Date.now() - 120_000);
-    expect(await inContainer('cat /run/mng/agent-state', 'q')).toMatch(
-      /^mng-agent state=waiting reason=permission since=\d+ source=agent$/,
-    );
-    const w = await run(['wait', 'q', '--until', 'waiting', '--timeout', '60']);
-    expect(w.exitCode, w.stderr).toBe(0);
-    expect(w.stdout).toBe('q\n');
-    expect(w.stderr).toContain("agent 'q': waiting (permission)");
-    expect((await run(['list'])).stdout).toMatch(/^q\s+running\s+waiting \(permission\)\s/m);
+    await expectWaitingFromAgent(hosts, 'q', 'permission', 60);
     // Codex's own question on the screen; the command has not run, and no tool output went back to the model
     expect((await run(['logs', 'q', '-n', '40'])).stdout).toContain('Would you like to run the following command?');
     expect(await inContainer(`ls ${file} 2>&1`, 'q')).toMatch(/No such file or directory/);
