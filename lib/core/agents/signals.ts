@@ -30,15 +30,17 @@ function signalHook(state: 'working' | 'waiting', reason?: 'permission' | 'input
  * `waiting permission` until the next prompt.
  */
 export function claudeStateHooks(): Record<string, CommandHook[]> {
-  const run = signalHook;
   return {
-    SessionStart: [run('waiting', 'input')],
-    UserPromptSubmit: [run('working')],
-    PreToolUse: [run('working', undefined, '*')],
-    PermissionRequest: [run('waiting', 'permission', '*')],
-    PostToolUse: [run('working', undefined, '*')],
-    Notification: [run('waiting', 'permission', 'permission_prompt'), run('waiting', 'input', 'idle_prompt')],
-    Stop: [run('waiting', 'input')],
+    SessionStart: [signalHook('waiting', 'input')],
+    UserPromptSubmit: [signalHook('working')],
+    PreToolUse: [signalHook('working', undefined, '*')],
+    PermissionRequest: [signalHook('waiting', 'permission', '*')],
+    PostToolUse: [signalHook('working', undefined, '*')],
+    Notification: [
+      signalHook('waiting', 'permission', 'permission_prompt'),
+      signalHook('waiting', 'input', 'idle_prompt'),
+    ],
+    Stop: [signalHook('waiting', 'input')],
   };
 }
 
