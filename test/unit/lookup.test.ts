@@ -66,17 +66,21 @@ describe('knownContainers: what list inspects while docker ps answers', () => {
   const core = (prefix: string) => ({ dataDir, prefix }) as unknown as Core;
   const daemon = (provider: string) => ({ provider }) as unknown as Daemon;
 
-  it('is nothing when there is no hosts folder yet', () => {
-    expect(knownContainers(core('mng-'), daemon('docker'))).toEqual([]);
+  it('is nothing when there is no hosts folder yet', async () => {
+    expect(await knownContainers(core('mng-'), daemon('docker'))).toEqual([]);
   });
 
-  it("names this prefix's host folders as containers: the alias itself on docker, less '.PROVIDER' elsewhere", () => {
+  it("names this prefix's host folders as containers: the alias itself on docker, less '.PROVIDER' elsewhere", async () => {
     for (const alias of ['mng-a', 'mng-b.far', 'other-c', 'mng-', 'mng-d.near']) {
       mkdirSync(join(dataDir, 'hosts', alias), { recursive: true });
     }
-    expect(knownContainers(core('mng-'), daemon('far')).sort()).toEqual(['mng-b']);
+    expect((await knownContainers(core('mng-'), daemon('far'))).sort()).toEqual(['mng-b']);
     // on docker every folder of the prefix is a guess (a wrong one costs a name docker does not find, nothing else)
-    expect(knownContainers(core('mng-'), daemon('docker')).sort()).toEqual(['mng-a', 'mng-b.far', 'mng-d.near']);
-    expect(knownContainers(core('other-'), daemon('docker'))).toEqual(['other-c']);
+    expect((await knownContainers(core('mng-'), daemon('docker'))).sort()).toEqual([
+      'mng-a',
+      'mng-b.far',
+      'mng-d.near',
+    ]);
+    expect(await knownContainers(core('other-'), daemon('docker'))).toEqual(['other-c']);
   });
 });

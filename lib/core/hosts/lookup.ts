@@ -1,9 +1,7 @@
 // Asking Docker for hosts: every host of this prefix on a daemon (list), and hosts by name across the daemons a
 // command searches. One batched `docker container inspect` per daemon, however many names.
 
-import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { buildInspectArgs, buildListIdsArgs } from '../../docker/args.js';
 import { DEFAULT_PROVIDER, PROVIDER_NAME } from '../../config/config.js';
 import type { Daemon } from '../../docker/daemon.js';
@@ -13,6 +11,7 @@ import type { Core } from '../core.js';
 import { decodeHost, type Host, ownHost } from '../model/host.js';
 import { LABEL } from '../model/labels.js';
 import { containerName } from '../model/naming.js';
+import { readSshAliases } from '../../ssh/config.js';
 import { withPublishedState } from './published.js';
 import { finishInterruptedRename, TEMP_NAME } from './rename.js';
 
@@ -53,13 +52,8 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * made or seen from here, see sshAlias) of this prefix and provider, as container names. Only a guess of what
  * `docker ps` will say: one folder read, no file.
  */
-export function knownContainers(core: Core, daemon: Daemon): string[] {
-  let aliases: string[];
-  try {
-    aliases = readdirSync(join(core.dataDir, 'hosts'));
-  } catch {
-    return [];
-  }
+export async function knownContainers(core: Core, daemon: Daemon): Promise<string[]> {
+  const aliases = await readSshAliases(core.dataDir);
   const suffix = `.${daemon.provider}`;
   return aliases
     .map((a) => (daemon.provider === DEFAULT_PROVIDER ? a : a.endsWith(suffix) ? a.slice(0, -suffix.length) : ''))
@@ -76,7 +70,7 @@ export function knownContainers(core: Core, daemon: Daemon): string[] {
  * after the other only when the guess missed some.
  */
 export async function listHosts(core: Core, daemon: Daemon): Promise<{ hosts: Host[]; problems: ListProblem[] }> {
-  const known = knownContainers(core, daemon);
+  const known = await knownContainers(core, daemon);
   const [ps, guessed] = await Promise.all([
     core.runner.docker(daemon, buildListIdsArgs(LABEL.prefix, core.prefix)),
     known.length > 0 ? inspectContainers(core, daemon, known) : Promise.resolve([]),
