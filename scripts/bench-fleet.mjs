@@ -181,28 +181,11 @@ export async function fleetBench(ctx) {
       say(`list ${median(m).toFixed(0)} ms vs docker ps + inspect ${median(r).toFixed(0)} ms; CPU over ${SECONDS} s`);
       const withHosts = await cpuPercent(ids, SECONDS);
       const cpuHosts = withHosts.total;
-      say(
-        `${cpuHosts.toFixed(1)}% of a core with ${HOSTS} hosts (daemon ${withHosts.daemon.toFixed(1)}%, shims ${withHosts.shims.toFixed(1)}%, containers ${withHosts.containers.toFixed(1)}%)`,
-      );
+      say(`${cpuText(withHosts)} with ${HOSTS} hosts`);
       // bare containers of the same image, for memory
       image = (await execa('docker', ['inspect', '-f', '{{.Config.Image}}', ids[0]])).stdout.trim();
       const bare = [];
-      for (let i = 0; i < 5; i++) {
-        const b = await execa('docker', [
-          'run',
-          '-d',
-          '--init',
-          '--label',
-          label,
-          '--name',
-          `${pfx}bare${i}`,
-          '--entrypoint',
-          'sleep',
-          image,
-          'infinity',
-        ]);
-        bare.push(b.stdout.trim());
-      }
+      for (let i = 0; i < 5; i++) bare.push(await runBare(label, `${pfx}bare${i}`, image));
       await sleep(3000);
       const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
       const memHost = mean(ids.map(containerMemory));
@@ -251,6 +234,17 @@ export async function fleetBench(ctx) {
   return results;
 }
 
+/** A bare container of `image`: `sleep infinity` under docker-init, labelled for removal. Its id. */
+async function runBare(label, name, image, flags = []) {
+  const args = ['run', '-d', '--init', '--label', label, '--name', name, ...flags, '--entrypoint', 'sleep', image];
+  return (await execa('docker', [...args, 'infinity'])).stdout.trim();
+}
+
+/** A cpuPercent result in words. */
+function cpuText(p) {
+  return `${p.total.toFixed(1)}% of a core (daemon ${p.daemon.toFixed(1)}%, shims ${p.shims.toFixed(1)}%, containers ${p.containers.toFixed(1)}%)`;
+}
+
 /**
  * What Docker itself costs for as many containers laid out as mng lays out its hosts, with nothing of mng in them:
  * `sleep infinity` under docker-init, each publishing a loopback port, on a user-defined network of their own (whose
@@ -262,37 +256,15 @@ async function dockerAlone(run, label, image) {
   await execa('docker', ['network', 'create', '--label', label, net]);
   const none = await cpuPercent([], SECONDS);
   say(`${none.total.toFixed(1)}% of a core; ${HOSTS} containers of ${image} running sleep infinity`);
-  const run1 = (i) =>
-    execa('docker', [
-      'run',
-      '-d',
-      '--init',
-      '--label',
-      label,
-      '--name',
-      `${run}-bare-${i}`,
-      '--network',
-      net,
-      '-p',
-      '127.0.0.1::22',
-      '--entrypoint',
-      'sleep',
-      image,
-      'infinity',
-    ]);
+  const ids = [];
   await pool(
     Array.from({ length: HOSTS }, (_, i) => i),
     8,
-    run1,
+    async (i) => ids.push(await runBare(label, `${run}-bare-${i}`, image, ['--network', net, '-p', '127.0.0.1::22'])),
   );
-  const ids = (await execa('docker', ['ps', '-q', '--no-trunc', '--filter', `name=${run}-bare-`])).stdout
-    .split('\n')
-    .filter(Boolean);
   await sleep(35_000);
   const withHosts = await cpuPercent(ids, SECONDS);
-  say(
-    `${withHosts.total.toFixed(1)}% of a core (daemon ${withHosts.daemon.toFixed(1)}%, shims ${withHosts.shims.toFixed(1)}%, containers ${withHosts.containers.toFixed(1)}%)`,
-  );
+  say(cpuText(withHosts));
   await removeLabelled(label);
   return {
     build: 'docker alone',
